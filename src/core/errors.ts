@@ -1,0 +1,76 @@
+// The error hierarchy. Domain errors extend ExitMonitorError and carry a stable
+// string `code`; argument errors are plain TypeError/RangeError (see validate.ts).
+
+/** Base class of every domain error exitmon throws or rejects with. */
+export class ExitMonitorError extends Error {
+  /** Stable machine-readable code, e.g. `'ERR_WAIT_TIMEOUT'`. */
+  readonly code: string;
+
+  constructor(message: string, code: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
+
+/** `next()` on, or a pending `next()` of, a subscription that was unsubscribed. */
+export class SubscriptionClosedError extends ExitMonitorError {
+  constructor(message = 'The subscription is closed', options?: { cause?: unknown }) {
+    super(message, 'ERR_SUBSCRIPTION_CLOSED', options);
+  }
+}
+
+/** Anything asked of a monitor after `close()`, and waits pending when it closed. */
+export class MonitorClosedError extends ExitMonitorError {
+  constructor(message = 'The exit monitor is closed', options?: { cause?: unknown }) {
+    super(message, 'ERR_MONITOR_CLOSED', options);
+  }
+}
+
+/** A wait (`waitPid`, `waitExec`, `next`) ran past its `timeout`. */
+export class WaitTimeoutError extends ExitMonitorError {
+  /** The timeout that elapsed, in milliseconds. */
+  readonly timeout: number;
+
+  constructor(timeout: number, what: string) {
+    super(`Timed out after ${timeout} ms waiting for ${what}`, 'ERR_WAIT_TIMEOUT');
+    this.timeout = timeout;
+  }
+}
+
+/** The process does not exist (ESRCH) where it was required to. */
+export class NoSuchProcessError extends ExitMonitorError {
+  readonly pid: number;
+
+  constructor(pid: number, options?: { cause?: unknown }) {
+    super(`No such process: ${pid}`, 'ERR_NO_SUCH_PROCESS', options);
+    this.pid = pid;
+  }
+}
+
+/** A feature needs the native (pidfd) backend, which is not loaded. */
+export class NativeUnavailableError extends ExitMonitorError {
+  constructor(feature: string, options?: { cause?: unknown }) {
+    super(
+      `${feature} needs the native exitmon addon (Linux ≥ 5.3 with pidfd), which is not available here`,
+      'ERR_NATIVE_UNAVAILABLE',
+      options,
+    );
+  }
+}
+
+/**
+ * A system call failed. Keeps `errno` (positive, as the kernel returns it),
+ * the errno name in `code` (e.g. `'EMFILE'`) and the `syscall` name, like
+ * Node's own system errors.
+ */
+export class SyscallError extends ExitMonitorError {
+  readonly errno: number;
+  readonly syscall: string;
+
+  constructor(syscall: string, errno: number, errnoName: string, detail?: string) {
+    super(`${syscall} failed: ${errnoName} (errno ${errno})${detail ? `: ${detail}` : ''}`, errnoName);
+    this.errno = errno;
+    this.syscall = syscall;
+  }
+}

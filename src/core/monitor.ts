@@ -1,0 +1,273 @@
+// ExitMonitor: fans every published exit out to its subscriptions. publish()
+// only validates, numbers and enqueues; the Dispatcher delivers later in
+// time-bounded slices. Platform-free: no `node:` imports.
+import { EventEmitter } from 'eventemitter3';
+import { Dispatcher, DEFAULT_SLICE_MS } from './dispatcher.js';
+import { MonitorClosedError } from './errors.js';
+import { createExitEvent, type ExitEvent, type ExitInit } from './exit-event.js';
+import { silentLogger, type Logger } from './logger.js';
+import { DEFAULT_RECENT_EXITS, RecentExits } from './recent-exits.js';
+import { Router } from './router.js';
+import { Subscription, type ExitSubscription } from './subscription.js';
+import { SubscriptionState, type ExitListener, type SubscriptionHub } from './subscription-state.js';
+import { normalizeTopic, publicTopic, type Topic } from './topic.js';
+import { assertNonEmptyString, assertOptionalString, assertOptions, assertPid, rangeError, typeError } from './validate.js';
+import { armWait, checkWaitOptions, type WaitOptions } from './wait.js';
+import { Waiters, type Waiter } from './waiters.js';
+
+/** Options of `new ExitMonitor()`. */
+export interface ExitMonitorOptions {
+  /** A pino-compatible logger. @default silent */
+  logger?: Logger;
+  /** How many recent exits `waitPid`, `waitExec` and `lastExit` remember; 0 disables. @default 1024 */
+  recentExits?: number;
+  /** Longest delivery slice before yielding to the event loop, in ms. @default 4 */
+  sliceMs?: number;
+}
+
+/** Counters of one monitor, for metrics and alerts. */
+export interface MonitorStats {
+  /** Open subscriptions. */
+  subscriptions: number;
+  /** Pending `waitPid` / `waitExec` calls. */
+  waiters: number;
+  /** Events published since creation. */
+  published: number;
+  /** Event deliveries made (one per subscription reached). */
+  delivered: number;
+  /** Buffered events dropped because their subscription closed first. */
+  dropped: number;
+  /** Events buffered in all subscriptions. */
+  backlogTotal: number;
+  /** The largest backlog of one subscription now. */
+  backlogMax: number;
+  /** Subscriptions reclaimed because they became unreachable undisposed. */
+  leaked: number;
+  /** Listener and observer failures caught. */
+  listenerErrors: number;
+}
+
+/** Coarse lifecycle signals of a monitor (eventemitter3). */
+export interface MonitorLifecycleEvents {
+  close: [];
+  leak: [subscriptionId: number];
+}
+
+/**
+ * Fans process exits out to subscriptions in strict FIFO order through
+ * unbounded per-subscription buffers.
+ *
+ * @example
+ * const monitor = new ExitMonitor();
+ * using sub = monitor.subscribe({ pid: 1234 }, (e) => console.log(e.status));
+ * monitor.publish({ pid: 1234, code: 0 });
+ */
+export class ExitMonitor implements Disposable {
+  /** `close` and `leak` signals, for hosts that manage many monitors. */
+  readonly lifecycle = new EventEmitter<MonitorLifecycleEvents>();
+  readonly #logger: Logger;
+  readonly #router = new Router();
+  readonly #dispatcher: Dispatcher;
+  readonly #recent: RecentExits;
+  readonly #pidWaiters = new Waiters<number>();
+  readonly #execWaiters = new Waiters<string>();
+  readonly #registry: FinalizationRegistry<SubscriptionState>;
+  readonly #hub: SubscriptionHub;
+  #closed = false;
+  #seq = 0;
+  #nextId = 0;
+  #delivered = 0;
+  #dropped = 0;
+  #leaked = 0;
+  #listenerErrors = 0;
+
+  constructor(options?: ExitMonitorOptions) {
+    assertOptions(options);
+    const { logger = silentLogger, recentExits = DEFAULT_RECENT_EXITS, sliceMs = DEFAULT_SLICE_MS } = options ?? {};
+    if (typeof logger !== 'object' || logger === null || typeof logger.error !== 'function') {
+      throw typeError('options.logger', 'a pino-compatible logger', logger);
+    }
+    if (typeof recentExits !== 'number') throw typeError('options.recentExits', 'a non-negative integer', recentExits);
+    if (!Number.isSafeInteger(recentExits) || recentExits < 0) {
+      throw rangeError('options.recentExits', 'a non-negative integer', recentExits);
+    }
+    if (typeof sliceMs !== 'number') throw typeError('options.sliceMs', 'a positive number of milliseconds', sliceMs);
+    if (!(sliceMs > 0) || !Number.isFinite(sliceMs)) throw rangeError('options.sliceMs', 'a positive number of milliseconds', sliceMs);
+    this.#logger = logger;
+    this.#recent = new RecentExits(recentExits);
+    this.#dispatcher = new Dispatcher(sliceMs);
+    this.#registry = new FinalizationRegistry((state) => this.#reclaim(state));
+    this.#hub = {
+      detach: (state) => {
+        this.#router.remove(state);
+        this.#registry.unregister(state);
+      },
+      markReady: (state) => this.#dispatcher.markReady(state),
+      reportConsumerError: (state, error) => {
+        this.#listenerErrors++;
+        this.#logger.error({ err: error, subscription: state.id, topic: state.topic }, 'exitmon: a subscriber failed; delivery goes on');
+      },
+      delivered: () => void this.#delivered++,
+      dropped: (n) => void (this.#dropped += n),
+    };
+  }
+
+  /** True once `close()` was called. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /**
+   * Subscribes to a topic (default `'all'`). With a listener, events are pushed
+   * to it (a returned promise is awaited before the next event) and the
+   * subscription lives until unsubscribed; without one, read it through
+   * `events`, `for await` or `next()`.
+   * @throws MonitorClosedError after `close()`; TypeError/RangeError for a bad topic.
+   */
+  subscribe(topic?: Topic): ExitSubscription;
+  subscribe(topic: Topic, listener: (event: ExitEvent) => void | PromiseLike<unknown>): ExitSubscription;
+  subscribe(topic: Topic = 'all', listener?: ExitListener): ExitSubscription {
+    const normalized = normalizeTopic(topic);
+    if (listener !== undefined && typeof listener !== 'function') throw typeError('listener', 'a function', listener);
+    if (this.#closed) throw new MonitorClosedError('Cannot subscribe: the exit monitor is closed');
+    const state = new SubscriptionState(++this.#nextId, normalized, publicTopic(normalized), this.#hub);
+    const handle = new Subscription(state);
+    if (listener !== undefined) {
+      state.claim('listener');
+      state.listener = listener;
+    } else {
+      // Only pull subscriptions can be abandoned silently: track their handle.
+      this.#registry.register(handle, state, state);
+    }
+    this.#router.add(state);
+    return handle;
+  }
+
+  /**
+   * Publishes one exit: numbers it, remembers it, enqueues it to every matching
+   * subscription and settles matching waits. Never runs consumer code.
+   * @throws MonitorClosedError after `close()`; TypeError/RangeError for bad input.
+   */
+  publish(exit: ExitInit): ExitEvent {
+    if (this.#closed) throw new MonitorClosedError('Cannot publish: the exit monitor is closed');
+    const event = createExitEvent(exit, this.#seq + 1);
+    this.#seq = event.seq;
+    this.#recent.remember(event);
+    this.#router.route(event);
+    this.#pidWaiters.settle(event.pid, event);
+    if (event.execId !== undefined) {
+      this.#execWaiters.settle(event.execId, event, (w) => w.containerId === undefined || w.containerId === event.containerId);
+    }
+    return event;
+  }
+
+  /**
+   * Resolves with the first exit of `pid` published after the call, or at once
+   * with the remembered exit when `pid` already exited recently.
+   * Rejects with `WaitTimeoutError`, the abort reason, or `MonitorClosedError`.
+   */
+  waitPid(pid: number, options?: WaitOptions): Promise<ExitEvent> {
+    try {
+      assertPid(pid);
+      const checked = checkWaitOptions(options);
+      return this.#wait(this.#pidWaiters, pid, this.#recent.byPid(pid), checked, `the exit of pid ${pid}`);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /** Like `waitPid`, for the exit of an exec (optionally of one container). */
+  waitExec(execId: string, options?: WaitOptions & { containerId?: string }): Promise<ExitEvent> {
+    try {
+      assertNonEmptyString(execId, 'execId');
+      const checked = checkWaitOptions(options);
+      const containerId = options?.containerId;
+      assertOptionalString(containerId, 'options.containerId');
+      let cached = this.#recent.byExec(execId);
+      if (cached !== undefined && containerId !== undefined && cached.containerId !== containerId) cached = undefined;
+      return this.#wait(this.#execWaiters, execId, cached, checked, `the exit of exec ${execId}`, containerId);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /** The remembered last exit of `pid`, if it is still in the recent-exits cache. */
+  lastExit(pid: number): ExitEvent | undefined {
+    assertPid(pid);
+    return this.#recent.byPid(pid);
+  }
+
+  stats(): MonitorStats {
+    let backlogTotal = 0;
+    let backlogMax = 0;
+    for (const state of this.#router.states()) {
+      const n = state.queue.length;
+      backlogTotal += n;
+      if (n > backlogMax) backlogMax = n;
+    }
+    return {
+      subscriptions: this.#router.size,
+      waiters: this.#pidWaiters.size + this.#execWaiters.size,
+      published: this.#seq,
+      delivered: this.#delivered,
+      dropped: this.#dropped,
+      backlogTotal,
+      backlogMax,
+      leaked: this.#leaked,
+      listenerErrors: this.#listenerErrors,
+    };
+  }
+
+  /** Completes every subscription and rejects pending waits with MonitorClosedError. Idempotent. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    const cause = new MonitorClosedError();
+    for (const state of [...this.#router.states()]) state.close(cause);
+    const reason = (): MonitorClosedError => new MonitorClosedError('The exit monitor closed before the exit was seen');
+    this.#pidWaiters.rejectAll(reason);
+    this.#execWaiters.rejectAll(reason);
+    this.lifecycle.emit('close');
+  }
+
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  // Registers one wait, or answers it from the cache.
+  #wait<K>(waiters: Waiters<K>, key: K, cached: ExitEvent | undefined, options: WaitOptions, what: string, containerId?: string): Promise<ExitEvent> {
+    if (cached !== undefined) return Promise.resolve(cached);
+    if (this.#closed) return Promise.reject(new MonitorClosedError(`Cannot wait for ${what}: the exit monitor is closed`));
+    if (options.signal?.aborted) return Promise.reject(options.signal.reason);
+    return new Promise<ExitEvent>((resolve, reject) => {
+      let disarm: (() => void) | undefined;
+      const waiter: Waiter = {
+        containerId,
+        resolve: (event) => {
+          disarm?.();
+          resolve(event);
+        },
+        reject: (reason) => {
+          disarm?.();
+          reject(reason);
+        },
+      };
+      waiters.add(key, waiter);
+      disarm = armWait(options, what, (reason) => {
+        waiters.remove(key, waiter);
+        reject(reason);
+      });
+    });
+  }
+
+  // A pull subscription's handle was garbage-collected while still open.
+  #reclaim(state: SubscriptionState): void {
+    if (state.closed) return;
+    this.#leaked++;
+    const log = this.#leaked === 1 ? this.#logger.warn : this.#logger.debug;
+    log.call(this.#logger, { subscription: state.id, topic: state.topic, backlog: state.queue.length },
+      'exitmon: a subscription became unreachable without unsubscribe(); reclaimed it (use `using` or unsubscribe())');
+    state.close();
+    this.lifecycle.emit('leak', state.id);
+  }
+}

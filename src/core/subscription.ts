@@ -1,0 +1,155 @@
+// ExitSubscription: the user's handle on one subscription. All state lives in
+// SubscriptionState; this object only adds the consumer APIs (events, async
+// iteration, next) and the disposable protocol.
+import type { Observable, Subscriber } from 'rxjs';
+import { SubscriptionClosedError } from './errors.js';
+import type { ExitEvent } from './exit-event.js';
+import { GuardedObservable } from './guarded-observable.js';
+import type { PullWaiter, SubscriptionState } from './subscription-state.js';
+import type { Topic } from './topic.js';
+import { armWait, checkWaitOptions, type WaitOptions } from './wait.js';
+
+/** One subscription to a topic of an ExitMonitor. */
+export interface ExitSubscription extends Disposable, AsyncIterable<ExitEvent> {
+  /** Monitor-wide unique id, in subscribe order. */
+  readonly id: number;
+  readonly topic: Topic;
+  /** True once unsubscribed or the monitor closed. */
+  readonly closed: boolean;
+  /** Events buffered and not yet delivered. */
+  readonly backlog: number;
+  /**
+   * An RxJS Observable over the same buffer. It is this subscription's consumer:
+   * subscribing twice is an error, and unsubscribing the RxJS subscription
+   * unsubscribes this one. Completes when this subscription closes.
+   */
+  readonly events: Observable<ExitEvent>;
+  /**
+   * Pulls the next event. Rejects with `SubscriptionClosedError` if the
+   * subscription is or becomes closed, `WaitTimeoutError` after `timeout`,
+   * or the abort reason of `signal`. Several pending calls resolve in order.
+   */
+  next(options?: WaitOptions): Promise<ExitEvent>;
+  /** Stops delivery at once: nothing is delivered after it returns. Idempotent. */
+  unsubscribe(): void;
+  /** Same as `unsubscribe()`. */
+  [Symbol.dispose](): void;
+}
+
+export class Subscription implements ExitSubscription {
+  readonly #state: SubscriptionState;
+  #events: Observable<ExitEvent> | undefined;
+
+  constructor(state: SubscriptionState) {
+    this.#state = state;
+  }
+
+  get id(): number {
+    return this.#state.id;
+  }
+
+  get topic(): Topic {
+    return this.#state.topic;
+  }
+
+  get closed(): boolean {
+    return this.#state.closed;
+  }
+
+  get backlog(): number {
+    return this.#state.queue.length;
+  }
+
+  get events(): Observable<ExitEvent> {
+    return (this.#events ??= new GuardedObservable(
+      (subscriber) => this.#attachObserver(subscriber),
+      (error) => this.#state.hub.reportConsumerError(this.#state, error),
+    ));
+  }
+
+  next(options?: WaitOptions): Promise<ExitEvent> {
+    let checked: WaitOptions;
+    try {
+      checked = checkWaitOptions(options);
+      this.#state.claim('pull');
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.#pull(false, checked) as Promise<ExitEvent>;
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<ExitEvent> {
+    this.#state.claim('iterator');
+    const done: IteratorReturnResult<undefined> = { done: true, value: undefined };
+    return {
+      next: async () => {
+        const event = await this.#pull(true, {});
+        return event === undefined ? done : { done: false, value: event };
+      },
+      // `break` out of a for-await loop ends the subscription.
+      return: async () => {
+        this.unsubscribe();
+        return done;
+      },
+    };
+  }
+
+  unsubscribe(): void {
+    this.#state.close();
+  }
+
+  [Symbol.dispose](): void {
+    this.#state.close();
+  }
+
+  // Queues a pull on the state; resolves with undefined when an iteration ends.
+  #pull(iteration: boolean, options: WaitOptions): Promise<ExitEvent | undefined> {
+    const state = this.#state;
+    if (state.closed) {
+      return iteration
+        ? Promise.resolve(undefined)
+        : Promise.reject(new SubscriptionClosedError(`Subscription ${state.id} is closed`));
+    }
+    if (options.signal?.aborted) return Promise.reject(options.signal.reason);
+    return new Promise<ExitEvent | undefined>((resolve, reject) => {
+      let disarm: (() => void) | undefined;
+      const waiter: PullWaiter = {
+        iteration,
+        cancelled: false,
+        resolve: (event) => {
+          disarm?.();
+          resolve(event);
+        },
+        reject: (reason) => {
+          disarm?.();
+          reject(reason);
+        },
+      };
+      state.addWaiter(waiter, this);
+      disarm = armWait(options, `the next event of subscription ${state.id}`, (reason) => {
+        state.cancelWaiter(waiter);
+        reject(reason);
+      });
+    });
+  }
+
+  // The body of `events`: attaches one RxJS subscriber as the consumer.
+  #attachObserver(subscriber: Subscriber<ExitEvent>): () => void {
+    const state = this.#state;
+    if (state.closed) {
+      subscriber.complete();
+      return () => {};
+    }
+    state.claim('observable');
+    state.observer = subscriber;
+    state.owner = this; // an observed subscription must not be reclaimed as leaked
+    if (!state.queued && state.canDeliver()) state.hub.markReady(state);
+    return () => {
+      // The RxJS side unsubscribed (or completed): the subscription ends with it.
+      if (state.observer === subscriber) {
+        state.observer = undefined;
+        state.close();
+      }
+    };
+  }
+}

@@ -1,0 +1,59 @@
+// Topics: what a subscription wants to receive, validated and normalized once
+// at subscribe time so that publish only does map look-ups.
+import { assertOptionalString, assertNonEmptyString, assertPid, describe } from './validate.js';
+import type { ExitEvent } from './exit-event.js';
+
+/** What a subscription receives. */
+export type Topic =
+  | 'all' // every exit
+  | 'pid' // every exit whose subject is a plain pid (no execId)
+  | 'exec' // every exit whose subject is an exec
+  | { pid: number } // the exits of one pid
+  | { execId: string; containerId?: string }; // the exit of one exec
+
+/** A validated topic, in the form the router indexes. */
+export type NormalizedTopic =
+  | { kind: 'all' | 'pid' | 'exec' }
+  | { kind: 'onePid'; pid: number }
+  | { kind: 'oneExec'; execId: string; containerId: string | undefined };
+
+const EXPECTED = `'all', 'pid', 'exec', { pid } or { execId, containerId? }`;
+
+// Validates a topic given by a user; throws TypeError/RangeError naming the forms.
+export function normalizeTopic(topic: unknown): NormalizedTopic {
+  if (topic === 'all' || topic === 'pid' || topic === 'exec') return { kind: topic };
+  if (typeof topic === 'object' && topic !== null && !Array.isArray(topic)) {
+    const t = topic as Record<string, unknown>;
+    const hasPid = 'pid' in t;
+    const hasExec = 'execId' in t;
+    if (hasPid && !hasExec && !('containerId' in t)) {
+      assertPid(t.pid, 'topic.pid');
+      return { kind: 'onePid', pid: t.pid };
+    }
+    if (hasExec && !hasPid) {
+      assertNonEmptyString(t.execId, 'topic.execId');
+      assertOptionalString(t.containerId, 'topic.containerId');
+      return { kind: 'oneExec', execId: t.execId, containerId: t.containerId };
+    }
+  }
+  const err = typeof topic === 'string' ? RangeError : TypeError;
+  throw new err(`Expected \`topic\` to be ${EXPECTED}, got ${describe(topic)}`);
+}
+
+// The public, frozen form of a normalized topic (what `subscription.topic` shows).
+export function publicTopic(t: NormalizedTopic): Topic {
+  switch (t.kind) {
+    case 'onePid':
+      return Object.freeze({ pid: t.pid });
+    case 'oneExec':
+      return Object.freeze(t.containerId === undefined ? { execId: t.execId } : { execId: t.execId, containerId: t.containerId });
+    default:
+      return t.kind;
+  }
+}
+
+// Whether an exec topic (or waitExec) accepts an event: the container must
+// match when the topic names one.
+export function execMatches(execId: string, containerId: string | undefined, event: ExitEvent): boolean {
+  return event.execId === execId && (containerId === undefined || event.containerId === containerId);
+}

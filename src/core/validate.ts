@@ -1,0 +1,68 @@
+// Argument checks shared by every public entry point. Messages follow one form:
+//   Expected `pid` to be a positive integer, got `-3` (number)
+
+/** Largest value a pid can take (pids are C `int`; Linux caps them at 2^22). */
+export const MAX_PID = 2 ** 31 - 1;
+
+// Renders a received value for an error message, short and unambiguous.
+export function describe(value: unknown): string {
+  let shown: string;
+  if (typeof value === 'string') shown = JSON.stringify(value);
+  else if (typeof value === 'bigint') shown = `${value}n`;
+  else if (typeof value === 'symbol' || typeof value === 'function') shown = String(value);
+  else if (value === null || value === undefined || typeof value !== 'object') shown = String(value);
+  else {
+    try {
+      shown = JSON.stringify(value) ?? Object.prototype.toString.call(value);
+    } catch {
+      shown = Object.prototype.toString.call(value);
+    }
+  }
+  if (shown.length > 60) shown = `${shown.slice(0, 57)}...`;
+  const type = value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value;
+  return `\`${shown}\` (${type})`;
+}
+
+/** Builds the TypeError thrown for a value of the wrong type. */
+export function typeError(name: string, expected: string, value: unknown): TypeError {
+  return new TypeError(`Expected \`${name}\` to be ${expected}, got ${describe(value)}`);
+}
+
+/** Builds the RangeError thrown for a value of the right type out of range. */
+export function rangeError(name: string, expected: string, value: unknown): RangeError {
+  return new RangeError(`Expected \`${name}\` to be ${expected}, got ${describe(value)}`);
+}
+
+/** Throws unless `value` is an integer pid in 1..2^31-1. */
+export function assertPid(value: unknown, name = 'pid'): asserts value is number {
+  if (typeof value !== 'number') throw typeError(name, 'a positive integer', value);
+  if (!Number.isInteger(value) || value < 1 || value > MAX_PID) {
+    throw rangeError(name, `a positive integer no greater than ${MAX_PID}`, value);
+  }
+}
+
+/** Throws unless `value` is a finite number ≥ 0 (milliseconds). */
+export function assertDuration(value: unknown, name: string): asserts value is number {
+  if (typeof value !== 'number') throw typeError(name, 'a non-negative number of milliseconds', value);
+  if (!Number.isFinite(value) || value < 0) {
+    throw rangeError(name, 'a non-negative finite number of milliseconds', value);
+  }
+}
+
+/** Throws unless `value` is a non-empty string. */
+export function assertNonEmptyString(value: unknown, name: string): asserts value is string {
+  if (typeof value !== 'string') throw typeError(name, 'a non-empty string', value);
+  if (value.length === 0) throw rangeError(name, 'a non-empty string', value);
+}
+
+/** Throws unless `value` is undefined or a non-empty string. */
+export function assertOptionalString(value: unknown, name: string): asserts value is string | undefined {
+  if (value !== undefined) assertNonEmptyString(value, name);
+}
+
+/** Throws unless `value` is undefined or a plain object (not null, not an array). */
+export function assertOptions(value: unknown, name = 'options'): asserts value is object | undefined {
+  if (value !== undefined && (typeof value !== 'object' || value === null || Array.isArray(value))) {
+    throw typeError(name, 'an object', value);
+  }
+}

@@ -1,0 +1,27 @@
+// exitmon: public entry. Explicit named exports, grouped by layer.
+
+// Core: the platform-free monitor
+export { ExitMonitor } from './core/monitor.js';
+export type { ExitMonitorOptions, MonitorStats, MonitorLifecycleEvents } from './core/monitor.js';
+export type { ExitSubscription } from './core/subscription.js';
+export type { ExitListener } from './core/subscription-state.js';
+export type { ExitEvent, ExitInit, ExitOutcome } from './core/exit-event.js';
+export type { Topic } from './core/topic.js';
+export type { WaitOptions } from './core/wait.js';
+export type { Logger } from './core/logger.js';
+
+// Errors
+export {
+  ExitMonitorError,
+  SubscriptionClosedError,
+  MonitorClosedError,
+  WaitTimeoutError,
+  NoSuchProcessError,
+  NativeUnavailableError,
+  SyscallError,
+} from './core/errors.js';
+export { SubscriptionConsumedError } from './core/subscription-state.js';
+
+// Sources
+
+// Processes
