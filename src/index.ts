@@ -23,5 +23,7 @@ export {
 export { SubscriptionConsumedError } from './core/subscription-state.js';
 
 // Sources
+export { Reaper, reaperFor, DEFAULT_POLL_INTERVAL_MS, DEFAULT_SWEEP_INTERVAL_MS } from './sources/reaper.js';
+export type { ReaperOptions, ReaperStats, ReaperBackend, WatchOptions } from './sources/reaper.js';
 
 // Processes

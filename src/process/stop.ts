@@ -120,6 +120,12 @@ export async function stopProcessTree(pid: number, options?: StopOptions): Promi
   return runStop(new TreeTarget(pid, guard), resolved, guard, start);
 }
 
+// Validates StopOptions without stopping anything (for callers that may
+// resolve early, like ManagedProcess.stop on a process that never started).
+export function checkStopOptions(options: StopOptions | undefined): void {
+  resolveStopOptions(options);
+}
+
 // Validates StopOptions with the shared argument-error wording.
 function resolveStopOptions(options: StopOptions | undefined): ResolvedStopOptions {
   assertOptions(options);

@@ -49,20 +49,37 @@ export function readProcStat(pid: number): ProcStat | null {
   return parseProcStat(text) ?? null;
 }
 
-/** Pids of the zombies whose parent is `parent` (by default this process). */
-export function zombieChildren(parent: number = process.pid): number[] {
+// Calls visit(pid, stat) for every process /proc lists (thread-group leaders).
+function forEachProcess(visit: (pid: number, stat: ProcStat) => void): void {
   let names: string[];
   try {
     names = readdirSync('/proc');
   } catch {
-    return [];
+    return;
   }
-  const zombies: number[] = [];
   for (const name of names) {
     const first = name.charCodeAt(0);
     if (first < 48 || first > 57) continue; // only the numeric entries are processes
-    const stat = readProcStat(Number(name));
-    if (stat !== null && stat.state === 'Z' && stat.ppid === parent) zombies.push(Number(name));
+    const pid = Number(name);
+    const stat = readProcStat(pid);
+    if (stat !== null) visit(pid, stat);
   }
+}
+
+/** The zombies whose parent is `parent` (by default this process), by pid. */
+export function zombieChildren(parent: number = process.pid): Map<number, ProcStat> {
+  const zombies = new Map<number, ProcStat>();
+  forEachProcess((pid, stat) => {
+    if (stat.state === 'Z' && stat.ppid === parent) zombies.set(pid, stat);
+  });
   return zombies;
+}
+
+/** Every child of `parent`, whatever its state, with its start time. */
+export function childrenOf(parent: number = process.pid): Map<number, number> {
+  const children = new Map<number, number>();
+  forEachProcess((pid, stat) => {
+    if (stat.ppid === parent) children.set(pid, stat.startTime);
+  });
+  return children;
 }

@@ -1,0 +1,103 @@
+// The pidfd side of the reaper: opens pidfds, arms one-shot readiness watches
+// on the libuv loop and reads exit statuses, all through the native addon.
+// Every -errno from the addon becomes a SyscallError here.
+import type { NativeBinding, NativeWaitResult } from '../native/load.js';
+import { syscallError } from './native-errors.js';
+
+/** Called once when a watched pidfd becomes readable (status 0) or polling failed (< 0). */
+export type ReadyHandler = (status: number) => void;
+
+/** A waitid(2) answer: the status, "not exited yet", or an errno (e.g. ECHILD). */
+export type WaitAnswer =
+  | { readonly kind: 'exited'; readonly result: NativeWaitResult }
+  | { readonly kind: 'running' }
+  | { readonly kind: 'error'; readonly errno: number };
+
+// One dispatcher per binding: the addon calls it with (fd, status) and it
+// routes to the handler of that fd. Handlers must not throw; if one does, the
+// error becomes a process warning rather than escaping into libuv.
+const handlersByBinding = new WeakMap<NativeBinding, Map<number, ReadyHandler>>();
+
+function handlersOf(binding: NativeBinding): Map<number, ReadyHandler> {
+  let handlers = handlersByBinding.get(binding);
+  if (handlers === undefined) {
+    const created = new Map<number, ReadyHandler>();
+    binding.setDispatcher((fd, status) => {
+      const handler = created.get(fd);
+      created.delete(fd);
+      if (handler === undefined) return;
+      try {
+        handler(status);
+      } catch (error) {
+        process.emitWarning(`exitmon: a pidfd readiness handler threw: ${String(error)}`, 'ExitmonWarning');
+      }
+    });
+    handlersByBinding.set(binding, created);
+    handlers = created;
+  }
+  return handlers;
+}
+
+// Reads a waitid result from the addon's return value.
+function answer(value: NativeWaitResult | number): WaitAnswer {
+  if (typeof value === 'number') return { kind: 'error', errno: -value };
+  return value.pid > 0 ? { kind: 'exited', result: value } : { kind: 'running' };
+}
+
+/** The pidfd operations the reaper uses, bound to one loaded addon. */
+export class PidfdBackend {
+  readonly #binding: NativeBinding;
+  readonly #handlers: Map<number, ReadyHandler>;
+
+  constructor(binding: NativeBinding) {
+    this.#binding = binding;
+    this.#handlers = handlersOf(binding);
+  }
+
+  // pidfd_open(2): returns the fd or the positive errno (ESRCH, EMFILE, …).
+  open(pid: number): { fd: number } | { errno: number } {
+    const rc = this.#binding.pidfdOpen(pid);
+    return rc >= 0 ? { fd: rc } : { errno: -rc };
+  }
+
+  // Arms a one-shot readiness watch; throws a SyscallError when libuv refuses.
+  watch(fd: number, onReady: ReadyHandler): void {
+    const rc = this.#binding.watch(fd);
+    if (rc < 0) throw syscallError('uv_poll_start', rc);
+    this.#handlers.set(fd, onReady);
+  }
+
+  // Stops any watch and closes the fd. Safe to call once per opened fd.
+  close(fd: number): void {
+    this.#handlers.delete(fd);
+    this.#binding.close(fd);
+  }
+
+  // waitid(P_PIDFD, fd, WEXITED|WNOHANG|WNOWAIT): reads the status, leaves the zombie.
+  peek(fd: number): WaitAnswer {
+    return answer(this.#binding.waitPidfd(fd, 1));
+  }
+
+  // waitid(P_PIDFD, fd, WEXITED|WNOHANG): collects the zombie.
+  reap(fd: number): WaitAnswer {
+    return answer(this.#binding.waitPidfd(fd, 0));
+  }
+
+  // waitid(P_PID, pid, WEXITED|WNOHANG): collects exactly this child.
+  reapPid(pid: number): WaitAnswer {
+    return answer(this.#binding.waitPid(pid));
+  }
+
+  // prctl(PR_SET_CHILD_SUBREAPER); throws a SyscallError on failure.
+  setSubreaper(on: boolean): void {
+    const rc = this.#binding.setSubreaper(on ? 1 : 0);
+    if (rc < 0) throw syscallError('prctl', rc, 'PR_SET_CHILD_SUBREAPER');
+  }
+
+  // prctl(PR_GET_CHILD_SUBREAPER).
+  isSubreaper(): boolean {
+    const rc = this.#binding.getSubreaper();
+    if (rc < 0) throw syscallError('prctl', rc, 'PR_GET_CHILD_SUBREAPER');
+    return rc === 1;
+  }
+}

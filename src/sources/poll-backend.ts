@@ -1,0 +1,100 @@
+// The portable fallback: notices that watched pids exited by polling /proc
+// (or kill(pid, 0) where there is no /proc) on an unref'd timer. Used for every
+// pid when the addon is unavailable, and for single pids when pidfd_open ran
+// out of file descriptors.
+import { readProcStat, type ProcStat } from './proc-scan.js';
+
+/** How often polled pids are checked, in milliseconds. */
+export const DEFAULT_POLL_INTERVAL_MS = 100;
+
+/** What the poller saw: gone entirely, or a zombie (with its stat). */
+export type PollExit = { readonly gone: true } | { readonly gone: false; readonly stat: ProcStat };
+
+interface Polled {
+  readonly startTime: number | undefined;
+  readonly onExit: (exit: PollExit) => void;
+}
+
+const HAS_PROC = readProcStat(process.pid) !== null;
+
+// Where /proc is missing, kill(pid, 0) tells "exists" (or EPERM) from ESRCH.
+function exists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** True when pid names a process right now (a zombie counts). */
+export function processExists(pid: number): boolean {
+  return HAS_PROC ? readProcStat(pid) !== null : exists(pid);
+}
+
+/** Polls a set of pids and reports each exit once. */
+export class PidPoller {
+  readonly #intervalMs: number;
+  readonly #polled = new Map<number, Polled>();
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(intervalMs: number = DEFAULT_POLL_INTERVAL_MS) {
+    this.#intervalMs = intervalMs;
+  }
+
+  /** Number of pids being polled. */
+  get size(): number {
+    return this.#polled.size;
+  }
+
+  // Starts polling pid. The start time recorded now is its identity: a new
+  // process that reuses the pid has another start time and counts as an exit.
+  add(pid: number, onExit: (exit: PollExit) => void): void {
+    const startTime = HAS_PROC ? readProcStat(pid)?.startTime : undefined;
+    this.#polled.set(pid, { startTime, onExit });
+    this.#timer ??= setInterval(() => this.#tick(), this.#intervalMs).unref();
+  }
+
+  // Stops polling pid without reporting it.
+  delete(pid: number): void {
+    this.#polled.delete(pid);
+    if (this.#polled.size === 0) this.#stop();
+  }
+
+  // Checks pid now instead of waiting for the next tick.
+  check(pid: number): void {
+    const polled = this.#polled.get(pid);
+    if (polled !== undefined) this.#checkOne(pid, polled);
+  }
+
+  close(): void {
+    this.#polled.clear();
+    this.#stop();
+  }
+
+  #stop(): void {
+    if (this.#timer !== undefined) clearInterval(this.#timer);
+    this.#timer = undefined;
+  }
+
+  #tick(): void {
+    for (const [pid, polled] of [...this.#polled]) this.#checkOne(pid, polled);
+  }
+
+  #checkOne(pid: number, polled: Polled): void {
+    let exit: PollExit | undefined;
+    if (!HAS_PROC) {
+      if (!exists(pid)) exit = { gone: true };
+    } else {
+      const stat = readProcStat(pid);
+      if (stat === null || (polled.startTime !== undefined && stat.startTime !== polled.startTime)) {
+        exit = { gone: true };
+      } else if (stat.state === 'Z' || stat.state === 'X') {
+        exit = { gone: false, stat };
+      }
+    }
+    if (exit === undefined) return;
+    this.delete(pid);
+    polled.onExit(exit);
+  }
+}

@@ -1,0 +1,54 @@
+// Decides when the orphan sweep runs: on SIGCHLD, deferred with setImmediate so
+// that libuv has reaped its own children in the same loop turn first, and on a
+// slow unref'd safety timer in case a signal was missed (worker threads, or a
+// SIGCHLD that arrived while another handler held the signal). Neither the
+// signal listener (Node unrefs signal handles) nor the timer keeps Node alive.
+
+/** How often the safety sweep runs while orphans are adopted, in ms. */
+export const DEFAULT_SWEEP_INTERVAL_MS = 1000;
+
+/** Runs `sweep` after each SIGCHLD (coalesced) and every `intervalMs`. */
+export class SweepScheduler {
+  readonly #sweep: () => void;
+  readonly #intervalMs: number;
+  readonly #onSignal = (): void => this.schedule();
+  #timer: NodeJS.Timeout | undefined;
+  #pending: NodeJS.Immediate | undefined;
+  #running = false;
+
+  constructor(sweep: () => void, intervalMs: number = DEFAULT_SWEEP_INTERVAL_MS) {
+    this.#sweep = sweep;
+    this.#intervalMs = intervalMs;
+  }
+
+  get running(): boolean {
+    return this.#running;
+  }
+
+  start(): void {
+    if (this.#running) return;
+    this.#running = true;
+    process.on('SIGCHLD', this.#onSignal);
+    this.#timer = setInterval(() => this.schedule(), this.#intervalMs).unref();
+    this.schedule();
+  }
+
+  // Asks for one sweep after the current loop turn; many requests make one sweep.
+  schedule(): void {
+    if (!this.#running || this.#pending !== undefined) return;
+    this.#pending = setImmediate(() => {
+      this.#pending = undefined;
+      if (this.#running) this.#sweep();
+    });
+  }
+
+  stop(): void {
+    if (!this.#running) return;
+    this.#running = false;
+    process.off('SIGCHLD', this.#onSignal);
+    if (this.#timer !== undefined) clearInterval(this.#timer);
+    if (this.#pending !== undefined) clearImmediate(this.#pending);
+    this.#timer = undefined;
+    this.#pending = undefined;
+  }
+}

@@ -1,0 +1,222 @@
+// The pids a reaper watches, each until its exit is collected once. A watch
+// holds a pidfd (the PID-reuse-safe identity) armed on the libuv loop, or, when
+// there is no addon or no fd to spare, a slot in the /proc poller. Children of
+// node:child_process are only ever peeked at (WNOWAIT); their 'exit' event is
+// the deterministic fallback when libuv reaped first.
+import type { ChildProcess } from 'node:child_process';
+import { NativeUnavailableError, NoSuchProcessError } from '../core/errors.js';
+import type { ExitOutcome } from '../core/exit-event.js';
+import type { Logger } from '../core/logger.js';
+import { ownedChildProcess } from './child-process.js';
+import { fromChildExit, fromRawWaitStatus, fromWaitResult, UNKNOWN_STATUS, type ExitStatus } from './exit-status.js';
+import { ERRNO, syscallError } from './native-errors.js';
+import type { PidfdBackend } from './pidfd-backend.js';
+import { processExists, type PidPoller, type PollExit } from './poll-backend.js';
+import { readProcStat } from './proc-scan.js';
+
+/** Options of `Reaper.watch`. */
+export interface WatchOptions {
+  /** Collect the zombie when it is this process's child (never for node:child_process children). @default true */
+  reap?: boolean;
+  /** Publish the exit as the exit of this exec. */
+  execId?: string;
+  /** The container of the exec; needs `execId`. */
+  containerId?: string;
+}
+
+/** One watched pid. */
+export interface Watched {
+  readonly pid: number;
+  readonly reap: boolean;
+  readonly execId: string | undefined;
+  readonly containerId: string | undefined;
+  readonly child: ChildProcess | undefined;
+  /** The pidfd, or -1 while polled. */
+  fd: number;
+  onChildExit?: (code: number | null, signal: NodeJS.Signals | null) => void;
+}
+
+/** What a WatchSet needs from its reaper. */
+export interface WatchHost {
+  readonly pidfd: PidfdBackend | null;
+  readonly poller: PidPoller;
+  readonly logger: Logger;
+  /** Counts and publishes one collected exit. */
+  collected(watched: Watched, status: ExitStatus, outcome: ExitOutcome): void;
+  /** Counts one fault that was worked around. */
+  fault(): void;
+}
+
+/** The watched pids of one reaper, by pid. */
+export class WatchSet {
+  readonly #host: WatchHost;
+  readonly #byPid = new Map<number, Watched>();
+  // Zombies observed with reap: false, left to their owner: the orphan sweep
+  // must not collect them (and publish them a second time). Pid -> start time.
+  readonly #leftToOwner = new Map<number, number>();
+
+  constructor(host: WatchHost) {
+    this.#host = host;
+  }
+
+  get size(): number {
+    return this.#byPid.size;
+  }
+
+  has(pid: number): boolean {
+    return this.#byPid.has(pid);
+  }
+
+  // True when pid is a zombie this reaper observed and promised to leave alone.
+  isLeftToOwner(pid: number, startTime: number): boolean {
+    const kept = this.#leftToOwner.get(pid);
+    if (kept === undefined) return false;
+    if (kept === startTime) return true;
+    this.#leftToOwner.delete(pid); // the pid was reused: a new process
+    return false;
+  }
+
+  // Forgets left-alone pids whose owner has reaped them by now.
+  pruneLeftToOwner(): void {
+    for (const [pid, startTime] of this.#leftToOwner) {
+      const stat = readProcStat(pid);
+      if (stat === null || stat.startTime !== startTime || stat.state !== 'Z') this.#leftToOwner.delete(pid);
+    }
+  }
+
+  // Starts watching pid. Throws NoSuchProcessError, NativeUnavailableError or SyscallError.
+  add(pid: number, options: Required<Pick<WatchOptions, 'reap'>> & WatchOptions): void {
+    const { pidfd, logger } = this.#host;
+    const child = ownedChildProcess(pid);
+    const watched: Watched = { pid, reap: options.reap, execId: options.execId, containerId: options.containerId, child, fd: -1 };
+    if (pidfd !== null) {
+      const opened = pidfd.open(pid);
+      if ('fd' in opened) watched.fd = opened.fd;
+      else if (opened.errno === ERRNO.ESRCH) throw new NoSuchProcessError(pid, { cause: syscallError('pidfd_open', -opened.errno) });
+      else if (opened.errno === ERRNO.EMFILE || opened.errno === ERRNO.ENFILE || opened.errno === ERRNO.ENOMEM) {
+        this.#host.fault();
+        logger.warn({ childPid: pid, err: syscallError('pidfd_open', -opened.errno) }, 'exitmon: no pidfd to spare; polling this pid instead');
+      } else throw syscallError('pidfd_open', -opened.errno);
+    } else {
+      if (!processExists(pid)) throw new NoSuchProcessError(pid);
+      if (child === undefined && options.reap && readProcStat(pid)?.ppid === process.pid) {
+        throw new NativeUnavailableError('Reaping a child that node:child_process does not own');
+      }
+    }
+    this.#byPid.set(pid, watched);
+    if (child !== undefined) {
+      watched.onChildExit = (code, signal) => this.#finish(watched, fromChildExit(code, signal), 'observed');
+      child.once('exit', watched.onChildExit);
+    }
+    if (watched.fd >= 0) this.#arm(watched);
+    else if (child === undefined) this.#poll(watched);
+  }
+
+  // Collects a watched pid the orphan sweep found as a zombie, now.
+  collectNow(pid: number): void {
+    const watched = this.#byPid.get(pid);
+    if (watched === undefined) return;
+    if (watched.fd >= 0) this.#onReady(watched, 0);
+    else this.#host.poller.check(pid);
+  }
+
+  // Drops every watch without publishing: fds closed, poller slots and listeners removed.
+  close(): void {
+    for (const watched of [...this.#byPid.values()]) this.#release(watched);
+    this.#leftToOwner.clear();
+  }
+
+  #arm(watched: Watched): void {
+    try {
+      this.#host.pidfd!.watch(watched.fd, (status) => this.#onReady(watched, status));
+    } catch (error) {
+      this.#fallBackToPolling(watched, error);
+    }
+  }
+
+  #poll(watched: Watched): void {
+    this.#host.poller.add(watched.pid, (exit) => this.#onPolled(watched, exit));
+  }
+
+  #fallBackToPolling(watched: Watched, error: unknown): void {
+    this.#host.fault();
+    this.#host.logger.warn({ childPid: watched.pid, err: error }, 'exitmon: pidfd watch failed; polling this pid instead');
+    this.#host.pidfd!.close(watched.fd);
+    watched.fd = -1;
+    if (watched.child === undefined) this.#poll(watched);
+  }
+
+  // The pidfd became readable: the process exited (or polling failed).
+  #onReady(watched: Watched, status: number): void {
+    if (this.#byPid.get(watched.pid) !== watched || watched.fd < 0) return;
+    const pidfd = this.#host.pidfd!;
+    if (status < 0) return this.#fallBackToPolling(watched, syscallError('uv_poll', status));
+    const peeked = pidfd.peek(watched.fd);
+    if (peeked.kind === 'running') {
+      // Readable yet not exited cannot happen for an exited pidfd; re-arm rather than guess.
+      pidfd.close(watched.fd);
+      watched.fd = -1;
+      return watched.child === undefined ? this.#poll(watched) : undefined;
+    }
+    if (watched.child !== undefined) {
+      if (peeked.kind === 'exited') return this.#finish(watched, fromWaitResult(peeked.result), 'observed');
+      // libuv reaped it first (ECHILD): its 'exit' event carries the status.
+      pidfd.close(watched.fd);
+      watched.fd = -1;
+      return;
+    }
+    if (peeked.kind === 'error') {
+      if (peeked.errno !== ERRNO.ECHILD) {
+        this.#host.fault();
+        this.#host.logger.error({ childPid: watched.pid, err: syscallError('waitid', -peeked.errno) }, 'exitmon: waitid failed');
+      }
+      return this.#finish(watched, UNKNOWN_STATUS, 'unknown');
+    }
+    const status0 = fromWaitResult(peeked.result);
+    if (!watched.reap) {
+      this.#leaveToOwner(watched.pid);
+      return this.#finish(watched, status0, 'observed');
+    }
+    const reaped = pidfd.reap(watched.fd);
+    // Someone else collected it between peek and reap: we still read its status.
+    if (reaped.kind !== 'exited') return this.#finish(watched, status0, 'observed');
+    this.#finish(watched, fromWaitResult(reaped.result), 'reaped');
+  }
+
+  // The poller saw the pid disappear or turn into a zombie.
+  #onPolled(watched: Watched, exit: PollExit): void {
+    if (this.#byPid.get(watched.pid) !== watched) return;
+    if (exit.gone || exit.stat.ppid !== process.pid) return this.#finish(watched, UNKNOWN_STATUS, 'unknown');
+    const pidfd = this.#host.pidfd;
+    if (watched.reap && pidfd !== null) {
+      const reaped = pidfd.reapPid(watched.pid);
+      if (reaped.kind === 'exited') return this.#finish(watched, fromWaitResult(reaped.result), 'reaped');
+      return this.#finish(watched, UNKNOWN_STATUS, 'unknown');
+    }
+    // Our zombie, left to its owner: /proc still shows its wait status (Linux ≥ 3.5).
+    this.#leaveToOwner(watched.pid);
+    const raw = exit.stat.exitStatus;
+    if (raw === undefined || !Number.isInteger(raw)) return this.#finish(watched, UNKNOWN_STATUS, 'unknown');
+    this.#finish(watched, fromRawWaitStatus(raw), 'observed');
+  }
+
+  #leaveToOwner(pid: number): void {
+    const stat = readProcStat(pid);
+    if (stat !== null) this.#leftToOwner.set(pid, stat.startTime);
+  }
+
+  #finish(watched: Watched, status: ExitStatus, outcome: ExitOutcome): void {
+    if (this.#byPid.get(watched.pid) !== watched) return;
+    this.#release(watched);
+    this.#host.collected(watched, status, outcome);
+  }
+
+  // Releases everything a watch holds. Called exactly once per watch.
+  #release(watched: Watched): void {
+    this.#byPid.delete(watched.pid);
+    if (watched.fd >= 0) this.#host.pidfd?.close(watched.fd);
+    watched.fd = -1;
+    if (watched.child !== undefined && watched.onChildExit !== undefined) watched.child.off('exit', watched.onChildExit);
+    this.#host.poller.delete(watched.pid);
+  }
+}

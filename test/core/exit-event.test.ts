@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { ExitMonitor } from '../../src/index.js';
+
+describe('ExitEvent', () => {
+  const monitor = new ExitMonitor();
+
+  it('derives status from the code, from 128 + signal number, or -1', () => {
+    expect(monitor.publish({ pid: 10, code: 3 }).status).toBe(3);
+    expect(monitor.publish({ pid: 10, signal: 'SIGKILL' }).status).toBe(137);
+    expect(monitor.publish({ pid: 10, signal: 'SIGTERM' }).status).toBe(143);
+    expect(monitor.publish({ pid: 10, outcome: 'unknown' }).status).toBe(-1);
+    expect(monitor.publish({ pid: 10, code: 0, status: 7 }).status).toBe(7);
+  });
+
+  it('fills defaults: reaped outcome, null code and signal, a timestamp, no exec fields', () => {
+    const before = Date.now();
+    const e = monitor.publish({ pid: 11 });
+    expect(e).toMatchObject({ pid: 11, code: null, signal: null, coreDumped: false, outcome: 'reaped' });
+    expect(e.timestamp).toBeGreaterThanOrEqual(before);
+    expect('execId' in e).toBe(false);
+    expect(Object.isFrozen(e)).toBe(true);
+  });
+
+  it('numbers events with a strictly increasing seq', () => {
+    const a = monitor.publish({ pid: 12 });
+    const b = monitor.publish({ pid: 12 });
+    expect(b.seq).toBe(a.seq + 1);
+  });
+
+  it.each([
+    [{ pid: 0 }, RangeError, /Expected `exit.pid` to be a positive integer/],
+    [{ pid: -3 }, RangeError, /got `-3` \(number\)/],
+    [{ pid: 1.5 }, RangeError, /exit.pid/],
+    [{ pid: Number.NaN }, RangeError, /exit.pid/],
+    [{ pid: 2 ** 31 }, RangeError, /exit.pid/],
+    [{ pid: '12' }, TypeError, /got `"12"` \(string\)/],
+    [{ pid: 5, code: 256 }, RangeError, /exit.code/],
+    [{ pid: 5, code: '1' }, TypeError, /exit.code/],
+    [{ pid: 5, signal: 'SIGNOPE' }, RangeError, /known signal name/],
+    [{ pid: 5, signal: 9 }, TypeError, /signal name/],
+    [{ pid: 5, code: 1, signal: 'SIGKILL' }, TypeError, /only one of/],
+    [{ pid: 5, outcome: 'lost' }, RangeError, /exit.outcome/],
+    [{ pid: 5, execId: '' }, RangeError, /exit.execId/],
+    [{ pid: 5, containerId: 'c' }, TypeError, /exit.execId/],
+    [null, TypeError, /exit/],
+  ])('rejects bad input %j with a named TypeError/RangeError', (init, type, message) => {
+    expect(() => monitor.publish(init as never)).toThrow(type);
+    expect(() => monitor.publish(init as never)).toThrow(message);
+  });
+});

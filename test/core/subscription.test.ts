@@ -1,0 +1,176 @@
+import { describe, expect, it } from 'vitest';
+import { map, take, toArray, firstValueFrom } from 'rxjs';
+import {
+  ExitMonitor,
+  SubscriptionClosedError,
+  SubscriptionConsumedError,
+  WaitTimeoutError,
+  type ExitEvent,
+} from '../../src/index.js';
+import { flush } from '../helpers.js';
+
+describe('unsubscribe()', () => {
+  it('inside a listener delivers nothing more, even events already buffered', async () => {
+    const monitor = new ExitMonitor();
+    const got: number[] = [];
+    const sub = monitor.subscribe('all', (e) => {
+      got.push(e.pid);
+      if (e.pid === 2) sub.unsubscribe();
+    });
+    for (let pid = 1; pid <= 5; pid++) monitor.publish({ pid });
+    await flush();
+    expect(got).toEqual([1, 2]);
+    expect(sub.closed).toBe(true);
+    expect(sub.backlog).toBe(0);
+  });
+
+  it('from another subscription’s listener stops delivery at once', async () => {
+    const monitor = new ExitMonitor();
+    let unsubscribed = false;
+    let deliveredAfter = 0;
+    const victim = monitor.subscribe('all', () => {
+      if (unsubscribed) deliveredAfter++;
+    });
+    monitor.subscribe('all', (e) => {
+      if (e.pid === 2) {
+        victim.unsubscribe();
+        unsubscribed = true;
+      }
+    });
+    for (let pid = 1; pid <= 200; pid++) monitor.publish({ pid });
+    await flush();
+    expect(unsubscribed).toBe(true);
+    expect(deliveredAfter).toBe(0);
+    expect(victim.backlog).toBe(0);
+  });
+
+  it('is idempotent and [Symbol.dispose] is the same', () => {
+    const monitor = new ExitMonitor();
+    const sub = monitor.subscribe('all');
+    sub.unsubscribe();
+    sub.unsubscribe();
+    sub[Symbol.dispose]();
+    expect(sub.closed).toBe(true);
+    expect(monitor.stats().subscriptions).toBe(0);
+    const other = monitor.subscribe({ pid: 4 });
+    other[Symbol.dispose]();
+    expect(other.closed).toBe(true);
+    expect(monitor.stats().subscriptions).toBe(0);
+  });
+
+  it('works from a process "exit" handler: no delivery, no throw', async () => {
+    // The synchronous part is what an exit handler can run; it must not throw or deliver.
+    const monitor = new ExitMonitor();
+    const got: number[] = [];
+    const sub = monitor.subscribe('all', (e) => void got.push(e.pid));
+    monitor.publish({ pid: 1 });
+    const handler = (): void => sub.unsubscribe();
+    handler();
+    await flush();
+    expect(got).toEqual([]);
+  });
+});
+
+describe('consumers', () => {
+  it('next() pulls events in order and several pending calls resolve FIFO', async () => {
+    const monitor = new ExitMonitor();
+    const sub = monitor.subscribe({ pid: 8 });
+    const first = sub.next();
+    const second = sub.next();
+    monitor.publish({ pid: 8, code: 1 });
+    monitor.publish({ pid: 8, code: 2 });
+    expect((await first).code).toBe(1);
+    expect((await second).code).toBe(2);
+  });
+
+  it('next() rejects with SubscriptionClosedError when unsubscribed while pending, or afterwards', async () => {
+    const monitor = new ExitMonitor();
+    const sub = monitor.subscribe('all');
+    const pending = sub.next();
+    monitor.publish({ pid: 1 });
+    sub.unsubscribe(); // the event was buffered but not yet delivered
+    await expect(pending).rejects.toBeInstanceOf(SubscriptionClosedError);
+    await expect(sub.next()).rejects.toBeInstanceOf(SubscriptionClosedError);
+  });
+
+  it('next() honours timeout and abort and keeps the subscription usable', async () => {
+    const monitor = new ExitMonitor();
+    const sub = monitor.subscribe('all');
+    await expect(sub.next({ timeout: 10 })).rejects.toBeInstanceOf(WaitTimeoutError);
+    const controller = new AbortController();
+    const aborted = sub.next({ signal: controller.signal });
+    controller.abort(new Error('stop'));
+    await expect(aborted).rejects.toThrow('stop');
+    await expect(sub.next({ signal: AbortSignal.abort('already') })).rejects.toBe('already');
+    monitor.publish({ pid: 3 });
+    expect((await sub.next()).pid).toBe(3);
+  });
+
+  it('for await iterates in order and break unsubscribes', async () => {
+    const monitor = new ExitMonitor();
+    const sub = monitor.subscribe('all');
+    for (let pid = 1; pid <= 5; pid++) monitor.publish({ pid });
+    const seen: number[] = [];
+    for await (const e of sub) {
+      seen.push(e.pid);
+      if (seen.length === 3) break;
+    }
+    expect(seen).toEqual([1, 2, 3]);
+    expect(sub.closed).toBe(true);
+  });
+
+  it('events is an rxjs Observable over the buffer that completes on unsubscribe', async () => {
+    const monitor = new ExitMonitor();
+    const sub = monitor.subscribe('all');
+    monitor.publish({ pid: 1, code: 5 });
+    const codes = firstValueFrom(sub.events.pipe(map((e) => e.code), take(2), toArray()));
+    monitor.publish({ pid: 2, code: 6 });
+    expect(await codes).toEqual([5, 6]);
+    // take(2) unsubscribed from events, which ends the subscription.
+    expect(sub.closed).toBe(true);
+
+    const other = monitor.subscribe('all');
+    let completed = false;
+    other.events.subscribe({ complete: () => (completed = true) });
+    other.unsubscribe();
+    expect(completed).toBe(true);
+  });
+
+  it('a second consumer is a clear error, not silent sharing', async () => {
+    const monitor = new ExitMonitor();
+    const withListener = monitor.subscribe('all', () => {});
+    expect(() => withListener[Symbol.asyncIterator]()).toThrow(SubscriptionConsumedError);
+    await expect(withListener.next()).rejects.toBeInstanceOf(SubscriptionConsumedError);
+
+    const observed = monitor.subscribe('all');
+    observed.events.subscribe(() => {});
+    let error: unknown;
+    observed.events.subscribe({ error: (e: unknown) => (error = e) });
+    expect(error).toBeInstanceOf(SubscriptionConsumedError);
+    expect(String(error)).toMatch(/one consumer/);
+
+    const iterated = monitor.subscribe('all');
+    iterated[Symbol.asyncIterator]();
+    expect(() => iterated[Symbol.asyncIterator]()).toThrow(/one consumer/);
+  });
+
+  it('buffers for a pull subscription until it is read (backlog)', async () => {
+    const monitor = new ExitMonitor();
+    const sub = monitor.subscribe('all');
+    for (let pid = 1; pid <= 3; pid++) monitor.publish({ pid });
+    await flush();
+    expect(sub.backlog).toBe(3);
+    const got: ExitEvent[] = [await sub.next(), await sub.next(), await sub.next()];
+    expect(got.map((e) => e.pid)).toEqual([1, 2, 3]);
+    expect(sub.backlog).toBe(0);
+  });
+
+  it('exposes id and a frozen copy of its topic', () => {
+    const monitor = new ExitMonitor();
+    const a = monitor.subscribe({ pid: 9 });
+    const b = monitor.subscribe();
+    expect(b.id).toBeGreaterThan(a.id);
+    expect(a.topic).toEqual({ pid: 9 });
+    expect(b.topic).toBe('all');
+  });
+});

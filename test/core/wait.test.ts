@@ -1,0 +1,85 @@
+import { describe, expect, it } from 'vitest';
+import { ExitMonitor, MonitorClosedError, WaitTimeoutError } from '../../src/index.js';
+
+describe('waitPid / waitExec', () => {
+  it('waitPid resolves with the first exit of pid published after the call', async () => {
+    const monitor = new ExitMonitor();
+    const wait = monitor.waitPid(77);
+    monitor.publish({ pid: 78, code: 1 });
+    monitor.publish({ pid: 77, code: 2 });
+    monitor.publish({ pid: 77, code: 3 });
+    expect((await wait).code).toBe(2);
+    expect(monitor.stats().waiters).toBe(0);
+  });
+
+  it('answers at once from the recent-exits cache when the exit already happened (subscribe-too-late race)', async () => {
+    const monitor = new ExitMonitor();
+    const published = monitor.publish({ pid: 90, code: 9 });
+    await expect(monitor.waitPid(90)).resolves.toBe(published);
+    expect(monitor.lastExit(90)).toBe(published);
+    expect(monitor.lastExit(91)).toBeUndefined();
+  });
+
+  it('forgets the oldest exits past recentExits, and 0 disables the cache', async () => {
+    const small = new ExitMonitor({ recentExits: 2 });
+    small.publish({ pid: 1 });
+    small.publish({ pid: 2 });
+    small.publish({ pid: 3 });
+    expect(small.lastExit(1)).toBeUndefined();
+    expect(small.lastExit(3)?.pid).toBe(3);
+    const none = new ExitMonitor({ recentExits: 0 });
+    none.publish({ pid: 1 });
+    expect(none.lastExit(1)).toBeUndefined();
+  });
+
+  it('waitExec matches execId and, when given, containerId; cached too', async () => {
+    const monitor = new ExitMonitor();
+    const inC2 = monitor.waitExec('e1', { containerId: 'c2' });
+    const any = monitor.waitExec('e1');
+    monitor.publish({ pid: 5, execId: 'e1', containerId: 'c1', code: 1 });
+    monitor.publish({ pid: 6, execId: 'e1', containerId: 'c2', code: 2 });
+    expect((await any).pid).toBe(5);
+    expect((await inC2).pid).toBe(6);
+    expect((await monitor.waitExec('e1')).pid).toBe(6);
+    await expect(monitor.waitExec('e1', { containerId: 'c9', timeout: 5 })).rejects.toBeInstanceOf(WaitTimeoutError);
+  });
+
+  it('times out with WaitTimeoutError and leaves no waiter behind', async () => {
+    const monitor = new ExitMonitor();
+    const error = await monitor.waitPid(1234, { timeout: 10 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(WaitTimeoutError);
+    expect((error as WaitTimeoutError).code).toBe('ERR_WAIT_TIMEOUT');
+    expect(monitor.stats()).toMatchObject({ waiters: 0, subscriptions: 0 });
+  });
+
+  it('aborts with the signal’s reason and leaves no waiter behind', async () => {
+    const monitor = new ExitMonitor();
+    const controller = new AbortController();
+    const wait = monitor.waitPid(1234, { signal: controller.signal });
+    expect(monitor.stats().waiters).toBe(1);
+    const reason = new Error('cancelled');
+    controller.abort(reason);
+    await expect(wait).rejects.toBe(reason);
+    await expect(monitor.waitExec('x', { signal: AbortSignal.abort(reason) })).rejects.toBe(reason);
+    expect(monitor.stats().waiters).toBe(0);
+  });
+
+  it('rejects pending and new waits with MonitorClosedError after close()', async () => {
+    const monitor = new ExitMonitor();
+    const pending = monitor.waitExec('never');
+    monitor.close();
+    await expect(pending).rejects.toBeInstanceOf(MonitorClosedError);
+    await expect(monitor.waitPid(5)).rejects.toBeInstanceOf(MonitorClosedError);
+  });
+
+  it('rejects bad arguments with TypeError/RangeError', async () => {
+    const monitor = new ExitMonitor();
+    await expect(monitor.waitPid(0)).rejects.toThrow(RangeError);
+    await expect(monitor.waitPid('1' as never)).rejects.toThrow(/Expected `pid` to be a positive integer, got `"1"` \(string\)/);
+    await expect(monitor.waitPid(5, { timeout: -1 })).rejects.toThrow(RangeError);
+    await expect(monitor.waitPid(5, { signal: {} as never })).rejects.toThrow(TypeError);
+    await expect(monitor.waitExec('')).rejects.toThrow(RangeError);
+    await expect(monitor.waitExec('e', { containerId: 3 as never })).rejects.toThrow(TypeError);
+    expect(() => monitor.lastExit(-1)).toThrow(RangeError);
+  });
+});
