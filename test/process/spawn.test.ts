@@ -1,0 +1,157 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { MonitorClosedError } from '../../src/core/errors.js';
+import { ExitMonitor } from '../../src/core/monitor.js';
+import { readProcStat } from '../../src/process/proc-stat.js';
+import { spawn, type ManagedProcess } from '../../src/process/spawn.js';
+import { Reaper } from '../../src/sources/reaper.js';
+import { fixture, isGone, isLinux, killAll, track, waitFor } from './helpers.js';
+
+const LIVENESS_MS = 10_000;
+const monitors: ExitMonitor[] = [];
+
+// A fresh monitor per test, closed afterwards; it has no reaper, so spawn()
+// reports the exit from the ChildProcess 'exit' event.
+function plainMonitor(): ExitMonitor {
+  const monitor = new ExitMonitor();
+  monitors.push(monitor);
+  return monitor;
+}
+
+// spawn() that remembers the group for cleanup.
+function start(command: string, args: string[] = [], options: Parameters<typeof spawn>[2] = {}): ManagedProcess {
+  const p = spawn(command, args, options);
+  if (!Number.isNaN(p.pid)) track([p.pid], { asGroups: p.pgid !== undefined });
+  return p;
+}
+
+afterEach(() => {
+  vi.restoreAllMocks();
+  killAll();
+  for (const m of monitors.splice(0)) m.close();
+});
+
+describe.skipIf(!isLinux)('spawn', () => {
+  for (const [name, monitor] of [
+    ['the shared reaper', () => undefined],
+    ['a monitor without a reaper', plainMonitor],
+  ] as const) {
+    describe(`with ${name}`, () => {
+      it('exited resolves with the exit code and the execId/containerId', async () => {
+        const p = start(process.execPath, [fixture('process-exit-42.mjs')], {
+          monitor: monitor(),
+          execId: 'exec-42',
+          containerId: 'ctr-1',
+        });
+        const exit = await p.exited;
+        expect(exit).toMatchObject({ pid: p.pid, code: 42, signal: null, status: 42, execId: 'exec-42', containerId: 'ctr-1' });
+        expect(exit.outcome).toBe('observed');
+      });
+
+      it('300 instant exits (`true`) all resolve exited', async () => {
+        const procs = Array.from({ length: 300 }, () => start('true', [], { monitor: monitor(), stdio: 'ignore' }));
+        const exits = await Promise.all(procs.map((p) => p.exited));
+        expect(exits.map((e) => e.code)).toEqual(Array.from({ length: 300 }, () => 0));
+        expect(exits.map((e) => e.pid)).toEqual(procs.map((p) => p.pid));
+      });
+    });
+  }
+
+  it('waitExec on the monitor resolves with the exec', async () => {
+    const m = plainMonitor();
+    const waiting = m.waitExec('job-3', { timeout: LIVENESS_MS });
+    const p = start('sh', ['-c', 'exit 3'], { monitor: m, execId: 'job-3' });
+    expect(await waiting).toMatchObject({ pid: p.pid, code: 3, execId: 'job-3' });
+  });
+
+  it('the child leads its own process group by default, and not with processGroup: false', async () => {
+    const grouped = start('sleep', ['100'], { monitor: plainMonitor() });
+    expect(grouped.pgid).toBe(grouped.pid);
+    expect(readProcStat(grouped.pid)?.pgrp).toBe(grouped.pid);
+    const inline = start('sleep', ['100'], { monitor: plainMonitor(), processGroup: false });
+    expect(inline.pgid).toBeUndefined();
+    expect(readProcStat(inline.pid)?.pgrp).toBe(readProcStat(process.pid)?.pgrp);
+  });
+
+  it('ENOENT rejects exited, emits error on the child and leaks no subscription', async () => {
+    const m = plainMonitor();
+    const p = spawn('/nonexistent/exitmon-no-such-command', [], { monitor: m });
+    const emitted = new Promise((resolve) => p.child.once('error', resolve));
+    await expect(p.exited).rejects.toMatchObject({ code: 'ENOENT' });
+    expect(await emitted).toMatchObject({ code: 'ENOENT' });
+    expect(Number.isNaN(p.pid)).toBe(true);
+    expect(m.stats().subscriptions).toBe(0);
+    expect(await p.stop()).toMatchObject({ alreadyExited: true });
+  });
+
+  it('an unawaited spawn failure is not an unhandled rejection', async () => {
+    const unhandled = vi.fn();
+    process.on('unhandledRejection', unhandled);
+    try {
+      const p = spawn('/nonexistent/exitmon-no-such-command', [], { monitor: plainMonitor() });
+      await new Promise((r) => p.child.once('error', r));
+      await new Promise((r) => setTimeout(r, 50));
+      expect(unhandled).not.toHaveBeenCalled();
+    } finally {
+      process.off('unhandledRejection', unhandled);
+    }
+  });
+
+  it('unsubscribes once the exit arrived', async () => {
+    const m = plainMonitor();
+    const p = start('true', [], { monitor: m });
+    await p.exited;
+    expect(m.stats().subscriptions).toBe(0);
+  });
+
+  it('stop() stops the whole group and exited reports the signal', async () => {
+    const p = start('sh', ['-c', 'sleep 100 & sleep 100 & wait'], { monitor: plainMonitor() });
+    await waitFor(() => (readProcStat(p.pid) !== null), LIVENESS_MS);
+    const result = await p.stop({ graceMs: LIVENESS_MS });
+    expect(result).toMatchObject({ forced: false, alreadyExited: false, survivors: [] });
+    expect((await p.exited).signal).toBe('SIGTERM');
+    expect(await p.stop()).toMatchObject({ alreadyExited: true });
+  });
+
+  it('[Symbol.asyncDispose] stops the process and awaits its exit', async () => {
+    const p = start('sleep', ['100'], { monitor: plainMonitor() });
+    let exitSeen = false;
+    void p.exited.then(() => (exitSeen = true));
+    const stop = vi.spyOn(p, 'stop');
+    await p[Symbol.asyncDispose]();
+    expect(stop).toHaveBeenCalledOnce();
+    expect(isGone(p.pid)).toBe(true);
+    expect(exitSeen).toBe(true);
+    expect((await p.exited).signal).toBe('SIGTERM');
+  });
+
+  it('refuses a closed monitor before starting anything', () => {
+    const m = plainMonitor();
+    m.close();
+    expect(() => spawn('true', [], { monitor: m })).toThrow(MonitorClosedError);
+  });
+
+  it('exited rejects when the monitor closes before the exit', async () => {
+    const m = plainMonitor();
+    const p = start('sleep', ['100'], { monitor: m });
+    m.close();
+    await expect(p.exited).rejects.toThrow();
+    // stop() still reaches the running child.
+    expect((await p.stop({ graceMs: LIVENESS_MS })).alreadyExited).toBe(false);
+  });
+
+  it('validates its arguments', () => {
+    expect(() => spawn('' as string)).toThrow(RangeError);
+    expect(() => spawn(3 as unknown as string)).toThrow(TypeError);
+    expect(() => spawn('true', [1 as unknown as string])).toThrow(TypeError);
+    expect(() => spawn('true', [], { containerId: 'c' })).toThrow(TypeError);
+    expect(() => spawn('true', [], { processGroup: 'yes' as unknown as boolean })).toThrow(TypeError);
+    expect(() => spawn('true', [], { monitor: {} as ExitMonitor })).toThrow(TypeError);
+  });
+
+  it('uses the shared reaper monitor by default', async () => {
+    const p = start('sh', ['-c', 'exit 7']);
+    const viaMonitor = Reaper.shared().monitor.waitPid(p.pid, { timeout: LIVENESS_MS });
+    expect((await p.exited).code).toBe(7);
+    expect(await viaMonitor).toBe(await p.exited);
+  });
+});
