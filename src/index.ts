@@ -27,3 +27,9 @@ export { Reaper, reaperFor, DEFAULT_POLL_INTERVAL_MS, DEFAULT_SWEEP_INTERVAL_MS 
 export type { ReaperOptions, ReaperStats, ReaperBackend, WatchOptions } from './sources/reaper.js';
 
 // Processes
+export { spawn } from './process/spawn.js';
+export type { ManagedProcess, ManagedSpawnOptions } from './process/spawn.js';
+export { stopProcessGroup, stopProcessTree, DEFAULT_STOP_SIGNAL, DEFAULT_GRACE_MS, DEFAULT_KILL_SIGNAL } from './process/stop.js';
+export type { StopOptions, StopResult } from './process/stop.js';
+export { readProcessState, isRunning } from './process/proc-stat.js';
+export type { ProcessState } from './process/proc-stat.js';

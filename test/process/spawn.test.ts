@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { MonitorClosedError } from '../../src/core/errors.js';
 import { ExitMonitor } from '../../src/core/monitor.js';
 import { readProcStat } from '../../src/process/proc-stat.js';
-import { spawn, type ManagedProcess } from '../../src/process/spawn.js';
+import { spawn, type ManagedProcess, type ManagedSpawnOptions } from '../../src/process/spawn.js';
 import { Reaper } from '../../src/sources/reaper.js';
 import { fixture, isGone, isLinux, killAll, track, waitFor } from './helpers.js';
 
@@ -18,7 +18,7 @@ function plainMonitor(): ExitMonitor {
 }
 
 // spawn() that remembers the group for cleanup.
-function start(command: string, args: string[] = [], options: Parameters<typeof spawn>[2] = {}): ManagedProcess {
+function start(command: string, args: string[] = [], options: ManagedSpawnOptions = {}): ManagedProcess {
   const p = spawn(command, args, options);
   if (!Number.isNaN(p.pid)) track([p.pid], { asGroups: p.pgid !== undefined });
   return p;
