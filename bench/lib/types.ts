@@ -29,7 +29,7 @@ export interface Metric {
 /** One series of a latency distribution: percentile → value, for a CDF chart. */
 export interface LatencySeries {
   subject: string;
-  /** [percentile 0..100, value in `unit`] pairs, ascending. */
+  /** [percentile 0..100, latency in µs] pairs, ascending. */
   points: [number, number][];
   count: number;
 }
@@ -39,7 +39,8 @@ export interface Distribution {
   /** File-name-safe id; the chart goes to docs/benchmarks/<scenario>-<metric>.svg. */
   metric: string;
   title: string;
-  unit: 'ns' | 'µs' | 'ms';
+  /** Series values are always in µs; the chart picks readable labels. */
+  unit: 'µs';
   series: LatencySeries[];
   note?: string;
 }

@@ -232,6 +232,7 @@ function hasBeenReaped(child: ChildProcess): boolean {
   return child.exitCode !== null || child.signalCode !== null;
 }
 
+// The result of stopping a process that never started or is known gone.
 function nothingToStop(): StopResult {
   return { forced: false, alreadyExited: true, survivors: [], durationMs: 0 };
 }

@@ -26,6 +26,7 @@ export function killAll(): void {
   started.clear();
 }
 
+// SIGKILL that ignores ESRCH (already gone).
 function tryKill(target: number): void {
   try {
     process.kill(target, 'SIGKILL');
