@@ -15,10 +15,19 @@ const SECTION_ORDER = ['dispatch', 'exit-latency', 'orphans', 'churn', 'stop', '
 /** Percentiles shown in the table under each chart. */
 const TABLE_PERCENTILES = [50, 90, 99, 99.9, 100];
 
+/** Where the report goes (tests point it at a temporary directory). */
+export interface DocsTarget {
+  docsFile: string;
+  chartsDir: string;
+}
+
 // Writes docs/benchmarks.md and the charts; returns the markdown path.
-export function generateDocs(records: ScenarioRecord[] = readRecords()): string {
+export function generateDocs(
+  records: ScenarioRecord[] = readRecords(),
+  { docsFile, chartsDir }: DocsTarget = { docsFile: DOCS_FILE, chartsDir: CHARTS_DIR },
+): string {
   const ordered = [...records].sort((a, b) => rank(a.scenario) - rank(b.scenario) || a.scenario.localeCompare(b.scenario));
-  mkdirSync(CHARTS_DIR, { recursive: true });
+  mkdirSync(chartsDir, { recursive: true });
   const lines: string[] = [
     '# Benchmarks',
     '',
@@ -31,18 +40,21 @@ export function generateDocs(records: ScenarioRecord[] = readRecords()): string 
     '',
     '## Goals at a glance',
     '',
-    '| Scenario | Goal | Measured | Met |',
-    '| --- | --- | --- | --- |',
+    '| Scenario | Measure | Subject | Goal | Measured | Met |',
+    '| --- | --- | --- | --- | --- | --- |',
   ];
   for (const record of ordered) {
     for (const m of record.metrics.filter((m) => m.goal !== undefined)) {
-      const measured = m.ratio !== undefined ? formatRatio(m.ratio) : `${formatNumber(m.value)} ${m.unit}`;
-      lines.push(`| [${cell(record.scenario)}](#${anchor(record.title)}) | ${cell(`${m.name}: ${m.goal}`)} | ${measured} | ${formatMet(m.met)} |`);
+      const ratio = m.ratio === undefined ? '' : ` (${formatRatio(m.ratio)} ${m.baseline ?? ''})`;
+      lines.push(
+        `| [${cell(record.scenario)}](#${anchor(record.title)}) | ${cell(m.name)} | ${cell(m.subject)} | ${cell(m.goal ?? '')} | ` +
+          `${cell(`${formatNumber(m.value)} ${m.unit}${ratio}`)} | ${formatMet(m.met)} |`,
+      );
     }
   }
-  for (const record of ordered) lines.push('', ...section(record));
-  writeFileSync(DOCS_FILE, lines.join('\n') + '\n');
-  return DOCS_FILE;
+  for (const record of ordered) lines.push('', ...section(record, chartsDir));
+  writeFileSync(docsFile, lines.join('\n') + '\n');
+  return docsFile;
 }
 
 // Sort key of a scenario.
@@ -57,7 +69,7 @@ function anchor(title: string): string {
 }
 
 // The markdown of one scenario: goal, command, table, charts, notes.
-function section(record: ScenarioRecord): string[] {
+function section(record: ScenarioRecord, chartsDir: string): string[] {
   const out = [
     `## ${record.title}`,
     '',
@@ -76,16 +88,16 @@ function section(record: ScenarioRecord): string[] {
         `${cell(m.baseline ?? '')} | ${formatRatio(m.ratio)} | ${cell(m.goal ?? '')} | ${formatMet(m.met)} | ${cell(m.note ?? '')} |`,
     );
   }
-  for (const distribution of record.distributions ?? []) out.push('', ...chart(record.scenario, distribution));
+  for (const distribution of record.distributions ?? []) out.push('', ...chart(record.scenario, distribution, chartsDir));
   if (record.notes !== undefined && record.notes.length > 0) out.push('', '### Notes', '', ...record.notes.flatMap((n) => [n, '']));
   while (out[out.length - 1] === '') out.pop();
   return out;
 }
 
 // Writes one chart and returns its markdown: image link plus a percentile table.
-function chart(scenario: string, distribution: Distribution): string[] {
+function chart(scenario: string, distribution: Distribution, chartsDir: string): string[] {
   const file = `${scenario}-${distribution.metric}.svg`;
-  writeFileSync(path.join(CHARTS_DIR, file), renderLatencyChart(distribution));
+  writeFileSync(path.join(chartsDir, file), renderLatencyChart(distribution));
   const out = [
     `### ${distribution.title}`,
     '',

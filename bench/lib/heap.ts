@@ -1,11 +1,10 @@
 // Heap measurement: bytes retained by something built between two full GCs.
-import { canCollectGarbage, collectGarbage } from './timing.js';
+import { collectGarbage } from './timing.js';
 
 // Returns (heapUsed after build − heapUsed before) / count, with full GCs on
 // both sides. `build` must return what it built so that it stays reachable
 // until the second measurement; `release` frees it afterwards.
 export function retainedBytesPer<T>(count: number, build: () => T, release?: (built: T) => void): number {
-  if (!canCollectGarbage()) throw new Error('Heap figures need `node --expose-gc` (use `npm run bench`)');
   collectGarbage();
   const before = process.memoryUsage().heapUsed;
   const built = build();

@@ -16,7 +16,7 @@ export interface Metric {
   size?: number;
   /** The subject this row is compared with (measured in the same run). */
   baseline?: string;
-  /** value / baseline value, or baseline / value when higher is better: always "× of baseline". */
+  /** value / baseline's value (same unit, same run): 0.4× throughput, 1.1× cost. */
   ratio?: number;
   /** The goal this row is judged on, in words, e.g. `≥ 0.3× rxjs Subject.next`. */
   goal?: string;

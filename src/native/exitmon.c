@@ -21,6 +21,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#ifndef NAPI_VERSION
+#define NAPI_VERSION 8 /* binding.gyp sets it too */
+#endif
 #include <node_api.h>
 #include <uv.h>
 

@@ -28,9 +28,14 @@ export interface OrphanSweepHost {
 }
 
 // PR_SET_CHILD_SUBREAPER is per process: count the reapers that asked for it
-// and clear it only when the last one closes, and only if we were the ones to set it.
-let subreaperHolders = 0;
-let subreaperSetByUs = false;
+// and clear it only when the last one closes, and only if exitmon set it.
+// Kept on globalThis so an ESM and a CJS copy of exitmon count together.
+interface SubreaperRole {
+  holders: number;
+  setByUs: boolean;
+}
+const SUBREAPER = Symbol.for('exitmon.subreaper');
+const subreaper: SubreaperRole = ((globalThis as { [SUBREAPER]?: SubreaperRole })[SUBREAPER] ??= { holders: 0, setByUs: false });
 
 /** Adopts and reaps orphans for one reaper. */
 export class OrphanSweep {
@@ -54,14 +59,14 @@ export class OrphanSweep {
       try {
         const already = this.#host.pidfd.isSubreaper();
         if (!already) this.#host.pidfd.setSubreaper(true);
-        if (subreaperHolders === 0) subreaperSetByUs = !already;
+        if (subreaper.holders === 0) subreaper.setByUs = !already;
       } catch (error) {
         this.#host.fault();
         this.#host.logger.error({ err: error }, 'exitmon: could not become a child subreaper');
         return false;
       }
       this.#holding = true;
-      subreaperHolders++;
+      subreaper.holders++;
     }
     if (adoptOrphans && !this.#scheduler.running) {
       this.#preexisting = new Map([...childrenOf()].filter(([pid]) => !isOwnedByChildProcess(pid)));
@@ -102,14 +107,14 @@ export class OrphanSweep {
     this.#scheduler.stop();
     if (!this.#holding) return;
     this.#holding = false;
-    subreaperHolders--;
-    if (subreaperHolders === 0 && subreaperSetByUs) {
+    subreaper.holders--;
+    if (subreaper.holders === 0 && subreaper.setByUs) {
       try {
         this.#host.pidfd.setSubreaper(false);
       } catch (error) {
         this.#host.logger.warn({ err: error }, 'exitmon: could not clear the child subreaper flag');
       }
-      subreaperSetByUs = false;
+      subreaper.setByUs = false;
     }
   }
 }

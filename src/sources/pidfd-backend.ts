@@ -13,28 +13,30 @@ export type WaitAnswer =
   | { readonly kind: 'running' }
   | { readonly kind: 'error'; readonly errno: number };
 
-// One dispatcher per binding: the addon calls it with (fd, status) and it
-// routes to the handler of that fd. Handlers must not throw; if one does, the
-// error becomes a process warning rather than escaping into libuv.
-const handlersByBinding = new WeakMap<NativeBinding, Map<number, ReadyHandler>>();
+// One dispatcher per loaded addon: the addon calls it with (fd, status) and it
+// routes to the handler of that fd. The routing table hangs off the binding
+// object (which require() caches), so an ESM and a CJS copy of exitmon in one
+// process share one dispatcher instead of replacing each other's. Handlers must
+// not throw; if one does, the error becomes a process warning rather than
+// escaping into libuv.
+const HANDLERS = Symbol.for('exitmon.pidfdHandlers');
 
 function handlersOf(binding: NativeBinding): Map<number, ReadyHandler> {
-  let handlers = handlersByBinding.get(binding);
-  if (handlers === undefined) {
-    const created = new Map<number, ReadyHandler>();
-    binding.setDispatcher((fd, status) => {
-      const handler = created.get(fd);
-      created.delete(fd);
-      if (handler === undefined) return;
-      try {
-        handler(status);
-      } catch (error) {
-        process.emitWarning(`exitmon: a pidfd readiness handler threw: ${String(error)}`, 'ExitmonWarning');
-      }
-    });
-    handlersByBinding.set(binding, created);
-    handlers = created;
-  }
+  const holder = binding as NativeBinding & { [HANDLERS]?: Map<number, ReadyHandler> };
+  const existing = holder[HANDLERS];
+  if (existing !== undefined) return existing;
+  const handlers = new Map<number, ReadyHandler>();
+  binding.setDispatcher((fd, status) => {
+    const handler = handlers.get(fd);
+    handlers.delete(fd);
+    if (handler === undefined) return;
+    try {
+      handler(status);
+    } catch (error) {
+      process.emitWarning(`exitmon: a pidfd readiness handler threw: ${String(error)}`, 'ExitmonWarning');
+    }
+  });
+  Object.defineProperty(holder, HANDLERS, { value: handlers });
   return handlers;
 }
 

@@ -101,7 +101,11 @@ export class Reaper implements Disposable {
   #closed = false;
   #counts = { reapedTotal: 0, observedTotal: 0, unknownTotal: 0, adoptedTotal: 0, errors: 0 };
 
-  /** The process-wide reaper with its own monitor, created on first use (again after close). */
+  /**
+   * The process-wide reaper with its own monitor, created on first use (and
+   * again after it was closed); `options` apply when it is created. Closing it
+   * closes its monitor.
+   */
   static shared(options?: ReaperOptions): Reaper {
     if (sharedReaper === undefined || sharedReaper.closed) {
       const { logger } = checkOptions(options);

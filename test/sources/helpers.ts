@@ -7,27 +7,16 @@ import type { ExitMonitor } from '../../src/core/monitor.js';
 
 export const FIXTURES = fileURLToPath(new URL('../fixtures/', import.meta.url));
 
-// Runs a fixture script and returns the pids it printed, one per line.
+// Runs a fixture (.mjs with this node, else as an executable) and returns the
+// pids it printed, one per line.
 export function runFixture(name: string, args: readonly (string | number)[] = []): Promise<number[]> {
+  const argv = args.map(String);
+  const [file, fileArgs] = name.endsWith('.mjs') ? [process.execPath, [FIXTURES + name, ...argv]] : [FIXTURES + name, argv];
   return new Promise((resolve, reject) => {
-    execFile(FIXTURES + name, args.map(String), (error, stdout) => {
+    execFile(file, fileArgs, (error, stdout) => {
       if (error) reject(error);
       else resolve(stdout.trim().split('\n').filter(Boolean).map(Number));
     });
-  });
-}
-
-// Like runFixture, but returns as soon as the first line is printed (the
-// fixture itself keeps running).
-export function firstPid(child: import('node:child_process').ChildProcess): Promise<number> {
-  return new Promise((resolve, reject) => {
-    let text = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
-      text += chunk.toString();
-      const line = text.split('\n')[0];
-      if (text.includes('\n') && line) resolve(Number(line));
-    });
-    child.once('error', reject);
   });
 }
 

@@ -37,7 +37,7 @@ describe.skipIf(!linux)('Reaper as child subreaper (Linux, native)', () => {
   }
 
   it("node:child_process children keep exit code 42 and fire 'exit' while 200 orphans churn through adoption (containerd #2855, boxlite #523)", async () => {
-    const orphanRuns = [0, 0.02, 0.05, 0.1].map((delay) => runFixture('sources-make-orphans.sh', [50, 3, delay]));
+    const orphanRuns = [0, 0.02, 0.05, 0.1].map((delay) => runFixture('sources-make-orphans.mjs', [50, 3, delay]));
     const children = Array.from({ length: 40 }, (_, i) => childExit((i % 8) * 0.015));
     children.forEach(({ child }, i) => {
       if (i % 2 === 0) reaper.watch(child.pid!); // watched ones are observed, never reaped
@@ -59,7 +59,7 @@ describe.skipIf(!linux)('Reaper as child subreaper (Linux, native)', () => {
   });
 
   it('spawnSync keeps its exit status while orphans are adopted', async () => {
-    const orphanRun = runFixture('sources-make-orphans.sh', [100, 4, 0.01]);
+    const orphanRun = runFixture('sources-make-orphans.mjs', [100, 4, 0.01]);
     const statuses: (number | null)[] = [];
     for (let i = 0; i < 20; i++) {
       statuses.push(spawnSync('sh', ['-c', 'sleep 0.005; exit 7']).status);
@@ -72,7 +72,7 @@ describe.skipIf(!linux)('Reaper as child subreaper (Linux, native)', () => {
   });
 
   it('8 abandoned orphans leave 0 zombies behind', async () => {
-    const orphans = await runFixture('sources-make-orphans.sh', [8, 0, 0.05]);
+    const orphans = await runFixture('sources-make-orphans.mjs', [8, 0, 0.05]);
     await waitFor(orphansDone(orphans), 'the 8 orphans to be published');
     await waitFor(() => ourZombies().length === 0, 'no zombie children', 5_000);
     expect(ourZombies()).toEqual([]);
@@ -80,7 +80,7 @@ describe.skipIf(!linux)('Reaper as child subreaper (Linux, native)', () => {
   });
 
   it('a burst of 300 orphans drains completely', async () => {
-    const orphans = await runFixture('sources-make-orphans.sh', [300, 9, 0]);
+    const orphans = await runFixture('sources-make-orphans.mjs', [300, 9, 0]);
     expect(orphans).toHaveLength(300);
     await waitFor(orphansDone(orphans), 'all 300 orphans to be published');
     expect(orphans.filter((pid) => record.byPid.get(pid)?.length !== 1)).toEqual([]);
@@ -146,7 +146,7 @@ describe.skipIf(!linux)('Reaper as child subreaper (Linux, native)', () => {
   it('an orphan exiting while a node:child_process child is still running leaves that child alone', async () => {
     const child = spawn('sh', ['-c', 'sleep 0.3; exit 42'], { stdio: 'ignore' });
     const exit = new Promise<number | null>((resolve) => child.once('exit', resolve));
-    const orphans = await runFixture('sources-make-orphans.sh', [20, 1, 0]);
+    const orphans = await runFixture('sources-make-orphans.mjs', [20, 1, 0]);
     await waitFor(orphansDone(orphans), 'the orphans to be published');
     expect(await exit).toBe(42);
     expect(record.byPid.has(child.pid!)).toBe(false);

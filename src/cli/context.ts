@@ -1,0 +1,15 @@
+// What every subcommand gets from main: the shared reaper, the logger and
+// the exit-line printer (null with --quiet).
+import type { Logger as PinoLogger } from 'pino';
+import type { Reaper } from '../index.js';
+import type { OutputFormat } from './args.js';
+import type { ExitPrinter } from './format.js';
+
+/** The environment of one subcommand run. */
+export interface CliContext {
+  readonly reaper: Reaper;
+  readonly logger: PinoLogger;
+  readonly printer: ExitPrinter | null;
+  /** The output format, for records printed even with --quiet (the demo summary). */
+  readonly format: OutputFormat;
+}

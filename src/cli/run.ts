@@ -1,0 +1,67 @@
+// `exitmon run [options] -- COMMAND [ARGS…]`: supervise one command like tini.
+import type { ExitEvent, ManagedProcess } from '../index.js';
+import type { CliContext } from './context.js';
+import { Supervisor } from './supervisor.js';
+
+/** What `run` needs from the command line. */
+export interface RunOptions {
+  readonly command: string;
+  readonly args: readonly string[];
+  readonly graceMs: number;
+  readonly subreaper: boolean;
+  readonly execId?: string;
+}
+
+// Shell conventions for a command that could not be started.
+const STATUS_NOT_FOUND = 127;
+const STATUS_NOT_EXECUTABLE = 126;
+const STATUS_FAILED = 1;
+
+/**
+ * Runs the command to its end and returns the status exitmon should exit
+ * with: the command's code, or 128 + n when it died of signal n.
+ */
+export async function runCommand(options: RunOptions, context: CliContext): Promise<number> {
+  const { logger } = context;
+  if (!options.subreaper && process.pid === 1) logger.warn('--no-subreaper is ignored: as PID 1, exitmon must reap every orphan');
+  const supervisor = new Supervisor({
+    reaper: context.reaper,
+    logger,
+    printer: context.printer,
+    adoptOrphans: options.subreaper,
+    defaultRole: 'orphan',
+  });
+  let main: ManagedProcess | undefined;
+  // Handlers go in before the start: a SIGTERM right after spawn must reach the group.
+  supervisor.forwardSignals(() => (main?.pgid !== undefined ? [main.pgid] : []));
+  try {
+    main = supervisor.start(options.command, options.args, { role: 'main', ...(options.execId !== undefined ? { execId: options.execId } : {}) });
+    let exit: ExitEvent;
+    try {
+      exit = await main.exited;
+    } catch (error) {
+      return startFailure(error, options.command, context);
+    }
+    // The command is gone: whatever it left in its group and every orphan
+    // still running get SIGTERM, then SIGKILL after the grace.
+    const pgid = main.pgid;
+    await Promise.all([
+      pgid !== undefined ? supervisor.stopGroup(pgid, options.graceMs, "the rest of the command's process group") : undefined,
+      supervisor.stopOrphans(options.graceMs, new Set(pgid !== undefined ? [pgid] : [])),
+    ]);
+    await supervisor.settle();
+    // -1 means the status was not ours to read; cannot happen for our own child.
+    return exit.status >= 0 ? exit.status : STATUS_FAILED;
+  } finally {
+    supervisor.close();
+  }
+}
+
+// Logs why the command did not start; returns the shell's status for it.
+function startFailure(error: unknown, command: string, context: CliContext): number {
+  const code = (error as NodeJS.ErrnoException).code;
+  context.logger.error({ err: error, command }, `cannot start ${command}: ${code ?? (error as Error).message}`);
+  if (code === 'ENOENT') return STATUS_NOT_FOUND;
+  if (code === 'EACCES' || code === 'EISDIR' || code === 'ENOEXEC') return STATUS_NOT_EXECUTABLE;
+  return STATUS_FAILED;
+}

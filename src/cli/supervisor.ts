@@ -1,0 +1,200 @@
+// The supervision core shared by `run` and `demo`: adopt orphans, start
+// commands in their own process groups, print every exit, forward signals,
+// stop leftovers with escalation and wait until no zombie is left.
+import type { StdioOptions } from 'node:child_process';
+import type { Logger as PinoLogger } from 'pino';
+import {
+  NativeUnavailableError,
+  spawn,
+  stopProcessGroup,
+  stopProcessTree,
+  type ExitEvent,
+  type ExitSubscription,
+  type ManagedProcess,
+  type Reaper,
+  type StopResult,
+} from '../index.js';
+import type { ExitContext, ExitPrinter } from './format.js';
+import { liveChildren, zombieChildren } from './own-children.js';
+
+/** The signals `run` passes on to the command's process group (tini's set plus SIGWINCH). */
+export const FORWARDED_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH'];
+
+/** How long `settle()` waits for the last zombies to be reaped and the last lines printed. */
+export const SETTLE_TIMEOUT_MS = 3000;
+const SETTLE_POLL_MS = 10;
+// Processes can be re-parented to us while we stop others (their parent died
+// in the stop): a few rounds catch those without looping forever.
+const LEFTOVER_ROUNDS = 3;
+
+/** What a Supervisor needs. */
+export interface SupervisorOptions {
+  readonly reaper: Reaper;
+  readonly logger: PinoLogger;
+  /** Where exit lines go; null with --quiet. */
+  readonly printer: ExitPrinter | null;
+  /** Adopt and reap orphans (child subreaper). Always on as PID 1. */
+  readonly adoptOrphans: boolean;
+  /** The role of exits of processes this supervisor did not start. */
+  readonly defaultRole: ExitContext['role'];
+}
+
+/** Supervises processes under one reaper. */
+export class Supervisor {
+  readonly reaper: Reaper;
+  readonly #logger: PinoLogger;
+  readonly #printer: ExitPrinter | null;
+  readonly #defaultRole: ExitContext['role'];
+  readonly #contexts = new Map<number, ExitContext>();
+  readonly #subscription: ExitSubscription;
+  readonly #signalHandlers = new Map<NodeJS.Signals, () => void>();
+  #adopting = false;
+  /** Exits seen, by outcome. */
+  readonly exits = { total: 0, reaped: 0, observed: 0, unknown: 0 };
+  /** Stops that had to escalate to SIGKILL. */
+  forcedStops = 0;
+
+  constructor(options: SupervisorOptions) {
+    this.reaper = options.reaper;
+    this.#logger = options.logger;
+    this.#printer = options.printer;
+    this.#defaultRole = options.defaultRole;
+    // Subscribe before anything starts, so no exit can be missed.
+    this.#subscription = this.reaper.monitor.subscribe('all', (event) => this.#onExit(event));
+    const init = process.pid === 1;
+    if (options.adoptOrphans || init) this.#adopting = this.#becomeSubreaper(init);
+    else this.#logger.debug('not a subreaper (--no-subreaper): only our own children are reaped');
+  }
+
+  /** True when orphans are adopted and reaped here. */
+  get adopting(): boolean {
+    return this.#adopting;
+  }
+
+  // Starts a command as the leader of its own process group; its exit line
+  // carries `role` and its command line.
+  start(command: string, args: readonly string[], options: { role: ExitContext['role']; execId?: string; stdio?: StdioOptions }): ManagedProcess {
+    const managed = spawn(command, args, {
+      monitor: this.reaper.monitor,
+      processGroup: true,
+      stdio: options.stdio ?? 'inherit',
+      ...(options.execId !== undefined ? { execId: options.execId } : {}),
+    });
+    if (!Number.isNaN(managed.pid)) {
+      this.#contexts.set(managed.pid, { role: options.role, command: [command, ...args], startedAt: Date.now() });
+    }
+    return managed;
+  }
+
+  // Passes FORWARDED_SIGNALS on to the process groups `targets()` names.
+  // Installing a handler also keeps node's default action (exit) away, so a
+  // SIGTERM leads to the command's exit, and exitmon exits with its status.
+  forwardSignals(targets: () => Iterable<number>): void {
+    for (const signal of FORWARDED_SIGNALS) {
+      const handler = (): void => {
+        for (const pgid of targets()) {
+          try {
+            process.kill(-pgid, signal);
+            // SIGWINCH comes with every terminal resize: not worth an info line.
+            const level = signal === 'SIGWINCH' ? 'debug' : 'info';
+            this.#logger[level]({ signal, pgid }, `forwarded ${signal} to process group ${pgid}`);
+          } catch (error) {
+            if ((error as NodeJS.ErrnoException).code !== 'ESRCH') this.#logger.warn({ err: error, signal, pgid }, 'could not forward a signal');
+          }
+        }
+      };
+      this.#signalHandlers.set(signal, handler);
+      process.on(signal, handler);
+    }
+  }
+
+  // Stops a process group with escalation (`graceMs` after SIGTERM, then SIGKILL).
+  async stopGroup(pgid: number, graceMs: number, what: string): Promise<StopResult> {
+    const result = await stopProcessGroup(pgid, { graceMs });
+    this.#reportStop(result, { pgid }, what);
+    return result;
+  }
+
+  // Stops every child still running (re-parented orphans), each with its
+  // whole tree, in parallel and with the same grace, so that nothing exitmon
+  // adopted outlives it. The first round leaves out `skipGroups`, which the
+  // caller is stopping concurrently; later rounds catch processes re-parented
+  // to us while the others were being stopped.
+  async stopOrphans(graceMs: number, skipGroups: ReadonlySet<number> = new Set()): Promise<void> {
+    if (!this.#adopting) return;
+    for (let round = 0; round < LEFTOVER_ROUNDS; round++) {
+      const left = liveChildren().filter((c) => !skipGroups.has(c.pgrp) || round > 0);
+      if (left.length === 0) return;
+      await Promise.all(
+        left.map(async ({ pid }) => {
+          try {
+            this.#reportStop(await stopProcessTree(pid, { graceMs }), { childPid: pid }, 'an orphan still running');
+          } catch (error) {
+            this.#logger.warn({ err: error, childPid: pid }, 'could not stop an orphan');
+          }
+        }),
+      );
+    }
+  }
+
+  // Waits until every zombie child has been reaped and every exit line
+  // printed, or SETTLE_TIMEOUT_MS passed; returns the zombies left.
+  async settle(timeoutMs = SETTLE_TIMEOUT_MS): Promise<number> {
+    const deadline = Date.now() + timeoutMs;
+    let zombies = zombieChildren().length;
+    while ((zombies > 0 || this.#subscription.backlog > 0) && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, SETTLE_POLL_MS));
+      zombies = zombieChildren().length;
+    }
+    if (zombies > 0) this.#logger.warn({ zombies }, `${zombies} zombie(s) left unreaped`);
+    return zombies;
+  }
+
+  // Waits until every exit published so far has been printed, so a log line
+  // that follows is not printed ahead of the exits it comes after.
+  async flushLines(timeoutMs = SETTLE_TIMEOUT_MS): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.#subscription.backlog > 0 && Date.now() < deadline) await new Promise((resolve) => setImmediate(resolve));
+  }
+
+  // Removes the signal handlers and the subscription. The reaper is the caller's.
+  close(): void {
+    for (const [signal, handler] of this.#signalHandlers) process.off(signal, handler);
+    this.#signalHandlers.clear();
+    this.#subscription.unsubscribe();
+  }
+
+  // One exit: count it, print it.
+  #onExit(event: ExitEvent): void {
+    this.exits.total++;
+    this.exits[event.outcome]++;
+    const context = this.#contexts.get(event.pid) ?? { role: this.#defaultRole };
+    this.#contexts.delete(event.pid);
+    this.#printer?.print(event, context);
+  }
+
+  // PR_SET_CHILD_SUBREAPER plus adoption; false (with a warning) when not possible.
+  #becomeSubreaper(init: boolean): boolean {
+    try {
+      if (this.reaper.becomeSubreaper({ adoptOrphans: true })) {
+        this.#logger.debug(init ? 'running as init (PID 1): adopting and reaping every orphan' : 'child subreaper: adopting and reaping orphans');
+        return true;
+      }
+      this.#logger.warn('the kernel refused PR_SET_CHILD_SUBREAPER: orphans will be re-parented to init, not reaped here');
+    } catch (error) {
+      if (!(error instanceof NativeUnavailableError)) throw error;
+      this.#logger.warn({ err: error }, 'no native addon: orphans will not be adopted or reaped here');
+    }
+    return false;
+  }
+
+  // Logs what a stop did, when it did anything.
+  #reportStop(result: StopResult, where: Record<string, number>, what: string): void {
+    if (result.alreadyExited) return;
+    if (result.forced) this.forcedStops++;
+    const how = result.forced ? `SIGKILL after ${Math.round(result.durationMs)}ms` : 'SIGTERM';
+    const fields = { ...where, forced: result.forced, durationMs: Math.round(result.durationMs), survivors: result.survivors };
+    if (result.survivors.length > 0) this.#logger.error(fields, `could not stop ${what}: ${result.survivors.length} survivor(s)`);
+    else this.#logger.info(fields, `stopped ${what} (${how})`);
+  }
+}

@@ -1,0 +1,79 @@
+// Help, short usage and version texts.
+import { readFileSync } from 'node:fs';
+import type { Subcommand } from './args.js';
+
+const SHORT_USAGE = `Usage:
+  exitmon run [options] -- COMMAND [ARGS…]   supervise one command (like tini)
+  exitmon watch [options] PID…               stream the exits of existing pids
+  exitmon demo [options]                     run the built-in workload
+Try 'exitmon --help' for more.`;
+
+const COMMON_HELP = `  --format pretty|json   exit lines as text or JSON lines (default: pretty on a TTY, else json)
+  -q, --quiet            no exit lines and no info logs (warnings and errors still go to stderr)
+  -v, --verbose          debug logs
+  --metrics [HOST:]PORT  serve Prometheus metrics at http://HOST:PORT/metrics (HOST defaults to 127.0.0.1; port 0 picks one)
+  -h, --help             this help`;
+
+const HELP: Record<Subcommand | 'main', string> = {
+  main: `exitmon: process exits as a stream of events, and a tiny init that reaps zombies.
+
+${SHORT_USAGE.split('\nTry')[0]}
+  exitmon --version
+
+Subcommands:
+  run    Becomes a child subreaper (or init when it is PID 1), starts COMMAND in
+         its own process group, forwards SIGINT SIGTERM SIGHUP SIGQUIT SIGUSR1
+         SIGUSR2 SIGWINCH to the group, reaps every orphan, prints one line per
+         exit, stops what is left when COMMAND exits, and exits with its status.
+  watch  Prints the exit of each PID (outcome 'unknown' for non-children) and
+         ends when all are gone.
+  demo   Children, orphaned grandchildren, a process that ignores SIGTERM, a
+         burst of short-lived processes and a slow subscriber; ends with a summary.
+
+Options (all subcommands):
+${COMMON_HELP}
+
+Run 'exitmon help run' for run's own options. Exit lines go to stdout, logs to stderr.
+Exit status: the command's (run), 0/1 (watch, demo), 2 for bad usage.`,
+  run: `Usage: exitmon run [options] -- COMMAND [ARGS…]
+
+  --grace DURATION       once COMMAND has exited, what is left of its process
+                         group and every orphan still running get SIGTERM, then
+                         SIGKILL after DURATION (300ms, 2s, 1m; a plain number
+                         is seconds; default 5s)
+  --no-subreaper         do not adopt orphans: only COMMAND itself is reaped
+                         (ignored when exitmon is PID 1: init must reap)
+  --exec-id ID           tag COMMAND's exit event with this exec id
+${COMMON_HELP}
+
+Exit status: COMMAND's exit code, or 128+N when it died of signal N;
+126/127 when it could not be started; 2 for bad usage.`,
+  watch: `Usage: exitmon watch [options] PID…
+
+Prints one line per exit and ends when every PID is gone. Exits 0, or 1 when
+some PID did not exist (reported on stderr; the others are still watched).
+${COMMON_HELP}`,
+  demo: `Usage: exitmon demo [options]
+
+Runs a few children, a burst of orphaned grandchildren, a process that ignores
+SIGTERM (stopped with escalation), a burst of short-lived processes and a slow
+subscriber, then prints a summary. Exits 0 when no zombie is left.
+${COMMON_HELP}`,
+};
+
+// The full help of exitmon or of one subcommand.
+export function helpText(subcommand?: Subcommand): string {
+  return `${HELP[subcommand ?? 'main']}\n`;
+}
+
+// What bad usage prints (to stderr) before exiting 2.
+export function usageText(message: string): string {
+  return `exitmon: ${message}\n${SHORT_USAGE}\n`;
+}
+
+// The package version, read at run time so it never drifts from package.json:
+// dist/cli/main.js and src/cli/*.ts both sit two levels below it.
+export function packageVersion(): string {
+  const manifest = new URL('../../package.json', import.meta.url);
+  return (JSON.parse(readFileSync(manifest, 'utf8')) as { version: string }).version;
+}

@@ -1,0 +1,102 @@
+// `exitmon run`, end to end through the built CLI.
+import { join } from 'node:path';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ensureBuilt, exitLines, FIXTURES, isAlive, runCli, startCli, stopAllClis } from './cli-process.js';
+
+beforeAll(ensureBuilt, 120_000);
+afterEach(stopAllClis);
+
+describe('exitmon run', () => {
+  it('exits with the status of the command and prints its exit line', async () => {
+    const { status, stdout } = await runCli(['run', '--', 'sh', '-c', 'exit 3']);
+    expect(status).toBe(3);
+    const [main, ...rest] = exitLines(stdout);
+    expect(rest).toEqual([]);
+    expect(main).toMatchObject({ role: 'main', status: 3, code: 3, signal: null, command: ['sh', '-c', 'exit 3'] });
+  });
+
+  it('takes the command without `--` when it does not start with a dash', async () => {
+    const { status } = await runCli(['run', '--grace', '1s', 'sh', '-c', 'exit 5']);
+    expect(status).toBe(5);
+  });
+
+  it('forwards SIGTERM to the command and exits 143 when the command dies of it', async () => {
+    const cli = startCli(['run', '--', 'sh', '-c', 'echo ready; exec sleep 30']);
+    await cli.waitFor('stdout', /ready/);
+    cli.child.kill('SIGTERM');
+    const { status, stdout, stderr } = await cli.done;
+    expect(status).toBe(143);
+    expect(exitLines(stdout)[0]).toMatchObject({ role: 'main', status: 143, signal: 'SIGTERM', code: null });
+    expect(stderr).toMatch(/forwarded SIGTERM to process group/);
+  });
+
+  it.each(['SIGINT', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH'] as const)('forwards %s to the command', async (signal) => {
+    const trap = signal.slice(3);
+    const cli = startCli(['run', '--', 'sh', '-c', `trap 'exit 10' ${trap}; echo ready; while :; do sleep 0.05; done`]);
+    await cli.waitFor('stdout', /ready/);
+    cli.child.kill(signal);
+    expect((await cli.done).status).toBe(10);
+  });
+
+  it("reports and reaps the command's orphan with outcome 'reaped'", async () => {
+    const { status, stdout } = await runCli(['run', '--', 'sh', join(FIXTURES, 'cli-orphan.sh')]);
+    expect(status).toBe(0);
+    const orphanPid = Number(/orphan=(\d+)/.exec(stdout)?.[1]);
+    const lines = exitLines(stdout);
+    expect(lines.find((l) => l.pid === orphanPid)).toMatchObject({ role: 'orphan', status: 4, code: 4, outcome: 'reaped' });
+    // The orphan exited (and was reaped) while the command still ran.
+    expect(lines.map((l) => l.role)).toEqual(['orphan', 'main']);
+  });
+
+  it('with --no-subreaper leaves orphans to init and reports only the command', async () => {
+    const { status, stdout } = await runCli(['run', '--no-subreaper', '--', 'sh', join(FIXTURES, 'cli-orphan.sh')]);
+    expect(status).toBe(0);
+    expect(exitLines(stdout).map((l) => l.role)).toEqual(['main']);
+  });
+
+  it('stops the rest of the group when the command exits, SIGKILL after --grace for a member ignoring SIGTERM', async () => {
+    const started = Date.now();
+    const { status, stdout, stderr } = await runCli(['run', '--grace', '400ms', '--', 'sh', join(FIXTURES, 'cli-leave-group.sh')]);
+    const elapsed = Date.now() - started;
+    expect(status).toBe(0);
+    const polite = Number(/polite=(\d+)/.exec(stdout)?.[1]);
+    const stubborn = Number(/stubborn=(\d+)/.exec(stdout)?.[1]);
+    const lines = exitLines(stdout);
+    expect(lines[0]).toMatchObject({ role: 'main', status: 0 });
+    expect(lines.find((l) => l.pid === polite)).toMatchObject({ role: 'orphan', signal: 'SIGTERM', status: 143, outcome: 'reaped' });
+    expect(lines.find((l) => l.pid === stubborn)).toMatchObject({ role: 'orphan', signal: 'SIGKILL', status: 137, outcome: 'reaped' });
+    expect(stderr).toMatch(/"forced":true/);
+    expect(elapsed).toBeGreaterThanOrEqual(400);
+    expect(isAlive(polite)).toBe(false);
+    expect(isAlive(stubborn)).toBe(false);
+  });
+
+  it('stops an orphan that left the group (setsid) when the command exits, so nothing outlives exitmon', async () => {
+    const script = 'setsid sh -c "echo escapee=\\$\\$; exec sleep 30" & sleep 0.3; exit 0';
+    const { status, stdout, stderr } = await runCli(['run', '--grace', '2s', '--', 'sh', '-c', script]);
+    expect(status).toBe(0);
+    const escapee = Number(/escapee=(\d+)/.exec(stdout)?.[1]);
+    expect(exitLines(stdout).find((l) => l.pid === escapee)).toMatchObject({ role: 'orphan', signal: 'SIGTERM', outcome: 'reaped' });
+    expect(stderr).toMatch(/stopped an orphan still running/);
+    expect(isAlive(escapee)).toBe(false);
+  });
+
+  it('exits 127 when the command does not exist', async () => {
+    const { status, stderr } = await runCli(['run', '--', '/nonexistent/exitmon-test-command']);
+    expect(status).toBe(127);
+    expect(stderr).toMatch(/cannot start .*ENOENT/);
+  });
+
+  it('keeps stdout for exit lines and logs on stderr; --quiet drops both', async () => {
+    const loud = await runCli(['run', '--format', 'pretty', '--', 'sh', '-c', 'echo from-command; exit 0']);
+    expect(loud.stdout).toMatch(/^from-command\nexit pid=\d+ main +status=0 +code=0 outcome=observed after=[\d.]+m?s sh -c 'echo from-command; exit 0'\n$/);
+    const quiet = await runCli(['run', '--quiet', '--', 'sh', '-c', 'echo from-command; exit 0']);
+    expect(quiet.stdout).toBe('from-command\n');
+    expect(quiet.stderr).toBe('');
+  });
+
+  it('tags the exit with --exec-id', async () => {
+    const { stdout } = await runCli(['run', '--exec-id', 'job-7', '--', 'true']);
+    expect(exitLines(stdout)[0]).toMatchObject({ execId: 'job-7', status: 0 });
+  });
+});

@@ -1,0 +1,98 @@
+// The addon, its loader and the pure helpers around it.
+import { spawn } from 'node:child_process';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { constants } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { SyscallError } from '../../src/core/errors.js';
+import { SIGNAL_NUMBERS } from '../../src/core/signals.js';
+import { findPackageRoot, loadNative, probeNativeBinding } from '../../src/native/load.js';
+import { fromChildExit, fromRawWaitStatus, fromWaitResult } from '../../src/sources/exit-status.js';
+import { errnoName, syscallError } from '../../src/sources/native-errors.js';
+import { parseProcStat } from '../../src/sources/proc-scan.js';
+
+const ROOT = findPackageRoot()!;
+
+describe('native loader and helpers', () => {
+  it('finds the package root by walking up to the package.json named exitmon', () => {
+    expect(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).name).toBe('exitmon');
+    expect(findPackageRoot('/')).toBeUndefined();
+  });
+
+  it('memoises the probe: one answer per process', () => {
+    expect(probeNativeBinding()).toBe(probeNativeBinding());
+  });
+
+  it('turns -errno into a SyscallError that keeps errno and syscall', () => {
+    const error = syscallError('pidfd_open', -constants.errno.EMFILE);
+    expect(error).toBeInstanceOf(SyscallError);
+    expect(error).toMatchObject({ errno: constants.errno.EMFILE, syscall: 'pidfd_open', code: 'EMFILE' });
+    expect(errnoName(constants.errno.ECHILD)).toBe('ECHILD');
+  });
+
+  it('reads the state after the last ")" so a command named "x) Z (y" is not a zombie', () => {
+    const stat = parseProcStat('42 (x) Z (y) S 7 42 42 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 9999 0 0');
+    expect(stat).toMatchObject({ state: 'S', ppid: 7, startTime: 9999 });
+  });
+
+  it('decodes wait statuses: exit codes, signals, core dumps', () => {
+    expect(fromRawWaitStatus(42 << 8)).toEqual({ code: 42, signal: null, status: 42, coreDumped: false });
+    expect(fromRawWaitStatus(9)).toEqual({ code: null, signal: 'SIGKILL', status: 137, coreDumped: false });
+    expect(fromRawWaitStatus(0x80 | 6)).toEqual({ code: null, signal: 'SIGABRT', status: 134, coreDumped: true });
+    expect(fromWaitResult({ pid: 1, signal: 40 })).toEqual({ code: null, signal: null, status: 168, coreDumped: false });
+    expect(fromChildExit(null, 'SIGTERM')).toMatchObject({ signal: 'SIGTERM', status: 143 });
+  });
+
+  it('the core signal table agrees with os.constants.signals', () => {
+    for (const [name, n] of Object.entries(SIGNAL_NUMBERS)) {
+      const actual = (constants.signals as Record<string, number | undefined>)[name];
+      if (actual !== undefined) expect([name, n]).toEqual([name, actual]);
+    }
+  });
+
+  it('src never waits on "any child": no waitpid(-1) and no P_ALL anywhere', () => {
+    const files = (dir: string): string[] =>
+      readdirSync(dir).flatMap((name) => (statSync(join(dir, name)).isDirectory() ? files(join(dir, name)) : [join(dir, name)]));
+    const offenders = files(join(ROOT, 'src')).filter((file) => /waitpid\(-1|P_ALL/.test(readFileSync(file, 'utf8')));
+    expect(offenders).toEqual([]);
+  });
+});
+
+describe.skipIf(process.platform !== 'linux' || loadNative() === null)('native addon (Linux)', () => {
+  const native = loadNative()!;
+
+  it('pidfd_open of a missing pid is ESRCH; waitid on a non-child pidfd is ECHILD', () => {
+    const parent = process.ppid;
+    expect(native.pidfdOpen(2 ** 22 + 1)).toBe(-constants.errno.ESRCH);
+    const fd = native.pidfdOpen(parent);
+    expect(fd).toBeGreaterThanOrEqual(0);
+    expect(native.waitPidfd(fd, 1)).toBe(-constants.errno.ECHILD);
+    expect(native.close(fd)).toBe(0);
+  });
+
+  it('peeking with WNOWAIT reads the status and leaves the zombie to its owner', async () => {
+    // A child that node:child_process does not know about cannot be made from JS,
+    // so use one that libuv owns while JS runs synchronously (libuv cannot reap in between).
+    const child = spawn('sh', ['-c', 'exit 9'], { stdio: 'ignore' });
+    const fd = native.pidfdOpen(child.pid!);
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    while (readFileSync(`/proc/${child.pid}/stat`, 'latin1').split(') ')[1]![0] !== 'Z') { /* spin until zombie */ }
+    expect(native.waitPidfd(fd, 1)).toMatchObject({ pid: child.pid, code: 9, coreDumped: false });
+    expect(native.waitPidfd(fd, 1)).toMatchObject({ pid: child.pid, code: 9 });
+    native.close(fd);
+    expect(await exited).toBe(9); // libuv still got it
+  });
+
+  it('pidfd_send_signal delivers a signal through the pidfd', async () => {
+    const child = spawn('sleep', ['30'], { stdio: 'ignore' });
+    const exited = new Promise((resolve) => child.once('exit', (_code, signal) => resolve(signal)));
+    const fd = native.pidfdOpen(child.pid!);
+    expect(native.pidfdSendSignal(fd, constants.signals.SIGTERM)).toBe(0);
+    native.close(fd);
+    expect(await exited).toBe('SIGTERM');
+  });
+
+  it('rejects non-integer arguments with a TypeError instead of crashing', () => {
+    expect(() => native.pidfdOpen('x' as unknown as number)).toThrow(TypeError);
+  });
+});

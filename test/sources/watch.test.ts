@@ -1,0 +1,161 @@
+// Reaper.watch on the pidfd backend, without subreaper adoption.
+import { spawn } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { NoSuchProcessError } from '../../src/core/errors.js';
+import { ExitMonitor } from '../../src/core/monitor.js';
+import { loadNative } from '../../src/native/load.js';
+import { Reaper, reaperFor } from '../../src/sources/reaper.js';
+import { FIXTURES, recordExits, waitFor } from './helpers.js';
+
+const native = process.platform === 'linux' && loadNative() !== null;
+
+// Starts a fixture that prints a grandchild's pid; resolves with that pid.
+function grandchild(fixture: string, args: string[]): Promise<{ pid: number; parent: number }> {
+  const parent = spawn(FIXTURES + fixture, args, { stdio: ['ignore', 'pipe', 'ignore'] });
+  return new Promise((resolve, reject) => {
+    parent.stdout.once('data', (chunk: Buffer) => resolve({ pid: Number(chunk.toString().split('\n')[0]), parent: parent.pid! }));
+    parent.once('error', reject);
+  });
+}
+
+const openFds = (): number => readdirSync('/proc/self/fd').length;
+
+describe.skipIf(!native)('Reaper.watch (Linux, pidfd backend)', () => {
+  let monitor: ExitMonitor;
+  let reaper: Reaper;
+  let record: ReturnType<typeof recordExits>;
+
+  beforeEach(() => {
+    monitor = new ExitMonitor();
+    reaper = new Reaper(monitor);
+    record = recordExits(monitor);
+  });
+
+  afterEach(() => {
+    reaper.close();
+    monitor.close();
+  });
+
+  it("a watched node:child_process child is 'observed' with its real exit code and 'exit' still fires", async () => {
+    expect(reaper.backend).toBe('pidfd');
+    const child = spawn('sh', ['-c', 'sleep 0.05; exit 42'], { stdio: 'ignore' });
+    const exit = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+    reaper.watch(child.pid!);
+    const event = await monitor.waitPid(child.pid!, { timeout: 10_000 });
+    expect(event).toMatchObject({ pid: child.pid, outcome: 'observed', code: 42, status: 42, signal: null });
+    expect(await exit).toEqual({ code: 42, signal: null });
+    expect(reaper.stats()).toMatchObject({ observedTotal: 1, reapedTotal: 0, watched: 0 });
+  });
+
+  it("a signalled node:child_process child is 'observed' with its signal", async () => {
+    const child = spawn('sleep', ['30'], { stdio: 'ignore' });
+    reaper.watch(child.pid!);
+    const exited = monitor.waitPid(child.pid!, { timeout: 10_000 });
+    child.kill('SIGKILL');
+    expect(await exited).toMatchObject({ outcome: 'observed', signal: 'SIGKILL', status: 137, code: null });
+  });
+
+  it("a watched non-child reports 'unknown' with status -1", async () => {
+    const { pid } = await grandchild('sources-parent-stays.sh', ['0.3', '5']);
+    reaper.watch(pid);
+    const event = await monitor.waitPid(pid, { timeout: 10_000 });
+    expect(event).toMatchObject({ pid, outcome: 'unknown', code: null, signal: null, status: -1 });
+    expect(reaper.stats().unknownTotal).toBe(1);
+  });
+
+  it('watch is idempotent: watching a watched pid again publishes one exit', async () => {
+    const child = spawn('sh', ['-c', 'sleep 0.05; exit 3'], { stdio: 'ignore' });
+    reaper.watch(child.pid!, { execId: 'first' });
+    reaper.watch(child.pid!, { execId: 'second' });
+    expect(reaper.stats().watched).toBe(1);
+    await new Promise((resolve) => child.once('exit', resolve));
+    await waitFor(() => reaper.stats().watched === 0, 'the exit to be collected', 10_000);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(record.byPid.get(child.pid!)).toMatchObject([{ execId: 'first', code: 3 }]);
+  });
+
+  it('watch is one-way: the pid stays watched until its exit is published', async () => {
+    const child = spawn('sleep', ['30'], { stdio: 'ignore' });
+    reaper.watch(child.pid!);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(reaper.stats().watched).toBe(1);
+    expect(record.events).toEqual([]);
+    child.kill('SIGTERM');
+    await monitor.waitPid(child.pid!, { timeout: 10_000 });
+    expect(reaper.stats().watched).toBe(0);
+  });
+
+  it('a pid can be watched again after its exit was published', async () => {
+    // The grandchild stays a zombie until 2 s: its parent exec'd `sleep 2`, which never waits.
+    const parent = spawn('sh', ['-c', '(sleep 0.1; exit 6) & echo $!; exec sleep 2'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    const pid = await new Promise<number>((resolve) => parent.stdout.once('data', (c: Buffer) => resolve(Number(c.toString()))));
+    reaper.watch(pid);
+    await monitor.waitPid(pid, { timeout: 10_000 });
+    reaper.watch(pid);
+    await waitFor(() => (record.byPid.get(pid)?.length ?? 0) === 2, 'the second exit', 10_000);
+    expect(record.byPid.get(pid)!.map((e) => e.outcome)).toEqual(['unknown', 'unknown']);
+    parent.kill();
+  });
+
+  it('invalid pids are TypeError / RangeError; a pid that does not exist is NoSuchProcessError', async () => {
+    expect(() => reaper.watch('12' as unknown as number)).toThrow(TypeError);
+    expect(() => reaper.watch(-3)).toThrow(/Expected `pid` to be a positive integer/);
+    expect(() => reaper.watch(1.5)).toThrow(RangeError);
+    expect(() => reaper.watch(process.pid, { reap: 'yes' as unknown as boolean })).toThrow(TypeError);
+    const child = spawn('true');
+    await new Promise((resolve) => child.once('exit', resolve));
+    expect(() => reaper.watch(child.pid!)).toThrow(NoSuchProcessError);
+  });
+
+  it('a throwing subscriber cannot stop the reaper', async () => {
+    monitor.subscribe('all', () => {
+      throw new Error('subscriber bug');
+    });
+    for (const code of [1, 2]) {
+      const child = spawn('sh', ['-c', `exit ${code}`], { stdio: 'ignore' });
+      reaper.watch(child.pid!);
+      expect(await monitor.waitPid(child.pid!, { timeout: 10_000 })).toMatchObject({ code });
+    }
+    await waitFor(() => monitor.stats().listenerErrors === 2, 'both listener errors to be counted', 10_000);
+    expect(reaper.stats().errors).toBe(0);
+  });
+
+  it('close() releases every pidfd and publishes nothing more', async () => {
+    const before = openFds();
+    const children = Array.from({ length: 20 }, () => spawn('sleep', ['30'], { stdio: 'ignore' }));
+    const afterSpawn = openFds();
+    for (const child of children) reaper.watch(child.pid!);
+    expect(openFds()).toBe(afterSpawn + 20);
+    reaper.close();
+    expect(openFds()).toBe(afterSpawn);
+    expect(reaper.stats().watched).toBe(0);
+    await Promise.all(children.map((child) => new Promise((resolve) => child.once('exit', resolve).kill())));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(record.events).toEqual([]);
+    expect(openFds()).toBeLessThanOrEqual(before);
+    expect(() => reaper.watch(process.pid)).toThrow(/closed/);
+  });
+
+  it('reaperFor(monitor) finds the open reaper that feeds a monitor', () => {
+    expect(reaperFor(monitor)).toBe(reaper);
+    reaper.close();
+    expect(reaperFor(monitor)).toBeUndefined();
+  });
+
+  it('closing the monitor closes its reaper', () => {
+    monitor.close();
+    expect(reaper.closed).toBe(true);
+  });
+
+  it('Reaper.shared() is one process-wide reaper with its own monitor, recreated after close', () => {
+    const shared = Reaper.shared();
+    expect(Reaper.shared()).toBe(shared);
+    expect(reaperFor(shared.monitor)).toBe(shared);
+    shared.close();
+    expect(shared.monitor.closed).toBe(true);
+    const again = Reaper.shared();
+    expect(again).not.toBe(shared);
+    again.close();
+  });
+});
