@@ -9,6 +9,10 @@ import type { SubscriptionState } from './subscription-state.js';
 export const DEFAULT_SLICE_MS = 4;
 /** Events one subscription gets per turn before the next one is served. */
 const TURN_EVENTS = 64;
+/** Deliveries faster than this (ms each) let the dispatcher read the clock less often. */
+const CHEAP_DELIVERY_MS = 0.01;
+/** Most deliveries between two clock reads. */
+const MAX_CLOCK_STRIDE = 32;
 
 type Schedule = (fn: () => void) => void;
 
@@ -57,20 +61,29 @@ export class Dispatcher {
     this.#scheduled = false;
     this.#draining = true;
     const ready = this.#ready;
-    const deadline = now() + this.#sliceMs;
+    let last = now();
+    const deadline = last + this.#sliceMs;
+    // The clock is read every `stride` deliveries. The stride doubles (up to
+    // MAX_CLOCK_STRIDE) while deliveries are cheap and falls back to 1 as soon
+    // as one is slow, so a steadily slow consumer overruns the slice by at
+    // most one callback, and cheap deliveries do not pay a clock read each.
+    let stride = 1;
+    let countdown = 1;
+    let late = false;
     try {
       let state: SubscriptionState | undefined;
-      while ((state = ready.shift()) !== undefined) {
+      while (!late && (state = ready.shift()) !== undefined) {
         state.queued = false;
         let served = 0;
-        let late = false;
         while (state.canDeliver()) {
           state.deliverOne();
-          // The clock is read after every event so that one slow consumer
-          // overruns the slice by at most one callback.
-          if (now() >= deadline) {
-            late = true;
-            break;
+          if (--countdown === 0) {
+            const t = now();
+            if (t >= deadline) late = true;
+            stride = t - last < stride * CHEAP_DELIVERY_MS ? Math.min(stride * 2, MAX_CLOCK_STRIDE) : 1;
+            countdown = stride;
+            last = t;
+            if (late) break;
           }
           if (++served === TURN_EVENTS) break;
         }
@@ -78,7 +91,6 @@ export class Dispatcher {
           state.queued = true;
           ready.push(state);
         }
-        if (late) break;
       }
     } finally {
       this.#draining = false;
