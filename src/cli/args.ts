@@ -178,6 +178,7 @@ function commonOptions(values: Record<string, unknown>, tty: boolean, sub: Subco
   return { format, quiet: values.quiet === true, verbose: values.verbose === true, metrics };
 }
 
+// Narrows a string to a known subcommand.
 function isSubcommand(value: string | undefined): value is Subcommand {
   return (SUBCOMMANDS as readonly string[]).includes(value ?? '');
 }

@@ -113,14 +113,17 @@ class SlowSubscriber {
     void this.#consume();
   }
 
+  // Events buffered for it, not yet consumed.
   get backlog(): number {
     return this.#subscription.backlog;
   }
 
+  // Ends the consumer loop (for await ends once unsubscribed).
   close(): void {
     this.#subscription.unsubscribe();
   }
 
+  // Takes one event at a time, slowly, noting how far behind it is.
   async #consume(): Promise<void> {
     for await (const _event of this.#subscription as AsyncIterable<ExitEvent>) {
       this.received++;

@@ -183,7 +183,8 @@ export class Supervisor {
       this.#logger.warn('the kernel refused PR_SET_CHILD_SUBREAPER: orphans will be re-parented to init, not reaped here');
     } catch (error) {
       if (!(error instanceof NativeUnavailableError)) throw error;
-      this.#logger.warn({ err: error }, 'no native addon: orphans will not be adopted or reaped here');
+      // The reaper has already said why the addon is missing; no stack needed.
+      this.#logger.warn('no native addon: orphans will not be adopted or reaped here (they go to init)');
     }
     return false;
   }

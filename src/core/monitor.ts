@@ -19,7 +19,11 @@ import { Waiters, type Waiter } from './waiters.js';
 export interface ExitMonitorOptions {
   /** A pino-compatible logger. @default silent */
   logger?: Logger;
-  /** How many recent exits `waitPid`, `waitExec` and `lastExit` remember; 0 disables. @default 1024 */
+  /**
+   * How many of the most recent exits `waitPid`, `waitExec` and `lastExit`
+   * answer from (the last N publishes, newest per pid / execId); 0 disables.
+   * @default 1024
+   */
   recentExits?: number;
   /** Longest delivery slice before yielding to the event loop, in ms. @default 4 */
   sliceMs?: number;
