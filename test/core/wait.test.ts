@@ -32,6 +32,18 @@ describe('waitPid / waitExec', () => {
     expect(none.lastExit(1)).toBeUndefined();
   });
 
+  it('remembers the newest exit per pid while older publishes of it leave the window', () => {
+    const monitor = new ExitMonitor({ recentExits: 3 });
+    monitor.publish({ pid: 1, code: 1 });
+    const newest = monitor.publish({ pid: 1, code: 2 });
+    monitor.publish({ pid: 2 });
+    monitor.publish({ pid: 3 }); // evicts the first exit of pid 1, not the newest
+    expect(monitor.lastExit(1)).toBe(newest);
+    monitor.publish({ pid: 4 }); // evicts the newest exit of pid 1
+    expect(monitor.lastExit(1)).toBeUndefined();
+    expect(monitor.lastExit(4)?.pid).toBe(4);
+  });
+
   it('waitExec matches execId and, when given, containerId; cached too', async () => {
     const monitor = new ExitMonitor();
     const inC2 = monitor.waitExec('e1', { containerId: 'c2' });
