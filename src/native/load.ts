@@ -1,6 +1,10 @@
 // Finds and loads the native addon (src/native/exitmon.c) once per process.
 // Like containerd's capability probes, the answer is memoised: either the
 // binding, or null plus the reason the portable fallback is in use.
+//
+// Search order (node-gyp-build's, see docs/install.md): a local source build
+// in build/Release (then build/Debug), then the prebuilt N-API binary shipped
+// in prebuilds/<platform>-<arch>/, then nothing: the poll fallback.
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -33,13 +37,23 @@ export interface NativeBinding {
 
 /** The outcome of the one-time probe. */
 export type NativeProbe =
-  | { readonly binding: NativeBinding; readonly reason?: undefined }
-  | { readonly binding: null; readonly reason: string };
+  | { readonly binding: NativeBinding; readonly file: string; readonly reason?: undefined }
+  | { readonly binding: null; readonly file?: undefined; readonly reason: string };
 
 /** The environment variable that forces the portable fallback when set to `1`. */
 export const NO_NATIVE_ENV = 'EXITMON_NO_NATIVE';
 
 const PACKAGE_NAME = 'exitmon';
+
+/**
+ * How to get the native backend, appended to the reason when the addon is
+ * missing or broken (the reason ends up in the one-time poll warning).
+ */
+export const NATIVE_HINT =
+  'to get the native backend, install a C toolchain (python3, make, cc) and run `npm rebuild exitmon`, ' +
+  'or use a platform with a prebuild (linux-x64, glibc)';
+
+type NodeGypBuild = ((dir: string) => unknown) & { resolve(dir: string): string };
 
 let probe: NativeProbe | undefined;
 
@@ -64,22 +78,33 @@ export function findPackageRoot(start: string = dirname(fileURLToPath(import.met
 // Runs the probe: environment switch, platform, package root, then the load.
 function probeNative(): NativeProbe {
   if (process.env[NO_NATIVE_ENV] === '1') return { binding: null, reason: `${NO_NATIVE_ENV}=1 is set` };
-  if (process.platform !== 'linux') return { binding: null, reason: `unsupported platform ${process.platform}` };
+  if (process.platform !== 'linux') return { binding: null, reason: `unsupported platform ${process.platform}: the native backend is Linux-only` };
   const root = findPackageRoot();
   if (root === undefined) return { binding: null, reason: `package root of ${PACKAGE_NAME} not found` };
+  let file: string;
+  const require = createRequire(join(root, 'package.json'));
   try {
-    const require = createRequire(join(root, 'package.json'));
-    const load = require('node-gyp-build') as (dir: string) => unknown;
-    const binding = load(root) as NativeBinding;
-    if (typeof binding?.pidfdOpen !== 'function') return { binding: null, reason: 'the addon has no pidfdOpen' };
+    // node-gyp-build's order: build/Release, build/Debug, then prebuilds/.
+    file = (require('node-gyp-build') as NodeGypBuild).resolve(root);
+  } catch (error) {
+    return { binding: null, reason: `no native addon found (${oneLine(error)}); ${NATIVE_HINT}` };
+  }
+  try {
+    const binding = require(file) as NativeBinding;
+    if (typeof binding?.pidfdOpen !== 'function') return { binding: null, reason: `the addon ${file} has no pidfdOpen; ${NATIVE_HINT}` };
     // pidfd_open needs Linux 5.3: a kernel without it answers ENOSYS here.
     const fd = binding.pidfdOpen(process.pid);
-    if (fd < 0) return { binding: null, reason: `pidfd_open is unavailable (errno ${-fd})` };
+    if (fd < 0) return { binding: null, reason: `pidfd_open is unavailable (errno ${-fd}; it needs Linux 5.3 or later)` };
     binding.close(fd);
-    return { binding };
+    return { binding, file };
   } catch (error) {
-    return { binding: null, reason: `addon not loadable: ${(error as Error)?.message ?? String(error)}` };
+    return { binding: null, reason: `addon ${file} not loadable (${oneLine(error)}); ${NATIVE_HINT}` };
   }
+}
+
+// node-gyp-build's messages span lines; a warning reads better on one.
+function oneLine(error: unknown): string {
+  return ((error as Error)?.message ?? String(error)).replace(/\s+/g, ' ').trim();
 }
 
 /** The native probe result, computed once per process. */

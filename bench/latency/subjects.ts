@@ -1,0 +1,100 @@
+// The contenders of the exit-latency scenario. Each runs `count` probes one
+// after another, probe k writing its exit stamp into slot first + k, and
+// returns the CLOCK_MONOTONIC time (ns) at which it learned of each exit.
+import { execFile, spawn as spawnChild } from 'node:child_process';
+import { promisify } from 'node:util';
+import type { Reaper } from '../../src/index.js';
+
+const execFileAsync = promisify(execFile);
+
+/** What every contender needs. */
+export interface LatencyContext {
+  probe: string;
+  launch: string;
+  pidfdLoop: string;
+  slotFile: string;
+  /** A reaper of its own, subreaper without adoption (for the reaped path). */
+  reaper: Reaper;
+}
+
+/** One contender: wake-up times (ns), one per probe, in slot order. */
+export interface LatencySubject {
+  subject: string;
+  run(ctx: LatencyContext, first: number, count: number): Promise<bigint[]>;
+}
+
+// Runs one probe per slot, awaiting each before the next.
+async function sequential(first: number, count: number, one: (slot: number) => Promise<bigint>): Promise<bigint[]> {
+  const woke: bigint[] = [];
+  for (let k = 0; k < count; k++) woke.push(await one(first + k));
+  return woke;
+}
+
+// node:child_process alone: the time of the ChildProcess 'exit' event.
+function nodeExit(ctx: LatencyContext, slot: number): Promise<bigint> {
+  return new Promise((resolve, reject) => {
+    const child = spawnChild(ctx.probe, [ctx.slotFile, String(slot)], { stdio: 'ignore' });
+    child.once('error', reject);
+    child.once('exit', () => resolve(process.hrtime.bigint()));
+  });
+}
+
+// exitmon observing a node:child_process child: Reaper.watch(pid), the time
+// the { pid } listener receives the event (pidfd readiness, peek with WNOWAIT,
+// publish, delivery on the monitor's next drain).
+function exitmonObserved(ctx: LatencyContext, slot: number): Promise<bigint> {
+  return new Promise((resolve, reject) => {
+    const child = spawnChild(ctx.probe, [ctx.slotFile, String(slot)], { stdio: 'ignore' });
+    child.once('error', reject);
+    const pid = child.pid as number;
+    const subscription = ctx.reaper.monitor.subscribe({ pid }, () => {
+      const woke = process.hrtime.bigint();
+      subscription.unsubscribe();
+      resolve(woke);
+    });
+    ctx.reaper.watch(pid);
+  });
+}
+
+// exitmon reaping a child it owns: `launch` starts the probe and exits, the
+// probe is re-parented to this subreaper, we watch it and then send its go
+// signal (SIGUSR1). Event path: pidfd readiness, waitid reap, publish, delivery.
+function exitmonReaped(ctx: LatencyContext, slot: number): Promise<bigint> {
+  return new Promise((resolve, reject) => {
+    const launcher = spawnChild(ctx.launch, [ctx.probe, ctx.slotFile, String(slot)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    launcher.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
+    launcher.once('error', reject);
+    launcher.once('close', () => {
+      const pid = Number(out.trim());
+      if (!Number.isInteger(pid) || pid <= 0) return reject(new Error(`launch printed no pid: ${out}`));
+      const subscription = ctx.reaper.monitor.subscribe({ pid }, (event) => {
+        const woke = process.hrtime.bigint();
+        subscription.unsubscribe();
+        if (event.outcome !== 'reaped') reject(new Error(`expected a reaped exit, got ${event.outcome}`));
+        else resolve(woke);
+      });
+      ctx.reaper.watch(pid, { reap: true });
+      process.kill(pid, 'SIGUSR1');
+    });
+  });
+}
+
+// The C limit: bench/native/pidfd-loop.c spawns, polls the pidfd and reaps.
+async function cLoop(ctx: LatencyContext, first: number, count: number): Promise<bigint[]> {
+  const { stdout } = await execFileAsync(ctx.pidfdLoop, [ctx.probe, ctx.slotFile, String(first), String(count)]);
+  return stdout.trim().split('\n').map((line) => BigInt(line));
+}
+
+export const NODE_SUBJECT = "node:child_process 'exit'";
+export const OBSERVED_SUBJECT = 'exitmon watch, observed';
+export const REAPED_SUBJECT = 'exitmon watch, reaped';
+export const C_SUBJECT = 'C pidfd + poll loop';
+
+/** Every contender, in the order of the table. */
+export const LATENCY_SUBJECTS: readonly LatencySubject[] = [
+  { subject: OBSERVED_SUBJECT, run: (ctx, first, count) => sequential(first, count, (slot) => exitmonObserved(ctx, slot)) },
+  { subject: REAPED_SUBJECT, run: (ctx, first, count) => sequential(first, count, (slot) => exitmonReaped(ctx, slot)) },
+  { subject: NODE_SUBJECT, run: (ctx, first, count) => sequential(first, count, (slot) => nodeExit(ctx, slot)) },
+  { subject: C_SUBJECT, run: cLoop },
+];
