@@ -31,5 +31,5 @@ export { spawn } from './process/spawn.js';
 export type { ManagedProcess, ManagedSpawnOptions, ManagedSpawnOptions as SpawnOptions } from './process/spawn.js';
 export { stopProcessGroup, stopProcessTree, DEFAULT_STOP_SIGNAL, DEFAULT_GRACE_MS, DEFAULT_KILL_SIGNAL } from './process/stop.js';
 export type { StopOptions, StopResult } from './process/stop.js';
-export { readProcessState, isRunning } from './process/proc-stat.js';
-export type { ProcessState } from './process/proc-stat.js';
+export { readProcessState, isRunning, listProcesses } from './process/proc-stat.js';
+export type { ProcessState, ProcStat } from './process/proc-stat.js';

@@ -29,6 +29,8 @@ export interface ProcStat {
   readonly sid: number;
   /** Start time in clock ticks after boot: with `pid`, identifies a process across pid reuse. */
   readonly startTime: number;
+  /** A zombie's waitpid(2)-style status (field 52, Linux ≥ 3.5), when the kernel shows it. */
+  readonly exitStatus: number | undefined;
 }
 
 const STATES: Readonly<Record<string, ProcessState>> = {
@@ -55,6 +57,7 @@ const FIELD_PPID = 1;
 const FIELD_PGRP = 2;
 const FIELD_SID = 3;
 const FIELD_STARTTIME = 19;
+const FIELD_EXIT_CODE = 49;
 
 /** The mount point read for process information. */
 export const PROC_ROOT = '/proc';
@@ -83,7 +86,7 @@ export function parseProcStat(text: string): ProcStat | null {
   const close = text.lastIndexOf(')');
   if (open < 0 || close < open) return null;
   const pid = Number(text.slice(0, open).trim());
-  const fields = text.slice(close + 2).split(' ');
+  const fields = text.slice(close + 2).trimEnd().split(' ');
   const letter = fields[FIELD_STATE];
   if (!Number.isInteger(pid) || letter === undefined || letter.length === 0) return null;
   return {
@@ -94,6 +97,7 @@ export function parseProcStat(text: string): ProcStat | null {
     pgrp: Number(fields[FIELD_PGRP]),
     sid: Number(fields[FIELD_SID]),
     startTime: Number(fields[FIELD_STARTTIME]),
+    exitStatus: fields[FIELD_EXIT_CODE] === undefined ? undefined : Number(fields[FIELD_EXIT_CODE]),
   };
 }
 
@@ -165,10 +169,15 @@ export function hasExited(state: ProcessState): boolean {
   return state === 'zombie' || state === 'dead';
 }
 
-// Every process visible in /proc, by scanning /proc/*/stat. The kernel here is
-// built without CONFIG_PROC_CHILDREN, so /proc/<pid>/task/<tid>/children is not
-// an option; the scan costs about 1 ms per 75 processes. Processes that exit
-// between readdir and read are skipped.
+/**
+ * Every process visible in /proc (thread-group leaders), read-only. Scans
+ * /proc/[pid]/stat: kernels built without CONFIG_PROC_CHILDREN (this one) have
+ * no /proc/<pid>/task/<tid>/children. Costs about 1 ms per 75 processes;
+ * processes that exit during the scan are skipped. Empty without /proc.
+ *
+ * @example
+ * const zombies = listProcesses().filter((p) => p.ppid === process.pid && p.state === 'zombie');
+ */
 export function listProcesses(): ProcStat[] {
   let names: string[];
   try {

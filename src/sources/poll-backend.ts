@@ -89,7 +89,7 @@ export class PidPoller {
       const stat = readProcStat(pid);
       if (stat === null || (polled.startTime !== undefined && stat.startTime !== polled.startTime)) {
         exit = { gone: true };
-      } else if (stat.state === 'Z' || stat.state === 'X') {
+      } else if (stat.state === 'zombie' || stat.state === 'dead') {
         exit = { gone: false, stat };
       }
     }

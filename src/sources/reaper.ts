@@ -239,7 +239,9 @@ export class Reaper implements Disposable {
     if (warnedAboutPolling) return;
     warnedAboutPolling = true;
     const message = `exitmon: native pidfd support unavailable (${reason}); polling /proc instead. Reaping non-node:child_process children and subreaper adoption are disabled.`;
-    this.#logger.warn({ reason }, message);
-    process.emitWarning(message, { type: 'ExitmonWarning', code: 'EXITMON_POLL_FALLBACK' });
+    // One warning, through the host's logger when it gave one, else as a
+    // process warning (which a silent default logger would swallow).
+    if (this.#logger !== silentLogger) this.#logger.warn({ reason }, message);
+    else process.emitWarning(message, { type: 'ExitmonWarning', code: 'EXITMON_POLL_FALLBACK' });
   }
 }

@@ -80,7 +80,7 @@ export class WatchSet {
   pruneLeftToOwner(): void {
     for (const [pid, startTime] of this.#leftToOwner) {
       const stat = readProcStat(pid);
-      if (stat === null || stat.startTime !== startTime || stat.state !== 'Z') this.#leftToOwner.delete(pid);
+      if (stat === null || stat.startTime !== startTime || stat.state !== 'zombie') this.#leftToOwner.delete(pid);
     }
   }
 

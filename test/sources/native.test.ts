@@ -9,7 +9,7 @@ import { SIGNAL_NUMBERS } from '../../src/core/signals.js';
 import { findPackageRoot, loadNative, probeNativeBinding } from '../../src/native/load.js';
 import { fromChildExit, fromRawWaitStatus, fromWaitResult } from '../../src/sources/exit-status.js';
 import { errnoName, syscallError } from '../../src/sources/native-errors.js';
-import { parseProcStat } from '../../src/sources/proc-scan.js';
+import { parseProcStat } from '../../src/process/proc-stat.js';
 
 const ROOT = findPackageRoot()!;
 
@@ -31,8 +31,11 @@ describe('native loader and helpers', () => {
   });
 
   it('reads the state after the last ")" so a command named "x) Z (y" is not a zombie', () => {
-    const stat = parseProcStat('42 (x) Z (y) S 7 42 42 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 9999 0 0');
-    expect(stat).toMatchObject({ state: 'S', ppid: 7, startTime: 9999 });
+    const stat = parseProcStat('42 (x) Z (y) S 7 42 42 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 9999 0 0\n');
+    expect(stat).toMatchObject({ pid: 42, comm: 'x) Z (y', state: 'sleeping', ppid: 7, startTime: 9999, exitStatus: undefined });
+    const fields = Array.from({ length: 49 }, (_, i) => (i === 0 ? 'Z' : String(i)));
+    fields[49] = String(42 << 8); // field 52: a zombie's wait status
+    expect(parseProcStat(`7 (sh) ${fields.join(' ')}\n`)).toMatchObject({ state: 'zombie', exitStatus: 42 << 8 });
   });
 
   it('decodes wait statuses: exit codes, signals, core dumps', () => {

@@ -1,0 +1,71 @@
+// The stopping side of the stop scenario, in a process of its own: it is a
+// child subreaper (members orphaned when their leader dies are adopted and
+// reaped here rather than left to PID 1), starts process groups of
+// bench/native/group.c, stops them with stopProcessGroup and prints a StopReport.
+import { readdirSync, readFileSync } from 'node:fs';
+import { Reaper, spawn, stopProcessGroup, type ManagedProcess } from '../../src/index.js';
+import { zombiesOf } from '../lib/zombies.js';
+import { parseJob, type GroupOutcome, type StopJob, type StopReport } from './protocol.js';
+
+/** Time for stray exits to be reaped before the final count. */
+const SETTLE_MS = 200;
+
+interface Group {
+  process: ManagedProcess;
+  pgid: number;
+  ignoresTerm: boolean;
+}
+
+// Starts one group (every other one ignores SIGTERM) and resolves once all members exist.
+function startGroup(job: StopJob, index: number): Promise<Group> {
+  const ignoresTerm = index % 2 === 1;
+  const p = spawn(job.groupBinary, [String(job.members), ignoresTerm ? '1' : '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    p.child.once('error', reject);
+    p.child.stdout!.once('data', () => resolve({ process: p, pgid: p.pgid!, ignoresTerm }));
+  });
+}
+
+// Stops one group and records how it went.
+async function stopGroup(group: Group, job: StopJob, concurrent: boolean): Promise<GroupOutcome> {
+  const r = await stopProcessGroup(group.pgid, { graceMs: job.graceMs });
+  return { ignoresTerm: group.ignoresTerm, concurrent, durationMs: r.durationMs, forced: r.forced, survivors: r.survivors.length };
+}
+
+// Live (non-zombie) processes whose process group is one of `pgids`.
+function aliveIn(pgids: Set<number>): number {
+  let alive = 0;
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const fields = readFileSync(`/proc/${name}/stat`, 'latin1').split(') ').pop()!.split(' ');
+      if (fields[0] !== 'Z' && pgids.has(Number(fields[2]))) alive++;
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return alive;
+}
+
+// Runs the job: the concurrent batch, then the sequential one.
+async function main(): Promise<StopReport> {
+  const job = parseJob(process.argv.slice(2));
+  const reaper = Reaper.shared();
+  if (!reaper.becomeSubreaper()) throw new Error('could not become a child subreaper');
+  const outcomes: GroupOutcome[] = [];
+  const all = new Set<number>();
+  const batch = await Promise.all(Array.from({ length: job.groups }, (_, i) => startGroup(job, i)));
+  batch.forEach((g) => all.add(g.pgid));
+  outcomes.push(...(await Promise.all(batch.map((g) => stopGroup(g, job, true)))));
+  for (let i = 0; i < job.sequentialGroups; i++) {
+    const group = await startGroup(job, i);
+    all.add(group.pgid);
+    outcomes.push(await stopGroup(group, job, false));
+  }
+  await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+  const report = { outcomes, aliveAfter: aliveIn(all), zombies: zombiesOf(process.pid).length };
+  reaper.close();
+  return report;
+}
+
+console.log(JSON.stringify(await main()));
