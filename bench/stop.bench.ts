@@ -76,5 +76,10 @@ function notes(job: StopJob): string[] {
       `SIGTERM the figure is durationMs − graceMs (escalation: full /proc rescan, SIGKILL to every member, verification polls); ` +
       `for the others the whole stop. Survivors are the larger of what stop reported and what an independent /proc scan ` +
       `finds alive in any of the groups at the end.`,
+    `**Analysis.** One group at a time, a stop ends within milliseconds of the grace. Many at once, each stop does its own ` +
+      `full /proc scan (every /proc/*/stat) at its start and at escalation, and a group whose members are zombies awaiting ` +
+      `their reaper still answers kill(-pgid, 0), so its polls fall back to full scans too; all of it is synchronous on the ` +
+      `event loop, so the stops queue behind each other (a CPU profile puts half the worker's time in listProcesses / ` +
+      `readProcStat). Sharing one /proc snapshot between the stops of one poll round would make it one scan per round.`,
   ];
 }

@@ -1,12 +1,16 @@
-/* burst: forks COUNT short-lived children and exits at once, so that every
- * child is re-parented to the nearest child subreaper (the benchmark worker)
- * and becomes an orphan it must reap.
- * usage: burst SLOT_FILE FIRST_SLOT COUNT SPREAD_MS
- * Child i sleeps i * SPREAD_MS / COUNT, then stores its pid and the
- * CLOCK_MONOTONIC nanoseconds (what Node's process.hrtime.bigint() reads) in
- * slot FIRST_SLOT + i of the shared slot file and calls _exit(2) at once: a
- * store into a MAP_SHARED mapping is no system call, so nothing runs between
- * the timestamp and the exit. A slot is two int64: [exit ns, pid]. */
+/* burst: the real process churn of the backpressure scenario, driven from
+ * outside the measured Node process so that spawning costs its event loop
+ * nothing. Every EVERY_MS it forks a short-lived "burst parent" that forks
+ * BURST_SIZE probes and exits at once, so the probes are re-parented to the
+ * nearest child subreaper (the benchmark worker, this process's parent; this
+ * process is no subreaper) and become orphans the worker must reap.
+ * usage: burst SLOT_FILE BURSTS BURST_SIZE EVERY_MS SPREAD_MS
+ * Probe i of burst b sleeps i * SPREAD_MS / BURST_SIZE, then stores its pid and
+ * the CLOCK_MONOTONIC nanoseconds (what Node's process.hrtime.bigint() reads)
+ * in slot b * BURST_SIZE + i of the shared slot file and calls _exit(2) at
+ * once: a store into a MAP_SHARED mapping is no system call, so nothing runs
+ * between the timestamp and the exit. A slot is two int64: [exit ns, pid].
+ * The schedule is open-loop: it never waits for anyone to reap. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
@@ -15,6 +19,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -44,9 +49,28 @@ static void sleep_ns(int64_t ns) {
   while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {}
 }
 
+/* The burst parent: forks the probes of burst b and returns (then exits). */
+static int fork_probes(int64_t *slots, long b, long size, int64_t spread_ns) {
+  for (long i = 0; i < size; i++) {
+    pid_t pid = fork();
+    if (pid < 0) {
+      fprintf(stderr, "burst: fork: %s\n", strerror(errno));
+      return 1;
+    }
+    if (pid == 0) {
+      sleep_ns(spread_ns * i / size);
+      int64_t *slot = slots + (b * size + i) * SLOT_WORDS;
+      slot[1] = getpid();
+      slot[0] = now_ns();
+      _exit(0);
+    }
+  }
+  return 0;
+}
+
 int main(int argc, char **argv) {
-  if (argc < 5) {
-    fprintf(stderr, "usage: burst SLOT_FILE FIRST_SLOT COUNT SPREAD_MS\n");
+  if (argc < 6) {
+    fprintf(stderr, "usage: burst SLOT_FILE BURSTS BURST_SIZE EVERY_MS SPREAD_MS\n");
     return 2;
   }
   int64_t *slots = map_slots(argv[1]);
@@ -54,22 +78,24 @@ int main(int argc, char **argv) {
     fprintf(stderr, "burst: %s: %s\n", argv[1], strerror(errno));
     return 3;
   }
-  long first = strtol(argv[2], NULL, 10);
-  long count = strtol(argv[3], NULL, 10);
-  int64_t spread_ns = strtoll(argv[4], NULL, 10) * 1000000LL;
-  for (long i = 0; i < count; i++) {
-    pid_t pid = fork();
-    if (pid < 0) {
+  long bursts = strtol(argv[2], NULL, 10);
+  long size = strtol(argv[3], NULL, 10);
+  int64_t every_ns = strtoll(argv[4], NULL, 10) * 1000000LL;
+  int64_t spread_ns = strtoll(argv[5], NULL, 10) * 1000000LL;
+  int64_t start = now_ns();
+  int failures = 0;
+  for (long b = 0; b < bursts; b++) {
+    int64_t wait = start + b * every_ns - now_ns();
+    if (wait > 0) sleep_ns(wait);
+    pid_t parent = fork();
+    if (parent < 0) {
       fprintf(stderr, "burst: fork: %s\n", strerror(errno));
       return 1;
     }
-    if (pid == 0) {
-      sleep_ns(spread_ns * i / count);
-      int64_t *slot = slots + (first + i) * SLOT_WORDS;
-      slot[1] = getpid();
-      slot[0] = now_ns();
-      _exit(0);
-    }
+    if (parent == 0) _exit(fork_probes(slots, b, size, spread_ns));
+    int status = 0;
+    while (waitpid(parent, &status, 0) < 0 && errno == EINTR) {}
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) failures++;
   }
-  return 0;
+  return failures == 0 ? 0 : 1;
 }

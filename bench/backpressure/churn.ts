@@ -1,7 +1,7 @@
-// Real process churn: every burstEveryMs a `burst` process is spawned; it forks
-// burstSize probes and exits at once, so the probes are re-parented to this
-// worker (a child subreaper) and exit as orphans over burstSpreadMs. The
-// schedule is open-loop: it never waits for reaping, as real exits do not.
+// Real process churn: one `burst` process (burst.c) runs the open-loop
+// schedule outside this event loop: every burstEveryMs it makes burstSize
+// orphans that are re-parented to this worker (a child subreaper) and exit
+// over burstSpreadMs.
 import { spawn } from 'node:child_process';
 import type { SlotFile } from './stamps.js';
 
@@ -9,44 +9,26 @@ import type { SlotFile } from './stamps.js';
 export interface ChurnPlan {
   burstBinary: string;
   slots: SlotFile;
+  bursts: number;
   burstSize: number;
   burstEveryMs: number;
   burstSpreadMs: number;
-  runMs: number;
 }
 
 /** What the churn did. */
 export interface ChurnOutcome {
   bursts: number;
-  failedBursts: number;
+  /** True when burst reported a failed fork (some slots stay empty). */
+  failed: boolean;
 }
 
-// Spawns one burst; resolves true when it exited cleanly.
-function startBurst(plan: ChurnPlan, firstSlot: number): Promise<boolean> {
+// Starts the schedule; resolves when the burst process has made every orphan
+// (the last ones may still be running).
+export function runChurn(plan: ChurnPlan): Promise<ChurnOutcome> {
   return new Promise((resolve) => {
-    const args = [plan.slots.path, String(firstSlot), String(plan.burstSize), String(plan.burstSpreadMs)];
+    const args = [plan.slots.path, plan.bursts, plan.burstSize, plan.burstEveryMs, plan.burstSpreadMs].map(String);
     const child = spawn(plan.burstBinary, args, { stdio: ['ignore', 'ignore', 'inherit'] });
-    child.on('error', () => resolve(false));
-    child.on('exit', (code) => resolve(code === 0));
+    child.on('error', () => resolve({ bursts: plan.bursts, failed: true }));
+    child.on('exit', (code) => resolve({ bursts: plan.bursts, failed: code !== 0 }));
   });
-}
-
-// Runs the schedule for runMs; resolves once every burst process has exited
-// (its orphans may still be running).
-export async function runChurn(plan: ChurnPlan): Promise<ChurnOutcome> {
-  const total = Math.min(Math.ceil(plan.runMs / plan.burstEveryMs), Math.floor(plan.slots.slots / plan.burstSize));
-  const exits: Promise<boolean>[] = [];
-  const t0 = performance.now();
-  await new Promise<void>((done) => {
-    // Each tick starts every burst that is due, so a blocked loop catches up.
-    const tick = (): void => {
-      const due = Math.min(total, Math.floor((performance.now() - t0) / plan.burstEveryMs) + 1);
-      while (exits.length < due) exits.push(startBurst(plan, exits.length * plan.burstSize));
-      if (exits.length >= total) done();
-      else setTimeout(tick, t0 + exits.length * plan.burstEveryMs - performance.now());
-    };
-    tick();
-  });
-  const results = await Promise.all(exits);
-  return { bursts: results.length, failedBursts: results.filter((ok) => !ok).length };
 }

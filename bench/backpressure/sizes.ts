@@ -1,12 +1,16 @@
 // Problem sizes of the backpressure scenario per profile. Quick keeps the
-// whole scenario near 30 s on two cores (budget ~50 s); full publishes the 1M
-// synthetic exits of the issue per run; tiny only proves the code runs.
+// whole scenario near 30 s on two cores (budget ~50 s) and scales the
+// synthetic load down to 100k publishes per round (2 rounds per exitmon
+// configuration); full publishes the 1M synthetic exits of the issue in every
+// round; tiny only proves the code runs.
 import type { Profile } from '../lib/types.js';
 
 export interface BackpressureSizes {
-  /** How long each run publishes and spawns, in ms. */
+  /** Rounds of each exitmon configuration (rotated); the bounded baseline runs once. */
+  rounds: number;
+  /** How long each run (round) publishes and spawns, in ms. */
   runMs: number;
-  /** Synthetic publishes per run, spread evenly over runMs. */
+  /** Synthetic publishes per run (round), spread evenly over runMs. */
   synthetic: number;
   /** A burst process forks this many orphans and exits: the churn's in-flight batch. */
   burstSize: number;
@@ -32,13 +36,13 @@ export const BOUNDED_CAPACITY = 128;
 export const DELIVERY_SLICE_MS = 4;
 
 const TINY: BackpressureSizes = {
-  runMs: 300, synthetic: 5_000, burstSize: 2, burstEveryMs: 25, burstSpreadMs: 10, boundedGraceMs: 100, zombieSampleMs: 10,
+  rounds: 1, runMs: 300, synthetic: 5_000, burstSize: 2, burstEveryMs: 25, burstSpreadMs: 10, boundedGraceMs: 100, zombieSampleMs: 10,
 };
 const QUICK: BackpressureSizes = {
-  runMs: 4_000, synthetic: 200_000, burstSize: 5, burstEveryMs: 25, burstSpreadMs: 20, boundedGraceMs: 1_000, zombieSampleMs: 10,
+  rounds: 2, runMs: 2_500, synthetic: 100_000, burstSize: 5, burstEveryMs: 25, burstSpreadMs: 20, boundedGraceMs: 1_000, zombieSampleMs: 10,
 };
 const FULL: BackpressureSizes = {
-  runMs: 15_000, synthetic: 1_000_000, burstSize: 5, burstEveryMs: 25, burstSpreadMs: 20, boundedGraceMs: 2_000, zombieSampleMs: 10,
+  rounds: 3, runMs: 15_000, synthetic: 1_000_000, burstSize: 5, burstEveryMs: 25, burstSpreadMs: 20, boundedGraceMs: 2_000, zombieSampleMs: 10,
 };
 
 // The sizes of one profile.

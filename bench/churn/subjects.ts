@@ -1,6 +1,7 @@
 // The contenders of the churn scenario: each starts `count` processes of
 // COMMAND keeping `inFlight` running, waits for every exit, and returns
-// processes per second.
+// processes per second. Every Node contender runs with its own defaults
+// (stdio 'pipe'; execa also buffers the output), as a caller would.
 import { execFile, spawn as spawnChild } from 'node:child_process';
 import { promisify } from 'node:util';
 import { execa } from 'execa';
@@ -34,7 +35,7 @@ async function pool(count: number, inFlight: number, one: () => Promise<unknown>
 // node:child_process: spawn and its 'exit' event.
 function nodeExit(): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawnChild(COMMAND, [], { stdio: 'ignore' });
+    const child = spawnChild(COMMAND);
     child.once('error', reject);
     child.once('exit', () => resolve());
   });
@@ -54,9 +55,9 @@ export const C_SUBJECT = 'C posix_spawn + waitid';
 // Every contender; `cBinary` is bench/native/churn.c built.
 export function churnSubjects(cBinary: string): ChurnSubject[] {
   return [
-    { subject: EXITMON_SUBJECT, run: (n, k) => pool(n, k, () => spawn(COMMAND, [], { stdio: 'ignore' }).exited) },
+    { subject: EXITMON_SUBJECT, run: (n, k) => pool(n, k, () => spawn(COMMAND).exited) },
     { subject: NODE_SUBJECT, run: (n, k) => pool(n, k, nodeExit) },
-    { subject: EXECA_SUBJECT, run: (n, k) => pool(n, k, () => execa(COMMAND, { stdio: 'ignore' })) },
+    { subject: EXECA_SUBJECT, run: (n, k) => pool(n, k, () => execa(COMMAND)) },
     { subject: C_SUBJECT, run: (n, k) => cLoop(cBinary, n, k) },
   ];
 }

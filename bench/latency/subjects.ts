@@ -15,6 +15,8 @@ export interface LatencyContext {
   slotFile: string;
   /** A reaper of its own, subreaper without adoption (for the reaped path). */
   reaper: Reaper;
+  /** When the reaper published each pid's exit (ns), to split collection from delivery. */
+  published: Map<number, bigint>;
 }
 
 /** One contender: wake-up times (ns), one per probe, in slot order. */

@@ -24,6 +24,8 @@ export interface Metric {
   met?: boolean;
   /** Short remark shown in the table (caps, caveats). */
   note?: string;
+  /** When the goal is missed: the cause found, in a few words (details go in the notes). */
+  cause?: string;
 }
 
 /** One series of a latency distribution: percentile → value, for a CDF chart. */

@@ -7,6 +7,7 @@
 // in prebuilds/<platform>-<arch>/, then nothing: the poll fallback.
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { constants } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -95,7 +96,11 @@ function probeNative(): NativeProbe {
     // pidfd_open needs Linux 5.3: a kernel without it answers ENOSYS here.
     const fd = binding.pidfdOpen(process.pid);
     if (fd < 0) return { binding: null, reason: `pidfd_open is unavailable (errno ${-fd}; it needs Linux 5.3 or later)` };
+    // waitid(P_PIDFD) needs Linux 5.4: on our own pidfd it answers ECHILD
+    // (we are not our own child), on 5.3 EINVAL. WNOHANG|WNOWAIT: no side effect.
+    const waited = binding.waitPidfd(fd, 1);
     binding.close(fd);
+    if (waited === -constants.errno.EINVAL) return { binding: null, reason: 'waitid(P_PIDFD) is unavailable (it needs Linux 5.4 or later)' };
     return { binding, file };
   } catch (error) {
     return { binding: null, reason: `addon ${file} not loadable (${oneLine(error)}); ${NATIVE_HINT}` };
