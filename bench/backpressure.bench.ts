@@ -2,6 +2,7 @@
 // that never reads, an async one awaiting 5 ms per event, a synchronous one
 // burning 2 ms per event and ten fast ones; against the same load without the
 // slow ones, and against a bounded-queue, blocking-send monitor (issue 6).
+import os from 'node:os';
 import { analysisNotes, methodNotes } from './backpressure/analysis.js';
 import { buildHelpers } from './backpressure/build.js';
 import { backpressureMetrics, FAST_GOAL, REAP_ASYNC_GOAL, type Reports } from './backpressure/metrics.js';
@@ -24,6 +25,7 @@ export const scenario: Scenario = {
     const sizes = backpressureSizes(profile);
     const quiet = profile === 'tiny';
     const helpers = await section('build C helpers', quiet, () => buildHelpers());
+    const loadBefore = os.loadavg()[0] ?? 0;
     const list = await section('runs (one worker process)', quiet, () => runWorker(profile, helpers));
     const reports = Object.fromEntries(list.map((r) => [r.id, r])) as Reports;
     for (const spec of RUNS) if (reports[spec.id] === undefined) throw new Error(`The worker did not report ${spec.id}`);
@@ -45,6 +47,7 @@ export const scenario: Scenario = {
         note: 'Deliveries still owed when a run ended are counted at their age then (a lower bound). Bounded runs deliver only what the blocking send let through.',
       },
     ];
-    return { metrics, distributions, notes: [...methodNotes(sizes, reports), ...analysis] };
+    const load = `**Machine load.** 1-minute load average ${loadBefore.toFixed(1)} before and ${(os.loadavg()[0] ?? 0).toFixed(1)} after the run, on ${os.cpus().length} cores (other work on the machine shows up as noise in every configuration).`;
+    return { metrics, distributions, notes: [...methodNotes(sizes, reports), load, ...analysis] };
   },
 };

@@ -50,5 +50,7 @@ export function mergeRounds(results: readonly RoundResult[]): RunReport {
     seq: first.seq?.map(({ name }, i) => ({ name, verdict: sumVerdicts(reports.map((r) => r.seq![i]!.verdict)) })),
     drainMs: first.drainMs === undefined ? undefined : sum(reports, (r) => r.drainMs ?? 0),
     durationMs: sum(reports, (r) => r.durationMs),
+    reapP99Rounds: reports.map((r) => r.reap.p99Ms),
+    fastP99Rounds: reports.map((r) => r.fast.p99Ms),
   };
 }

@@ -52,6 +52,9 @@ export interface RunReport {
   seq?: { name: string; verdict: SeqVerdict }[];
   drainMs?: number;
   durationMs: number;
+  /** p99s of the single rounds before merging, ms: the run-to-run noise. */
+  reapP99Rounds?: number[];
+  fastP99Rounds?: number[];
 }
 
 /** One round of one configuration, with its raw histograms for merging. */

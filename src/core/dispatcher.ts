@@ -2,6 +2,13 @@
 // time-bounded slices: after each slice it yields to the event loop (through
 // setImmediate, which runs after I/O callbacks), so reaping and other I/O go
 // on however slow a consumer is. Subscriptions take turns round-robin.
+//
+// The first slice of a loop turn starts in a microtask, right after the
+// callback that published (a pidfd readiness, a SIGCHLD): delivery then costs
+// no extra loop phase. Any further slice in the same turn, and every
+// continuation of a slice that ran out of time, goes through setImmediate, so
+// a chain of microtasks (async listeners that settle at once) can never keep
+// the loop from polling I/O for more than one slice.
 import { Queue } from './queue.js';
 import type { SubscriptionState } from './subscription-state.js';
 
@@ -18,7 +25,7 @@ type Schedule = (fn: () => void) => void;
 
 // setImmediate runs after the poll phase, so I/O (pidfd readiness, SIGCHLD)
 // is serviced between slices; setTimeout(0) is the fallback off Node.
-const defaultSchedule: Schedule =
+const nextTurn: Schedule =
   typeof globalThis.setImmediate === 'function'
     ? (fn) => void globalThis.setImmediate(fn)
     : (fn) => void setTimeout(fn, 0);
@@ -29,13 +36,12 @@ const now: () => number =
 export class Dispatcher {
   readonly #ready = new Queue<SubscriptionState>();
   readonly #sliceMs: number;
-  readonly #schedule: Schedule;
   #scheduled = false;
   #draining = false;
+  #microtaskUsed = false; // this loop turn already had its microtask slice
 
-  constructor(sliceMs = DEFAULT_SLICE_MS, schedule: Schedule = defaultSchedule) {
+  constructor(sliceMs = DEFAULT_SLICE_MS) {
     this.#sliceMs = sliceMs;
-    this.#schedule = schedule;
   }
 
   /** Subscriptions waiting for their turn. */
@@ -50,9 +56,20 @@ export class Dispatcher {
     this.#ready.push(state);
     if (!this.#scheduled && !this.#draining) {
       this.#scheduled = true;
-      this.#schedule(this.#drain);
+      if (this.#microtaskUsed) {
+        nextTurn(this.#drain);
+      } else {
+        this.#microtaskUsed = true;
+        queueMicrotask(this.#drain);
+        nextTurn(this.#rearm);
+      }
     }
   }
+
+  // Runs once per loop turn that used the microtask path: the next turn may again.
+  readonly #rearm = (): void => {
+    this.#microtaskUsed = false;
+  };
 
   // One slice: serve ready subscriptions until the time budget is spent.
   // Consumers may publish, subscribe or unsubscribe re-entrantly: a newly
@@ -96,7 +113,7 @@ export class Dispatcher {
       this.#draining = false;
       if (ready.length > 0 && !this.#scheduled) {
         this.#scheduled = true;
-        this.#schedule(this.#drain);
+        nextTurn(this.#drain);
       }
     }
   };

@@ -5,6 +5,26 @@
 import { hasExited, hasProcFs, listProcesses, probeKill, readProcStat, type ProcStat } from './proc-stat.js';
 import { isProtectedGroup, type SignalGuard } from './signal-safety.js';
 
+/** How long one /proc scan may be reused by the polls of concurrent stops, in ms. */
+const SHARED_SCAN_MAX_AGE_MS = 2;
+
+let sharedScan: { at: number; procs: ProcStat[] } | undefined;
+
+// A /proc listing for a stop. Thorough callers (the first scan of a stop, the
+// scan at escalation) always read /proc afresh; polls reuse a listing at most
+// SHARED_SCAN_MAX_AGE_MS old, so N stops polling in the same moment (their
+// timers fire in one loop phase) scan once instead of N times. A poll that
+// sees a stale listing only polls again: it never signals from it.
+function processList(thorough: boolean): ProcStat[] {
+  const now = performance.now();
+  if (thorough || sharedScan === undefined || now - sharedScan.at > SHARED_SCAN_MAX_AGE_MS) {
+    const procs = listProcesses();
+    sharedScan = { at: performance.now(), procs };
+    return procs;
+  }
+  return sharedScan.procs;
+}
+
 // The processes of one group, from a scan (zombies included: filter yourself).
 export function processesInGroup(pgid: number, procs: readonly ProcStat[] = listProcesses()): ProcStat[] {
   return procs.filter((p) => p.pgrp === pgid);
@@ -69,6 +89,8 @@ export class GroupTarget implements StopTarget {
   // Re-reads the members seen last time (one small file each); only when all
   // of them are gone does it ask kill(-pgid, 0) and, if the group still
   // exists, rescan /proc for members it did not know (late forks, zombies).
+  // A group left with only zombies still answers kill(-pgid, 0): that costs
+  // one full scan, shared with the other stops polling at the same moment.
   scan(thorough: boolean): Map<number, Member> {
     if (!hasProcFs()) return probeKill(-this.#pgid) ? new Map([[this.#pgid, { pid: this.#pgid }]]) : new Map();
     if (!thorough) {
@@ -82,7 +104,7 @@ export class GroupTarget implements StopTarget {
       if (still.size > 0 || !probeKill(-this.#pgid)) return (this.#known = still);
     }
     const live = new Map<number, Member>();
-    for (const p of processesInGroup(this.#pgid)) {
+    for (const p of processesInGroup(this.#pgid, processList(thorough))) {
       if (!hasExited(p.state)) live.set(p.pid, { pid: p.pid, stat: p });
     }
     return (this.#known = live);
@@ -115,9 +137,9 @@ export class TreeTarget implements StopTarget {
     return this.#groups;
   }
 
-  scan(): Map<number, Member> {
+  scan(thorough: boolean): Map<number, Member> {
     if (!hasProcFs()) return this.#probeScan();
-    const procs = listProcesses();
+    const procs = processList(thorough);
     const roots: ProcStat[] = procs.filter((p) => this.#groups.has(p.pgrp) || this.#tracked.get(p.pid) === p.startTime);
     const members = [...roots, ...descendantsOf(roots.map((p) => p.pid), procs)];
     const live = new Map<number, Member>();

@@ -134,6 +134,18 @@ describe('delivery', () => {
     expect(deliveredWhenTimerRan).toBeLessThan(50);
   });
 
+  it('async listeners that settle at once cannot chain microtasks past I/O', async () => {
+    const monitor = new ExitMonitor();
+    let delivered = 0;
+    monitor.subscribe('all', async () => {
+      delivered++;
+    });
+    for (let pid = 1; pid <= 5000; pid++) monitor.publish({ pid: 1 + (pid % 100) });
+    const atTimer = await new Promise<number>((resolve) => setTimeout(() => resolve(delivered), 0));
+    expect(atTimer).toBeLessThan(5000);
+    await until(() => delivered === 5000);
+  });
+
   it('a stalled subscription buffers without limit and loses nothing', async () => {
     const monitor = new ExitMonitor();
     const stalled = monitor.subscribe('all');
