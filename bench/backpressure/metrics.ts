@@ -15,11 +15,12 @@ export type Reports = Record<RunId, RunReport>;
 
 // A latency row of one run, compared with the exitmon baseline.
 function latencyRow(name: string, r: RunReport, base: RunReport, pick: (r: RunReport) => number, extra: Partial<Metric> = {}): Metric {
+  const size = name.startsWith('fast') ? r.fast.count : r.reap.count;
   const value = pick(r);
   const baseValue = pick(base);
   const isBase = r === base;
   return {
-    name, subject: r.subject, value, unit: 'ms', size: r.orphansExited,
+    name, subject: r.subject, value, unit: 'ms', size,
     ...(isBase ? {} : { baseline: base.subject, ratio: baseValue > 0 ? value / baseValue : undefined }),
     ...extra,
   };

@@ -82,8 +82,10 @@ export class Dispatcher {
     const deadline = last + this.#sliceMs;
     // The clock is read every `stride` deliveries. The stride doubles (up to
     // MAX_CLOCK_STRIDE) while deliveries are cheap and falls back to 1 as soon
-    // as one is slow, so a steadily slow consumer overruns the slice by at
-    // most one callback, and cheap deliveries do not pay a clock read each.
+    // as one is slow; it restarts at 1 with every subscription's turn, since
+    // the next consumer may be the slow one. So a slow consumer overruns the
+    // slice by at most one callback, and cheap deliveries do not pay a clock
+    // read each.
     let stride = 1;
     let countdown = 1;
     let late = false;
@@ -91,6 +93,8 @@ export class Dispatcher {
       let state: SubscriptionState | undefined;
       while (!late && (state = ready.shift()) !== undefined) {
         state.queued = false;
+        stride = 1;
+        countdown = 1;
         let served = 0;
         while (state.canDeliver()) {
           state.deliverOne();
