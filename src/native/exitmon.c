@@ -7,11 +7,29 @@
  * wait names one process, either by pidfd or by pid, so children owned by
  * node:child_process (libuv) are never taken from under it.
  *
+ * The one exception is peekAny(): waitid(P_ALL, …, WEXITED | WNOHANG | WNOWAIT)
+ * only *looks* at the first zombie child (WNOWAIT never reaps, waitid(2)); the
+ * orphan sweep then reaps that one pid with waitid(P_PID) if nobody owns it.
+ *
  * Kernel requirements: pidfd_send_signal 5.1, pidfd_open 5.3,
- * waitid(P_PIDFD) 5.4, PR_SET_CHILD_SUBREAPER 3.4.
+ * waitid(P_PIDFD) 5.4, PR_SET_CHILD_SUBREAPER 3.4, WNOWAIT 2.6.9.
+ *
+ * Two kinds of state:
+ *   - per environment (main thread or worker): the uv_poll_t watches and the
+ *     pidfds this environment opened. Torn down by an async cleanup hook
+ *     (napi_add_async_cleanup_hook, N-API 8) that keeps the environment's loop
+ *     running until every uv_close callback ran: Node unloads the addon right
+ *     after the environment's cleanup, so a close callback that ran later
+ *     would jump into unmapped code (worker exit used to SIGSEGV).
+ *   - per process (static, behind a mutex): the pids that node:child_process
+ *     (libuv) owns in any realm that loaded exitmon, so that a reaper in one
+ *     thread never reaps a child that libuv in another thread will wait for.
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdbool.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,7 +62,7 @@ struct watch {
   struct state *state;
 };
 
-/* Per-environment state: the JS dispatcher and the open watches by fd. */
+/* Per-environment state: the JS dispatcher, the open watches and our pidfds, by fd. */
 struct state {
   napi_env env;
   uv_loop_t *loop;
@@ -52,7 +70,12 @@ struct state {
   napi_ref resource;
   napi_async_context context;
   struct watch **by_fd;
+  unsigned char *mine; /* mine[fd]: fd was opened by pidfdOpen in this environment */
   int capacity;
+  int handles;          /* uv_poll_t initialised and not yet closed (close callback pending included) */
+  int spawning;         /* ownBegin() calls of this environment not yet ended */
+  bool tearing_down;    /* the async cleanup hook ran: no new watches */
+  napi_async_cleanup_hook_handle hook;
 };
 
 #define CHECK(call)                                     \
@@ -126,11 +149,43 @@ static napi_value wait_one(napi_env env, idtype_t type, int id, int options) {
   return wait_result(env, &info);
 }
 
-/* pidfdOpen(pid) -> fd or -errno (ESRCH: no such process). */
+static int reserve(struct state *state, int fd);
+
+/*
+ * pidfdOpen(pid) -> fd or -errno (ESRCH: no such process). The fd is recorded
+ * as ours: close() and watch() accept only fds opened here, and the
+ * environment's teardown closes those still open.
+ */
 static napi_value js_pidfd_open(napi_env env, napi_callback_info info) {
   int a[1];
+  struct state *state = args(env, info, 1, a);
+  if (!state) return NULL;
+  int fd = pidfd_open(a[0]);
+  if (fd < 0) return make_int(env, fd);
+  int rc = reserve(state, fd);
+  if (rc < 0) {
+    close(fd);
+    return make_int(env, rc);
+  }
+  state->mine[fd] = 1;
+  return make_int(env, fd);
+}
+
+/*
+ * pidfdReady(fd) -> 1 when the process exited, 0 while it runs, or -errno.
+ * poll(2) with timeout 0 on a pidfd (Linux 5.3): POLLIN once the whole thread
+ * group is gone, i.e. never for a zombie leader whose other threads still run.
+ * Never waits and never reaps.
+ */
+static napi_value js_pidfd_ready(napi_env env, napi_callback_info info) {
+  int a[1];
   if (!args(env, info, 1, a)) return NULL;
-  return make_int(env, pidfd_open(a[0]));
+  struct pollfd p = {.fd = a[0], .events = POLLIN, .revents = 0};
+  int n;
+  do n = poll(&p, 1, 0); while (n < 0 && errno == EINTR);
+  if (n < 0) return make_int(env, -errno);
+  if (p.revents & POLLNVAL) return make_int(env, -EBADF);
+  return make_int(env, (p.revents & (POLLIN | POLLHUP)) ? 1 : 0);
 }
 
 /*
@@ -179,8 +234,15 @@ static napi_value js_pidfd_send_signal(napi_env env, napi_callback_info info) {
   return make_int(env, 0);
 }
 
+static void finish_teardown(struct state *state);
+
+/* uv_close callback: frees the watch; the last one during teardown frees the state. */
 static void on_close(uv_handle_t *handle) {
-  free(handle->data);
+  struct watch *w = handle->data;
+  struct state *state = w->state;
+  free(w);
+  state->handles--;
+  if (state->tearing_down && state->handles == 0) finish_teardown(state);
 }
 
 /* Stops and closes the watch of fd, if any. Returns 1 when there was one. */
@@ -195,9 +257,12 @@ static int unwatch(struct state *state, int fd) {
 
 /*
  * Readiness of a pidfd (the process exited) or a poll error. One-shot: an
- * exited pidfd stays readable, so the watch stops before JS is called. An
- * exception from the dispatcher is cleared here so it never escapes into
- * libuv; the dispatcher catches and logs its own errors.
+ * exited pidfd stays readable, so the watch stops before JS is called. The
+ * dispatcher never throws itself, but napi_make_callback also drains the
+ * nextTick and microtask queues, so user code can throw here: such an
+ * exception is handed to Node's uncaught-exception machinery with
+ * napi_fatal_exception (N-API 3), exactly as if it had been thrown from a
+ * timer, instead of being silently dropped.
  */
 static void on_ready(uv_poll_t *poll, int status, int events) {
   struct watch *w = poll->data;
@@ -217,7 +282,7 @@ static void on_ready(uv_poll_t *poll, int status, int events) {
   bool pending = false;
   if (napi_is_exception_pending(env, &pending) == napi_ok && pending) {
     napi_value error;
-    napi_get_and_clear_last_exception(env, &error);
+    if (napi_get_and_clear_last_exception(env, &error) == napi_ok) napi_fatal_exception(env, error);
   }
   napi_close_handle_scope(env, scope);
 }
@@ -231,6 +296,10 @@ static int reserve(struct state *state, int fd) {
   if (!grown) return -ENOMEM;
   memset(grown + state->capacity, 0, sizeof *grown * (size_t)(capacity - state->capacity));
   state->by_fd = grown;
+  unsigned char *mine = realloc(state->mine, (size_t)capacity);
+  if (!mine) return -ENOMEM; /* by_fd is larger than capacity says: harmless */
+  memset(mine + state->capacity, 0, (size_t)(capacity - state->capacity));
+  state->mine = mine;
   state->capacity = capacity;
   return 0;
 }
@@ -244,9 +313,9 @@ static napi_value js_watch(napi_env env, napi_callback_info info) {
   struct state *state = args(env, info, 1, a);
   if (!state) return NULL;
   int fd = a[0];
-  if (fd < 0) return make_int(env, -EBADF);
-  int rc = reserve(state, fd);
-  if (rc < 0) return make_int(env, rc);
+  if (state->tearing_down) return make_int(env, -ESHUTDOWN);
+  if (fd < 0 || fd >= state->capacity || !state->mine[fd]) return make_int(env, -EBADF);
+  int rc;
   if (state->by_fd[fd]) return make_int(env, -EEXIST);
   struct watch *w = calloc(1, sizeof *w);
   if (!w) return make_int(env, -ENOMEM);
@@ -258,6 +327,7 @@ static napi_value js_watch(napi_env env, napi_callback_info info) {
     return make_int(env, rc); /* libuv errors are -errno on Unix */
   }
   w->poll.data = w;
+  state->handles++;
   rc = uv_poll_start(&w->poll, UV_READABLE, on_ready);
   if (rc < 0) {
     uv_close((uv_handle_t *)&w->poll, on_close);
@@ -276,13 +346,20 @@ static napi_value js_unwatch(napi_env env, napi_callback_info info) {
   return make_int(env, unwatch(state, a[0]));
 }
 
-/* close(fd) -> 0 or -errno; stops a watch on fd first so libuv never polls a stale fd. */
+/*
+ * close(fd) -> 0 or -errno; stops a watch on fd first so libuv never polls a
+ * stale fd. Only fds opened by pidfdOpen in this environment are closed; any
+ * other fd is EBADF (a stray call must never close someone else's fd).
+ */
 static napi_value js_close(napi_env env, napi_callback_info info) {
   int a[1];
   struct state *state = args(env, info, 1, a);
   if (!state) return NULL;
-  unwatch(state, a[0]);
-  return make_int(env, close(a[0]) < 0 ? -errno : 0);
+  int fd = a[0];
+  if (fd < 0 || fd >= state->capacity || !state->mine[fd]) return make_int(env, -EBADF);
+  unwatch(state, fd);
+  state->mine[fd] = 0;
+  return make_int(env, close(fd) < 0 ? -errno : 0);
 }
 
 /* setDispatcher(fn): the one JS function every readiness is delivered to. */
@@ -302,17 +379,222 @@ static napi_value js_set_dispatcher(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-/* Env teardown (process exit, worker exit): close every watch and its fd. */
-static void cleanup(void *arg) {
-  struct state *state = arg;
-  for (int fd = 0; fd < state->capacity; fd++) {
-    if (unwatch(state, fd)) close(fd);
+/* ---- The process-wide registry of pids owned by node:child_process ----
+ *
+ * Every realm (main thread, each worker) that imports exitmon wraps its own
+ * ChildProcess.prototype.spawn. The wrapper calls ownBegin() before the real
+ * spawn (before fork) and ownEnd(pid) right after it returned; libuv's
+ * 'exit' handling calls ownDelete(pid). Under the lock, every libuv child of
+ * those realms is therefore at any instant either "being spawned" (counted in
+ * spawning_total) or in the table, until libuv reaped it. reapUnowned()
+ * checks both under the same lock before it reaps, so it can never take a
+ * child from libuv in another thread, not even one that exited within
+ * microseconds of fork. Entries are tagged with the environment that added
+ * them: a realm removes only its own, and an environment's teardown removes
+ * all of its own (its libuv will never wait for them any more).
+ *
+ * Open addressing with linear probing and backward-shift deletion; the table
+ * is sized to the number of live libuv children, so it stays tiny.
+ */
+struct owned {
+  int pid; /* 0: empty slot */
+  struct state *owner;
+};
+
+static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct owned *owned_table;
+static size_t owned_capacity; /* a power of two, or 0 */
+static size_t owned_count;
+static int spawning_total;
+
+static size_t owned_slot(int pid) {
+  return ((size_t)(unsigned)pid * 2654435761u) & (owned_capacity - 1);
+}
+
+/* Index of pid's slot, or owned_capacity when absent. Lock held. */
+static size_t owned_find(int pid) {
+  if (owned_capacity == 0) return 0;
+  for (size_t i = owned_slot(pid);; i = (i + 1) & (owned_capacity - 1)) {
+    if (owned_table[i].pid == pid) return i;
+    if (owned_table[i].pid == 0) return owned_capacity;
   }
+}
+
+/* Inserts or re-tags pid. Lock held. Returns 0 or -ENOMEM. */
+static int owned_put(int pid, struct state *owner) {
+  if ((owned_count + 1) * 2 > owned_capacity) {
+    size_t capacity = owned_capacity ? owned_capacity * 2 : 64;
+    struct owned *table = calloc(capacity, sizeof *table);
+    if (!table) return -ENOMEM;
+    struct owned *old = owned_table;
+    size_t old_capacity = owned_capacity;
+    owned_table = table;
+    owned_capacity = capacity;
+    for (size_t i = 0; i < old_capacity; i++) {
+      if (old[i].pid == 0) continue;
+      size_t j = owned_slot(old[i].pid);
+      while (table[j].pid != 0) j = (j + 1) & (capacity - 1);
+      table[j] = old[i];
+    }
+    free(old);
+  }
+  size_t i = owned_slot(pid);
+  while (owned_table[i].pid != 0 && owned_table[i].pid != pid) i = (i + 1) & (owned_capacity - 1);
+  if (owned_table[i].pid == 0) owned_count++;
+  owned_table[i].pid = pid;
+  owned_table[i].owner = owner;
+  return 0;
+}
+
+/* Removes the entry in slot i, shifting later entries of its probe run back. Lock held. */
+static void owned_remove_at(size_t i) {
+  size_t mask = owned_capacity - 1;
+  owned_table[i].pid = 0;
+  owned_count--;
+  for (size_t j = (i + 1) & mask; owned_table[j].pid != 0; j = (j + 1) & mask) {
+    size_t home = owned_slot(owned_table[j].pid);
+    /* Move j back to i when its home slot is not in the cyclic range (i, j]. */
+    if ((j > i && (home <= i || home > j)) || (j < i && (home <= i && home > j))) {
+      owned_table[i] = owned_table[j];
+      owned_table[j].pid = 0;
+      i = j;
+    }
+  }
+}
+
+/* ownBegin(): a spawn of this realm is about to fork. Always 0. */
+static napi_value js_own_begin(napi_env env, napi_callback_info info) {
+  int a[1];
+  struct state *state = args(env, info, 0, a);
+  if (!state) return NULL;
+  pthread_mutex_lock(&registry_lock);
+  spawning_total++;
+  state->spawning++;
+  pthread_mutex_unlock(&registry_lock);
+  return make_int(env, 0);
+}
+
+/* ownEnd(pid): the spawn returned; pid > 0 is now owned by this realm's libuv. 0 or -ENOMEM. */
+static napi_value js_own_end(napi_env env, napi_callback_info info) {
+  int a[1];
+  struct state *state = args(env, info, 1, a);
+  if (!state) return NULL;
+  int rc = 0;
+  pthread_mutex_lock(&registry_lock);
+  if (a[0] > 0) rc = owned_put(a[0], state);
+  if (state->spawning > 0) {
+    state->spawning--;
+    spawning_total--;
+  }
+  pthread_mutex_unlock(&registry_lock);
+  return make_int(env, rc);
+}
+
+/* ownDelete(pid) -> 1 when this realm's entry was removed, else 0. */
+static napi_value js_own_delete(napi_env env, napi_callback_info info) {
+  int a[1];
+  struct state *state = args(env, info, 1, a);
+  if (!state) return NULL;
+  int removed = 0;
+  pthread_mutex_lock(&registry_lock);
+  size_t i = a[0] > 0 ? owned_find(a[0]) : owned_capacity;
+  if (i < owned_capacity && owned_table[i].owner == state) {
+    owned_remove_at(i);
+    removed = 1;
+  }
+  pthread_mutex_unlock(&registry_lock);
+  return make_int(env, removed);
+}
+
+/* ownHas(pid) -> 1 when libuv in some realm owns pid, else 0. */
+static napi_value js_own_has(napi_env env, napi_callback_info info) {
+  int a[1];
+  if (!args(env, info, 1, a)) return NULL;
+  pthread_mutex_lock(&registry_lock);
+  int has = a[0] > 0 && owned_find(a[0]) < owned_capacity;
+  pthread_mutex_unlock(&registry_lock);
+  return make_int(env, has);
+}
+
+/*
+ * reapUnowned(pid, fd) -> result or -errno: reaps exactly this child with
+ * waitid(P_PIDFD, fd) when fd >= 0 (Linux 5.4), else waitid(P_PID, pid),
+ * WEXITED | WNOHANG, but only if no realm's libuv owns pid and no spawn is in
+ * flight in any realm (-EBUSY otherwise). The check and the wait happen under
+ * the registry lock, so ownership cannot change in between.
+ */
+static napi_value js_reap_unowned(napi_env env, napi_callback_info info) {
+  int a[2];
+  if (!args(env, info, 2, a)) return NULL;
+  if (a[0] <= 0) return make_int(env, -EINVAL);
+  siginfo_t si;
+  memset(&si, 0, sizeof si);
+  int rc = 0;
+  pthread_mutex_lock(&registry_lock);
+  if (spawning_total > 0 || owned_find(a[0]) < owned_capacity) {
+    rc = -EBUSY;
+  } else if (a[1] >= 0) {
+    if (waitid((idtype_t)EXITMON_P_PIDFD, (id_t)a[1], &si, WEXITED | WNOHANG) < 0) rc = -errno;
+  } else if (waitid(P_PID, (id_t)a[0], &si, WEXITED | WNOHANG) < 0) {
+    rc = -errno;
+  }
+  pthread_mutex_unlock(&registry_lock);
+  return rc < 0 ? make_int(env, rc) : wait_result(env, &si);
+}
+
+/*
+ * peekAny() -> result (pid 0: no zombie child) or -errno (ECHILD: no children).
+ * waitid(P_ALL, 0, WEXITED | WNOHANG | WNOWAIT): reports the first zombie
+ * child of this thread group and leaves it in place. WNOWAIT (waitid(2),
+ * Linux 2.6.9) means this never reaps: it is the cheap "is there anything to
+ * do?" question of the orphan sweep, which then decides per pid.
+ */
+static napi_value js_peek_any(napi_env env, napi_callback_info info) {
+  return wait_one(env, P_ALL, 0, WEXITED | WNOHANG | WNOWAIT);
+}
+
+/* Frees the environment's state once every uv_poll_t has been closed. */
+static void finish_teardown(struct state *state) {
+  napi_async_cleanup_hook_handle hook = state->hook;
   free(state->by_fd);
+  free(state->mine);
+  free(state);
+  /* Last: from here on Node may unload the addon. */
+  if (hook) napi_remove_async_cleanup_hook(hook);
+}
+
+/*
+ * Environment teardown (worker exit, process exit), as an async cleanup hook
+ * (napi_add_async_cleanup_hook, N-API 8): stops and closes every watch and
+ * every pidfd we opened, forgets this realm's libuv children in the
+ * process-wide registry, and keeps the environment alive until the last
+ * uv_close callback has run (it calls napi_remove_async_cleanup_hook).
+ */
+static void cleanup(napi_async_cleanup_hook_handle hook, void *arg) {
+  struct state *state = arg;
+  state->tearing_down = true;
+  state->hook = hook;
+  for (int fd = 0; fd < state->capacity; fd++) {
+    unwatch(state, fd);
+    if (state->mine[fd]) {
+      state->mine[fd] = 0;
+      close(fd);
+    }
+  }
+  pthread_mutex_lock(&registry_lock);
+  for (size_t i = 0; i < owned_capacity;) {
+    if (owned_table[i].pid != 0 && owned_table[i].owner == state) owned_remove_at(i); /* slot i refilled: look again */
+    else i++;
+  }
+  spawning_total -= state->spawning;
+  state->spawning = 0;
+  pthread_mutex_unlock(&registry_lock);
   if (state->dispatcher) napi_delete_reference(state->env, state->dispatcher);
   if (state->resource) napi_delete_reference(state->env, state->resource);
   if (state->context) napi_async_destroy(state->env, state->context);
-  free(state);
+  state->dispatcher = state->resource = NULL;
+  state->context = NULL;
+  if (state->handles == 0) finish_teardown(state);
 }
 
 static napi_value init(napi_env env, napi_value exports) {
@@ -328,7 +610,7 @@ static napi_value init(napi_env env, napi_value exports) {
       napi_create_reference(env, resource, 1, &state->resource) != napi_ok ||
       napi_create_string_utf8(env, "exitmon:pidfd", NAPI_AUTO_LENGTH, &name) != napi_ok ||
       napi_async_init(env, resource, name, &state->context) != napi_ok ||
-      napi_add_env_cleanup_hook(env, cleanup, state) != napi_ok) {
+      napi_add_async_cleanup_hook(env, cleanup, state, NULL) != napi_ok) {
     free(state);
     napi_throw_error(env, NULL, "exitmon native: initialisation failed");
     return NULL;
@@ -344,6 +626,13 @@ static napi_value init(napi_env env, napi_value exports) {
     {"unwatch", NULL, js_unwatch, NULL, NULL, NULL, napi_enumerable, state},
     {"close", NULL, js_close, NULL, NULL, NULL, napi_enumerable, state},
     {"setDispatcher", NULL, js_set_dispatcher, NULL, NULL, NULL, napi_enumerable, state},
+    {"pidfdReady", NULL, js_pidfd_ready, NULL, NULL, NULL, napi_enumerable, state},
+    {"peekAny", NULL, js_peek_any, NULL, NULL, NULL, napi_enumerable, state},
+    {"reapUnowned", NULL, js_reap_unowned, NULL, NULL, NULL, napi_enumerable, state},
+    {"ownBegin", NULL, js_own_begin, NULL, NULL, NULL, napi_enumerable, state},
+    {"ownEnd", NULL, js_own_end, NULL, NULL, NULL, napi_enumerable, state},
+    {"ownDelete", NULL, js_own_delete, NULL, NULL, NULL, napi_enumerable, state},
+    {"ownHas", NULL, js_own_has, NULL, NULL, NULL, napi_enumerable, state},
   };
   if (napi_define_properties(env, exports, sizeof functions / sizeof functions[0], functions) != napi_ok) {
     return NULL;

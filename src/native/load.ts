@@ -34,6 +34,17 @@ export interface NativeBinding {
   unwatch(fd: number): number;
   close(fd: number): number;
   setDispatcher(dispatch: (fd: number, status: number) => void): void;
+  /** poll(fd, POLLIN, 0) on a pidfd: 1 once the process exited, 0 while it runs. */
+  pidfdReady(fd: number): number;
+  /** waitid(P_ALL, WEXITED|WNOHANG|WNOWAIT): the first zombie child, never reaped (pid 0: none). */
+  peekAny(): NativeWaitResult | number;
+  /** Reaps pid (through fd when fd >= 0) unless libuv in some realm owns it or a spawn is in flight (-EBUSY). */
+  reapUnowned(pid: number, fd: number): NativeWaitResult | number;
+  /** The process-wide registry of node:child_process pids (all realms). */
+  ownBegin(): number;
+  ownEnd(pid: number): number;
+  ownDelete(pid: number): number;
+  ownHas(pid: number): number;
 }
 
 /** The outcome of the one-time probe. */

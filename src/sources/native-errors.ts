@@ -26,4 +26,5 @@ export const ERRNO = Object.freeze({
   ENFILE: constants.errno.ENFILE,
   ENOMEM: constants.errno.ENOMEM,
   EINVAL: constants.errno.EINVAL,
+  EBUSY: constants.errno.EBUSY,
 });

@@ -2,7 +2,7 @@
 // on the libuv loop and reads exit statuses, all through the native addon.
 // Every -errno from the addon becomes a SyscallError here.
 import type { NativeBinding, NativeWaitResult } from '../native/load.js';
-import { syscallError } from './native-errors.js';
+import { ERRNO, syscallError } from './native-errors.js';
 
 /** Called once when a watched pidfd becomes readable (status 0) or polling failed (< 0). */
 export type ReadyHandler = (status: number) => void;
@@ -17,9 +17,22 @@ export type WaitAnswer =
 // routes to the handler of that fd. The routing table hangs off the binding
 // object (which require() caches), so an ESM and a CJS copy of exitmon in one
 // process share one dispatcher instead of replacing each other's. Handlers must
-// not throw; if one does, the error becomes a process warning rather than
-// escaping into libuv.
+// not throw; if one does, the error becomes a process warning. The dispatcher
+// itself never throws (the addon re-throws whatever escapes from the
+// callback, nextTick and microtask queues included, as an uncaught exception:
+// that must be user code, never ours).
 const HANDLERS = Symbol.for('exitmon.pidfdHandlers');
+
+// Describes any thrown value without throwing (String() throws on a
+// null-prototype object, and a getter or toString can throw too).
+function describe(error: unknown): string {
+  try {
+    if (error instanceof Error) return `${error.name}: ${error.message}`;
+    return String(error);
+  } catch {
+    return Object.prototype.toString.call(error);
+  }
+}
 
 function handlersOf(binding: NativeBinding): Map<number, ReadyHandler> {
   const holder = binding as NativeBinding & { [HANDLERS]?: Map<number, ReadyHandler> };
@@ -33,7 +46,11 @@ function handlersOf(binding: NativeBinding): Map<number, ReadyHandler> {
     try {
       handler(status);
     } catch (error) {
-      process.emitWarning(`exitmon: a pidfd readiness handler threw: ${String(error)}`, 'ExitmonWarning');
+      try {
+        process.emitWarning(`exitmon: a pidfd readiness handler threw: ${describe(error)}`, 'ExitmonWarning');
+      } catch {
+        // Nothing sensible is left to do; never let it escape.
+      }
     }
   });
   Object.defineProperty(holder, HANDLERS, { value: handlers });
@@ -85,9 +102,22 @@ export class PidfdBackend {
     return answer(this.#binding.waitPidfd(fd, 0));
   }
 
-  // waitid(P_PID, pid, WEXITED|WNOHANG): collects exactly this child.
-  reapPid(pid: number): WaitAnswer {
-    return answer(this.#binding.waitPid(pid));
+  // Collects exactly this child (through fd when >= 0, else by pid) unless
+  // node:child_process in any realm owns it or is spawning: then 'busy'.
+  reapUnowned(pid: number, fd = -1): WaitAnswer | { readonly kind: 'busy' } {
+    const rc = this.#binding.reapUnowned(pid, fd);
+    if (rc === -ERRNO.EBUSY) return { kind: 'busy' };
+    return answer(rc);
+  }
+
+  // poll(fd, POLLIN, 0): whether the pidfd's process exited (never reaps).
+  ready(fd: number): boolean {
+    return this.#binding.pidfdReady(fd) === 1;
+  }
+
+  // waitid(P_ALL, WEXITED|WNOHANG|WNOWAIT): the first zombie child, left in place.
+  peekAny(): WaitAnswer {
+    return answer(this.#binding.peekAny());
   }
 
   // prctl(PR_SET_CHILD_SUBREAPER); throws a SyscallError on failure.
