@@ -39,9 +39,15 @@ export class Dispatcher {
   #scheduled = false;
   #draining = false;
   #microtaskUsed = false; // this loop turn already had its microtask slice
+  #delivered = 0;
 
   constructor(sliceMs = DEFAULT_SLICE_MS) {
     this.#sliceMs = sliceMs;
+  }
+
+  /** Events handed to consumers so far. */
+  get delivered(): number {
+    return this.#delivered;
   }
 
   /** Subscriptions waiting for their turn. */
@@ -98,6 +104,7 @@ export class Dispatcher {
         let served = 0;
         while (state.canDeliver()) {
           state.deliverOne();
+          this.#delivered++;
           if (--countdown === 0) {
             const t = now();
             if (t >= deadline) late = true;

@@ -1,5 +1,6 @@
 // ExitEvent: the immutable record of one process exit, shared by every
 // subscription that receives it.
+import { coarseNow } from './coarse-clock.js';
 import { signalNumber } from './signals.js';
 import { assertOptions, assertOptionalString, assertPid, rangeError, typeError } from './validate.js';
 
@@ -29,7 +30,7 @@ export interface ExitEvent {
    * `'unknown'`: the process is gone but its status is not ours to read.
    */
   readonly outcome: ExitOutcome;
-  /** `Date.now()` when the exit was collected. */
+  /** `Date.now()` when the exit was collected (read at most once per 32 publishes of one burst). */
   readonly timestamp: number;
 }
 
@@ -45,7 +46,7 @@ export interface ExitInit {
   outcome?: ExitOutcome;
   execId?: string;
   containerId?: string;
-  /** @default Date.now() */
+  /** @default Date.now() (see coarse-clock.ts: shared within a burst of publishes) */
   timestamp?: number;
 }
 
@@ -77,7 +78,7 @@ export function createExitEvent(init: ExitInit, seq: number): ExitEvent {
   if (init.containerId !== undefined && init.execId === undefined) {
     throw new TypeError('Expected `exit.execId` to be set when `exit.containerId` is, got only `containerId`');
   }
-  const timestamp = init.timestamp ?? Date.now();
+  const timestamp = init.timestamp ?? coarseNow();
   if (typeof timestamp !== 'number' || !Number.isFinite(timestamp)) {
     throw typeError('exit.timestamp', 'a finite number (ms since the epoch)', timestamp);
   }

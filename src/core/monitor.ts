@@ -80,7 +80,6 @@ export class ExitMonitor implements Disposable {
   #closed = false;
   #seq = 0;
   #nextId = 0;
-  #delivered = 0;
   #dropped = 0;
   #leaked = 0;
   #listenerErrors = 0;
@@ -111,7 +110,6 @@ export class ExitMonitor implements Disposable {
         this.#listenerErrors++;
         this.#logger.error({ err: error, subscription: state.id, topic: state.topic }, 'exitmon: a subscriber failed; delivery goes on');
       },
-      delivered: () => void this.#delivered++,
       dropped: (n) => void (this.#dropped += n),
     };
   }
@@ -187,8 +185,7 @@ export class ExitMonitor implements Disposable {
       const checked = checkWaitOptions(options);
       const containerId = options?.containerId;
       assertOptionalString(containerId, 'options.containerId');
-      let cached = this.#recent.byExec(execId);
-      if (cached !== undefined && containerId !== undefined && cached.containerId !== containerId) cached = undefined;
+      const cached = this.#recent.byExec(execId, containerId);
       return this.#wait(this.#execWaiters, execId, cached, checked, `the exit of exec ${execId}`, containerId);
     } catch (error) {
       return Promise.reject(error);
@@ -213,7 +210,7 @@ export class ExitMonitor implements Disposable {
       subscriptions: this.#router.size,
       waiters: this.#pidWaiters.size + this.#execWaiters.size,
       published: this.#seq,
-      delivered: this.#delivered,
+      delivered: this.#dispatcher.delivered,
       dropped: this.#dropped,
       backlogTotal,
       backlogMax,

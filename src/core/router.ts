@@ -43,12 +43,13 @@ export class Router {
   // Buffers `event` in every matching subscription, in subscribe order within
   // each table. Never runs consumer code: push only enqueues.
   route(event: ExitEvent): void {
-    for (const s of this.#all) s.push(event);
+    // Empty sets are skipped: creating their iterators is most of the cost.
+    if (this.#all.size !== 0) for (const s of this.#all) s.push(event);
     const execId = event.execId;
     if (execId === undefined) {
-      for (const s of this.#plain) s.push(event);
+      if (this.#plain.size !== 0) for (const s of this.#plain) s.push(event);
     } else {
-      for (const s of this.#execs) s.push(event);
+      if (this.#execs.size !== 0) for (const s of this.#execs) s.push(event);
       const byExec = this.#byExec.get(execId);
       if (byExec !== undefined) {
         for (const s of byExec) {

@@ -43,8 +43,7 @@ export interface SubscriptionHub {
   markReady(state: SubscriptionState): void;
   /** Counts and logs a consumer failure; never throws. */
   reportConsumerError(state: SubscriptionState, error: unknown): void;
-  /** Accounting: one event delivered, `n` events dropped from a backlog. */
-  delivered(): void;
+  /** Accounting: `n` buffered events dropped by a close. */
   dropped(n: number): void;
 }
 
@@ -85,7 +84,6 @@ export class SubscriptionState {
   // only when canDeliver() is true; consumer failures are reported, not thrown.
   deliverOne(): void {
     const event = this.queue.shift() as ExitEvent;
-    this.hub.delivered();
     if (this.listener !== undefined) return this.#callListener(this.listener, event);
     if (this.observer !== undefined) {
       try {

@@ -27,6 +27,11 @@ export interface ProcStat {
   readonly pgrp: number;
   /** Session id. */
   readonly sid: number;
+  /**
+   * Number of threads (field 20). A 'Z' thread-group leader with `threads > 1`
+   * has only called pthread_exit(): the process still runs.
+   */
+  readonly threads: number;
   /** Start time in clock ticks after boot: with `pid`, identifies a process across pid reuse. */
   readonly startTime: number;
   /** A zombie's waitpid(2)-style status (field 52, Linux ≥ 3.5), when the kernel shows it. */
@@ -56,6 +61,7 @@ const FIELD_STATE = 0;
 const FIELD_PPID = 1;
 const FIELD_PGRP = 2;
 const FIELD_SID = 3;
+const FIELD_NUM_THREADS = 17;
 const FIELD_STARTTIME = 19;
 const FIELD_EXIT_CODE = 49;
 
@@ -96,6 +102,7 @@ export function parseProcStat(text: string): ProcStat | null {
     ppid: Number(fields[FIELD_PPID]),
     pgrp: Number(fields[FIELD_PGRP]),
     sid: Number(fields[FIELD_SID]),
+    threads: Number(fields[FIELD_NUM_THREADS]),
     startTime: Number(fields[FIELD_STARTTIME]),
     exitStatus: fields[FIELD_EXIT_CODE] === undefined ? undefined : Number(fields[FIELD_EXIT_CODE]),
   };

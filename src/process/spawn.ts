@@ -176,24 +176,23 @@ function spawnFailure(child: ChildProcess): Promise<ExitEvent> {
   return new Promise((_resolve, reject) => child.once('error', reject));
 }
 
-// Subscribes to the child's exit and has the exit reported into the monitor.
+// Has the exit reported into the monitor and subscribes to it.
 //
 // Why this cannot miss the exit: the process may well have exited already
 // (spawn() returned after fork+exec), but exit sources only publish from event
 // loop callbacks (pidfd readiness, SIGCHLD, timers), and no loop turn happens
-// between spawnChild() returning and the subscribe() below. Subscribing here is
-// therefore equivalent to subscribing before the start, which is how containerd
-// closed the lost-exit race (#1452, #1525). A fresh subscription rather than
-// `monitor.waitPid` also ignores the recent-exits cache, which could hold the
-// exit of an earlier process that had the same pid.
+// between spawnChild() returning and the subscribe() below, which runs in the
+// same synchronous turn as the watch. Subscribing here is therefore
+// equivalent to subscribing before the start, which is how containerd closed
+// the lost-exit race (#1452, #1525). The watch comes first on purpose: if the
+// reaper still watched an earlier process with this pid whose exit it had not
+// collected yet (PID reuse while the loop was busy), watch() publishes that
+// stale exit synchronously, and it reaches no subscription made after it. A
+// fresh subscription rather than `monitor.waitPid` also ignores the
+// recent-exits cache, which could hold the exit of an earlier process that had
+// the same pid.
 function watchExit(child: ChildProcess, pid: number, monitor: ExitMonitor, execId?: string, containerId?: string): Promise<ExitEvent> {
   const topic: Topic = execId === undefined ? { pid } : containerId === undefined ? { execId } : { execId, containerId };
-  const subscription = monitor.subscribe(topic);
-  const exit = subscription.next();
-  void exit.then(
-    () => subscription.unsubscribe(),
-    () => subscription.unsubscribe(),
-  );
   if (!watchWithReaper(monitor, pid, execId, containerId)) {
     // No reaper feeds this monitor: node reaps the child anyway, so report
     // what its 'exit' event says, as an 'observed' exit.
@@ -201,6 +200,12 @@ function watchExit(child: ChildProcess, pid: number, monitor: ExitMonitor, execI
       if (!monitor.closed) monitor.publish(withExec({ pid, code, signal, outcome: 'observed' }, execId, containerId));
     });
   }
+  const subscription = monitor.subscribe(topic);
+  const exit = subscription.next();
+  void exit.then(
+    () => subscription.unsubscribe(),
+    () => subscription.unsubscribe(),
+  );
   return exit;
 }
 

@@ -1,13 +1,22 @@
 // Orphan adoption for a child subreaper. Orphans re-parented to this process
-// become its children; when they exit nobody but us will collect them. The
-// sweep finds zombie children through /proc and reaps each one by pid with
-// waitid(P_PID, pid, WEXITED|WNOHANG), skipping every child someone else owns:
-//   - children of node:child_process (libuv reaps them; ECHILD would lose 'exit'),
+// become its children; when they exit nobody but us will collect them.
+//
+// Each sweep first asks the kernel, without reaping, whether there is a
+// zombie child at all: waitid(P_ALL, WEXITED|WNOHANG|WNOWAIT) (peekAny; WNOWAIT
+// never reaps). No zombie (or no child): done, nothing scanned. A zombie
+// nobody else owns is reaped by pid with waitid(P_PID) and the peek repeats
+// (at most MAX_REAPS_PER_TURN per turn, then the sweep continues after I/O).
+// The peek always reports the first zombie in the kernel's list, so when that
+// one must be skipped, the others are found by a /proc scan instead, rate-
+// limited because a scan costs ~40 µs per process on the machine:
+//   - children of node:child_process, in any realm that imported exitmon
+//     (libuv reaps them; ECHILD would lose 'exit'),
 //   - pids watched with reap: false, or observed and left to their owner,
 //   - children that existed before tracking began (unknown owner).
 // child_process.spawnSync reaps inside the call while no JS runs, so a sweep,
 // which is JS on the event loop, can never see or race its child.
 import type { Logger } from '../core/logger.js';
+import { performance } from 'node:perf_hooks';
 import { isOwnedByChildProcess } from './child-process.js';
 import { fromWaitResult, type ExitStatus } from './exit-status.js';
 import { ERRNO, syscallError } from './native-errors.js';
@@ -37,6 +46,17 @@ interface SubreaperRole {
 const SUBREAPER = Symbol.for('exitmon.subreaper');
 const subreaper: SubreaperRole = ((globalThis as { [SUBREAPER]?: SubreaperRole })[SUBREAPER] ??= { holders: 0, setByUs: false });
 
+/** Reaps per loop turn before the sweep yields to I/O (and continues with setImmediate). */
+export const MAX_REAPS_PER_TURN = 256;
+/** How long a zombie that is not ours may hide the others before a /proc scan looks behind it, in ms. */
+export const BLOCKED_SCAN_DELAY_MS = 50;
+// Scans are spaced by at least this many times their own duration (≤ 10 % CPU).
+const SCAN_COST_FACTOR = 10;
+// The bookkeeping maps are pruned at most this often, in ms.
+const PRUNE_INTERVAL_MS = 10_000;
+
+type Verdict = 'collected' | 'skip';
+
 /** Adopts and reaps orphans for one reaper. */
 export class OrphanSweep {
   readonly #host: OrphanSweepHost;
@@ -45,7 +65,15 @@ export class OrphanSweep {
   // (perhaps node:child_process before exitmon was imported), so never reap them.
   #preexisting = new Map<number, number>();
   #holding = false;
+  // The zombie the peek keeps reporting although it is not ours, and since when.
+  #blocker = 0;
+  #blockedSince = 0;
+  #lastScanAt = Number.NEGATIVE_INFINITY;
+  #lastScanMs = 0;
+  #lastPruneAt = 0;
   sweeps = 0;
+  /** Full /proc scans run (only when a zombie that is not ours hides others). */
+  scans = 0;
   lastSweepAt: number | null = null;
 
   constructor(host: OrphanSweepHost) {
@@ -70,33 +98,115 @@ export class OrphanSweep {
     }
     if (adoptOrphans && !this.#scheduler.running) {
       this.#preexisting = new Map([...childrenOf()].filter(([pid]) => !isOwnedByChildProcess(pid)));
+      this.#lastPruneAt = Date.now();
       this.#scheduler.start();
     }
     return true;
   }
 
-  // One pass: reap every zombie child nobody else owns.
-  sweep(): void {
+  // One pass: peek, reap what is ours, and look behind a zombie that is not.
+  sweep(final = false): void {
     this.sweeps++;
     this.lastSweepAt = Date.now();
-    const { watches, pidfd, logger } = this.#host;
-    for (const [pid, stat] of zombieChildren()) {
-      if (isOwnedByChildProcess(pid)) continue;
-      if (watches.has(pid)) {
-        watches.collectNow(pid); // the watch knows reap/observe and the exec ids
-        continue;
+    const { pidfd, logger } = this.#host;
+    let collected = 0;
+    let previous = 0;
+    for (;;) {
+      if (collected >= MAX_REAPS_PER_TURN && !final) {
+        this.#scheduler.schedule(); // the rest after I/O had its turn
+        break;
       }
-      if (watches.isLeftToOwner(pid, stat.startTime)) continue;
-      if (this.#preexisting.get(pid) === stat.startTime) continue;
-      const reaped = pidfd.reapPid(pid);
-      if (reaped.kind === 'exited') {
-        this.#host.adopted({ pid, execId: undefined, containerId: undefined }, fromWaitResult(reaped.result));
-      } else if (reaped.kind === 'error' && reaped.errno !== ERRNO.ECHILD) {
-        this.#host.fault();
-        logger.error({ childPid: pid, err: syscallError('waitid', -reaped.errno) }, 'exitmon: could not reap an orphan');
+      const peeked = pidfd.peekAny();
+      if (peeked.kind === 'running') {
+        this.#blocker = 0; // children, but no zombie: nothing to do
+        break;
       }
+      if (peeked.kind === 'error') {
+        if (peeked.errno !== ERRNO.ECHILD) {
+          this.#host.fault();
+          logger.error({ err: syscallError('waitid', -peeked.errno, 'P_ALL, WNOWAIT') }, 'exitmon: could not peek at zombie children');
+          this.#scan();
+        }
+        this.#blocker = 0;
+        break;
+      }
+      const pid = peeked.result.pid;
+      if (pid === previous || this.#consider(pid) === 'skip') {
+        this.#blocked(pid, final);
+        break;
+      }
+      previous = pid;
+      collected++;
     }
-    watches.pruneLeftToOwner();
+    const now = Date.now();
+    if (now - this.#lastPruneAt >= PRUNE_INTERVAL_MS) this.#prune(now);
+  }
+
+  // Decides about one zombie child: collected (reaped, or via its watch), or skipped (not ours).
+  #consider(pid: number): Verdict {
+    const { watches } = this.#host;
+    if (isOwnedByChildProcess(pid)) return 'skip';
+    if (watches.has(pid)) {
+      watches.collectNow(pid); // the watch knows reap/observe and the exec ids
+      return watches.has(pid) ? 'skip' : 'collected';
+    }
+    if (watches.hasLeftToOwner(pid) || this.#preexisting.has(pid)) {
+      const stat = readProcStat(pid);
+      if (stat === null) return 'collected'; // gone meanwhile
+      if (watches.isLeftToOwner(pid, stat.startTime) || this.#preexisting.get(pid) === stat.startTime) return 'skip';
+    }
+    return this.#reap(pid) ? 'collected' : 'skip';
+  }
+
+  // Reaps an orphan unless libuv in some realm owns it; true when it is gone.
+  #reap(pid: number): boolean {
+    const reaped = this.#host.pidfd.reapUnowned(pid);
+    if (reaped.kind === 'exited') {
+      this.#host.adopted({ pid, execId: undefined, containerId: undefined }, fromWaitResult(reaped.result));
+      return true;
+    }
+    if (reaped.kind === 'error') {
+      if (reaped.errno === ERRNO.ECHILD) return true; // collected by someone else meanwhile
+      this.#host.fault();
+      this.#host.logger.error({ childPid: pid, err: syscallError('waitid', -reaped.errno) }, 'exitmon: could not reap an orphan');
+    }
+    return false; // 'busy' (libuv owns it or is spawning) or not exited
+  }
+
+  // The first zombie is not ours: it hides any zombie behind it from the peek.
+  // A transient one (libuv reaps its child on its next SIGCHLD turn, a worker
+  // thread's libuv any moment) is simply peeked at again; one that stays for
+  // BLOCKED_SCAN_DELAY_MS is looked behind with a /proc scan, spaced so that
+  // scans cost at most ~10 % of the time.
+  #blocked(pid: number, final: boolean): void {
+    if (final) return this.#scan();
+    const now = performance.now();
+    if (this.#blocker !== pid) {
+      this.#blocker = pid;
+      this.#blockedSince = now;
+      return this.#scheduler.retryIn(BLOCKED_SCAN_DELAY_MS);
+    }
+    const blockedFor = now - this.#blockedSince;
+    if (blockedFor < BLOCKED_SCAN_DELAY_MS) return this.#scheduler.retryIn(BLOCKED_SCAN_DELAY_MS - blockedFor);
+    const gap = Math.max(BLOCKED_SCAN_DELAY_MS, SCAN_COST_FACTOR * this.#lastScanMs);
+    const sinceScan = now - this.#lastScanAt;
+    if (sinceScan < gap) return this.#scheduler.retryIn(gap - sinceScan);
+    this.#scan();
+  }
+
+  // The full pass: every zombie child in /proc, each decided like a peeked one.
+  #scan(): void {
+    const started = performance.now();
+    this.scans++;
+    for (const pid of zombieChildren().keys()) this.#consider(pid);
+    this.#lastScanAt = performance.now();
+    this.#lastScanMs = this.#lastScanAt - started;
+  }
+
+  // Forgets bookkeeping about pids that are gone.
+  #prune(now: number): void {
+    this.#lastPruneAt = now;
+    this.#host.watches.pruneLeftToOwner();
     for (const [pid, startTime] of this.#preexisting) {
       if (readProcStat(pid)?.startTime !== startTime) this.#preexisting.delete(pid);
     }
@@ -104,7 +214,16 @@ export class OrphanSweep {
 
   // Stops adopting and gives the subreaper role back if we took it.
   close(): void {
-    this.#scheduler.stop();
+    if (this.#scheduler.running) {
+      // One last sweep, so that orphans that already exited do not stay
+      // zombies forever. Orphans still running now will not be reaped by us.
+      this.#scheduler.stop();
+      try {
+        this.sweep(true);
+      } catch (error) {
+        this.#host.logger.error({ err: error }, 'exitmon: the final orphan sweep failed');
+      }
+    }
     if (!this.#holding) return;
     this.#holding = false;
     subreaper.holders--;

@@ -97,11 +97,6 @@ export class PidfdBackend {
     return answer(this.#binding.waitPidfd(fd, 1));
   }
 
-  // waitid(P_PIDFD, fd, WEXITED|WNOHANG): collects the zombie.
-  reap(fd: number): WaitAnswer {
-    return answer(this.#binding.waitPidfd(fd, 0));
-  }
-
   // Collects exactly this child (through fd when >= 0, else by pid) unless
   // node:child_process in any realm owns it or is spawning: then 'busy'.
   reapUnowned(pid: number, fd = -1): WaitAnswer | { readonly kind: 'busy' } {

@@ -2,6 +2,8 @@
 // (or kill(pid, 0) where there is no /proc) on an unref'd timer. Used for every
 // pid when the addon is unavailable, and for single pids when pidfd_open ran
 // out of file descriptors.
+import { readFileSync } from 'node:fs';
+import { parseProcStat } from '../process/proc-stat.js';
 import { readProcStat, type ProcStat } from './proc-scan.js';
 
 /** How often polled pids are checked, in milliseconds. */
@@ -11,11 +13,31 @@ export const DEFAULT_POLL_INTERVAL_MS = 100;
 export type PollExit = { readonly gone: true } | { readonly gone: false; readonly stat: ProcStat };
 
 interface Polled {
-  readonly startTime: number | undefined;
+  /** The start time of the watched process; null: it was gone when added; undefined: not readable yet. */
+  startTime: number | null | undefined;
   readonly onExit: (exit: PollExit) => void;
 }
 
 const HAS_PROC = readProcStat(process.pid) !== null;
+
+// The start time of pid: null when there is no such process (ENOENT, ESRCH),
+// undefined when /proc could not be read (EMFILE, ENFILE: exactly when the
+// poller stands in for a pidfd that could not be opened).
+function startTimeOf(pid: number): number | null | undefined {
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${pid}/stat`, 'latin1');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return code === 'ENOENT' || code === 'ESRCH' ? null : undefined;
+  }
+  return parseProcStat(text)?.startTime ?? null;
+}
+
+/** True when a /proc stat shows a process that has exited (a zombie leader whose other threads still run has not). */
+export function statShowsExit(stat: ProcStat): boolean {
+  return (stat.state === 'zombie' && !(stat.threads > 1)) || stat.state === 'dead';
+}
 
 // Where /proc is missing, kill(pid, 0) tells "exists" (or EPERM) from ESRCH.
 function exists(pid: number): boolean {
@@ -50,7 +72,7 @@ export class PidPoller {
   // Starts polling pid. The start time recorded now is its identity: a new
   // process that reuses the pid has another start time and counts as an exit.
   add(pid: number, onExit: (exit: PollExit) => void): void {
-    const startTime = HAS_PROC ? readProcStat(pid)?.startTime : undefined;
+    const startTime = HAS_PROC ? startTimeOf(pid) : undefined;
     this.#polled.set(pid, { startTime, onExit });
     this.#timer ??= setInterval(() => this.#tick(), this.#intervalMs).unref();
   }
@@ -87,10 +109,16 @@ export class PidPoller {
       if (!exists(pid)) exit = { gone: true };
     } else {
       const stat = readProcStat(pid);
-      if (stat === null || (polled.startTime !== undefined && stat.startTime !== polled.startTime)) {
+      // Gone when it was already gone when added (null start time), when it
+      // is gone now, or when the pid names another process (start time).
+      if (polled.startTime === null || stat === null) {
         exit = { gone: true };
-      } else if (stat.state === 'zombie' || stat.state === 'dead') {
-        exit = { gone: false, stat };
+      } else {
+        // Not readable when added (no fd to spare): the process seen at the
+        // first successful read is taken as the watched one.
+        polled.startTime ??= stat.startTime;
+        if (stat.startTime !== polled.startTime) exit = { gone: true };
+        else if (statShowsExit(stat)) exit = { gone: false, stat };
       }
     }
     if (exit === undefined) return;

@@ -6,11 +6,15 @@ import { listProcesses, type ProcStat } from '../process/proc-stat.js';
 
 export { readProcStat, type ProcStat } from '../process/proc-stat.js';
 
-/** The zombies whose parent is `parent` (by default this process), by pid. */
+/**
+ * The zombies whose parent is `parent` (by default this process), by pid. A
+ * 'Z' thread-group leader with other threads still running (it called
+ * pthread_exit()) has not exited and is not listed.
+ */
 export function zombieChildren(parent: number = process.pid): Map<number, ProcStat> {
   const zombies = new Map<number, ProcStat>();
   for (const stat of listProcesses()) {
-    if (stat.state === 'zombie' && stat.ppid === parent) zombies.set(stat.pid, stat);
+    if (stat.state === 'zombie' && stat.ppid === parent && !(stat.threads > 1)) zombies.set(stat.pid, stat);
   }
   return zombies;
 }

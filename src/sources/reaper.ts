@@ -56,6 +56,12 @@ const reapers = new WeakMap<ExitMonitor, Reaper>();
 let sharedReaper: Reaper | undefined;
 let warnedAboutPolling = false;
 
+/** @internal How many full /proc scans the orphan sweep of `reaper` ran (tests and benchmarks). */
+export function orphanScans(reaper: Reaper): number {
+  return scanCounters.get(reaper)?.() ?? 0;
+}
+const scanCounters = new WeakMap<Reaper, () => number>();
+
 /** The open Reaper that publishes into `monitor`, if any (e.g. for spawn()). */
 export function reaperFor(monitor: ExitMonitor): Reaper | undefined {
   const reaper = reapers.get(monitor);
@@ -143,6 +149,8 @@ export class Reaper implements Disposable {
       sweepIntervalMs,
       adopted: (watched, status) => this.#publish(watched, status, 'reaped', true),
     });
+    const orphans = this.#orphans;
+    if (orphans !== null) scanCounters.set(this, () => orphans.scans);
     if (!reapers.has(monitor) || reapers.get(monitor)!.closed) reapers.set(monitor, this);
     monitor.lifecycle.on('close', this.#onMonitorClose);
   }
@@ -154,8 +162,13 @@ export class Reaper implements Disposable {
 
   /**
    * Watches pid until its exit is collected and published once. Watching a
-   * watched pid again is a no-op; after its exit was published it can be
-   * watched again (a new process may have the pid by then).
+   * watched pid again is a no-op while that process runs; after its exit was
+   * published it can be watched again (a new process may have the pid by
+   * then). If the watched process already exited but its exit was not
+   * collected yet (the loop was busy) and the pid now names a new process,
+   * the old exit is published first, synchronously, and the new process is
+   * watched. A zombie observed and left to its owner (`reap: false`) is not
+   * watched again: its exit was published already.
    * @throws TypeError/RangeError for bad arguments; NoSuchProcessError when pid
    * does not exist; NativeUnavailableError when reaping needs the addon;
    * MonitorClosedError after close().
@@ -171,7 +184,9 @@ export class Reaper implements Disposable {
       throw new TypeError('Expected `options.execId` to be set when `options.containerId` is, got only `containerId`');
     }
     if (this.#closed) throw new MonitorClosedError('Cannot watch: the reaper is closed');
-    if (this.#watches.has(pid)) return;
+    // Idempotent while the watched process runs; if it exited and the pid was
+    // reused before its exit was collected, the old exit is published now and
+    // the new process is watched (WatchSet.add).
     this.#watches.add(pid, { reap, execId, containerId });
   }
 
@@ -201,15 +216,19 @@ export class Reaper implements Disposable {
 
   /**
    * Releases every handle: pidfds and their uv_poll watches, the SIGCHLD
-   * listener, timers; gives up the subreaper role it took. Pending watches are
-   * dropped unpublished. Closes the monitor only for `Reaper.shared()`. Idempotent.
+   * listener, timers; gives up the subreaper role it took. Orphans that have
+   * already exited are reaped by one last sweep. Pending watches are dropped
+   * unpublished, except those of node:child_process children: their exit is
+   * still published (as 'observed', from the child's 'exit' event) while the
+   * monitor is open, so `spawn()`'s `exited` settles. Closes the monitor only
+   * for `Reaper.shared()`. Idempotent.
    */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
     this.monitor.lifecycle.off('close', this.#onMonitorClose);
     this.#orphans?.close();
-    this.#watches.close();
+    this.#watches.close((watched, status) => this.#publish(watched, status, 'observed', false));
     this.#poller.close();
     if (reapers.get(this.monitor) === this) reapers.delete(this.monitor);
     if (this.#ownsMonitor) this.monitor.close();

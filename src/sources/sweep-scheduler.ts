@@ -14,6 +14,8 @@ export class SweepScheduler {
   readonly #onSignal = (): void => this.schedule();
   #timer: NodeJS.Timeout | undefined;
   #pending: NodeJS.Immediate | undefined;
+  #retry: NodeJS.Timeout | undefined;
+  #retryAt = 0;
   #running = false;
 
   constructor(sweep: () => void, intervalMs: number = DEFAULT_SWEEP_INTERVAL_MS) {
@@ -42,13 +44,28 @@ export class SweepScheduler {
     });
   }
 
+  // Asks for one sweep in about `ms` (an unref'd one-shot timer; the earliest request wins).
+  retryIn(ms: number): void {
+    if (!this.#running) return;
+    const at = Date.now() + Math.max(1, Math.ceil(ms));
+    if (this.#retry !== undefined && this.#retryAt <= at) return;
+    if (this.#retry !== undefined) clearTimeout(this.#retry);
+    this.#retryAt = at;
+    this.#retry = setTimeout(() => {
+      this.#retry = undefined;
+      this.schedule();
+    }, at - Date.now()).unref();
+  }
+
   stop(): void {
     if (!this.#running) return;
     this.#running = false;
     process.off('SIGCHLD', this.#onSignal);
     if (this.#timer !== undefined) clearInterval(this.#timer);
     if (this.#pending !== undefined) clearImmediate(this.#pending);
+    if (this.#retry !== undefined) clearTimeout(this.#retry);
     this.#timer = undefined;
     this.#pending = undefined;
+    this.#retry = undefined;
   }
 }

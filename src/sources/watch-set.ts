@@ -67,6 +67,11 @@ export class WatchSet {
     return this.#byPid.has(pid);
   }
 
+  // Whether some zombie with this pid was left to its owner (check the start time with isLeftToOwner).
+  hasLeftToOwner(pid: number): boolean {
+    return this.#leftToOwner.has(pid);
+  }
+
   // True when pid is a zombie this reaper observed and promised to leave alone.
   isLeftToOwner(pid: number, startTime: number): boolean {
     const kept = this.#leftToOwner.get(pid);
@@ -85,7 +90,22 @@ export class WatchSet {
   }
 
   // Starts watching pid. Throws NoSuchProcessError, NativeUnavailableError or SyscallError.
+  //
+  // A pid that is watched already stays watched as it is (idempotent) while
+  // the watched process runs. If that process has exited but its exit was not
+  // collected yet (its readiness callback has not run: the loop was busy), the
+  // pid may already name a new process: the old exit is collected and
+  // published now, synchronously, and the new process gets its own watch.
+  // Without this, a spawn() that got the old pid would receive the old exit
+  // and its own would be lost. A zombie whose exit was observed and left to
+  // its owner is not watched again: its exit was published once already.
   add(pid: number, options: Required<Pick<WatchOptions, 'reap'>> & WatchOptions): void {
+    const existing = this.#byPid.get(pid);
+    if (existing !== undefined && !this.#flushIfExited(existing)) return;
+    if (this.#leftToOwner.has(pid)) {
+      const stat = readProcStat(pid);
+      if (stat !== null && this.isLeftToOwner(pid, stat.startTime)) return;
+    }
     const { pidfd, logger } = this.#host;
     const child = ownedChildProcess(pid);
     const watched: Watched = { pid, reap: options.reap, execId: options.execId, containerId: options.containerId, child, fd: -1 };
@@ -112,18 +132,48 @@ export class WatchSet {
     else if (child === undefined) this.#poll(watched);
   }
 
-  // Collects a watched pid the orphan sweep found as a zombie, now.
+  // Collects a watched pid the orphan sweep found as a zombie, now, if it
+  // really exited. A thread-group leader that called pthread_exit() shows as
+  // 'Z' in /proc while its other threads run: its pidfd is not readable yet
+  // (pidfd_open(2): readable once the whole thread group exited), so the
+  // watch stays armed and publishes the real exit later, once.
   collectNow(pid: number): void {
     const watched = this.#byPid.get(pid);
     if (watched === undefined) return;
-    if (watched.fd >= 0) this.#onReady(watched, 0);
-    else this.#host.poller.check(pid);
+    if (watched.fd >= 0) {
+      if (this.#host.pidfd!.ready(watched.fd)) this.#onReady(watched, 0);
+    } else this.#host.poller.check(pid);
   }
 
-  // Drops every watch without publishing: fds closed, poller slots and listeners removed.
-  close(): void {
-    for (const watched of [...this.#byPid.values()]) this.#release(watched);
+  // Drops every watch without publishing: fds closed, poller slots and
+  // listeners removed. A watch of a node:child_process child that has not
+  // exited yet hands its exit over: `handOver` is called from the child's
+  // 'exit' event, so whoever awaits that exit (spawn()'s `exited`) still gets it.
+  close(handOver?: (watched: Watched, status: ExitStatus) => void): void {
+    for (const watched of [...this.#byPid.values()]) {
+      this.#release(watched);
+      const child = watched.child;
+      if (handOver !== undefined && child !== undefined && child.exitCode === null && child.signalCode === null) {
+        child.once('exit', (code: number | null, signal: NodeJS.Signals | null) => handOver(watched, fromChildExit(code, signal)));
+      }
+    }
     this.#leftToOwner.clear();
+  }
+
+  // Collects `watched` now if its process has exited; true when it was (the
+  // pid is free for a new watch), false while the same process still runs.
+  #flushIfExited(watched: Watched): boolean {
+    if (watched.fd >= 0) {
+      if (!this.#host.pidfd!.ready(watched.fd)) return false;
+      this.#onReady(watched, 0);
+    } else if (watched.child !== undefined) {
+      const { exitCode, signalCode } = watched.child;
+      if (exitCode === null && signalCode === null) return false;
+      this.#finish(watched, fromChildExit(exitCode, signalCode), 'observed');
+    } else {
+      this.#host.poller.check(watched.pid);
+    }
+    return this.#byPid.get(watched.pid) !== watched;
   }
 
   #arm(watched: Watched): void {
@@ -177,8 +227,10 @@ export class WatchSet {
       this.#leaveToOwner(watched.pid);
       return this.#finish(watched, status0, 'observed');
     }
-    const reaped = pidfd.reap(watched.fd);
-    // Someone else collected it between peek and reap: we still read its status.
+    // Never reaps a child that node:child_process owns in another realm
+    // (worker thread): 'busy', checked under the addon's lock.
+    const reaped = pidfd.reapUnowned(watched.pid, watched.fd);
+    // Owned elsewhere, or someone else collected it between peek and reap: we still read its status.
     if (reaped.kind !== 'exited') return this.#finish(watched, status0, 'observed');
     this.#finish(watched, fromWaitResult(reaped.result), 'reaped');
   }
@@ -189,9 +241,11 @@ export class WatchSet {
     if (exit.gone || exit.stat.ppid !== process.pid) return this.#finish(watched, UNKNOWN_STATUS, 'unknown');
     const pidfd = this.#host.pidfd;
     if (watched.reap && pidfd !== null) {
-      const reaped = pidfd.reapPid(watched.pid);
+      // reapUnowned: never a pid that node:child_process owns in any realm.
+      const reaped = pidfd.reapUnowned(watched.pid);
       if (reaped.kind === 'exited') return this.#finish(watched, fromWaitResult(reaped.result), 'reaped');
-      return this.#finish(watched, UNKNOWN_STATUS, 'unknown');
+      if (reaped.kind !== 'busy') return this.#finish(watched, UNKNOWN_STATUS, 'unknown');
+      // Owned by libuv elsewhere: observe it like any zombie left to its owner.
     }
     // Our zombie, left to its owner: /proc still shows its wait status (Linux ≥ 3.5).
     this.#leaveToOwner(watched.pid);

@@ -19,8 +19,9 @@ const outDir = mkdtempSync(path.join(tmpdir(), 'exitmon-bench-smoke-'));
 afterAll(() => rmSync(outDir, { recursive: true, force: true }));
 
 describe('benchmark scenarios at the tiny size', () => {
-  it('discovers the dispatch scenario among bench/*.bench.ts', () => {
+  it('discovers the dispatch and backpressure scenarios among bench/*.bench.ts', () => {
     expect(names).toContain('dispatch');
+    expect(names).toContain('backpressure');
   });
 
   for (const name of names) {
@@ -30,6 +31,7 @@ describe('benchmark scenarios at the tiny size', () => {
       for (const m of record.metrics) {
         expect(Number.isFinite(m.value), `${m.name} · ${m.subject}`).toBe(true);
         if (m.goal !== undefined) expect(typeof m.met).toBe('boolean');
+        if (m.cause !== undefined) expect(m.met, `${m.name} · ${m.subject} has a cause but no missed goal`).toBe(false);
       }
       for (const d of record.distributions ?? []) {
         for (const s of d.series) expect(s.count).toBeGreaterThan(0);
@@ -43,6 +45,8 @@ describe('benchmark scenarios at the tiny size', () => {
     const chartsDir = path.join(outDir, 'charts');
     generateDocs(records, { docsFile, chartsDir });
     const markdown = readFileSync(docsFile, 'utf8');
+    expect(markdown).toContain('**How to read this page.**');
+    expect(markdown).toContain('**How to re-run.**');
     for (const record of records) {
       expect(markdown).toContain(`## ${record.title}`);
       expect(markdown).toContain(record.command);
