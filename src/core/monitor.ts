@@ -12,7 +12,7 @@ import { Subscription, type ExitSubscription } from './subscription.js';
 import { SubscriptionState, type ExitListener, type SubscriptionHub } from './subscription-state.js';
 import { normalizeTopic, publicTopic, type Topic } from './topic.js';
 import { assertNonEmptyString, assertOptionalString, assertOptions, assertPid, rangeError, typeError } from './validate.js';
-import { armWait, checkWaitOptions, type WaitOptions } from './wait.js';
+import { checkWaitOptions, pendingWait, type WaitOptions } from './wait.js';
 import { Waiters, type Waiter } from './waiters.js';
 
 /** Options of `new ExitMonitor()`. */
@@ -239,26 +239,13 @@ export class ExitMonitor implements Disposable {
   #wait<K>(waiters: Waiters<K>, key: K, cached: ExitEvent | undefined, options: WaitOptions, what: string, containerId?: string): Promise<ExitEvent> {
     if (cached !== undefined) return Promise.resolve(cached);
     if (this.#closed) return Promise.reject(new MonitorClosedError(`Cannot wait for ${what}: the exit monitor is closed`));
-    if (options.signal?.aborted) return Promise.reject(options.signal.reason);
-    return new Promise<ExitEvent>((resolve, reject) => {
-      let disarm: (() => void) | undefined;
-      const waiter: Waiter = {
-        containerId,
-        resolve: (event) => {
-          disarm?.();
-          resolve(event);
-        },
-        reject: (reason) => {
-          disarm?.();
-          reject(reason);
-        },
-      };
-      waiters.add(key, waiter);
-      disarm = armWait(options, what, (reason) => {
-        waiters.remove(key, waiter);
-        reject(reason);
-      });
-    });
+    return pendingWait<ExitEvent, Waiter>(
+      options,
+      what,
+      { containerId },
+      (waiter) => waiters.add(key, waiter),
+      (waiter) => waiters.remove(key, waiter),
+    );
   }
 
   // A pull subscription's handle was garbage-collected while still open.

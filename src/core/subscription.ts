@@ -7,7 +7,7 @@ import type { ExitEvent } from './exit-event.js';
 import { GuardedObservable } from './guarded-observable.js';
 import type { PullWaiter, SubscriptionState } from './subscription-state.js';
 import type { Topic } from './topic.js';
-import { armWait, checkWaitOptions, type WaitOptions } from './wait.js';
+import { checkWaitOptions, pendingWait, type WaitOptions } from './wait.js';
 
 /** One subscription to a topic of an ExitMonitor. */
 export interface ExitSubscription extends Disposable, AsyncIterable<ExitEvent> {
@@ -110,27 +110,13 @@ export class Subscription implements ExitSubscription {
         ? Promise.resolve(undefined)
         : Promise.reject(new SubscriptionClosedError(`Subscription ${state.id} is closed`));
     }
-    if (options.signal?.aborted) return Promise.reject(options.signal.reason);
-    return new Promise<ExitEvent | undefined>((resolve, reject) => {
-      let disarm: (() => void) | undefined;
-      const waiter: PullWaiter = {
-        iteration,
-        cancelled: false,
-        resolve: (event) => {
-          disarm?.();
-          resolve(event);
-        },
-        reject: (reason) => {
-          disarm?.();
-          reject(reason);
-        },
-      };
-      state.addWaiter(waiter, this);
-      disarm = armWait(options, `the next event of subscription ${state.id}`, (reason) => {
-        state.cancelWaiter(waiter);
-        reject(reason);
-      });
-    });
+    return pendingWait<ExitEvent | undefined, PullWaiter>(
+      options,
+      `the next event of subscription ${state.id}`,
+      { iteration, cancelled: false },
+      (waiter) => state.addWaiter(waiter, this),
+      (waiter) => state.cancelWaiter(waiter),
+    );
   }
 
   // The body of `events`: attaches one RxJS subscriber as the consumer.

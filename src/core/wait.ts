@@ -23,13 +23,54 @@ export function checkWaitOptions(options: unknown): WaitOptions {
   return o;
 }
 
+/** How a producer settles a pending wait; both disarm its timeout and abort. */
+export interface Settle<T> {
+  resolve(value: T): void;
+  reject(reason: unknown): void;
+}
+
+/**
+ * Starts one pending wait. The waiter (`fields` plus settle functions) is
+ * handed to `register`, where the producer finds it; on timeout or abort it
+ * is handed to `unregister` and the promise rejects. An already aborted
+ * signal rejects at once and registers nothing.
+ */
+export function pendingWait<T, W extends Settle<T>>(
+  options: WaitOptions,
+  what: string,
+  fields: Omit<W, keyof Settle<T>>,
+  register: (waiter: W) => void,
+  unregister: (waiter: W) => void,
+): Promise<T> {
+  if (options.signal?.aborted) return Promise.reject(options.signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    let disarm: (() => void) | undefined;
+    const waiter = {
+      ...fields,
+      resolve: (value: T) => {
+        disarm?.();
+        resolve(value);
+      },
+      reject: (reason: unknown) => {
+        disarm?.();
+        reject(reason);
+      },
+    } as W;
+    register(waiter);
+    disarm = armWait(options, what, (reason) => {
+      unregister(waiter);
+      reject(reason);
+    });
+  });
+}
+
 /**
  * Arms the timeout and abort of one wait. `fail` is called at most once with
  * the reason; the returned function disarms both and must be called when the
  * wait settles any other way. Returns undefined when the signal is already
  * aborted (after calling `fail`).
  */
-export function armWait(options: WaitOptions, what: string, fail: (reason: unknown) => void): (() => void) | undefined {
+function armWait(options: WaitOptions, what: string, fail: (reason: unknown) => void): (() => void) | undefined {
   const { signal, timeout } = options;
   if (signal?.aborted) {
     fail(signal.reason);
