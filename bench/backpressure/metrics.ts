@@ -10,6 +10,15 @@ export const REAP_ASYNC_GOAL = 1.5;
 export const FAST_GOAL = 2;
 const MIB = 2 ** 20;
 
+// The median of the per-round p99s: one noisy round (a neighbour's burst on
+// a shared machine) cannot move it, unlike the p99 of the merged rounds.
+export function roundP99(rounds: number[] | undefined, merged: number): number {
+  if (rounds === undefined || rounds.length === 0) return merged;
+  const sorted = [...rounds].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
 /** The reports by id. */
 export type Reports = Record<RunId, RunReport>;
 
@@ -31,17 +40,18 @@ function reapRows(rep: Reports): Metric[] {
   const base = rep['exitmon-fast'];
   const asyncRun = rep['exitmon-async'];
   const all = rep['exitmon-all'];
-  const bound = base.reap.p99Ms + SYNC_SLOW_MS + DELIVERY_SLICE_MS;
-  const p99 = (r: RunReport): number => r.reap.p99Ms;
+  const p99 = (r: RunReport): number => roundP99(r.reapP99Rounds, r.reap.p99Ms);
+  const bound = p99(base) + SYNC_SLOW_MS + DELIVERY_SLICE_MS;
   const p50 = (r: RunReport): number => r.reap.p50Ms;
   const rows: Metric[] = [latencyRow('exit→reap p99', base, base, p99), latencyRow('exit→reap p50', base, base, p50)];
+  // p99 rows show the median of the rounds' p99s; p50 rows the merged rounds.
   rows.push(latencyRow('exit→reap p99', asyncRun, base, p99, {
-    goal: `≤ ${REAP_ASYNC_GOAL}× baseline`, met: asyncRun.reap.p99Ms <= REAP_ASYNC_GOAL * base.reap.p99Ms,
+    goal: `≤ ${REAP_ASYNC_GOAL}× baseline`, met: p99(asyncRun) <= REAP_ASYNC_GOAL * p99(base),
   }));
   rows.push(latencyRow('exit→reap p50', asyncRun, base, p50));
   rows.push(latencyRow('exit→reap p99', all, base, p99, {
     goal: `≤ baseline + one ${SYNC_SLOW_MS} ms callback + ${DELIVERY_SLICE_MS} ms slice (${bound.toFixed(1)} ms)`,
-    met: all.reap.p99Ms <= bound,
+    met: p99(all) <= bound,
   }));
   rows.push(latencyRow('exit→reap p50', all, base, p50));
   for (const id of ['bounded-slow', 'bounded-all'] as const) {
@@ -56,13 +66,13 @@ function reapRows(rep: Reports): Metric[] {
 // publish→fast-listener rows with the ≤ 2× goal on both slow configurations.
 function fastRows(rep: Reports): Metric[] {
   const base = rep['exitmon-fast'];
-  const p99 = (r: RunReport): number => r.fast.p99Ms;
+  const p99 = (r: RunReport): number => roundP99(r.fastP99Rounds, r.fast.p99Ms);
   const rows: Metric[] = [latencyRow('fast subscriber p99', base, base, p99)];
   for (const id of ['exitmon-async', 'exitmon-all'] as const) {
     const r = rep[id];
     const note = r.fastCensored > 0 ? `${r.fastCensored.toLocaleString('en-US')} deliveries still owed at the end, counted at their age then` : undefined;
     rows.push(latencyRow('fast subscriber p99', r, base, p99, {
-      goal: `≤ ${FAST_GOAL}× baseline`, met: r.fast.p99Ms <= FAST_GOAL * base.fast.p99Ms, ...(note === undefined ? {} : { note }),
+      goal: `≤ ${FAST_GOAL}× baseline`, met: p99(r) <= FAST_GOAL * p99(base), ...(note === undefined ? {} : { note }),
     }));
   }
   for (const id of ['bounded-slow', 'bounded-all'] as const) {

@@ -1,6 +1,6 @@
 // Problem sizes of the backpressure scenario per profile. Quick keeps the
 // whole scenario near 30 s on two cores (budget ~50 s) and scales the
-// synthetic load down to 100k publishes per round (2 rounds per exitmon
+// synthetic load down to 100k publishes per round (3 rounds per exitmon
 // configuration); full publishes the 1M synthetic exits of the issue in every
 // round; tiny only proves the code runs.
 import type { Profile } from '../lib/types.js';
@@ -39,7 +39,7 @@ const TINY: BackpressureSizes = {
   rounds: 1, runMs: 300, synthetic: 5_000, burstSize: 2, burstEveryMs: 25, burstSpreadMs: 10, boundedGraceMs: 100, zombieSampleMs: 10,
 };
 const QUICK: BackpressureSizes = {
-  rounds: 2, runMs: 2_500, synthetic: 100_000, burstSize: 5, burstEveryMs: 25, burstSpreadMs: 20, boundedGraceMs: 1_000, zombieSampleMs: 10,
+  rounds: 3, runMs: 2_500, synthetic: 100_000, burstSize: 5, burstEveryMs: 25, burstSpreadMs: 20, boundedGraceMs: 1_000, zombieSampleMs: 10,
 };
 const FULL: BackpressureSizes = {
   rounds: 3, runMs: 15_000, synthetic: 1_000_000, burstSize: 5, burstEveryMs: 25, burstSpreadMs: 20, boundedGraceMs: 2_000, zombieSampleMs: 10,

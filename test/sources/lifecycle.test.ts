@@ -1,6 +1,7 @@
-// Process-level behaviour that needs a fresh process: exiting by itself, and
-// falling back to polling when file descriptors run out.
-import { execFile } from 'node:child_process';
+// Process-level behaviour that needs a fresh process: exiting by itself,
+// falling back to polling when file descriptors run out, worker threads,
+// uncaught exceptions and PID reuse.
+import { execFile, spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { loadNative } from '../../src/native/load.js';
 import { FIXTURES } from './helpers.js';
@@ -18,6 +19,16 @@ function runScript(script: string, args: string[] = [], prefix = ''): Promise<{ 
     });
   });
 }
+
+// Runs a fixture with tsx and returns its exit status, signal, stdout and stderr, whatever they are.
+function runRaw(script: string, args: string[] = [], prefix: string[] = []): { status: number | null; signal: string | null; stdout: string; stderr: string } {
+  const argv = [...prefix, process.execPath, '--import', 'tsx', FIXTURES + script, ...args];
+  const result = spawnSync(argv[0]!, argv.slice(1), { encoding: 'utf8', timeout: 30_000 });
+  return { status: result.status, signal: result.signal, stdout: result.stdout, stderr: result.stderr };
+}
+
+// Whether this process may create a pid namespace (root with unshare(1)).
+const canUnshare = native && spawnSync('unshare', ['-pf', '--mount-proc', 'true']).status === 0;
 
 describe.skipIf(!native)('Reaper process lifecycle (Linux, native)', () => {
   it('a script that only creates the shared reaper and becomes subreaper exits by itself', async () => {
@@ -38,5 +49,36 @@ describe.skipIf(!native)('Reaper process lifecycle (Linux, native)', () => {
     expect(result.watchError).toBeNull();
     expect(result.outcome).toBe('unknown');
     expect(result.stats.errors).toBe(1);
+  });
+
+  // Review finding 1: the addon's uv_close callbacks ran after Node had
+  // unloaded the addon at worker exit: SIGSEGV of the whole process.
+  it.each(['reaper', 'raw'])('a worker thread that exits with pending watches leaves the process running (%s)', (mode) => {
+    const result = runRaw('sources-worker-exit.mjs', [mode]);
+    expect({ status: result.status, signal: result.signal }).toEqual({ status: 0, signal: null });
+    expect(JSON.parse(result.stdout)).toMatchObject({ mode, workerExit: 0, mainAlive: true });
+  });
+
+  // Review finding 5: napi_get_and_clear_last_exception dropped it.
+  it('an exception thrown from a nextTick during an exit delivery is an uncaught exception, not swallowed', () => {
+    const result = runRaw('sources-uncaught.mjs');
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('boom from nextTick');
+    expect(result.stdout).not.toContain('swallowed');
+  });
+
+  // Review finding 3: watch() of a watched pid was a no-op, so the new
+  // process got the old exit ('unknown') and its own was lost.
+  it.skipIf(!canUnshare)("a spawn() that reuses a watched pid whose exit was not collected yet gets its own exit, not the old one", () => {
+    const result = runRaw('sources-pid-reuse.mjs', [], ['unshare', '-pf', '--mount-proc']);
+    expect(result.status).toBe(0);
+    const out = JSON.parse(result.stdout) as { P: number; reused: boolean; exited: unknown; published: unknown[] };
+    expect(out.reused).toBe(true);
+    expect(out.exited).toEqual({ pid: out.P, outcome: 'observed', status: 4 });
+    // The old process's exit was published too, once, before the new one's.
+    expect(out.published).toEqual([
+      { pid: out.P, outcome: 'unknown', status: -1 },
+      { pid: out.P, outcome: 'observed', status: 4 },
+    ]);
   });
 });

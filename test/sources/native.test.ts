@@ -1,6 +1,6 @@
 // The addon, its loader and the pure helpers around it.
 import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { constants } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -9,6 +9,8 @@ import { SIGNAL_NUMBERS } from '../../src/core/signals.js';
 import { findPackageRoot, loadNative, probeNativeBinding } from '../../src/native/load.js';
 import { fromChildExit, fromRawWaitStatus, fromWaitResult } from '../../src/sources/exit-status.js';
 import { errnoName, syscallError } from '../../src/sources/native-errors.js';
+import '../../src/sources/child-process.js'; // wraps ChildProcess.prototype.spawn: libuv ownership is known
+import { PidfdBackend } from '../../src/sources/pidfd-backend.js';
 import { parseProcStat } from '../../src/process/proc-stat.js';
 
 const ROOT = findPackageRoot()!;
@@ -53,11 +55,21 @@ describe('native loader and helpers', () => {
     }
   });
 
-  it('src never waits on "any child": no waitpid(-1) and no P_ALL anywhere', () => {
+  it('src never waits on "any child": no waitpid(-1), and every P_ALL is a WNOWAIT peek that cannot reap', () => {
     const files = (dir: string): string[] =>
       readdirSync(dir).flatMap((name) => (statSync(join(dir, name)).isDirectory() ? files(join(dir, name)) : [join(dir, name)]));
-    const offenders = files(join(ROOT, 'src')).filter((file) => /waitpid\(-1|P_ALL/.test(readFileSync(file, 'utf8')));
-    expect(offenders).toEqual([]);
+    const sources = files(join(ROOT, 'src')).map((file) => ({ file, text: readFileSync(file, 'utf8') }));
+    expect(sources.filter(({ text }) => /waitpid\(-1/.test(text)).map(({ file }) => file)).toEqual([]);
+    // Each line that names P_ALL must carry WNOWAIT (review finding 8 allows only the peek).
+    const reaping = sources.flatMap(({ file, text }) =>
+      text.split('\n').flatMap((line, i) => (/P_ALL/.test(line) && !/WNOWAIT/.test(line) ? [`${file}:${i + 1}: ${line.trim()}`] : [])),
+    );
+    expect(reaping).toEqual([]);
+    // And the one waitid(P_ALL) call in C passes WNOWAIT in its flags.
+    const c = readFileSync(join(ROOT, 'src/native/exitmon.c'), 'utf8');
+    const calls = [...c.matchAll(/wait(?:id|_one)\([^;]*P_ALL[^;]*;/g)].map((m) => m[0]);
+    expect(calls.length).toBeGreaterThan(0);
+    for (const call of calls) expect(call).toMatch(/WNOWAIT/);
   });
 });
 
@@ -97,5 +109,43 @@ describe.skipIf(process.platform !== 'linux' || loadNative() === null)('native a
 
   it('rejects non-integer arguments with a TypeError instead of crashing', () => {
     expect(() => native.pidfdOpen('x' as unknown as number)).toThrow(TypeError);
+  });
+
+  it('close() and watch() refuse an fd the addon did not open (EBADF), so a stray call closes nothing', () => {
+    const fd = openSync('/dev/null', 'r');
+    try {
+      expect(native.close(fd)).toBe(-constants.errno.EBADF);
+      expect(native.watch(fd)).toBe(-constants.errno.EBADF);
+      expect(() => fstatSync(fd)).not.toThrow(); // still open
+    } finally {
+      closeSync(fd);
+    }
+  });
+
+  it('pidfdReady is 0 while the process runs and 1 once it exited; peekAny never reaps', async () => {
+    const child = spawn('sh', ['-c', 'sleep 0.1; exit 5'], { stdio: 'ignore' });
+    const fd = native.pidfdOpen(child.pid!);
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    expect(native.pidfdReady(fd)).toBe(0);
+    while (native.pidfdReady(fd) !== 1) { /* spin: libuv cannot reap while JS runs */ }
+    expect(native.peekAny()).toMatchObject({ pid: child.pid, code: 5 });
+    expect(native.peekAny()).toMatchObject({ pid: child.pid, code: 5 }); // still there
+    expect(native.reapUnowned(child.pid!, -1)).toBe(-constants.errno.EBUSY); // libuv owns it
+    native.close(fd);
+    expect(await exited).toBe(5);
+  });
+
+  // Review finding 5: String(error) of a null-prototype object threw inside the dispatcher.
+  it('a readiness handler that throws a null-prototype object becomes a warning, nothing escapes', async () => {
+    const backend = new PidfdBackend(native);
+    const child = spawn('true', { stdio: 'ignore' });
+    const opened = backend.open(child.pid!);
+    if (!('fd' in opened)) throw new Error('pidfd_open failed');
+    const warning = new Promise<Error>((resolve) => process.once('warning', resolve));
+    backend.watch(opened.fd, () => {
+      throw Object.create(null);
+    });
+    expect((await warning).message).toContain('a pidfd readiness handler threw');
+    backend.close(opened.fd);
   });
 });

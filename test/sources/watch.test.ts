@@ -5,6 +5,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { NoSuchProcessError } from '../../src/core/errors.js';
 import { ExitMonitor } from '../../src/core/monitor.js';
 import { loadNative } from '../../src/native/load.js';
+import { spawn as spawnManaged } from '../../src/process/spawn.js';
+import { isOwnedByChildProcess } from '../../src/sources/child-process.js';
 import { Reaper, reaperFor } from '../../src/sources/reaper.js';
 import { FIXTURES, recordExits, waitFor } from './helpers.js';
 
@@ -121,7 +123,7 @@ describe.skipIf(!native)('Reaper.watch (Linux, pidfd backend)', () => {
     expect(reaper.stats().errors).toBe(0);
   });
 
-  it('close() releases every pidfd and publishes nothing more', async () => {
+  it('close() releases every pidfd; afterwards only node:child_process exits are still published, from their exit event', async () => {
     const before = openFds();
     const children = Array.from({ length: 20 }, () => spawn('sleep', ['30'], { stdio: 'ignore' }));
     const afterSpawn = openFds();
@@ -132,7 +134,8 @@ describe.skipIf(!native)('Reaper.watch (Linux, pidfd backend)', () => {
     expect(reaper.stats().watched).toBe(0);
     await Promise.all(children.map((child) => new Promise((resolve) => child.once('exit', resolve).kill())));
     await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(record.events).toEqual([]);
+    // Handed over at close (review finding 6): one 'observed' exit per child, from its 'exit' event.
+    expect(record.events.map((e) => [e.pid, e.outcome, e.signal]).sort()).toEqual(children.map((c) => [c.pid, 'observed', 'SIGTERM']).sort());
     expect(openFds()).toBeLessThanOrEqual(before);
     expect(() => reaper.watch(process.pid)).toThrow(/closed/);
   });
@@ -157,5 +160,26 @@ describe.skipIf(!native)('Reaper.watch (Linux, pidfd backend)', () => {
     const again = Reaper.shared();
     expect(again).not.toBe(shared);
     again.close();
+  });
+
+  // Review finding 6: close() dropped the watch and nothing else reported the exit.
+  it("close() of a reaper does not leave spawn()'s `exited` pending: the child's exit is still published", async () => {
+    const managed = spawnManaged('sh', ['-c', 'sleep 0.2; exit 6'], { monitor, stdio: 'ignore' });
+    reaper.close();
+    expect(monitor.closed).toBe(false);
+    const exit = await Promise.race([managed.exited, new Promise((resolve) => setTimeout(() => resolve('pending'), 10_000))]);
+    expect(exit).toMatchObject({ pid: managed.pid, outcome: 'observed', code: 6, status: 6 });
+    expect(record.byPid.get(managed.pid)).toHaveLength(1);
+  });
+
+  // Review finding 7: the registry entry was removed only by an 'exit' listener.
+  it('a node:child_process child whose exit listeners were removed is no longer owned once libuv reaped it', async () => {
+    const child = spawn('true', { stdio: 'ignore' });
+    expect(isOwnedByChildProcess(child.pid!)).toBe(true);
+    child.removeAllListeners('exit');
+    await new Promise((resolve) => child.once('close', resolve));
+    expect(child.exitCode).toBe(0);
+    expect(isOwnedByChildProcess(child.pid!)).toBe(false);
+    expect(loadNative()!.ownHas(child.pid!)).toBe(0); // the process-wide registry too
   });
 });
