@@ -1,21 +1,27 @@
 // The dispatcher hands buffered events to consumers asynchronously, in
-// time-bounded slices: after each slice it yields to the event loop (through
-// setImmediate, which runs after I/O callbacks), so reaping and other I/O go
-// on however slow a consumer is. Subscriptions take turns round-robin.
+// time-bounded slices, so that reaping and other I/O go on however slow a
+// consumer is. Subscriptions take turns round-robin, each turn bounded in
+// events and in time, so a slow consumer cannot starve a fast one.
 //
-// The first slice of a loop turn starts in a microtask, right after the
-// callback that published (a pidfd readiness, a SIGCHLD): delivery then costs
-// no extra loop phase. Any further slice in the same turn, and every
-// continuation of a slice that ran out of time, goes through setImmediate, so
-// a chain of microtasks (async listeners that settle at once) can never keep
-// the loop from polling I/O for more than one slice.
+// Where slices run, and why:
+// - The first slice of a loop turn starts in a microtask, right after the
+//   callback that published (a pidfd readiness, a SIGCHLD sweep): delivery
+//   then costs no extra loop phase.
+// - New work later in the same turn waits for setImmediate, so a chain of
+//   microtasks (async listeners that settle at once) cannot hold I/O back.
+// - A slice that ran out of time continues from a timer (the timers phase of
+//   the next loop iteration). Before it, libuv polls I/O and runs the check
+//   phase, where the reaper collects exits signalled during the slice; a
+//   setImmediate continuation would run ahead of that work instead.
 import { Queue } from './queue.js';
 import type { SubscriptionState } from './subscription-state.js';
 
 /** Default length of one delivery slice before yielding to I/O, in ms. */
 export const DEFAULT_SLICE_MS = 4;
-/** Events one subscription gets per turn before the next one is served. */
-const TURN_EVENTS = 64;
+/** Most events one subscription gets per turn before the next one is served. */
+const TURN_EVENTS = 4096;
+/** Longest turn of one subscription, in ms (checked when the clock is read). */
+const TURN_MS = 1;
 /** Deliveries faster than this (ms each) let the dispatcher read the clock less often. */
 const CHEAP_DELIVERY_MS = 0.01;
 /** Most deliveries between two clock reads. */
@@ -23,12 +29,10 @@ const MAX_CLOCK_STRIDE = 32;
 
 type Schedule = (fn: () => void) => void;
 
-// setImmediate runs after the poll phase, so I/O (pidfd readiness, SIGCHLD)
-// is serviced between slices; setTimeout(0) is the fallback off Node.
-const nextTurn: Schedule =
-  typeof globalThis.setImmediate === 'function'
-    ? (fn) => void globalThis.setImmediate(fn)
-    : (fn) => void setTimeout(fn, 0);
+// Off Node (no setImmediate) both fall back to setTimeout(0).
+const afterIo: Schedule =
+  typeof globalThis.setImmediate === 'function' ? (fn) => void globalThis.setImmediate(fn) : (fn) => void setTimeout(fn, 0);
+const nextIteration: Schedule = (fn) => void setTimeout(fn, 0);
 
 const now: () => number =
   typeof globalThis.performance?.now === 'function' ? () => performance.now() : () => Date.now();
@@ -63,11 +67,11 @@ export class Dispatcher {
     if (!this.#scheduled && !this.#draining) {
       this.#scheduled = true;
       if (this.#microtaskUsed) {
-        nextTurn(this.#drain);
+        afterIo(this.#drain);
       } else {
         this.#microtaskUsed = true;
         queueMicrotask(this.#drain);
-        nextTurn(this.#rearm);
+        afterIo(this.#rearm);
       }
     }
   }
@@ -101,17 +105,18 @@ export class Dispatcher {
         state.queued = false;
         stride = 1;
         countdown = 1;
+        const turnEnd = last + TURN_MS;
         let served = 0;
         while (state.canDeliver()) {
           state.deliverOne();
           this.#delivered++;
           if (--countdown === 0) {
             const t = now();
-            if (t >= deadline) late = true;
             stride = t - last < stride * CHEAP_DELIVERY_MS ? Math.min(stride * 2, MAX_CLOCK_STRIDE) : 1;
             countdown = stride;
             last = t;
-            if (late) break;
+            if (t >= deadline) late = true;
+            if (late || t >= turnEnd) break;
           }
           if (++served === TURN_EVENTS) break;
         }
@@ -124,7 +129,7 @@ export class Dispatcher {
       this.#draining = false;
       if (ready.length > 0 && !this.#scheduled) {
         this.#scheduled = true;
-        nextTurn(this.#drain);
+        (late ? nextIteration : afterIo)(this.#drain);
       }
     }
   };

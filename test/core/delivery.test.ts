@@ -134,6 +134,27 @@ describe('delivery', () => {
     expect(deliveredWhenTimerRan).toBeLessThan(50);
   });
 
+  it('a synchronous slow consumer does not starve a fast one: turns are bounded in time', async () => {
+    const monitor = new ExitMonitor();
+    let slow = 0;
+    let slowWhenFastDone = -1;
+    let fast = 0;
+    monitor.subscribe('all', () => {
+      const end = performance.now() + 2; // burns 2 ms per event
+      while (performance.now() < end);
+      slow++;
+    });
+    monitor.subscribe('all', () => {
+      if (++fast === 20_000) slowWhenFastDone = slow;
+    });
+    for (let i = 0; i < 20_000; i++) monitor.publish({ pid: 1 + (i % 500) });
+    await until(() => fast === 20_000, 20_000, 'the fast subscriber');
+    // Each slice gives the fast one up to 1 ms of deliveries and the slow one a
+    // callback or two; turns of a fixed 64 events would need ~300 slow callbacks.
+    expect(slowWhenFastDone).toBeLessThan(100);
+    monitor.close();
+  });
+
   it('async listeners that settle at once cannot chain microtasks past I/O', async () => {
     const monitor = new ExitMonitor();
     let delivered = 0;
