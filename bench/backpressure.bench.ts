@@ -30,7 +30,7 @@ export const scenario: Scenario = {
     const reports = Object.fromEntries(list.map((r) => [r.id, r])) as Reports;
     for (const spec of RUNS) if (reports[spec.id] === undefined) throw new Error(`The worker did not report ${spec.id}`);
     const metrics = backpressureMetrics(reports, sizes);
-    const analysis = analysisNotes(reports, metrics);
+    const analysis = analysisNotes(reports, metrics, sizes);
     const distributions: Distribution[] = [
       {
         metric: 'exit-reap',

@@ -73,7 +73,7 @@ function notes(size: { count: number; rounds: number; warmups: number }): string
       `exitmon runs with its defaults: \`spawn()\` starts the child in its own process group (setsid), subscribes to its pid ` +
       `and has \`Reaper.shared()\` watch it through a pidfd (observed; libuv still reaps). execa 9 awaits its promise. The C ` +
       `loop (bench/native/churn.c) posix_spawns and collects with waitid(P_ALL) — the limit of this machine.`,
-    `**Equal stdio.** In an earlier quick run with \`stdio: 'ignore'\` for all three, exitmon reached 1.08× / 1.01× ` +
+    `**Equal stdio.** In a quick run on an earlier version of src/ (before the cheaper publish; not re-run since) with \`stdio: 'ignore'\` for all three, exitmon reached 1.08× / 1.01× ` +
       `node:child_process and 1.19× / 1.22× execa (1 / 8 in flight): without pipes execa's own overhead is smaller.`,
   ];
 }

@@ -49,7 +49,7 @@ function methodNotes(s: DispatchSizes): string[] {
       `freezes and caches the event before it enqueues. The baselines emit a plain object with the same eight fields, ` +
       `built per event, without validation or freezing. A throughput sample runs from the first publish to the last delivery.`,
     `**Which throughput the goal is judged on.** The streamed form: ${n(s.batch)} publishes per event-loop turn, ` +
-      `then one turn for delivery. That is how exits arrive (each is a pidfd readiness or SIGCHLD callback; a ` +
+      `each batch delivered before the next. That is how exits arrive (each is a pidfd readiness or SIGCHLD callback; a ` +
       `loop turn sees a handful, never a million), and it measures the dispatch path itself. The one synchronous ` +
       `burst of ${n(s.events)} is reported too: the synchronous emitters never hold an event, while exitmon must ` +
       `buffer all ${n(s.events)} before its first delivery (publish never runs consumer code), so that figure adds ` +

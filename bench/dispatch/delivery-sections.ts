@@ -99,8 +99,9 @@ export async function latencyDistribution(s: DispatchSizes): Promise<Distributio
     series,
     note:
       `Each event's latency runs from its publish() to its delivery. Synchronous emitters deliver inside publish(), ` +
-      `so theirs is the cost of one call; exitmon and the other buffered paths deliver after the batch, on the next ` +
-      `loop turn, so their latency includes the rest of the batch being published. ` +
+      `so theirs is the cost of one call; exitmon and the other buffered paths deliver after the batch (exitmon in a ` +
+      `microtask slice once the publishing callback returns, the others later), so their latency includes the rest of ` +
+      `the batch being published. ` +
       `${s.latencyEvents.toLocaleString('en-US')} events per subject; observeOn(asap) and better-queue capped at ` +
       `${s.latencyCappedEvents.toLocaleString('en-US')}.`,
   };

@@ -43,7 +43,7 @@ export function benchEvent(i: number): BenchEvent {
 }
 
 // exitmon with its defaults (recent-exits cache on): publish() validates,
-// numbers, freezes and enqueues; the dispatcher delivers in setImmediate slices.
+// numbers, freezes and enqueues; the dispatcher delivers in time-bounded slices (the first of a loop turn in a microtask).
 export const exitmonPath: PathFactory = (subscribers, deliver) => {
   const monitor = new ExitMonitor();
   // A fresh monitor numbers from 1; deliver() takes the 0-based publish index.

@@ -15,8 +15,14 @@ export interface LatencyContext {
   slotFile: string;
   /** A reaper of its own, subreaper without adoption (for the reaped path). */
   reaper: Reaper;
-  /** When the reaper published each pid's exit (ns), to split collection from delivery. */
-  published: Map<number, bigint>;
+  /** When the reaper's publish() of each pid's exit was entered and left (ns), to split collection, publish and delivery. */
+  published: Map<number, PublishTimes>;
+}
+
+/** When one exit entered and left the monitor's publish(), ns. */
+export interface PublishTimes {
+  entered: bigint;
+  returned: bigint;
 }
 
 /** One contender: wake-up times (ns), one per probe, in slot order. */
@@ -43,7 +49,7 @@ function nodeExit(ctx: LatencyContext, slot: number): Promise<bigint> {
 
 // exitmon observing a node:child_process child: Reaper.watch(pid), the time
 // the { pid } listener receives the event (pidfd readiness, peek with WNOWAIT,
-// publish, delivery on the monitor's next drain).
+// publish, delivery in the dispatcher's microtask slice).
 function exitmonObserved(ctx: LatencyContext, slot: number): Promise<bigint> {
   return new Promise((resolve, reject) => {
     const child = spawnChild(ctx.probe, [ctx.slotFile, String(slot)], { stdio: 'ignore' });

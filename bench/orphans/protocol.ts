@@ -20,6 +20,8 @@ export interface OrphansReport {
   /** Reaper counters at the end. */
   adoptedTotal: number;
   sweeps: number;
+  /** Full /proc scans the sweeps ran (only when a zombie that is not ours hides the others). */
+  scans: number;
   /** True when not every orphan was reported within the deadline. */
   timedOut: boolean;
 }

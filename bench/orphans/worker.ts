@@ -4,6 +4,7 @@
 // each adopted orphan's exit event arrives. Prints an OrphansReport.
 import { spawn } from 'node:child_process';
 import { Reaper } from '../../src/index.js';
+import { orphanScans } from '../../src/sources/reaper.js';
 import { zombiesOf } from '../lib/zombies.js';
 import { parseJob, type OrphansReport } from './protocol.js';
 
@@ -38,12 +39,14 @@ async function main(): Promise<OrphansReport> {
   clearTimeout(timer);
   await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
   const { adoptedTotal, sweeps } = reaper.stats();
+  const scans = orphanScans(reaper);
   const report: OrphansReport = {
     woke: [...woke].map(([pid, ns]) => [pid, ns.toString()]),
     reaped,
     zombies: zombiesOf(process.pid).length,
     adoptedTotal,
     sweeps,
+    scans,
     timedOut,
   };
   reaper.close();
