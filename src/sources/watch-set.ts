@@ -201,6 +201,15 @@ export class WatchSet {
     if (this.#byPid.get(watched.pid) !== watched || watched.fd < 0) return;
     const pidfd = this.#host.pidfd!;
     if (status < 0) return this.#fallBackToPolling(watched, syscallError('uv_poll', status));
+    // Ours to reap: reap at once, the only system call before publishing on
+    // the common path. reapUnowned never takes a child that node:child_process
+    // owns in another realm (worker thread): 'busy', checked under the addon's lock.
+    if (watched.reap && watched.child === undefined) {
+      const reaped = pidfd.reapUnowned(watched.pid, watched.fd);
+      if (reaped.kind === 'exited') return this.#finish(watched, fromWaitResult(reaped.result), 'reaped');
+      if (reaped.kind === 'error') return this.#notOurs(watched, reaped.errno);
+      // 'busy' or 'running': read the status below without reaping.
+    }
     const peeked = pidfd.peek(watched.fd);
     if (peeked.kind === 'running') {
       // Readable yet not exited cannot happen for an exited pidfd; re-arm rather than guess.
@@ -215,24 +224,20 @@ export class WatchSet {
       watched.fd = -1;
       return;
     }
-    if (peeked.kind === 'error') {
-      if (peeked.errno !== ERRNO.ECHILD) {
-        this.#host.fault();
-        this.#host.logger.error({ childPid: watched.pid, err: syscallError('waitid', -peeked.errno) }, 'exitmon: waitid failed');
-      }
-      return this.#finish(watched, UNKNOWN_STATUS, 'unknown');
+    if (peeked.kind === 'error') return this.#notOurs(watched, peeked.errno);
+    // Watched with reap: false, or owned by node:child_process in another realm.
+    this.#leaveToOwner(watched.pid);
+    this.#finish(watched, fromWaitResult(peeked.result), 'observed');
+  }
+
+  // waitid refused: ECHILD means the process is not our child, so its status
+  // is not ours to read; anything else is a fault, logged and counted.
+  #notOurs(watched: Watched, errno: number): void {
+    if (errno !== ERRNO.ECHILD) {
+      this.#host.fault();
+      this.#host.logger.error({ childPid: watched.pid, err: syscallError('waitid', -errno) }, 'exitmon: waitid failed');
     }
-    const status0 = fromWaitResult(peeked.result);
-    if (!watched.reap) {
-      this.#leaveToOwner(watched.pid);
-      return this.#finish(watched, status0, 'observed');
-    }
-    // Never reaps a child that node:child_process owns in another realm
-    // (worker thread): 'busy', checked under the addon's lock.
-    const reaped = pidfd.reapUnowned(watched.pid, watched.fd);
-    // Owned elsewhere, or someone else collected it between peek and reap: we still read its status.
-    if (reaped.kind !== 'exited') return this.#finish(watched, status0, 'observed');
-    this.#finish(watched, fromWaitResult(reaped.result), 'reaped');
+    this.#finish(watched, UNKNOWN_STATUS, 'unknown');
   }
 
   // The poller saw the pid disappear or turn into a zombie.
@@ -259,15 +264,22 @@ export class WatchSet {
     if (stat !== null) this.#leftToOwner.set(pid, stat.startTime);
   }
 
+  // Publishes first and releases the watch (fd close, listeners) after: the
+  // exit reaches subscribers a few system calls sooner. Taking the watch out
+  // of the map first keeps it collected exactly once.
   #finish(watched: Watched, status: ExitStatus, outcome: ExitOutcome): void {
     if (this.#byPid.get(watched.pid) !== watched) return;
-    this.#release(watched);
-    this.#host.collected(watched, status, outcome);
+    this.#byPid.delete(watched.pid);
+    try {
+      this.#host.collected(watched, status, outcome);
+    } finally {
+      this.#release(watched);
+    }
   }
 
   // Releases everything a watch holds. Called exactly once per watch.
   #release(watched: Watched): void {
-    this.#byPid.delete(watched.pid);
+    if (this.#byPid.get(watched.pid) === watched) this.#byPid.delete(watched.pid);
     if (watched.fd >= 0) this.#host.pidfd?.close(watched.fd);
     watched.fd = -1;
     if (watched.child !== undefined && watched.onChildExit !== undefined) watched.child.off('exit', watched.onChildExit);
