@@ -17,7 +17,8 @@
 // which is JS on the event loop, can never see or race its child.
 import type { Logger } from '../core/logger.js';
 import { performance } from 'node:perf_hooks';
-import { isOwnedByChildProcess } from './child-process.js';
+import type { ChildProcess } from 'node:child_process';
+import { isOwnedByChildProcess, ownedChildProcess } from './child-process.js';
 import { fromWaitResult, type ExitStatus } from './exit-status.js';
 import { ERRNO, syscallError } from './native-errors.js';
 import type { PidfdBackend } from './pidfd-backend.js';
@@ -68,6 +69,8 @@ export class OrphanSweep {
   // The zombie the peek keeps reporting although it is not ours, and since when.
   #blocker = 0;
   #blockedSince = 0;
+  // The libuv child of this realm whose reaping the next sweep waits for.
+  #waitingFor: ChildProcess | undefined;
   #lastScanAt = Number.NEGATIVE_INFINITY;
   #lastScanMs = 0;
   #lastPruneAt = 0;
@@ -174,12 +177,27 @@ export class OrphanSweep {
   }
 
   // The first zombie is not ours: it hides any zombie behind it from the peek.
-  // A transient one (libuv reaps its child on its next SIGCHLD turn, a worker
-  // thread's libuv any moment) is simply peeked at again; one that stays for
+  // A transient one (a worker thread's libuv reaps its child any moment) is
+  // simply peeked at again; one that stays for
   // BLOCKED_SCAN_DELAY_MS is looked behind with a /proc scan, spaced so that
   // scans cost at most ~10 % of the time.
   #blocked(pid: number, final: boolean): void {
     if (final) return this.#scan();
+    // A zombie of this realm's node:child_process is reaped by our own libuv
+    // on its next SIGCHLD turn: sweep again right after its 'exit' instead of
+    // timing it, so no scan ever depends on how busy this loop is.
+    const child = ownedChildProcess(pid);
+    if (child !== undefined) {
+      this.#blocker = 0;
+      if (this.#waitingFor !== child) {
+        this.#waitingFor = child;
+        child.once('exit', () => {
+          if (this.#waitingFor === child) this.#waitingFor = undefined;
+          if (this.#scheduler.running) this.#scheduler.schedule();
+        });
+      }
+      return;
+    }
     const now = performance.now();
     if (this.#blocker !== pid) {
       this.#blocker = pid;
