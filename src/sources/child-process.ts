@@ -68,14 +68,13 @@ function registry(): Registry {
   proto.spawn = function spawn(this: ChildProcess, ...args: unknown[]): unknown {
     const native = nativeOf(created);
     native?.ownBegin();
-    let pid: number | undefined;
     try {
-      const result = original.apply(this, args);
-      pid = this.pid;
-      return result;
+      return original.apply(this, args);
     } finally {
-      // Ends the "being spawned" window and, on success, records the pid in
-      // the same locked step. Runs before any other JS (a reaper included).
+      // Ends the "being spawned" window and records the pid in the same
+      // locked step. Runs before any other JS (a reaper included). this.pid,
+      // read here, is set even if spawn threw after the fork.
+      const pid = this.pid;
       native?.ownEnd(pid ?? 0);
       if (pid !== undefined) track(created, native, this, pid);
     }

@@ -31,6 +31,14 @@ export function stateOf(pid: number): { state: string; ppid: number } | null {
   }
 }
 
+// Children of this process (any state, zombies included): independent of the code under test.
+export function ourChildren(): number[] {
+  return readdirSync('/proc')
+    .filter((name) => /^\d+$/.test(name))
+    .map(Number)
+    .filter((pid) => stateOf(pid)?.ppid === process.pid);
+}
+
 // Zombies whose parent is this process: independent of the code under test.
 export function ourZombies(): number[] {
   return readdirSync('/proc')

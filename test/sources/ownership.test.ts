@@ -11,7 +11,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ExitMonitor } from '../../src/core/monitor.js';
 import { loadNative } from '../../src/native/load.js';
 import { orphanScans, Reaper } from '../../src/sources/reaper.js';
-import { FIXTURES, ourZombies, recordExits, runFixture, stateOf, waitFor } from './helpers.js';
+import { FIXTURES, ourChildren, ourZombies, recordExits, runFixture, stateOf, waitFor } from './helpers.js';
 
 const linux = process.platform === 'linux' && loadNative() !== null;
 const hasCc = linux && spawnSync('cc', ['--version']).status === 0;
@@ -51,17 +51,38 @@ describe.skipIf(!linux)('Reaper ownership as child subreaper (Linux, native)', (
 
   // Review finding 2: the libuv-ownership registry was per realm, so the main
   // thread's sweep reaped a worker's children and their 'exit' never fired.
+  //
+  // The worker imports exitmon through tsx, whose ESM hooks run in a loader
+  // thread of the worker's own (Node 20: module.register() starts one per
+  // worker). Whenever tsx's transform cache misses (the first run after an
+  // edit of a file the worker imports, a fresh CI checkout: $TMPDIR/tsx-<uid>
+  // is empty), that thread starts an `esbuild --service` child, which exits
+  // when the worker does. No realm that imported exitmon spawned it, so it is
+  // unknowable (docs/linux.md, "Worker threads") and adopting it once it
+  // exited is right. The claim is therefore about the worker's own children,
+  // by pid; the test used to assert adoptedTotal === 0 and failed whenever the
+  // esbuild child exited before the assertions (5 of 6 runs with a cold cache).
   it("children of a worker thread that imported exitmon are left to the worker's libuv: 'exit' fires with code 3 for each", async () => {
+    const before = new Set(ourChildren());
     const worker = new Worker(new URL('../fixtures/sources-worker-spawns.mjs', import.meta.url), { workerData: { count: 50, blockMs: 500 } });
     const result = await new Promise<{ wrapped: boolean; pids: number[]; codes: unknown }>((resolve, reject) => {
       worker.once('message', resolve);
       worker.once('error', reject);
     });
     await worker.terminate();
+    // Whatever else the worker's threads left (the loader's esbuild) exits
+    // now and is adopted by this reaper: no zombie may outlive this test (the
+    // later ones count zombies and /proc scans), and none may stay unreaped.
+    await waitFor(() => ourChildren().every((pid) => before.has(pid)), "the worker's other children to exit and be adopted", 10_000);
     expect(result.wrapped).toBe(true); // importing exitmon in the worker wrapped that realm's spawn
     expect(result.codes).toEqual(Array.from({ length: 50 }, () => 3));
-    expect(reaper.stats().adoptedTotal).toBe(0);
-    expect(result.pids.filter((pid) => record.byPid.has(pid))).toEqual([]);
+    const kids = new Set(result.pids);
+    expect(kids.size).toBe(50);
+    // None of them was adopted here: an adopted orphan is published at once
+    // (lastExit answers synchronously; delivery to `record` is asynchronous).
+    expect(result.pids.filter((pid) => monitor.lastExit(pid) !== undefined)).toEqual([]);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(record.events.filter((event) => kids.has(event.pid))).toEqual([]);
   });
 
   // Review finding 4: a 'Z' leader with live threads was taken for an exit:
