@@ -186,18 +186,16 @@ function missedNote(missed: Metric[], metrics: Metric[]): string {
     `exitmon to beat node's 'exit' by ${us(nodeP50 - C_GOAL * cP50)}. Where exitmon's time goes: ${split.join('; ')}. ` +
     `Delivery is no longer a loop phase: the dispatcher's first slice of a loop turn runs in a microtask right after the ` +
     `pidfd callback (src/core/dispatcher.ts), so the delivery part is a few µs. The gap to node's 'exit' is in collection ` +
-    `and publish(). Collection: exit → publish alone is about node's whole 'exit' latency, because the pidfd callback ` +
-    `(src/sources/watch-set.ts #onReady) peeks with waitid(WNOWAIT), reaps with a second waitid (reaped path), and ` +
-    `releases the watch (closes the pidfd and its uv_poll handle) before it publishes; node runs one waitpid before its ` +
-    `'exit'. publish(): one exit per loop turn never amortizes the per-turn costs that a burst shares: the coarse ` +
-    `clock's Date.now() read and its queueMicrotask, the dispatcher's queueMicrotask and setImmediate re-arm (node's ` +
-    `queueMicrotask wraps each callback in an AsyncResource). A CPU profile of the reaped path (\`node --cpu-prof\`, ` +
-    `300 probes, this code) puts about 31 % of the pidfd callback in the reaping waitid, 24 % in publish() (half of it ` +
-    `in those queueMicrotask / setImmediate calls and createExitEvent), 23 % in releasing the watch and 12 % in the ` +
-    `WNOWAIT peek. **Suggested src/ changes (not tried):** publish before releasing the watch (close the pidfd after ` +
-    `publish returns) and, on the reaped path, reap first and peek only when the reap is refused, which leaves one waitid ` +
-    `before publish, as node has; schedule the coarse clock's expiry with the dispatcher's microtask instead of one of its ` +
-    `own. Even then exitmon runs node's wake-up plus its own JavaScript, so ≤ 1× node's 'exit' can at best be met within ` +
-    `noise.`
+    `and publish(). Collection: the pidfd callback (src/sources/watch-set.ts #onReady) now makes one waitid before it ` +
+    `publishes, as node makes one waitpid before its 'exit' (the reaped path reaps at once and peeks only when the reap is ` +
+    `refused; the observed path peeks with WNOWAIT), and it releases the watch (closes the pidfd and its uv_poll handle) ` +
+    `after publish() returned; the Reaper publishes before its debug log. Both were the suggestions of an earlier run of ` +
+    `this report. What remains is the cost of cold JavaScript: one exit per loop turn, with process spawns in between, runs ` +
+    `publish() and the delivery with cold caches, so a publish() that costs ~0.1 µs in a burst costs the ${us(value('publish() call, p50', OBSERVED_SUBJECT))} ` +
+    `measured here (createExitEvent, the coarse clock's queueMicrotask, the dispatcher's queueMicrotask and setImmediate ` +
+    `re-arm), and the delivery ${us(value('publish return → listener (delivery), p50', OBSERVED_SUBJECT))}. That is the whole gap to node's 'exit'. ` +
+    `Suggested next step (not tried): fold the coarse clock's expiry into the dispatcher's microtask and drop the re-arm ` +
+    `setImmediate (about 3 µs cold). Even then exitmon runs node's wake-up plus its own JavaScript, so ≤ 1× node's 'exit' ` +
+    `can at best be met within noise.`
   );
 }
