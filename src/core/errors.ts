@@ -52,7 +52,7 @@ export class NoSuchProcessError extends ExitMonitorError {
 export class NativeUnavailableError extends ExitMonitorError {
   constructor(feature: string, options?: { cause?: unknown }) {
     super(
-      `${feature} needs the native exitmon addon (Linux ≥ 5.3 with pidfd), which is not available here`,
+      `${feature} needs the native exitmon addon (Linux ≥ 5.4 with pidfd), which is not available here`,
       'ERR_NATIVE_UNAVAILABLE',
       options,
     );

@@ -1,21 +1,28 @@
-// An RxJS Observable whose direct observers are isolated: RxJS reports an
-// error thrown by an observer's callback through a setTimeout re-throw, which
-// becomes an uncaughtException. Here such an error is counted and logged like
-// a throwing listener instead. Operators (`pipe`) subscribe with their own
-// Subscriber, which already routes errors downstream, so they pass through.
+// An RxJS Observable that is a subscription's one consumer, with two
+// differences from a plain Observable:
+// - subscribe() claims the subscription first and throws at the call when it
+//   already has a consumer (RxJS would report an error thrown inside the
+//   subscribe function through a setTimeout re-throw: an uncaughtException);
+// - its direct observers are isolated: an error thrown by an observer's
+//   callback is counted and logged like a throwing listener, not re-thrown
+//   later by RxJS. Operators (`pipe`) subscribe with their own Subscriber,
+//   which already routes errors downstream, so they pass through.
 import { Observable, Subscriber, type Observer, type Subscription, type TeardownLogic } from 'rxjs';
 
 type ObserverArg<T> = Partial<Observer<T>> | ((value: T) => void) | null | undefined;
 
 export class GuardedObservable<T> extends Observable<T> {
   readonly #report: (error: unknown) => void;
+  readonly #claim: () => void;
 
-  constructor(subscribe: (subscriber: Subscriber<T>) => TeardownLogic, report: (error: unknown) => void) {
+  constructor(subscribe: (subscriber: Subscriber<T>) => TeardownLogic, report: (error: unknown) => void, claim: () => void) {
     super(subscribe);
     this.#report = report;
+    this.#claim = claim;
   }
 
   override subscribe(observerOrNext?: ObserverArg<T>): Subscription {
+    this.#claim(); // throws SubscriptionConsumedError at the call
     if (observerOrNext instanceof Subscriber || observerOrNext === null || observerOrNext === undefined) {
       return super.subscribe(observerOrNext ?? undefined);
     }

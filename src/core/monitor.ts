@@ -108,7 +108,7 @@ export class ExitMonitor implements Disposable {
       markReady: (state) => this.#dispatcher.markReady(state),
       reportConsumerError: (state, error) => {
         this.#listenerErrors++;
-        this.#logger.error({ err: error, subscription: state.id, topic: state.topic }, 'exitmon: a subscriber failed; delivery goes on');
+        this.#log('error', { err: error, subscription: state.id, topic: state.topic }, 'exitmon: a subscriber failed; delivery goes on');
       },
       dropped: (n) => void (this.#dropped += n),
     };
@@ -252,10 +252,23 @@ export class ExitMonitor implements Disposable {
   #reclaim(state: SubscriptionState): void {
     if (state.closed) return;
     this.#leaked++;
-    const log = this.#leaked === 1 ? this.#logger.warn : this.#logger.debug;
-    log.call(this.#logger, { subscription: state.id, topic: state.topic, backlog: state.queue.length },
+    this.#log(this.#leaked === 1 ? 'warn' : 'debug', { subscription: state.id, topic: state.topic, backlog: state.queue.length },
       'exitmon: a subscription became unreachable without unsubscribe(); reclaimed it (use `using` or unsubscribe())');
     state.close();
-    this.lifecycle.emit('leak', state.id);
+    try {
+      this.lifecycle.emit('leak', state.id);
+    } catch (error) {
+      this.#log('error', { err: error }, "exitmon: a 'leak' lifecycle listener threw");
+    }
+  }
+
+  // Logs through the host's logger; a logger that throws must not break
+  // delivery or a finalizer, so its failure is dropped.
+  #log(level: 'error' | 'warn' | 'debug', obj: object, msg: string): void {
+    try {
+      this.#logger[level](obj, msg);
+    } catch {
+      // Nothing better to do with a logger that fails.
+    }
   }
 }

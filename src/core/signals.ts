@@ -19,11 +19,6 @@ const NAMES_BY_NUMBER: readonly string[] = (() => {
   return names;
 })();
 
-/** True when `name` is a signal name exitmon knows (e.g. `'SIGTERM'`). */
-export function isSignalName(name: unknown): name is NodeJS.Signals {
-  return typeof name === 'string' && Object.hasOwn(SIGNAL_NUMBERS, name);
-}
-
 /** The number of a signal name; throws a TypeError/RangeError for anything else. */
 export function signalNumber(name: unknown, argName = 'signal'): number {
   if (typeof name !== 'string') throw typeError(argName, 'a signal name such as "SIGTERM"', name);

@@ -175,9 +175,15 @@ export class SubscriptionState {
       this.awaiting = false;
       if (!this.queued && this.canDeliver()) this.hub.markReady(this);
     };
-    (result as PromiseLike<unknown>).then(settle, (error: unknown) => {
+    try {
+      (result as PromiseLike<unknown>).then(settle, (error: unknown) => {
+        this.hub.reportConsumerError(this, error);
+        settle();
+      });
+    } catch (error) {
+      // A thenable whose then() throws: count it and move on.
       this.hub.reportConsumerError(this, error);
       settle();
-    });
+    }
   }
 }

@@ -20,7 +20,9 @@ export interface ExitSubscription extends Disposable, AsyncIterable<ExitEvent> {
   readonly backlog: number;
   /**
    * An RxJS Observable over the same buffer. It is this subscription's consumer:
-   * subscribing twice is an error, and unsubscribing the RxJS subscription
+   * subscribing while the subscription has another consumer throws a
+   * `SubscriptionConsumedError` at the call (through operators, RxJS sends it
+   * down the error channel), and unsubscribing the RxJS subscription
    * unsubscribes this one. Completes when this subscription closes.
    */
   readonly events: Observable<ExitEvent>;
@@ -61,9 +63,13 @@ export class Subscription implements ExitSubscription {
   }
 
   get events(): Observable<ExitEvent> {
+    const state = this.#state;
     return (this.#events ??= new GuardedObservable(
       (subscriber) => this.#attachObserver(subscriber),
-      (error) => this.#state.hub.reportConsumerError(this.#state, error),
+      (error) => state.hub.reportConsumerError(state, error),
+      () => {
+        if (!state.closed) state.claim('observable');
+      },
     ));
   }
 
@@ -126,8 +132,7 @@ export class Subscription implements ExitSubscription {
       subscriber.complete();
       return () => {};
     }
-    state.claim('observable');
-    state.observer = subscriber;
+    state.observer = subscriber; // claimed in GuardedObservable.subscribe
     state.owner = this; // an observed subscription must not be reclaimed as leaked
     if (!state.queued && state.canDeliver()) state.hub.markReady(state);
     return () => {

@@ -1,7 +1,6 @@
 // Topics: what a subscription wants to receive, validated and normalized once
 // at subscribe time so that publish only does map look-ups.
 import { assertOptionalString, assertNonEmptyString, assertPid, describe } from './validate.js';
-import type { ExitEvent } from './exit-event.js';
 
 /** What a subscription receives. */
 export type Topic =
@@ -50,10 +49,4 @@ export function publicTopic(t: NormalizedTopic): Topic {
     default:
       return t.kind;
   }
-}
-
-// Whether an exec topic (or waitExec) accepts an event: the container must
-// match when the topic names one.
-export function execMatches(execId: string, containerId: string | undefined, event: ExitEvent): boolean {
-  return event.execId === execId && (containerId === undefined || event.containerId === containerId);
 }

@@ -36,9 +36,8 @@ export function rangeError(name: string, expected: string, value: unknown): Rang
 /** Throws unless `value` is an integer pid in 1..2^31-1. */
 export function assertPid(value: unknown, name = 'pid'): asserts value is number {
   if (typeof value !== 'number') throw typeError(name, 'a positive integer', value);
-  if (!Number.isInteger(value) || value < 1 || value > MAX_PID) {
-    throw rangeError(name, `a positive integer no greater than ${MAX_PID}`, value);
-  }
+  if (!Number.isInteger(value) || value < 1) throw rangeError(name, 'a positive integer', value);
+  if (value > MAX_PID) throw rangeError(name, `a positive integer no greater than ${MAX_PID}`, value);
 }
 
 /** Throws unless `value` is a finite number ≥ 0 (milliseconds). */

@@ -1,6 +1,8 @@
 // Timeout and AbortSignal plumbing shared by every wait: waitPid, waitExec and
-// a subscription's next(). Timers are unref'd: a wait alone never keeps the
-// process alive.
+// a subscription's next(). A wait with a `timeout` keeps the process alive
+// until it settles or times out, like setTimeout: the caller asked to be told
+// either way, and an unref'd timer would let a script end with the wait
+// still pending. A wait without a timeout holds no handle at all.
 import { WaitTimeoutError } from './errors.js';
 import { assertDuration, assertOptions, typeError } from './validate.js';
 
@@ -8,7 +10,10 @@ import { assertDuration, assertOptions, typeError } from './validate.js';
 export interface WaitOptions {
   /** Rejects the wait with the signal's reason when it aborts. */
   signal?: AbortSignal;
-  /** Rejects the wait with a `WaitTimeoutError` after this many milliseconds. */
+  /**
+   * Rejects the wait with a `WaitTimeoutError` after this many milliseconds.
+   * Until then the timer keeps the process alive, like `setTimeout`.
+   */
   timeout?: number;
 }
 
@@ -91,7 +96,6 @@ function armWait(options: WaitOptions, what: string, fail: (reason: unknown) => 
       disarm();
       fail(new WaitTimeoutError(timeout, what));
     }, timeout);
-    (timer as { unref?: () => void }).unref?.();
   }
   signal?.addEventListener('abort', onAbort, { once: true });
   return disarm;

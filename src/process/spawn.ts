@@ -1,7 +1,7 @@
 // spawn(): node:child_process.spawn plus an exit promise that cannot miss the
 // exit, a process group of its own, and a stop with escalation.
 import { spawn as spawnChild, type ChildProcess, type SpawnOptions as NodeSpawnOptions } from 'node:child_process';
-import { MonitorClosedError } from '../core/errors.js';
+import { MonitorClosedError, SubscriptionClosedError } from '../core/errors.js';
 import type { ExitEvent } from '../core/exit-event.js';
 import type { ExitMonitor } from '../core/monitor.js';
 import type { Topic } from '../core/topic.js';
@@ -201,7 +201,10 @@ function watchExit(child: ChildProcess, pid: number, monitor: ExitMonitor, execI
     });
   }
   const subscription = monitor.subscribe(topic);
-  const exit = subscription.next();
+  const exit = subscription.next().catch((error: unknown) => {
+    // The monitor closed under the subscription: say so directly.
+    throw error instanceof SubscriptionClosedError && error.cause instanceof MonitorClosedError ? error.cause : error;
+  });
   void exit.then(
     () => subscription.unsubscribe(),
     () => subscription.unsubscribe(),

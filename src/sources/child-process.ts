@@ -139,8 +139,3 @@ export function isOwnedByChildProcess(pid: number): boolean {
   if (child !== undefined) return !dropIfStale(reg, pid, child);
   return nativeOf(reg)?.ownHas(pid) === 1;
 }
-
-/** True when ownership is known process-wide (the addon's registry), not only in this realm. */
-export function ownershipIsProcessWide(): boolean {
-  return nativeOf(registry()) !== null;
-}

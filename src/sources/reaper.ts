@@ -244,13 +244,27 @@ export class Reaper implements Disposable {
     else if (outcome === 'observed') counts.observedTotal++;
     else counts.unknownTotal++;
     if (adopted) counts.adoptedTotal++;
-    this.#logger.debug({ childPid: watched.pid, outcome, status: status.status, adopted }, 'exitmon: exit collected');
-    if (this.monitor.closed) return;
-    try {
-      this.monitor.publish({ pid: watched.pid, execId: watched.execId, containerId: watched.containerId, ...status, outcome });
-    } catch (error) {
-      counts.errors++;
-      this.#logger.error({ childPid: watched.pid, err: error }, 'exitmon: could not publish an exit');
+    // Publish first, log after: the exit reaches subscribers sooner, and a
+    // silent logger costs nothing (no record object is built for it).
+    if (!this.monitor.closed) {
+      try {
+        this.monitor.publish({
+          pid: watched.pid,
+          execId: watched.execId,
+          containerId: watched.containerId,
+          code: status.code,
+          signal: status.signal,
+          status: status.status,
+          coreDumped: status.coreDumped,
+          outcome,
+        });
+      } catch (error) {
+        counts.errors++;
+        this.#logger.error({ childPid: watched.pid, err: error }, 'exitmon: could not publish an exit');
+      }
+    }
+    if (this.#logger !== silentLogger) {
+      this.#logger.debug({ childPid: watched.pid, outcome, status: status.status, adopted }, 'exitmon: exit collected');
     }
   }
 

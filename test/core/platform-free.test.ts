@@ -19,14 +19,14 @@ describe('src/core', () => {
     expect(offenders).toEqual([]);
   });
 
-  it('keeps nothing alive: a script with subscriptions and a pending timed wait exits by itself', () => {
+  it('keeps nothing alive: a script with subscriptions and pending waits without timeout exits by itself', () => {
     const script = `
       import { ExitMonitor } from ${JSON.stringify(join(coreDir, 'monitor.ts'))};
       const m = new ExitMonitor();
       m.subscribe('all', () => {});
       const pull = m.subscribe({ pid: 5 });
       pull.next().catch(() => {});
-      m.waitPid(12345, { timeout: 60_000 }).catch(() => {});
+      m.waitPid(12345).catch(() => {});
       m.publish({ pid: 6 });
     `;
     const result = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
@@ -36,5 +36,24 @@ describe('src/core', () => {
     expect(result.error).toBeUndefined();
     expect(result.signal).toBeNull();
     expect(result.status).toBe(0);
+  });
+
+  it('a wait with a timeout is reported in a bare script: the timeout keeps the process until it fires', () => {
+    const script = `
+      import { ExitMonitor } from ${JSON.stringify(join(coreDir, 'monitor.ts'))};
+      const m = new ExitMonitor();
+      try {
+        await m.waitPid(12345, { timeout: 50 });
+        console.log('resolved');
+      } catch (error) {
+        console.log(error.name);
+      }
+    `;
+    const result = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
+    expect(result.status).toBe(0);
+    expect(result.stdout.trim()).toBe('WaitTimeoutError');
   });
 });

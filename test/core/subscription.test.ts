@@ -144,10 +144,14 @@ describe('consumers', () => {
 
     const observed = monitor.subscribe('all');
     observed.events.subscribe(() => {});
-    let error: unknown;
-    observed.events.subscribe({ error: (e: unknown) => (error = e) });
-    expect(error).toBeInstanceOf(SubscriptionConsumedError);
-    expect(String(error)).toMatch(/one consumer/);
+    // Thrown at the call, like next() and for await: never an asynchronous
+    // RxJS re-throw that would crash the process.
+    expect(() => observed.events.subscribe(() => {})).toThrow(SubscriptionConsumedError);
+    expect(() => observed.events.subscribe(() => {})).toThrow(/one consumer/);
+    // Through operators, RxJS routes it down the error channel instead.
+    let piped: unknown;
+    withListener.events.pipe(map((e) => e.pid)).subscribe({ error: (e: unknown) => (piped = e) });
+    expect(piped).toBeInstanceOf(SubscriptionConsumedError);
 
     const iterated = monitor.subscribe('all');
     iterated[Symbol.asyncIterator]();

@@ -130,11 +130,11 @@ describe.skipIf(!isLinux)('spawn', () => {
     expect(() => spawn('true', [], { monitor: m })).toThrow(MonitorClosedError);
   });
 
-  it('exited rejects when the monitor closes before the exit', async () => {
+  it('exited rejects with MonitorClosedError when the monitor closes before the exit', async () => {
     const m = plainMonitor();
     const p = start('sleep', ['100'], { monitor: m });
     m.close();
-    await expect(p.exited).rejects.toThrow();
+    await expect(p.exited).rejects.toBeInstanceOf(MonitorClosedError);
     // stop() still reaches the running child.
     expect((await p.stop({ graceMs: LIVENESS_MS })).alreadyExited).toBe(false);
   });
