@@ -192,10 +192,10 @@ function missedNote(missed: Metric[], metrics: Metric[]): string {
     `after publish() returned; the Reaper publishes before its debug log. Both were the suggestions of an earlier run of ` +
     `this report. What remains is the cost of cold JavaScript: one exit per loop turn, with process spawns in between, runs ` +
     `publish() and the delivery with cold caches, so a publish() that costs ~0.1 µs in a burst costs the ${us(value('publish() call, p50', OBSERVED_SUBJECT))} ` +
-    `measured here (createExitEvent, the coarse clock's queueMicrotask, the dispatcher's queueMicrotask and setImmediate ` +
-    `re-arm), and the delivery ${us(value('publish return → listener (delivery), p50', OBSERVED_SUBJECT))}. That is the whole gap to node's 'exit'. ` +
-    `Suggested next step (not tried): fold the coarse clock's expiry into the dispatcher's microtask and drop the re-arm ` +
-    `setImmediate (about 3 µs cold). Even then exitmon runs node's wake-up plus its own JavaScript, so ≤ 1× node's 'exit' ` +
+    `measured here (createExitEvent, routing, the dispatcher's queueMicrotask and setImmediate re-arm; the Reaper passes ` +
+    `its own Date.now() timestamp, so the core's burst clock and its microtask stay out of this path), and the delivery ${us(value('publish return → listener (delivery), p50', OBSERVED_SUBJECT))}. That is the whole gap to node's 'exit'. ` +
+    `Suggested next step (not tried): replace the dispatcher's re-arm setImmediate with a cheaper turn marker (about ` +
+    `1 µs cold). Even then exitmon runs node's wake-up plus its own JavaScript, so ≤ 1× node's 'exit' ` +
     `can at best be met within noise.`
   );
 }

@@ -257,6 +257,9 @@ export class Reaper implements Disposable {
           status: status.status,
           coreDumped: status.coreDumped,
           outcome,
+          // The moment of collection, read here: one clock read per exit is
+          // cheaper on this cold path than the core's burst-amortised clock.
+          timestamp: Date.now(),
         });
       } catch (error) {
         counts.errors++;
