@@ -88,6 +88,11 @@ export async function runDemo(context: CliContext): Promise<number> {
       durationMs: Date.now() - started,
     };
     printSummary(summary, context);
+    // The same result as one log line (stderr), whatever the stdout format.
+    logger.info(
+      summary,
+      `demo finished: ${summary.exitsSeen} exits seen, ${summary.reaped} reaped, ${summary.forcedStops} forced stop(s), zombies left: ${summary.zombiesLeft}`,
+    );
     return summary.zombiesLeft === 0 ? 0 : 1;
   } finally {
     slow.close();
@@ -140,15 +145,15 @@ async function until(done: () => boolean, timeoutMs: number): Promise<void> {
   while (!done() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, POLL_MS));
 }
 
-// The summary: one JSON line, or an aligned block for people.
+// The summary: one JSON line, or "label: value" lines for people (and grep).
 function printSummary(s: DemoSummary, context: CliContext): void {
   const lines = [
     `demo finished in ${formatDuration(s.durationMs)}`,
-    `  exits seen       ${s.exitsSeen} (reaped ${s.reaped}, observed ${s.observed}, unknown ${s.unknown})`,
-    `  orphans adopted  ${s.adopted}`,
-    `  forced stops     ${s.forcedStops}`,
-    `  slow subscriber  ${s.slowSubscriber.received} events, peak backlog ${s.slowSubscriber.peakBacklog}`,
-    `  zombies left     ${s.zombiesLeft}`,
+    `  exits seen: ${s.exitsSeen} (reaped ${s.reaped}, observed ${s.observed}, unknown ${s.unknown})`,
+    `  orphans adopted: ${s.adopted}`,
+    `  forced stops: ${s.forcedStops}`,
+    `  slow subscriber: ${s.slowSubscriber.received} events, peak backlog ${s.slowSubscriber.peakBacklog}`,
+    `  zombies left: ${s.zombiesLeft}`,
   ];
   const record = { type: 'summary', ...s };
   // The summary is the demo's result: printed even with --quiet.

@@ -24,6 +24,6 @@ describe('exitmon demo', () => {
     const { status, stdout } = await runCli(['demo', '--quiet', '--format', 'pretty']);
     expect(status).toBe(0);
     expect(stdout).not.toMatch(/^exit /m);
-    expect(stdout).toMatch(/^ {2}zombies left +0$/m);
+    expect(stdout).toMatch(/^ {2}zombies left: 0$/m);
   });
 });
