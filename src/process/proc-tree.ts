@@ -10,14 +10,23 @@ const SHARED_SCAN_MAX_AGE_MS = 2;
 
 let sharedScan: { at: number; procs: ProcStat[] } | undefined;
 
-// A /proc listing for a stop. Thorough callers (the first scan of a stop, the
-// scan at escalation) always read /proc afresh; polls reuse a listing at most
-// SHARED_SCAN_MAX_AGE_MS old, so N stops polling in the same moment (their
-// timers fire in one loop phase) scan once instead of N times. A poll that
-// sees a stale listing only polls again: it never signals from it.
-function processList(thorough: boolean): ProcStat[] {
+/**
+ * How a stop asks who is alive: `'first'` (its first look: a fresh full scan),
+ * `'full'` (at escalation: a full scan), `'poll'` (while waiting: may answer
+ * from the members it already knows).
+ */
+export type ScanMode = 'first' | 'full' | 'poll';
+
+// A /proc listing for a stop. A stop's first look always reads /proc afresh,
+// so a process started just before the call is never missed. Later looks
+// reuse a listing at most SHARED_SCAN_MAX_AGE_MS old, so N stops whose timers
+// fire in one loop phase (polls, or escalations after the same grace) scan
+// once instead of N times. A member forked after that listing is caught by
+// the next poll, and at escalation by the verification, which re-sends the
+// kill signal to whatever each poll still lists.
+function processList(fresh: boolean): ProcStat[] {
   const now = performance.now();
-  if (thorough || sharedScan === undefined || now - sharedScan.at > SHARED_SCAN_MAX_AGE_MS) {
+  if (fresh || sharedScan === undefined || now - sharedScan.at > SHARED_SCAN_MAX_AGE_MS) {
     const procs = listProcesses();
     sharedScan = { at: performance.now(), procs };
     return procs;
@@ -68,11 +77,8 @@ export interface Member {
 export interface StopTarget {
   /** The groups signalled as a whole (grows when a tree member leads a new group). */
   readonly groups: ReadonlySet<number>;
-  /**
-   * The members alive now, by pid. `thorough` forces a full /proc scan; without
-   * it a target may answer from the members it already knows.
-   */
-  scan(thorough: boolean): Map<number, Member>;
+  /** The members alive now, by pid (see ScanMode). */
+  scan(mode: ScanMode): Map<number, Member>;
 }
 
 // A process group: every process whose pgrp is pgid.
@@ -91,9 +97,9 @@ export class GroupTarget implements StopTarget {
   // exists, rescan /proc for members it did not know (late forks, zombies).
   // A group left with only zombies still answers kill(-pgid, 0): that costs
   // one full scan, shared with the other stops polling at the same moment.
-  scan(thorough: boolean): Map<number, Member> {
+  scan(mode: ScanMode): Map<number, Member> {
     if (!hasProcFs()) return probeKill(-this.#pgid) ? new Map([[this.#pgid, { pid: this.#pgid }]]) : new Map();
-    if (!thorough) {
+    if (mode === 'poll') {
       const still = new Map<number, Member>();
       for (const m of this.#known.values()) {
         const now = readProcStat(m.pid);
@@ -104,7 +110,7 @@ export class GroupTarget implements StopTarget {
       if (still.size > 0 || !probeKill(-this.#pgid)) return (this.#known = still);
     }
     const live = new Map<number, Member>();
-    for (const p of processesInGroup(this.#pgid, processList(thorough))) {
+    for (const p of processesInGroup(this.#pgid, processList(mode === 'first'))) {
       if (!hasExited(p.state)) live.set(p.pid, { pid: p.pid, stat: p });
     }
     return (this.#known = live);
@@ -137,9 +143,9 @@ export class TreeTarget implements StopTarget {
     return this.#groups;
   }
 
-  scan(thorough: boolean): Map<number, Member> {
+  scan(mode: ScanMode): Map<number, Member> {
     if (!hasProcFs()) return this.#probeScan();
-    const procs = processList(thorough);
+    const procs = processList(mode === 'first');
     const roots: ProcStat[] = procs.filter((p) => this.#groups.has(p.pgrp) || this.#tracked.get(p.pid) === p.startTime);
     const members = [...roots, ...descendantsOf(roots.map((p) => p.pid), procs)];
     const live = new Map<number, Member>();

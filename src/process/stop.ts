@@ -154,7 +154,7 @@ async function runStop(target: StopTarget, o: ResolvedStopOptions, guard: Signal
     durationMs: performance.now() - start,
   });
 
-  let live = target.scan(true);
+  let live = target.scan('first');
   if (live.size === 0) return result(false, true, []);
   signalAll(target, live, o.signal, guard, false);
   // A stopped (T) process keeps SIGTERM pending until it runs again; systemd
@@ -168,7 +168,7 @@ async function runStop(target: StopTarget, o: ResolvedStopOptions, guard: Signal
 
   // The grace is over. Rescan in full: members forked during the grace, and
   // members whose leader already died, are still members.
-  live = target.scan(true);
+  live = target.scan('full');
   if (live.size === 0) return result(false, false, []);
   signalAll(target, live, o.killSignal, guard, true);
 
@@ -201,13 +201,13 @@ async function pollWhileAlive(
   onTick?: (live: Map<number, Member>) => void,
 ): Promise<Map<number, Member>> {
   let interval = POLL_FIRST_MS;
-  let live = target.scan(false);
+  let live = target.scan('poll');
   while (live.size > 0) {
     const left = deadline - performance.now();
     if (left <= 0) break;
     await sleep(Math.min(interval, left), abort);
     interval = Math.min(interval * 2, POLL_MAX_MS);
-    live = target.scan(false);
+    live = target.scan('poll');
     if (live.size > 0) onTick?.(live);
   }
   return live;
