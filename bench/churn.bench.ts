@@ -19,7 +19,7 @@ const KEEP_ALIVE_MS = 60_000;
 /** Processes per sample, measured rounds and warm-up rounds per profile. */
 const SIZES: Record<Profile, { count: number; rounds: number; warmups: number }> = {
   tiny: { count: 30, rounds: 1, warmups: 0 },
-  quick: { count: 400, rounds: 3, warmups: 1 },
+  quick: { count: 400, rounds: 5, warmups: 1 },
   full: { count: 2_000, rounds: 5, warmups: 1 },
 };
 
@@ -75,5 +75,11 @@ function notes(size: { count: number; rounds: number; warmups: number }): string
       `loop (bench/native/churn.c) posix_spawns and collects with waitid(P_ALL) — the limit of this machine.`,
     `**Equal stdio.** In a quick run on an earlier version of src/ (before the cheaper publish; not re-run since) with \`stdio: 'ignore'\` for all three, exitmon reached 1.08× / 1.01× ` +
       `node:child_process and 1.19× / 1.22× execa (1 / 8 in flight): without pipes execa's own overhead is smaller.`,
+    `**Where exitmon's time goes.** On top of node's own spawn (a synchronous fork/exec of about 1.3–1.4 ms here), ` +
+      `\`spawn()\` adds, measured per call with \`performance.now()\` on this code: \`reaper.watch\` about 18 µs ` +
+      `(pidfd_open, uv_poll start, ownership check), \`subscribe\` about 8 µs and \`next()\` about 9 µs, all run cold right ` +
+      `after a fork, so 2–4 % of a spawn. That is why exitmon sits at about 0.95–1.0× node:child_process, and so at the ` +
+      `1.3× execa goal's boundary (execa is about 0.74× node with pipes): the execa ratio moves with run-to-run noise of a ` +
+      `few percent on this shared machine. A 5 × 300 A/B of sequential spawns, alternating rounds, gave 0.98× node.`,
   ];
 }
