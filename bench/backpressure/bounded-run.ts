@@ -11,8 +11,8 @@ import { ConsumerSet, PublishTimes, type SlowKinds } from './consumers.js';
 import { SYNTHETIC_PID_BASE } from './exitmon-run.js';
 import { HeapWatermark, publishSynthetic } from './load.js';
 import { ChurnSession, seqCapacity, type RunContext } from './run-context.js';
-import { joinReaps, noteReap, summarize, type RoundResult, type RunReport } from './run-types.js';
-import { BOUNDED_CAPACITY, orphansPerRun } from './sizes.js';
+import { commonReport, joinReaps, noteReap, type RoundResult } from './run-types.js';
+import { BOUNDED_CAPACITY } from './sizes.js';
 
 // Runs the bounded baseline with one set of subscribers and reports its figures.
 export async function runBounded(ctx: RunContext, id: string, subject: string, kinds: SlowKinds): Promise<RoundResult> {
@@ -49,15 +49,9 @@ export async function runBounded(ctx: RunContext, id: string, subject: string, k
   churn.slots.remove();
 
   const join = joinReaps(exits, reaps, endMono);
-  const report: RunReport = {
-    id, subject, design: 'bounded', kinds,
-    syntheticPlanned: sizes.synthetic, syntheticPublished: published,
-    orphansExpected: orphansPerRun(sizes), orphansExited: exits.length, orphansReaped: join.reaped, unreapedAtEnd: join.unreaped,
-    churnFailed: outcome.failed,
-    reap: summarize(subject, join.histogram),
-    fast: summarize(subject, consumers.fastLatency), fastCensored: consumers.censored,
-    zombies, heapBeforeBytes: heapBefore, heapPeakBytes: heapPeak, gcPauseMs: heap.gcPauseMs, gcMaxPauseMs: heap.gcMaxPauseMs,
-    durationMs: performance.now() - started,
-  };
+  const report = commonReport({
+    id, subject, design: 'bounded', kinds, sizes, published, exits, join, churnFailed: outcome.failed,
+    consumers, zombies, heapBefore, heapPeak, heap, started,
+  });
   return { report, reapHistogram: join.histogram, fastHistogram: consumers.fastLatency };
 }

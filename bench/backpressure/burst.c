@@ -23,25 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define SLOT_WORDS 2
-
-/* Nanoseconds on CLOCK_MONOTONIC. */
-static int64_t now_ns(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
-/* Maps the whole slot file shared; NULL on failure (errno set). */
-static int64_t *map_slots(const char *path) {
-  int fd = open(path, O_RDWR | O_CLOEXEC);
-  if (fd < 0) return NULL;
-  struct stat st;
-  if (fstat(fd, &st) != 0) { close(fd); return NULL; }
-  void *map = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-  close(fd);
-  return map == MAP_FAILED ? NULL : (int64_t *)map;
-}
+#include "../native/stamp.h" /* the slot layout, stamp_map, stamp_and_exit */
 
 /* Sleeps ns nanoseconds, resuming after signals. */
 static void sleep_ns(int64_t ns) {
@@ -59,10 +41,7 @@ static int fork_probes(int64_t *slots, long b, long size, int64_t spread_ns) {
     }
     if (pid == 0) {
       sleep_ns(spread_ns * i / size);
-      int64_t *slot = slots + (b * size + i) * SLOT_WORDS;
-      slot[1] = getpid();
-      slot[0] = now_ns();
-      _exit(0);
+      stamp_and_exit(slots, b * size + i);
     }
   }
   return 0;
@@ -73,7 +52,7 @@ int main(int argc, char **argv) {
     fprintf(stderr, "usage: burst SLOT_FILE BURSTS BURST_SIZE EVERY_MS SPREAD_MS\n");
     return 2;
   }
-  int64_t *slots = map_slots(argv[1]);
+  int64_t *slots = stamp_map(argv[1]);
   if (slots == NULL) {
     fprintf(stderr, "burst: %s: %s\n", argv[1], strerror(errno));
     return 3;
@@ -82,10 +61,10 @@ int main(int argc, char **argv) {
   long size = strtol(argv[3], NULL, 10);
   int64_t every_ns = strtoll(argv[4], NULL, 10) * 1000000LL;
   int64_t spread_ns = strtoll(argv[5], NULL, 10) * 1000000LL;
-  int64_t start = now_ns();
+  int64_t start = stamp_now_ns();
   int failures = 0;
   for (long b = 0; b < bursts; b++) {
-    int64_t wait = start + b * every_ns - now_ns();
+    int64_t wait = start + b * every_ns - stamp_now_ns();
     if (wait > 0) sleep_ns(wait);
     pid_t parent = fork();
     if (parent < 0) {

@@ -9,8 +9,7 @@ import { monoMs } from './clock.js';
 import { ConsumerSet, PublishTimes, type SlowKinds } from './consumers.js';
 import { HeapWatermark, publishSynthetic } from './load.js';
 import { ChurnSession, seqCapacity, type RunContext } from './run-context.js';
-import { joinReaps, noteReap, summarize, type RoundResult, type RunReport } from './run-types.js';
-import { orphansPerRun } from './sizes.js';
+import { commonReport, joinReaps, noteReap, type RoundResult, type RunReport } from './run-types.js';
 
 /** Synthetic exits use pids above any real one here (pid_max is 32768 or 4194304). */
 export const SYNTHETIC_PID_BASE = 4_000_000;
@@ -86,15 +85,12 @@ export async function runExitmon(ctx: RunContext, id: string, subject: string, k
 
   const join = joinReaps(exits, reaps, endMono);
   const report: RunReport = {
-    id, subject, design: 'exitmon', kinds,
-    syntheticPlanned: sizes.synthetic, syntheticPublished: published,
-    orphansExpected: orphansPerRun(sizes), orphansExited: exits.length, orphansReaped: join.reaped, unreapedAtEnd: join.unreaped,
-    churnFailed: outcome.failed,
-    reap: summarize(subject, join.histogram),
-    fast: summarize(subject, consumers.fastLatency), fastCensored: consumers.censored,
-    zombies, heapBeforeBytes: heapBefore, heapPeakBytes: heapPeak, gcPauseMs: heap.gcPauseMs, gcMaxPauseMs: heap.gcMaxPauseMs,
+    ...commonReport({
+      id, subject, design: 'exitmon', kinds, sizes, published, exits, join, churnFailed: outcome.failed,
+      consumers, zombies, heapBefore, heapPeak, heap, started,
+    }),
     bytesPerBufferedEvent, bufferedEvents: buffered || undefined,
-    seq, drainMs, durationMs: performance.now() - started,
+    seq, drainMs,
   };
   return { report, reapHistogram: join.histogram, fastHistogram: consumers.fastLatency };
 }

@@ -6,6 +6,7 @@ import type { LatencySeries } from '../lib/types.js';
 import type { SlowKinds } from './consumers.js';
 import type { SeqVerdict } from './seq-check.js';
 import type { ProbeExit } from './stamps.js';
+import { orphansPerRun, type BackpressureSizes } from './sizes.js';
 import type { ZombieCensus } from './zombies.js';
 
 /** A latency distribution reduced for transport: series (µs) plus headline ms. */
@@ -114,4 +115,49 @@ export function noteReap(reaps: Map<number, number[]>, pid: number, reapedMs: nu
   const list = reaps.get(pid);
   if (list === undefined) reaps.set(pid, [reapedMs]);
   else list.push(reapedMs);
+}
+
+/** What both designs measured in one run, as the inputs of `commonReport`. */
+export interface RunFigures {
+  id: string;
+  subject: string;
+  design: RunReport['design'];
+  kinds: SlowKinds;
+  sizes: BackpressureSizes;
+  published: number;
+  exits: readonly ProbeExit[];
+  join: ReapJoin;
+  churnFailed: boolean;
+  consumers: { readonly fastLatency: RecordableHistogram; readonly censored: number };
+  zombies: ZombieCensus;
+  heapBefore: number;
+  heapPeak: number;
+  heap: { readonly gcPauseMs: number; readonly gcMaxPauseMs: number };
+  started: number;
+}
+
+// The report fields every run has, whichever monitor design it measured.
+export function commonReport(f: RunFigures): RunReport {
+  return {
+    id: f.id,
+    subject: f.subject,
+    design: f.design,
+    kinds: f.kinds,
+    syntheticPlanned: f.sizes.synthetic,
+    syntheticPublished: f.published,
+    orphansExpected: orphansPerRun(f.sizes),
+    orphansExited: f.exits.length,
+    orphansReaped: f.join.reaped,
+    unreapedAtEnd: f.join.unreaped,
+    churnFailed: f.churnFailed,
+    reap: summarize(f.subject, f.join.histogram),
+    fast: summarize(f.subject, f.consumers.fastLatency),
+    fastCensored: f.consumers.censored,
+    zombies: f.zombies,
+    heapBeforeBytes: f.heapBefore,
+    heapPeakBytes: f.heapPeak,
+    gcPauseMs: f.heap.gcPauseMs,
+    gcMaxPauseMs: f.heap.gcMaxPauseMs,
+    durationMs: performance.now() - f.started,
+  };
 }
