@@ -19,6 +19,7 @@ export {
   NoSuchProcessError,
   NativeUnavailableError,
   SyscallError,
+  TeardownError,
 } from './core/errors.js';
 export { SubscriptionConsumedError } from './core/subscription-state.js';
 

@@ -60,6 +60,21 @@ export class NativeUnavailableError extends ExitMonitorError {
 }
 
 /**
+ * `close()` (of a monitor or a reaper) ran every teardown step, but at least
+ * one of them (for example a user's lifecycle listener) threw. The first
+ * failure is the `cause`; all of them are in `errors`.
+ */
+export class TeardownError extends ExitMonitorError {
+  /** Every failure, in the order the steps ran. */
+  readonly errors: readonly unknown[];
+
+  constructor(what: string, errors: readonly unknown[]) {
+    super(`${what} closed, but ${errors.length} teardown step(s) failed`, 'ERR_TEARDOWN', { cause: errors[0] });
+    this.errors = errors;
+  }
+}
+
+/**
  * A system call failed. Keeps `errno` (positive, as the kernel returns it),
  * the errno name in `code` (e.g. `'EMFILE'`) and the `syscall` name, like
  * Node's own system errors.

@@ -11,6 +11,10 @@ import type { ExitEvent } from './exit-event.js';
 /** Default number of recent exits remembered. */
 export const DEFAULT_RECENT_EXITS = 1024;
 
+// Marks a forgotten slot: not undefined, because undefined ends the scan
+// (empty slots only exist past the newest entry).
+const FORGOTTEN = Object.freeze({ pid: -1 }) as ExitEvent;
+
 export class RecentExits {
   readonly #ring: (ExitEvent | undefined)[];
   #next = 0; // slot the next event goes to (holds the oldest once full)
@@ -37,6 +41,19 @@ export class RecentExits {
     return this.#newest((e) => e.execId === execId && (containerId === undefined || e.containerId === containerId));
   }
 
+  /**
+   * Forgets every remembered exit that `match` accepts (rare: a pid watched
+   * again as a live process, an execId spawned again), so that a later wait
+   * never answers for a newer process with the exit of an older one.
+   */
+  forget(match: (event: ExitEvent) => boolean): void {
+    const ring = this.#ring;
+    for (let i = 0; i < ring.length; i++) {
+      const event = ring[i];
+      if (event !== undefined && match(event)) ring[i] = FORGOTTEN;
+    }
+  }
+
   // Scans from the newest slot backwards; empty slots only exist before the
   // ring first fills, and they all sit after the newest entry.
   #newest(match: (event: ExitEvent) => boolean): ExitEvent | undefined {
@@ -45,7 +62,7 @@ export class RecentExits {
     for (let i = 1; i <= n; i++) {
       const event = ring[(this.#next - i + n) % n];
       if (event === undefined) return undefined;
-      if (match(event)) return event;
+      if (event !== FORGOTTEN && match(event)) return event;
     }
     return undefined;
   }
