@@ -4,8 +4,10 @@
 // the blocking publish before it reaps the next. libuv's children are skipped,
 // as exitmon skips them.
 import { probeNativeBinding, type NativeBinding } from '../../src/native/load.js';
-import { isOwnedByChildProcess } from '../../src/sources/child-process.js';
-import { zombieChildren } from '../../src/sources/proc-scan.js';
+import { isOwnedByRuntime as isOwnedByChildProcess } from '../../src/sources/ownership.js';
+import { zombieChildren as zombieChildrenOf } from '../../src/proc/tree.js';
+
+const zombieChildren = (): Map<number, unknown> => new Map(zombieChildrenOf(process.pid).map((p) => [p.pid, p]));
 import type { BoundedMonitor } from './bounded-monitor.js';
 import { monoMs } from './clock.js';
 
@@ -22,7 +24,7 @@ export function reapLeftovers(binding: NativeBinding): number {
   let reaped = 0;
   for (const pid of zombieChildren().keys()) {
     if (isOwnedByChildProcess(pid)) continue;
-    const result = binding.waitPid(pid);
+    const result = binding.reapUnowned(pid);
     if (typeof result !== 'number' && result.pid !== 0) reaped++;
   }
   return reaped;
@@ -68,7 +70,7 @@ export class BoundedReaper {
       for (const pid of zombieChildren().keys()) {
         if (this.#stopped) break;
         if (isOwnedByChildProcess(pid)) continue;
-        const result = this.#binding.waitPid(pid);
+        const result = this.#binding.reapUnowned(pid);
         if (typeof result === 'number' || result.pid === 0) continue;
         this.onReap(pid, monoMs());
         await this.monitor.publish({ pid, code: result.code ?? null, signal: null, status: result.code ?? -1, outcome: 'reaped' }, this.onPublished);

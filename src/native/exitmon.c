@@ -1,38 +1,50 @@
 /*
- * exitmon.c: the Linux system calls the exitmon reaper needs, and nothing more.
+ * exitmon.c: the Linux event source of the exitmon reaper, and nothing more.
  *
- * Every function returns an int or a small result; a negative value is -errno
- * and the JavaScript side (src/sources/native-errors.ts) turns it into an error
- * that keeps errno and the syscall name. Nothing here reaps "any child": every
- * wait names one process, either by pidfd or by pid, so children owned by
- * node:child_process (libuv) are never taken from under it.
+ * One epoll set (epoll(7)) holds every watched pidfd of an environment (the
+ * main thread or one worker). When some become readable (their process
+ * exited, pidfd_open(2)), C collects every ready exit of that wakeup, each
+ * with one waitid(2): reaping it, or peeking at it with WNOWAIT, as the
+ * watch's mode says, and hands the whole batch to JavaScript in ONE call.
  *
- * The one exception is peekAny(): waitid(P_ALL, …, WEXITED | WNOHANG | WNOWAIT)
- * only *looks* at the first zombie child (WNOWAIT never reaps, waitid(2)); the
- * orphan sweep then reaps that one pid with waitid(P_PID) if nobody owns it.
+ * How the epoll set joins the host's event loop:
+ *   - SOURCE_UV (Node) and SOURCE_UV_SYNC_CLOSE (Deno): one uv_poll_t on the
+ *     epoll fd. Node's teardown keeps the loop running through an async
+ *     cleanup hook until uv_close's callback ran (Node unloads the addon right
+ *     after a worker's environment is gone: a later callback would jump into
+ *     unmapped code). Deno runs uv_close callbacks synchronously, double-frees
+ *     a self-removing async cleanup hook and must not see napi_async_destroy at
+ *     shutdown: it gets a plain env cleanup hook, and no async context is ever
+ *     created (napi_make_callback accepts a NULL context).
+ *   - SOURCE_THREAD (Bun: no libuv, its uv_* functions are crash stubs): a
+ *     watcher thread blocks in epoll_wait and wakes the JS thread through an
+ *     unref'd napi_threadsafe_function; the JS thread then collects.
+ * The loader picks the source from the runtime (never by trying uv_* and
+ * aborting). Every readiness is EPOLLONESHOT: a collected pidfd is disarmed.
  *
- * Kernel requirements: pidfd_send_signal 5.1, pidfd_open 5.3,
- * waitid(P_PIDFD) 5.4, PR_SET_CHILD_SUBREAPER 3.4, WNOWAIT 2.6.9.
+ * Nothing here reaps "any child": every reaping wait names one process, and
+ * the only P_ALL wait is peekAny()'s WNOWAIT, which never reaps (waitid(2)).
+ * Children that node:child_process, Bun.spawn or Deno.Command own (in any
+ * thread of the process) are registered in the process-wide table below; a
+ * reap checks that table under its lock, so they are only ever peeked at.
  *
- * Two kinds of state:
- *   - per environment (main thread or worker): the uv_poll_t watches and the
- *     pidfds this environment opened. Torn down by an async cleanup hook
- *     (napi_add_async_cleanup_hook, N-API 8) that keeps the environment's loop
- *     running until every uv_close callback ran: Node unloads the addon right
- *     after the environment's cleanup, so a close callback that ran later
- *     would jump into unmapped code (worker exit used to SIGSEGV).
- *   - per process (static, behind a mutex): the pids that node:child_process
- *     (libuv) owns in any realm that loaded exitmon, so that a reaper in one
- *     thread never reaps a child that libuv in another thread will wait for.
+ * Every function returns an int or a small result; a negative value is
+ * -errno, which src/sources/native-errors.ts turns into a SyscallError.
+ * Kernel requirements: pidfd_send_signal 5.1, pidfd_open 5.3, waitid(P_PIDFD)
+ * 5.4, PR_SET_CHILD_SUBREAPER 3.4, WNOWAIT 2.6.9, EPOLLONESHOT 2.6.2,
+ * eventfd 2.6.22.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
-#include <stdbool.h>
 #include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
@@ -55,62 +67,85 @@
 #define SYS_pidfd_send_signal 424
 #endif
 
-/* One readiness watch of one pidfd; freed by its uv_close callback. */
-struct watch {
-  uv_poll_t poll;
-  int fd;
-  struct state *state;
+enum { SOURCE_NONE = -1, SOURCE_UV = 0, SOURCE_UV_SYNC_CLOSE = 1, SOURCE_THREAD = 2 };
+enum { MODE_NONE = 0, MODE_PEEK = 1, MODE_REAP = 2 };
+
+/* One collected exit as JS receives it: 5 int32 per exit in one Int32Array. */
+enum { EXIT_FD, EXIT_PID, EXIT_CODE, EXIT_STATUS, EXIT_REAPED, EXIT_INTS };
+
+/* Events read per epoll_wait; a larger wakeup loops. */
+#define MAX_EVENTS 256
+
+/* What this environment knows about one fd number. */
+struct slot {
+  int pid;
+  uint32_t gen;        /* bumped per watch, so a stale wakeup is recognised */
+  unsigned char mine;  /* opened by pidfdOpen in this environment */
+  unsigned char mode;  /* MODE_*: armed in the epoll set */
 };
 
-/* Per-environment state: the JS dispatcher, the open watches and our pidfds, by fd. */
-struct state {
-  napi_env env;
-  uv_loop_t *loop;
-  napi_ref dispatcher;
-  napi_ref resource;
-  napi_async_context context;
-  struct watch **by_fd;
-  unsigned char *mine; /* mine[fd]: fd was opened by pidfdOpen in this environment */
-  int capacity;
-  int handles;          /* uv_poll_t initialised and not yet closed (close callback pending included) */
-  int spawning;         /* ownBegin() calls of this environment not yet ended */
-  bool tearing_down;    /* the async cleanup hook ran: no new watches */
+/* The uv_poll_t on the epoll fd, apart from the state: its close callback may run after the state is gone. */
+struct uv_source {
+  uv_poll_t poll;
   napi_async_cleanup_hook_handle hook;
 };
 
-#define CHECK(call)                                     \
-  do {                                                  \
-    if ((call) != napi_ok) return NULL;                 \
+/* Per-environment state. */
+struct state {
+  napi_env env;
+  int source;
+  int epfd;
+  napi_ref dispatch;
+  struct slot *slots;
+  int capacity;
+  int spawning; /* ownBegin() calls of this environment not yet ended */
+  bool tearing_down;
+  struct uv_source *uv;
+  /* SOURCE_THREAD */
+  pthread_t thread;
+  bool thread_running;
+  int stopfd;
+  napi_threadsafe_function tsfn;
+  pthread_mutex_t pending_lock;
+  uint64_t *pending;
+  int pending_count, pending_capacity;
+  bool signalled;
+  /* statistics */
+  double batches;
+};
+
+/* Throws unless call succeeded; every N-API failure becomes a JS error. */
+#define CHECK(env, call)                                              \
+  do {                                                                \
+    if ((call) != napi_ok) return fail(env, "exitmon native: " #call); \
   } while (0)
 
-/* Returns the int argument i, or -1 and sets *ok = 0 when it is not a number. */
-static int arg_int(napi_env env, napi_value *argv, size_t argc, size_t i, int *ok) {
-  int32_t value = 0;
-  if (i >= argc || napi_get_value_int32(env, argv[i], &value) != napi_ok) *ok = 0;
-  return value;
+/* Throws an Error (unless one is pending) and returns NULL. */
+static napi_value fail(napi_env env, const char *message) {
+  bool pending = false;
+  if (napi_is_exception_pending(env, &pending) != napi_ok || !pending) napi_throw_error(env, NULL, message);
+  return NULL;
 }
 
 static napi_value make_int(napi_env env, int value) {
   napi_value result;
-  if (napi_create_int32(env, value, &result) != napi_ok) return NULL;
+  CHECK(env, napi_create_int32(env, value, &result));
   return result;
 }
 
-static void set_int(napi_env env, napi_value object, const char *key, int value) {
-  napi_set_named_property(env, object, key, make_int(env, value));
-}
-
-/* Reads up to 2 int args plus the state. Throws a TypeError on a bad call. */
+/* Reads up to 3 int args plus the state; throws a TypeError on a bad call. */
 static struct state *args(napi_env env, napi_callback_info info, size_t want, int *out) {
-  napi_value argv[2];
-  size_t argc = 2;
+  napi_value argv[3];
+  size_t argc = 3;
   void *data = NULL;
-  int ok = 1;
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, &data) != napi_ok) return NULL;
-  for (size_t i = 0; i < want; i++) out[i] = arg_int(env, argv, argc, i, &ok);
-  if (!ok) {
-    napi_throw_type_error(env, NULL, "exitmon native: expected integer arguments");
-    return NULL;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, &data) != napi_ok) return fail(env, "exitmon native: bad call"), NULL;
+  for (size_t i = 0; i < want; i++) {
+    int32_t value = 0;
+    if (i >= argc || napi_get_value_int32(env, argv[i], &value) != napi_ok) {
+      napi_throw_type_error(env, NULL, "exitmon native: expected integer arguments");
+      return NULL;
+    }
+    out[i] = value;
   }
   return data;
 }
@@ -121,170 +156,12 @@ static int pidfd_open(int pid) {
   return fd < 0 ? -errno : fd;
 }
 
-/*
- * Turns a waitid(2) result into {pid, code, signal, coreDumped}. pid 0 means
- * "has not exited yet" (WNOHANG with nothing to report).
- */
-static napi_value wait_result(napi_env env, const siginfo_t *info) {
-  napi_value result;
-  CHECK(napi_create_object(env, &result));
-  set_int(env, result, "pid", info->si_pid);
-  if (info->si_pid == 0) return result;
-  if (info->si_code == CLD_EXITED) {
-    set_int(env, result, "code", info->si_status);
-  } else {
-    set_int(env, result, "signal", info->si_status);
-  }
-  napi_value dumped;
-  CHECK(napi_get_boolean(env, info->si_code == CLD_DUMPED, &dumped));
-  CHECK(napi_set_named_property(env, result, "coreDumped", dumped));
-  return result;
-}
-
-/* waitid(2) on one process; returns the result object or -errno. */
-static napi_value wait_one(napi_env env, idtype_t type, int id, int options) {
-  siginfo_t info;
-  memset(&info, 0, sizeof info);
-  if (waitid(type, (id_t)id, &info, options) < 0) return make_int(env, -errno);
-  return wait_result(env, &info);
-}
-
-static int reserve(struct state *state, int fd);
-
-/*
- * pidfdOpen(pid) -> fd or -errno (ESRCH: no such process). The fd is recorded
- * as ours: close() and watch() accept only fds opened here, and the
- * environment's teardown closes those still open.
- */
-static napi_value js_pidfd_open(napi_env env, napi_callback_info info) {
-  int a[1];
-  struct state *state = args(env, info, 1, a);
-  if (!state) return NULL;
-  int fd = pidfd_open(a[0]);
-  if (fd < 0) return make_int(env, fd);
-  int rc = reserve(state, fd);
-  if (rc < 0) {
-    close(fd);
-    return make_int(env, rc);
-  }
-  state->mine[fd] = 1;
-  return make_int(env, fd);
-}
-
-/*
- * pidfdReady(fd) -> 1 when the process exited, 0 while it runs, or -errno.
- * poll(2) with timeout 0 on a pidfd (Linux 5.3): POLLIN once the whole thread
- * group is gone, i.e. never for a zombie leader whose other threads still run.
- * Never waits and never reaps.
- */
-static napi_value js_pidfd_ready(napi_env env, napi_callback_info info) {
-  int a[1];
-  if (!args(env, info, 1, a)) return NULL;
-  struct pollfd p = {.fd = a[0], .events = POLLIN, .revents = 0};
-  int n;
-  do n = poll(&p, 1, 0); while (n < 0 && errno == EINTR);
-  if (n < 0) return make_int(env, -errno);
-  if (p.revents & POLLNVAL) return make_int(env, -EBADF);
-  return make_int(env, (p.revents & (POLLIN | POLLHUP)) ? 1 : 0);
-}
-
-/*
- * waitPidfd(fd, nowait) -> result or -errno. waitid(P_PIDFD), Linux 5.4,
- * always WEXITED | WNOHANG; with nowait the zombie stays for its owner
- * (WNOWAIT). ECHILD: the process is not our child, its status is not ours.
- */
-static napi_value js_wait_pidfd(napi_env env, napi_callback_info info) {
-  int a[2];
-  if (!args(env, info, 2, a)) return NULL;
-  int options = WEXITED | WNOHANG | (a[1] ? WNOWAIT : 0);
-  return wait_one(env, (idtype_t)EXITMON_P_PIDFD, a[0], options);
-}
-
-/*
- * waitPid(pid) -> result or -errno. waitid(P_PID, pid, WEXITED | WNOHANG):
- * reaps exactly this child, for zombies found by the /proc scan.
- */
-static napi_value js_wait_pid(napi_env env, napi_callback_info info) {
-  int a[1];
-  if (!args(env, info, 1, a)) return NULL;
-  if (a[0] <= 0) return make_int(env, -EINVAL);
-  return wait_one(env, P_PID, a[0], WEXITED | WNOHANG);
-}
-
-/* getSubreaper() -> 0 or 1, or -errno. prctl(2) PR_GET_CHILD_SUBREAPER, Linux 3.4. */
-static napi_value js_get_subreaper(napi_env env, napi_callback_info info) {
-  int on = 0;
-  if (prctl(PR_GET_CHILD_SUBREAPER, (unsigned long)&on, 0, 0, 0) < 0) return make_int(env, -errno);
-  return make_int(env, on ? 1 : 0);
-}
-
-/* setSubreaper(on) -> 0 or -errno. prctl(2) PR_SET_CHILD_SUBREAPER, Linux 3.4. */
-static napi_value js_set_subreaper(napi_env env, napi_callback_info info) {
-  int a[1];
-  if (!args(env, info, 1, a)) return NULL;
-  if (prctl(PR_SET_CHILD_SUBREAPER, a[0] ? 1UL : 0UL, 0, 0, 0) < 0) return make_int(env, -errno);
-  return make_int(env, 0);
-}
-
-/* pidfdSendSignal(fd, sig) -> 0 or -errno. pidfd_send_signal(2), Linux 5.1. */
-static napi_value js_pidfd_send_signal(napi_env env, napi_callback_info info) {
-  int a[2];
-  if (!args(env, info, 2, a)) return NULL;
-  if (syscall(SYS_pidfd_send_signal, a[0], a[1], NULL, 0) < 0) return make_int(env, -errno);
-  return make_int(env, 0);
-}
-
-static void finish_teardown(struct state *state);
-
-/* uv_close callback: frees the watch; the last one during teardown frees the state. */
-static void on_close(uv_handle_t *handle) {
-  struct watch *w = handle->data;
-  struct state *state = w->state;
-  free(w);
-  state->handles--;
-  if (state->tearing_down && state->handles == 0) finish_teardown(state);
-}
-
-/* Stops and closes the watch of fd, if any. Returns 1 when there was one. */
-static int unwatch(struct state *state, int fd) {
-  if (fd < 0 || fd >= state->capacity || !state->by_fd[fd]) return 0;
-  struct watch *w = state->by_fd[fd];
-  state->by_fd[fd] = NULL;
-  uv_poll_stop(&w->poll);
-  uv_close((uv_handle_t *)&w->poll, on_close);
-  return 1;
-}
-
-/*
- * Readiness of a pidfd (the process exited) or a poll error. One-shot: an
- * exited pidfd stays readable, so the watch stops before JS is called. The
- * dispatcher never throws itself, but napi_make_callback also drains the
- * nextTick and microtask queues, so user code can throw here: such an
- * exception is handed to Node's uncaught-exception machinery with
- * napi_fatal_exception (N-API 3), exactly as if it had been thrown from a
- * timer, instead of being silently dropped.
- */
-static void on_ready(uv_poll_t *poll, int status, int events) {
-  struct watch *w = poll->data;
-  struct state *state = w->state;
-  napi_env env = state->env;
-  int fd = w->fd;
-  uv_poll_stop(poll);
-  napi_handle_scope scope;
-  if (napi_open_handle_scope(env, &scope) != napi_ok) return;
-  napi_value fn, recv, argv[2], ignored;
-  if (napi_get_reference_value(env, state->dispatcher, &fn) == napi_ok &&
-      napi_get_reference_value(env, state->resource, &recv) == napi_ok && fn != NULL) {
-    argv[0] = make_int(env, fd);
-    argv[1] = make_int(env, status);
-    napi_make_callback(env, state->context, recv, fn, 2, argv, &ignored);
-  }
-  bool pending = false;
-  if (napi_is_exception_pending(env, &pending) == napi_ok && pending) {
-    napi_value error;
-    if (napi_get_and_clear_last_exception(env, &error) == napi_ok) napi_fatal_exception(env, error);
-  }
-  napi_close_handle_scope(env, scope);
+/* waitid(2) retried on EINTR; 0 or -errno. */
+static int wait_id(idtype_t type, id_t id, siginfo_t *info, int options) {
+  memset(info, 0, sizeof *info);
+  int rc;
+  do rc = waitid(type, id, info, options); while (rc < 0 && errno == EINTR);
+  return rc < 0 ? -errno : 0;
 }
 
 /* Grows the fd index so that fd fits. Returns 0 or -ENOMEM. */
@@ -292,109 +169,32 @@ static int reserve(struct state *state, int fd) {
   if (fd < state->capacity) return 0;
   int capacity = state->capacity ? state->capacity : 64;
   while (capacity <= fd) capacity *= 2;
-  struct watch **grown = realloc(state->by_fd, sizeof *grown * (size_t)capacity);
+  struct slot *grown = realloc(state->slots, sizeof *grown * (size_t)capacity);
   if (!grown) return -ENOMEM;
   memset(grown + state->capacity, 0, sizeof *grown * (size_t)(capacity - state->capacity));
-  state->by_fd = grown;
-  unsigned char *mine = realloc(state->mine, (size_t)capacity);
-  if (!mine) return -ENOMEM; /* by_fd is larger than capacity says: harmless */
-  memset(mine + state->capacity, 0, (size_t)(capacity - state->capacity));
-  state->mine = mine;
+  state->slots = grown;
   state->capacity = capacity;
   return 0;
 }
 
-/*
- * watch(fd) -> 0 or -errno: calls the dispatcher with (fd, status) once fd is
- * readable. The uv_poll_t is unref'd: a watch never keeps Node alive.
- */
-static napi_value js_watch(napi_env env, napi_callback_info info) {
-  int a[1];
-  struct state *state = args(env, info, 1, a);
-  if (!state) return NULL;
-  int fd = a[0];
-  if (state->tearing_down) return make_int(env, -ESHUTDOWN);
-  if (fd < 0 || fd >= state->capacity || !state->mine[fd]) return make_int(env, -EBADF);
-  int rc;
-  if (state->by_fd[fd]) return make_int(env, -EEXIST);
-  struct watch *w = calloc(1, sizeof *w);
-  if (!w) return make_int(env, -ENOMEM);
-  w->fd = fd;
-  w->state = state;
-  rc = uv_poll_init(state->loop, &w->poll, fd);
-  if (rc < 0) {
-    free(w);
-    return make_int(env, rc); /* libuv errors are -errno on Unix */
-  }
-  w->poll.data = w;
-  state->handles++;
-  rc = uv_poll_start(&w->poll, UV_READABLE, on_ready);
-  if (rc < 0) {
-    uv_close((uv_handle_t *)&w->poll, on_close);
-    return make_int(env, rc);
-  }
-  uv_unref((uv_handle_t *)&w->poll);
-  state->by_fd[fd] = w;
-  return make_int(env, 0);
+static bool is_mine(struct state *state, int fd) {
+  return fd >= 0 && fd < state->capacity && state->slots[fd].mine;
 }
 
-/* unwatch(fd) -> 1 when a watch was closed, 0 when there was none. */
-static napi_value js_unwatch(napi_env env, napi_callback_info info) {
-  int a[1];
-  struct state *state = args(env, info, 1, a);
-  if (!state) return NULL;
-  return make_int(env, unwatch(state, a[0]));
-}
-
-/*
- * close(fd) -> 0 or -errno; stops a watch on fd first so libuv never polls a
- * stale fd. Only fds opened by pidfdOpen in this environment are closed; any
- * other fd is EBADF (a stray call must never close someone else's fd).
- */
-static napi_value js_close(napi_env env, napi_callback_info info) {
-  int a[1];
-  struct state *state = args(env, info, 1, a);
-  if (!state) return NULL;
-  int fd = a[0];
-  if (fd < 0 || fd >= state->capacity || !state->mine[fd]) return make_int(env, -EBADF);
-  unwatch(state, fd);
-  state->mine[fd] = 0;
-  return make_int(env, close(fd) < 0 ? -errno : 0);
-}
-
-/* setDispatcher(fn): the one JS function every readiness is delivered to. */
-static napi_value js_set_dispatcher(napi_env env, napi_callback_info info) {
-  napi_value argv[1];
-  size_t argc = 1;
-  void *data = NULL;
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, &data) != napi_ok) return NULL;
-  struct state *state = data;
-  napi_valuetype type = napi_undefined;
-  if (argc < 1 || napi_typeof(env, argv[0], &type) != napi_ok || type != napi_function) {
-    napi_throw_type_error(env, NULL, "exitmon native: expected a function");
-    return NULL;
-  }
-  if (state->dispatcher) napi_delete_reference(env, state->dispatcher);
-  CHECK(napi_create_reference(env, argv[0], 1, &state->dispatcher));
-  return NULL;
-}
-
-/* ---- The process-wide registry of pids owned by node:child_process ----
+/* ---- The process-wide registry of pids owned by a runtime spawn API ----
  *
- * Every realm (main thread, each worker) that imports exitmon wraps its own
- * ChildProcess.prototype.spawn. The wrapper calls ownBegin() before the real
- * spawn (before fork) and ownEnd(pid) right after it returned; libuv's
- * 'exit' handling calls ownDelete(pid). Under the lock, every libuv child of
- * those realms is therefore at any instant either "being spawned" (counted in
- * spawning_total) or in the table, until libuv reaped it. reapUnowned()
- * checks both under the same lock before it reaps, so it can never take a
- * child from libuv in another thread, not even one that exited within
- * microseconds of fork. Entries are tagged with the environment that added
- * them: a realm removes only its own, and an environment's teardown removes
- * all of its own (its libuv will never wait for them any more).
+ * Every realm (main thread, each worker) that imports exitmon wraps its spawn
+ * APIs (src/sources/ownership.ts). The wrapper calls ownBegin() before the
+ * real spawn forks and ownEnd(pid) after it returned; the runtime's own reap
+ * ends in ownDelete(pid). A synchronous spawn (spawnSync on any thread) holds
+ * ownBegin() for its whole call. Under the lock, every such child is at any
+ * instant either "being spawned" (spawning_total) or in the table, until its
+ * owner reaped it. Reaps check both under the same lock, so exitmon never
+ * takes a child from its owner in another thread. Entries are tagged with the
+ * environment that added them; its teardown removes its own.
  *
- * Open addressing with linear probing and backward-shift deletion; the table
- * is sized to the number of live libuv children, so it stays tiny.
+ * Open addressing, linear probing, backward-shift deletion; sized to the
+ * number of live owned children, so it stays tiny.
  */
 struct owned {
   int pid; /* 0: empty slot */
@@ -462,7 +262,512 @@ static void owned_remove_at(size_t i) {
   }
 }
 
-/* ownBegin(): a spawn of this realm is about to fork. Always 0. */
+/* Whether a runtime owns pid or some spawn is in flight. Lock held. */
+static bool owned_or_spawning(int pid) {
+  return spawning_total > 0 || owned_find(pid) < owned_capacity;
+}
+
+/* ---- Collecting exits ---- */
+
+/*
+ * Collects the exit of the process behind fd, as the slot's mode says, into
+ * out[EXIT_INTS]. Returns 1 when collected, 0 when it has not exited (then
+ * nothing is written). MODE_REAP reaps with waitid(P_PIDFD, WEXITED|WNOHANG)
+ * unless the pid is owned or a spawn is in flight (checked under the
+ * registry lock, so ownership cannot change in between); otherwise, and for
+ * MODE_PEEK, WNOWAIT leaves the zombie to its owner. ECHILD: not our child,
+ * its status is not ours to read (out[EXIT_PID] = -ECHILD).
+ */
+static int collect_one(struct state *state, int fd, int32_t *out) {
+  struct slot *slot = &state->slots[fd];
+  siginfo_t info;
+  int rc;
+  bool reaped = false;
+  if (slot->mode == MODE_REAP) {
+    pthread_mutex_lock(&registry_lock);
+    if (owned_or_spawning(slot->pid)) {
+      rc = wait_id((idtype_t)EXITMON_P_PIDFD, (id_t)fd, &info, WEXITED | WNOHANG | WNOWAIT);
+    } else {
+      rc = wait_id((idtype_t)EXITMON_P_PIDFD, (id_t)fd, &info, WEXITED | WNOHANG);
+      reaped = true;
+    }
+    pthread_mutex_unlock(&registry_lock);
+  } else {
+    rc = wait_id((idtype_t)EXITMON_P_PIDFD, (id_t)fd, &info, WEXITED | WNOHANG | WNOWAIT);
+  }
+  if (rc == 0 && info.si_pid == 0) return 0;
+  out[EXIT_FD] = fd;
+  out[EXIT_PID] = rc < 0 ? rc : info.si_pid;
+  out[EXIT_CODE] = rc < 0 ? 0 : info.si_code;
+  out[EXIT_STATUS] = rc < 0 ? 0 : info.si_status;
+  out[EXIT_REAPED] = rc == 0 && reaped;
+  slot->mode = MODE_NONE; /* EPOLLONESHOT already disarmed it */
+  return 1;
+}
+
+/* Re-arms a one-shot watch whose wakeup found no exit. 0 or -errno. */
+static int rearm(struct state *state, int fd) {
+  struct epoll_event ev = {.events = EPOLLIN | EPOLLONESHOT, .data.u64 = (uint64_t)fd | ((uint64_t)state->slots[fd].gen << 32)};
+  return epoll_ctl(state->epfd, EPOLL_CTL_MOD, fd, &ev) < 0 ? -errno : 0;
+}
+
+/*
+ * Collects the exits named by n epoll keys (fd | gen << 32) into out. A key
+ * whose generation is stale (the fd was closed and reused meanwhile) is
+ * dropped; a watch whose process has not exited is re-armed. Returns the
+ * number of exits written.
+ */
+static int collect_keys(struct state *state, const uint64_t *keys, int n, int32_t *out) {
+  int count = 0;
+  for (int i = 0; i < n; i++) {
+    int fd = (int)(keys[i] & 0xffffffffu);
+    uint32_t gen = (uint32_t)(keys[i] >> 32);
+    if (fd < 0 || fd >= state->capacity || state->slots[fd].mode == MODE_NONE || state->slots[fd].gen != gen) continue;
+    if (collect_one(state, fd, out + count * EXIT_INTS)) count++;
+    else rearm(state, fd);
+  }
+  return count;
+}
+
+/* Calls the JS dispatcher with one batch; an exception escapes as uncaught. */
+static void deliver(struct state *state, const int32_t *exits, int count, bool make_callback) {
+  napi_env env = state->env;
+  napi_handle_scope scope;
+  if (count == 0 || !state->dispatch || napi_open_handle_scope(env, &scope) != napi_ok) return;
+  napi_value fn, recv, buffer, array, ignored;
+  void *data = NULL;
+  size_t bytes = (size_t)count * EXIT_INTS * sizeof(int32_t);
+  if (napi_get_reference_value(env, state->dispatch, &fn) == napi_ok && fn != NULL &&
+      napi_get_global(env, &recv) == napi_ok &&
+      napi_create_arraybuffer(env, bytes, &data, &buffer) == napi_ok &&
+      napi_create_typedarray(env, napi_int32_array, (size_t)count * EXIT_INTS, buffer, 0, &array) == napi_ok) {
+    memcpy(data, exits, bytes);
+    state->batches++;
+    /* make_callback also drains nextTick and microtasks (from a libuv callback only). */
+    if (make_callback) napi_make_callback(env, NULL, recv, fn, 1, &array, &ignored);
+    else napi_call_function(env, recv, fn, 1, &array, &ignored);
+  }
+  bool pending = false;
+  if (napi_is_exception_pending(env, &pending) == napi_ok && pending) {
+    napi_value error;
+    if (napi_get_and_clear_last_exception(env, &error) == napi_ok) napi_fatal_exception(env, error);
+  }
+  napi_close_handle_scope(env, scope);
+}
+
+/* Drains the epoll set without blocking and delivers what exited, in batches of MAX_EVENTS. */
+static void drain_epoll(struct state *state, bool make_callback) {
+  struct epoll_event events[MAX_EVENTS];
+  uint64_t keys[MAX_EVENTS];
+  int32_t exits[MAX_EVENTS * EXIT_INTS];
+  for (;;) {
+    int n;
+    do n = epoll_wait(state->epfd, events, MAX_EVENTS, 0); while (n < 0 && errno == EINTR);
+    if (n <= 0) return;
+    for (int i = 0; i < n; i++) keys[i] = events[i].data.u64;
+    deliver(state, exits, collect_keys(state, keys, n, exits), make_callback);
+    if (n < MAX_EVENTS || state->tearing_down) return;
+  }
+}
+
+/* libuv: the epoll fd is readable. */
+static void on_uv_ready(uv_poll_t *poll, int status, int events) {
+  (void)status;
+  (void)events;
+  struct state *state = poll->data;
+  if (state != NULL) drain_epoll(state, true);
+}
+
+/* Thread source, on the JS thread: collect what the watcher thread saw. */
+static void on_thread_ready(napi_env env, napi_value js_callback, void *context, void *data) {
+  (void)js_callback;
+  (void)data;
+  struct state *state = context;
+  if (env == NULL || state == NULL || state->tearing_down) return;
+  for (;;) {
+    uint64_t keys[MAX_EVENTS];
+    int n = 0;
+    pthread_mutex_lock(&state->pending_lock);
+    n = state->pending_count < MAX_EVENTS ? state->pending_count : MAX_EVENTS;
+    memcpy(keys, state->pending, sizeof *keys * (size_t)n);
+    memmove(state->pending, state->pending + n, sizeof *keys * (size_t)(state->pending_count - n));
+    state->pending_count -= n;
+    if (state->pending_count == 0) state->signalled = false;
+    pthread_mutex_unlock(&state->pending_lock);
+    if (n == 0) return;
+    int32_t exits[MAX_EVENTS * EXIT_INTS];
+    deliver(state, exits, collect_keys(state, keys, n, exits), false);
+  }
+}
+
+/* The watcher thread: blocks in epoll_wait until the stop eventfd is written. */
+static void *watcher(void *arg) {
+  struct state *state = arg;
+  struct pollfd fds[2] = {{.fd = state->epfd, .events = POLLIN}, {.fd = state->stopfd, .events = POLLIN}};
+  for (;;) {
+    int n = poll(fds, 2, -1);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 || (fds[1].revents & POLLIN)) return NULL;
+    struct epoll_event events[MAX_EVENTS];
+    int ready = epoll_wait(state->epfd, events, MAX_EVENTS, 0);
+    if (ready <= 0) continue;
+    bool wake = false;
+    pthread_mutex_lock(&state->pending_lock);
+    if (state->pending_count + ready > state->pending_capacity) {
+      int capacity = state->pending_capacity ? state->pending_capacity * 2 : MAX_EVENTS;
+      while (capacity < state->pending_count + ready) capacity *= 2;
+      uint64_t *grown = realloc(state->pending, sizeof *grown * (size_t)capacity);
+      if (grown) {
+        state->pending = grown;
+        state->pending_capacity = capacity;
+      }
+    }
+    /* Out of memory: the keys that do not fit are re-armed instead of lost. */
+    for (int i = 0; i < ready; i++) {
+      if (state->pending_count < state->pending_capacity) state->pending[state->pending_count++] = events[i].data.u64;
+      else {
+        struct epoll_event ev = {.events = EPOLLIN | EPOLLONESHOT, .data.u64 = events[i].data.u64};
+        epoll_ctl(state->epfd, EPOLL_CTL_MOD, (int)(events[i].data.u64 & 0xffffffffu), &ev);
+      }
+    }
+    if (!state->signalled && state->pending_count > 0) wake = state->signalled = true;
+    pthread_mutex_unlock(&state->pending_lock);
+    if (wake) napi_call_threadsafe_function(state->tsfn, NULL, napi_tsfn_nonblocking);
+  }
+}
+
+/* ---- Teardown ---- */
+
+/* uv_close callback: frees the handle and, on Node, lets the environment finish. */
+static void on_uv_closed(uv_handle_t *handle) {
+  struct uv_source *uv = (struct uv_source *)handle;
+  napi_async_cleanup_hook_handle hook = uv->hook;
+  free(uv);
+  /* Last: from here on Node may unload the addon. */
+  if (hook) napi_remove_async_cleanup_hook(hook);
+}
+
+/* Node's async cleanup hook: closes the uv_poll_t and keeps the loop alive until its callback ran. */
+static void close_uv_async(napi_async_cleanup_hook_handle hook, void *arg) {
+  struct uv_source *uv = arg;
+  struct state *state = uv->poll.data; /* NULL once teardown() ran: it stopped the poll */
+  if (state != NULL) state->uv = NULL;
+  uv->hook = hook;
+  uv_poll_stop(&uv->poll);
+  uv->poll.data = NULL;
+  uv_close((uv_handle_t *)&uv->poll, on_uv_closed);
+}
+
+/* Stops the watcher thread and releases the thread-safe function. */
+static void stop_thread(struct state *state) {
+  if (state->thread_running) {
+    uint64_t one = 1;
+    ssize_t ignored = write(state->stopfd, &one, sizeof one);
+    (void)ignored;
+    pthread_join(state->thread, NULL);
+    state->thread_running = false;
+  }
+  if (state->tsfn) napi_release_threadsafe_function(state->tsfn, napi_tsfn_abort);
+  state->tsfn = NULL;
+}
+
+/*
+ * Environment teardown (worker exit, process exit), a plain env cleanup hook:
+ * stops the event source, closes the epoll fd and every pidfd opened here,
+ * and forgets this environment's owned pids in the process-wide registry.
+ * Never calls back into JS and creates nothing.
+ */
+static void teardown(void *arg) {
+  struct state *state = arg;
+  state->tearing_down = true;
+  if (state->uv) {
+    uv_poll_stop(&state->uv->poll);
+    state->uv->poll.data = NULL;
+    /* On Node the async hook closes it; elsewhere close it here (Deno calls back at once). */
+    if (state->source == SOURCE_UV_SYNC_CLOSE) uv_close((uv_handle_t *)&state->uv->poll, on_uv_closed);
+    state->uv = NULL;
+  }
+  stop_thread(state);
+  for (int fd = 0; fd < state->capacity; fd++) {
+    if (state->slots[fd].mine) close(fd);
+  }
+  if (state->epfd >= 0) close(state->epfd);
+  if (state->stopfd >= 0) close(state->stopfd);
+  pthread_mutex_lock(&registry_lock);
+  for (size_t i = 0; i < owned_capacity;) {
+    if (owned_table[i].pid != 0 && owned_table[i].owner == state) owned_remove_at(i); /* slot i refilled: look again */
+    else i++;
+  }
+  spawning_total -= state->spawning;
+  pthread_mutex_unlock(&registry_lock);
+  if (state->dispatch) napi_delete_reference(state->env, state->dispatch);
+  pthread_mutex_destroy(&state->pending_lock);
+  free(state->pending);
+  free(state->slots);
+  free(state);
+}
+
+/* ---- Exported functions ---- */
+
+/*
+ * start(source, dispatch) -> 0 or -errno: creates the epoll set and joins it
+ * to the host loop (SOURCE_*). dispatch(exits: Int32Array) receives each
+ * batch, EXIT_INTS per exit: fd, pid (or -errno), si_code, si_status, reaped.
+ * Idempotent per environment; the first call's source wins.
+ */
+static napi_value js_start(napi_env env, napi_callback_info info) {
+  napi_value argv[2];
+  size_t argc = 2;
+  void *data = NULL;
+  napi_valuetype type = napi_undefined;
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, &data));
+  struct state *state = data;
+  int32_t source = -1;
+  if (argc < 2 || napi_get_value_int32(env, argv[0], &source) != napi_ok || source < SOURCE_UV || source > SOURCE_THREAD ||
+      napi_typeof(env, argv[1], &type) != napi_ok || type != napi_function) {
+    napi_throw_type_error(env, NULL, "exitmon native: expected start(source: 0 | 1 | 2, dispatch: function)");
+    return NULL;
+  }
+  if (state->tearing_down) return make_int(env, -ESHUTDOWN);
+  if (state->source != SOURCE_NONE) return make_int(env, 0);
+  int epfd = epoll_create1(EPOLL_CLOEXEC);
+  if (epfd < 0) return make_int(env, -errno);
+  state->epfd = epfd;
+  int rc = 0;
+  if (source == SOURCE_THREAD) {
+    napi_value name;
+    state->stopfd = eventfd(0, EFD_CLOEXEC);
+    if (state->stopfd < 0) rc = -errno;
+    else if (napi_create_string_utf8(env, "exitmon:pidfd", NAPI_AUTO_LENGTH, &name) != napi_ok ||
+             napi_create_threadsafe_function(env, NULL, NULL, name, 0, 1, NULL, NULL, state, on_thread_ready, &state->tsfn) != napi_ok) {
+      rc = -ENOMEM;
+    } else if (napi_unref_threadsafe_function(env, state->tsfn) != napi_ok) {
+      rc = -EINVAL;
+    } else if ((rc = -pthread_create(&state->thread, NULL, watcher, state)) == 0) {
+      state->thread_running = true;
+    }
+  } else {
+    uv_loop_t *loop = NULL;
+    struct uv_source *uv = calloc(1, sizeof *uv);
+    bool hooked = false;
+    if (!uv) rc = -ENOMEM;
+    else if (napi_get_uv_event_loop(env, &loop) != napi_ok || loop == NULL) rc = -ENOSYS;
+    else rc = uv_poll_init(loop, &uv->poll, epfd); /* libuv errors are -errno on Unix */
+    if (rc < 0) {
+      free(uv);
+    } else {
+      uv->poll.data = state;
+      state->uv = uv;
+      uv_unref((uv_handle_t *)&uv->poll); /* never keeps the host alive */
+      if (source == SOURCE_UV) hooked = napi_add_async_cleanup_hook(env, close_uv_async, uv, NULL) == napi_ok;
+      rc = source == SOURCE_UV && !hooked ? -ENOMEM : uv_poll_start(&uv->poll, UV_READABLE, on_uv_ready);
+      if (rc < 0) {
+        state->uv = NULL;
+        uv->poll.data = NULL;
+        if (!hooked) uv_close((uv_handle_t *)&uv->poll, on_uv_closed); /* else the hook closes it at teardown */
+      }
+    }
+  }
+  if (rc < 0) {
+    stop_thread(state);
+    if (state->stopfd >= 0) close(state->stopfd);
+    close(epfd);
+    state->epfd = state->stopfd = -1;
+    return make_int(env, rc);
+  }
+  CHECK(env, napi_create_reference(env, argv[1], 1, &state->dispatch));
+  state->source = source;
+  return make_int(env, 0);
+}
+
+/*
+ * pidfdOpen(pid) -> fd or -errno (ESRCH: no such process). The fd is recorded
+ * as ours: close() and watch() accept only fds opened here, and the
+ * environment's teardown closes those still open.
+ */
+static napi_value js_pidfd_open(napi_env env, napi_callback_info info) {
+  int a[1];
+  struct state *state = args(env, info, 1, a);
+  if (!state) return NULL;
+  int fd = pidfd_open(a[0]);
+  if (fd < 0) return make_int(env, fd);
+  int rc = reserve(state, fd);
+  if (rc < 0) {
+    close(fd);
+    return make_int(env, rc);
+  }
+  state->slots[fd] = (struct slot){.pid = a[0], .gen = state->slots[fd].gen, .mine = 1, .mode = MODE_NONE};
+  return make_int(env, fd);
+}
+
+/*
+ * watch(fd, pid, reap) -> 0 or -errno: adds fd to the epoll set, one-shot.
+ * Its exit arrives in a batch: reaped when reap is 1 and no runtime owns pid,
+ * else peeked at (WNOWAIT). EEXIST: watched already.
+ */
+static napi_value js_watch(napi_env env, napi_callback_info info) {
+  int a[3];
+  struct state *state = args(env, info, 3, a);
+  if (!state) return NULL;
+  int fd = a[0];
+  if (state->tearing_down) return make_int(env, -ESHUTDOWN);
+  if (state->source == SOURCE_NONE) return make_int(env, -ENOTCONN);
+  if (!is_mine(state, fd) || a[1] <= 0) return make_int(env, -EBADF);
+  struct slot *slot = &state->slots[fd];
+  if (slot->mode != MODE_NONE) return make_int(env, -EEXIST);
+  slot->gen++;
+  slot->pid = a[1];
+  struct epoll_event ev = {.events = EPOLLIN | EPOLLONESHOT, .data.u64 = (uint64_t)fd | ((uint64_t)slot->gen << 32)};
+  int op = EPOLL_CTL_ADD;
+  if (epoll_ctl(state->epfd, op, fd, &ev) < 0) {
+    if (errno != EEXIST) return make_int(env, -errno);
+    if (epoll_ctl(state->epfd, EPOLL_CTL_MOD, fd, &ev) < 0) return make_int(env, -errno); /* fired before: re-arm */
+  }
+  slot->mode = a[2] ? MODE_REAP : MODE_PEEK;
+  return make_int(env, 0);
+}
+
+/*
+ * collect(fd) -> Int32Array (one exit, see start), 0 while the process runs,
+ * or -errno: the synchronous path, for a watch whose wakeup has not been
+ * delivered yet. poll(2) first: a pidfd is readable once the whole thread
+ * group exited, so a zombie leader whose threads still run is running.
+ */
+static napi_value js_collect(napi_env env, napi_callback_info info) {
+  int a[1];
+  struct state *state = args(env, info, 1, a);
+  if (!state) return NULL;
+  int fd = a[0];
+  if (!is_mine(state, fd) || state->slots[fd].mode == MODE_NONE) return make_int(env, -EBADF);
+  struct pollfd p = {.fd = fd, .events = POLLIN, .revents = 0};
+  int n;
+  do n = poll(&p, 1, 0); while (n < 0 && errno == EINTR);
+  if (n < 0) return make_int(env, -errno);
+  if (!(p.revents & (POLLIN | POLLHUP))) return make_int(env, 0);
+  int32_t exit[EXIT_INTS];
+  if (!collect_one(state, fd, exit)) return make_int(env, 0);
+  napi_value buffer, array;
+  void *data = NULL;
+  CHECK(env, napi_create_arraybuffer(env, sizeof exit, &data, &buffer));
+  memcpy(data, exit, sizeof exit);
+  CHECK(env, napi_create_typedarray(env, napi_int32_array, EXIT_INTS, buffer, 0, &array));
+  return array;
+}
+
+/*
+ * close(fd) -> 0 or -errno. Closing a pidfd also removes it from the epoll
+ * set (epoll(7): a file leaves every set when its last descriptor closes).
+ * Only fds opened by pidfdOpen in this environment are closed; any other fd
+ * is EBADF (a stray call must never close someone else's fd).
+ */
+static napi_value js_close(napi_env env, napi_callback_info info) {
+  int a[1];
+  struct state *state = args(env, info, 1, a);
+  if (!state) return NULL;
+  int fd = a[0];
+  if (!is_mine(state, fd)) return make_int(env, -EBADF);
+  state->slots[fd].mine = 0;
+  state->slots[fd].mode = MODE_NONE;
+  return make_int(env, close(fd) < 0 ? -errno : 0);
+}
+
+/* batches() -> the number of batch calls into JS so far (tests and benchmarks). */
+static napi_value js_batches(napi_env env, napi_callback_info info) {
+  void *data = NULL;
+  napi_value result;
+  CHECK(env, napi_get_cb_info(env, info, NULL, NULL, NULL, &data));
+  CHECK(env, napi_create_double(env, ((struct state *)data)->batches, &result));
+  return result;
+}
+
+/*
+ * probe() -> 0, or -errno of the missing feature. Like Go's os/pidfd_linux.go
+ * checkPidfd: pidfd_open(getpid()) (ENOSYS before 5.3), then
+ * waitid(P_PIDFD, WEXITED|WNOHANG|WNOWAIT) on it must answer exactly ECHILD
+ * (we are not our own child; EINVAL before 5.4), retried on EINTR, and
+ * pidfd_send_signal(fd, 0) must succeed (5.1). No side effect.
+ */
+static napi_value js_probe(napi_env env, napi_callback_info info) {
+  (void)info;
+  int fd = pidfd_open(getpid());
+  if (fd < 0) return make_int(env, fd);
+  siginfo_t si;
+  int rc = wait_id((idtype_t)EXITMON_P_PIDFD, (id_t)fd, &si, WEXITED | WNOHANG | WNOWAIT);
+  if (rc == -ECHILD) rc = syscall(SYS_pidfd_send_signal, fd, 0, NULL, 0) < 0 ? -errno : 0;
+  else if (rc == 0) rc = -EINVAL; /* any other answer: not the waitid we need */
+  close(fd);
+  return make_int(env, rc);
+}
+
+/* getSubreaper() -> 0 or 1, or -errno. prctl(2) PR_GET_CHILD_SUBREAPER, Linux 3.4. */
+static napi_value js_get_subreaper(napi_env env, napi_callback_info info) {
+  (void)info;
+  int on = 0;
+  if (prctl(PR_GET_CHILD_SUBREAPER, (unsigned long)&on, 0, 0, 0) < 0) return make_int(env, -errno);
+  return make_int(env, on ? 1 : 0);
+}
+
+/* setSubreaper(on) -> 0 or -errno. prctl(2) PR_SET_CHILD_SUBREAPER, Linux 3.4. */
+static napi_value js_set_subreaper(napi_env env, napi_callback_info info) {
+  int a[1];
+  if (!args(env, info, 1, a)) return NULL;
+  if (prctl(PR_SET_CHILD_SUBREAPER, a[0] ? 1UL : 0UL, 0, 0, 0) < 0) return make_int(env, -errno);
+  return make_int(env, 0);
+}
+
+/* pidfdSendSignal(fd, sig) -> 0 or -errno. pidfd_send_signal(2), Linux 5.1. */
+static napi_value js_pidfd_send_signal(napi_env env, napi_callback_info info) {
+  int a[2];
+  if (!args(env, info, 2, a)) return NULL;
+  if (syscall(SYS_pidfd_send_signal, a[0], a[1], NULL, 0) < 0) return make_int(env, -errno);
+  return make_int(env, 0);
+}
+
+/* Turns a waitid(2) answer into {pid, code | signal, coreDumped}; pid 0: nothing to report. */
+static napi_value wait_result(napi_env env, int rc, const siginfo_t *info) {
+  if (rc < 0) return make_int(env, rc);
+  napi_value result, value;
+  CHECK(env, napi_create_object(env, &result));
+  CHECK(env, napi_create_int32(env, info->si_pid, &value));
+  CHECK(env, napi_set_named_property(env, result, "pid", value));
+  if (info->si_pid == 0) return result;
+  CHECK(env, napi_create_int32(env, info->si_status, &value));
+  CHECK(env, napi_set_named_property(env, result, info->si_code == CLD_EXITED ? "code" : "signal", value));
+  CHECK(env, napi_get_boolean(env, info->si_code == CLD_DUMPED, &value));
+  CHECK(env, napi_set_named_property(env, result, "coreDumped", value));
+  return result;
+}
+
+/*
+ * reapUnowned(pid) -> result or -errno: reaps exactly this child,
+ * waitid(P_PID, pid, WEXITED | WNOHANG), unless a runtime in some thread owns
+ * it or a spawn is in flight (-EBUSY), checked under the registry lock.
+ */
+static napi_value js_reap_unowned(napi_env env, napi_callback_info info) {
+  int a[1];
+  if (!args(env, info, 1, a)) return NULL;
+  if (a[0] <= 0) return make_int(env, -EINVAL);
+  siginfo_t si;
+  int rc;
+  pthread_mutex_lock(&registry_lock);
+  rc = owned_or_spawning(a[0]) ? -EBUSY : wait_id(P_PID, (id_t)a[0], &si, WEXITED | WNOHANG);
+  pthread_mutex_unlock(&registry_lock);
+  return wait_result(env, rc, &si);
+}
+
+/*
+ * peekAny() -> result (pid 0: no zombie child) or -errno (ECHILD: no children).
+ * waitid(P_ALL, 0, WEXITED | WNOHANG | WNOWAIT): reports the first zombie
+ * child of this thread group and leaves it in place (WNOWAIT never reaps).
+ */
+static napi_value js_peek_any(napi_env env, napi_callback_info info) {
+  (void)info;
+  siginfo_t si;
+  int rc = wait_id(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT);
+  return wait_result(env, rc, &si);
+}
+
+/* ownBegin(): a spawn of this realm is about to fork (or a synchronous spawn runs). Always 0. */
 static napi_value js_own_begin(napi_env env, napi_callback_info info) {
   int a[1];
   struct state *state = args(env, info, 0, a);
@@ -474,7 +779,7 @@ static napi_value js_own_begin(napi_env env, napi_callback_info info) {
   return make_int(env, 0);
 }
 
-/* ownEnd(pid): the spawn returned; pid > 0 is now owned by this realm's libuv. 0 or -ENOMEM. */
+/* ownEnd(pid): the spawn returned; pid > 0 is now owned by this realm's runtime. 0 or -ENOMEM. */
 static napi_value js_own_end(napi_env env, napi_callback_info info) {
   int a[1];
   struct state *state = args(env, info, 1, a);
@@ -506,7 +811,7 @@ static napi_value js_own_delete(napi_env env, napi_callback_info info) {
   return make_int(env, removed);
 }
 
-/* ownHas(pid) -> 1 when libuv in some realm owns pid, else 0. */
+/* ownHas(pid) -> 1 when a runtime in some realm owns pid, else 0. */
 static napi_value js_own_has(napi_env env, napi_callback_info info) {
   int a[1];
   if (!args(env, info, 1, a)) return NULL;
@@ -516,117 +821,32 @@ static napi_value js_own_has(napi_env env, napi_callback_info info) {
   return make_int(env, has);
 }
 
-/*
- * reapUnowned(pid, fd) -> result or -errno: reaps exactly this child with
- * waitid(P_PIDFD, fd) when fd >= 0 (Linux 5.4), else waitid(P_PID, pid),
- * WEXITED | WNOHANG, but only if no realm's libuv owns pid and no spawn is in
- * flight in any realm (-EBUSY otherwise). The check and the wait happen under
- * the registry lock, so ownership cannot change in between.
- */
-static napi_value js_reap_unowned(napi_env env, napi_callback_info info) {
-  int a[2];
-  if (!args(env, info, 2, a)) return NULL;
-  if (a[0] <= 0) return make_int(env, -EINVAL);
-  siginfo_t si;
-  memset(&si, 0, sizeof si);
-  int rc = 0;
-  pthread_mutex_lock(&registry_lock);
-  if (spawning_total > 0 || owned_find(a[0]) < owned_capacity) {
-    rc = -EBUSY;
-  } else if (a[1] >= 0) {
-    if (waitid((idtype_t)EXITMON_P_PIDFD, (id_t)a[1], &si, WEXITED | WNOHANG) < 0) rc = -errno;
-  } else if (waitid(P_PID, (id_t)a[0], &si, WEXITED | WNOHANG) < 0) {
-    rc = -errno;
-  }
-  pthread_mutex_unlock(&registry_lock);
-  return rc < 0 ? make_int(env, rc) : wait_result(env, &si);
-}
-
-/*
- * peekAny() -> result (pid 0: no zombie child) or -errno (ECHILD: no children).
- * waitid(P_ALL, 0, WEXITED | WNOHANG | WNOWAIT): reports the first zombie
- * child of this thread group and leaves it in place. WNOWAIT (waitid(2),
- * Linux 2.6.9) means this never reaps: it is the cheap "is there anything to
- * do?" question of the orphan sweep, which then decides per pid.
- */
-static napi_value js_peek_any(napi_env env, napi_callback_info info) {
-  return wait_one(env, P_ALL, 0, WEXITED | WNOHANG | WNOWAIT);
-}
-
-/* Frees the environment's state once every uv_poll_t has been closed. */
-static void finish_teardown(struct state *state) {
-  napi_async_cleanup_hook_handle hook = state->hook;
-  free(state->by_fd);
-  free(state->mine);
-  free(state);
-  /* Last: from here on Node may unload the addon. */
-  if (hook) napi_remove_async_cleanup_hook(hook);
-}
-
-/*
- * Environment teardown (worker exit, process exit), as an async cleanup hook
- * (napi_add_async_cleanup_hook, N-API 8): stops and closes every watch and
- * every pidfd we opened, forgets this realm's libuv children in the
- * process-wide registry, and keeps the environment alive until the last
- * uv_close callback has run (it calls napi_remove_async_cleanup_hook).
- */
-static void cleanup(napi_async_cleanup_hook_handle hook, void *arg) {
-  struct state *state = arg;
-  state->tearing_down = true;
-  state->hook = hook;
-  for (int fd = 0; fd < state->capacity; fd++) {
-    unwatch(state, fd);
-    if (state->mine[fd]) {
-      state->mine[fd] = 0;
-      close(fd);
-    }
-  }
-  pthread_mutex_lock(&registry_lock);
-  for (size_t i = 0; i < owned_capacity;) {
-    if (owned_table[i].pid != 0 && owned_table[i].owner == state) owned_remove_at(i); /* slot i refilled: look again */
-    else i++;
-  }
-  spawning_total -= state->spawning;
-  state->spawning = 0;
-  pthread_mutex_unlock(&registry_lock);
-  if (state->dispatcher) napi_delete_reference(state->env, state->dispatcher);
-  if (state->resource) napi_delete_reference(state->env, state->resource);
-  if (state->context) napi_async_destroy(state->env, state->context);
-  state->dispatcher = state->resource = NULL;
-  state->context = NULL;
-  if (state->handles == 0) finish_teardown(state);
-}
-
 static napi_value init(napi_env env, napi_value exports) {
   struct state *state = calloc(1, sizeof *state);
-  if (!state) {
-    napi_throw_error(env, NULL, "exitmon native: out of memory");
-    return NULL;
-  }
+  if (!state) return fail(env, "exitmon native: out of memory");
   state->env = env;
-  napi_value resource, name;
-  if (napi_get_uv_event_loop(env, &state->loop) != napi_ok ||
-      napi_create_object(env, &resource) != napi_ok ||
-      napi_create_reference(env, resource, 1, &state->resource) != napi_ok ||
-      napi_create_string_utf8(env, "exitmon:pidfd", NAPI_AUTO_LENGTH, &name) != napi_ok ||
-      napi_async_init(env, resource, name, &state->context) != napi_ok ||
-      napi_add_async_cleanup_hook(env, cleanup, state, NULL) != napi_ok) {
+  state->source = SOURCE_NONE;
+  state->epfd = state->stopfd = -1;
+  if (pthread_mutex_init(&state->pending_lock, NULL) != 0) {
     free(state);
-    napi_throw_error(env, NULL, "exitmon native: initialisation failed");
-    return NULL;
+    return fail(env, "exitmon native: pthread_mutex_init failed");
+  }
+  if (napi_add_env_cleanup_hook(env, teardown, state) != napi_ok) {
+    pthread_mutex_destroy(&state->pending_lock);
+    free(state);
+    return fail(env, "exitmon native: napi_add_env_cleanup_hook failed");
   }
   napi_property_descriptor functions[] = {
+    {"probe", NULL, js_probe, NULL, NULL, NULL, napi_enumerable, state},
+    {"start", NULL, js_start, NULL, NULL, NULL, napi_enumerable, state},
     {"pidfdOpen", NULL, js_pidfd_open, NULL, NULL, NULL, napi_enumerable, state},
-    {"waitPidfd", NULL, js_wait_pidfd, NULL, NULL, NULL, napi_enumerable, state},
-    {"waitPid", NULL, js_wait_pid, NULL, NULL, NULL, napi_enumerable, state},
+    {"watch", NULL, js_watch, NULL, NULL, NULL, napi_enumerable, state},
+    {"collect", NULL, js_collect, NULL, NULL, NULL, napi_enumerable, state},
+    {"close", NULL, js_close, NULL, NULL, NULL, napi_enumerable, state},
+    {"batches", NULL, js_batches, NULL, NULL, NULL, napi_enumerable, state},
+    {"pidfdSendSignal", NULL, js_pidfd_send_signal, NULL, NULL, NULL, napi_enumerable, state},
     {"getSubreaper", NULL, js_get_subreaper, NULL, NULL, NULL, napi_enumerable, state},
     {"setSubreaper", NULL, js_set_subreaper, NULL, NULL, NULL, napi_enumerable, state},
-    {"pidfdSendSignal", NULL, js_pidfd_send_signal, NULL, NULL, NULL, napi_enumerable, state},
-    {"watch", NULL, js_watch, NULL, NULL, NULL, napi_enumerable, state},
-    {"unwatch", NULL, js_unwatch, NULL, NULL, NULL, napi_enumerable, state},
-    {"close", NULL, js_close, NULL, NULL, NULL, napi_enumerable, state},
-    {"setDispatcher", NULL, js_set_dispatcher, NULL, NULL, NULL, napi_enumerable, state},
-    {"pidfdReady", NULL, js_pidfd_ready, NULL, NULL, NULL, napi_enumerable, state},
     {"peekAny", NULL, js_peek_any, NULL, NULL, NULL, napi_enumerable, state},
     {"reapUnowned", NULL, js_reap_unowned, NULL, NULL, NULL, napi_enumerable, state},
     {"ownBegin", NULL, js_own_begin, NULL, NULL, NULL, napi_enumerable, state},
@@ -635,7 +855,8 @@ static napi_value init(napi_env env, napi_value exports) {
     {"ownHas", NULL, js_own_has, NULL, NULL, NULL, napi_enumerable, state},
   };
   if (napi_define_properties(env, exports, sizeof functions / sizeof functions[0], functions) != napi_ok) {
-    return NULL;
+    /* The cleanup hook frees the state when the environment goes. */
+    return fail(env, "exitmon native: napi_define_properties failed");
   }
   return exports;
 }

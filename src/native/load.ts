@@ -20,31 +20,56 @@ export interface NativeWaitResult {
 }
 
 /**
+ * How the addon's epoll set joins the host loop (exitmon.c SOURCE_*): one
+ * uv_poll with Node's async teardown, one uv_poll closed synchronously (Deno),
+ * or a watcher thread plus a thread-safe function (Bun, which has no libuv).
+ */
+export const EventSourceKind = Object.freeze({ uv: 0, uvSyncClose: 1, thread: 2 } as const);
+export type EventSourceKind = (typeof EventSourceKind)[keyof typeof EventSourceKind];
+
+/** Ints per exit in a batch: fd, pid (or -errno), si_code, si_status, reaped (0/1). */
+export const EXIT_INTS = 5;
+
+/**
  * The addon's functions. Each returns -errno on failure (see exitmon.c for the
  * man pages and minimum kernels).
  */
 export interface NativeBinding {
+  /** 0 when pidfd_open, waitid(P_PIDFD) and pidfd_send_signal all work, else -errno. */
+  probe(): number;
+  /** Joins the epoll set to the host loop; `dispatch` receives every batch of exits (EXIT_INTS each). */
+  start(source: EventSourceKind, dispatch: (exits: Int32Array) => void): number;
   pidfdOpen(pid: number): number;
-  waitPidfd(fd: number, nowait: 0 | 1): NativeWaitResult | number;
-  waitPid(pid: number): NativeWaitResult | number;
+  /** Arms a one-shot watch; its exit is reaped when `reap` is 1 and no runtime owns pid, else peeked at. */
+  watch(fd: number, pid: number, reap: 0 | 1): number;
+  /** Collects an armed watch now if its process exited: one exit, 0 while it runs, or -errno. */
+  collect(fd: number): Int32Array | number;
+  close(fd: number): number;
+  /** How many batches were delivered to JS (tests and benchmarks). */
+  batches(): number;
+  pidfdSendSignal(fd: number, signal: number): number;
   getSubreaper(): number;
   setSubreaper(on: 0 | 1): number;
-  pidfdSendSignal(fd: number, signal: number): number;
-  watch(fd: number): number;
-  unwatch(fd: number): number;
-  close(fd: number): number;
-  setDispatcher(dispatch: (fd: number, status: number) => void): void;
-  /** poll(fd, POLLIN, 0) on a pidfd: 1 once the process exited, 0 while it runs. */
-  pidfdReady(fd: number): number;
   /** waitid(P_ALL, WEXITED|WNOHANG|WNOWAIT): the first zombie child, never reaped (pid 0: none). */
   peekAny(): NativeWaitResult | number;
-  /** Reaps pid (through fd when fd >= 0) unless libuv in some realm owns it or a spawn is in flight (-EBUSY). */
-  reapUnowned(pid: number, fd: number): NativeWaitResult | number;
-  /** The process-wide registry of node:child_process pids (all realms). */
+  /** Reaps pid unless a runtime in some thread owns it or a spawn is in flight (-EBUSY). */
+  reapUnowned(pid: number): NativeWaitResult | number;
+  /** The process-wide registry of pids a runtime spawn API owns (all threads). */
   ownBegin(): number;
   ownEnd(pid: number): number;
   ownDelete(pid: number): number;
   ownHas(pid: number): number;
+}
+
+/**
+ * The event source this runtime supports. Decided from the runtime, never by
+ * trying: on Bun every uv_* function is a crash stub that aborts the process
+ * (Bun issue #18546), so it must never be called there.
+ */
+export function hostEventSource(): EventSourceKind {
+  if (typeof process.versions.bun === 'string') return EventSourceKind.thread;
+  if (typeof (globalThis as { Deno?: unknown }).Deno === 'object') return EventSourceKind.uvSyncClose;
+  return EventSourceKind.uv;
 }
 
 /** The outcome of the one-time probe. */
@@ -104,14 +129,10 @@ function probeNative(): NativeProbe {
   try {
     const binding = require(file) as NativeBinding;
     if (typeof binding?.pidfdOpen !== 'function') return { binding: null, reason: `the addon ${file} has no pidfdOpen; ${NATIVE_HINT}` };
-    // pidfd_open needs Linux 5.3: a kernel without it answers ENOSYS here.
-    const fd = binding.pidfdOpen(process.pid);
-    if (fd < 0) return { binding: null, reason: `pidfd_open is unavailable (errno ${-fd}; it needs Linux 5.3 or later)` };
-    // waitid(P_PIDFD) needs Linux 5.4: on our own pidfd it answers ECHILD
-    // (we are not our own child), on 5.3 EINVAL. WNOHANG|WNOWAIT: no side effect.
-    const waited = binding.waitPidfd(fd, 1);
-    binding.close(fd);
-    if (waited === -constants.errno.EINVAL) return { binding: null, reason: 'waitid(P_PIDFD) is unavailable (it needs Linux 5.4 or later)' };
+    // Go's checkPidfd: pidfd_open (5.3), waitid(P_PIDFD) answering exactly
+    // ECHILD for ourselves (5.4; EINTR retried), pidfd_send_signal (5.1).
+    const rc = typeof binding.probe === 'function' ? binding.probe() : -constants.errno.ENOSYS;
+    if (rc < 0) return { binding: null, reason: `pidfd support is incomplete (errno ${-rc}; it needs Linux 5.4 or later)` };
     return { binding, file };
   } catch (error) {
     return { binding: null, reason: `addon ${file} not loadable (${oneLine(error)}); ${NATIVE_HINT}` };

@@ -2,7 +2,10 @@
 // group and every descendant found through /proc parent links. Each target
 // answers "who is still alive?" on every poll of a stop; exited processes
 // (zombies) count as gone because they only await their parent's wait.
-import { hasExited, hasProcFs, listProcesses, probeKill, readProcStat, type ProcStat } from './proc-stat.js';
+import { hasExited, hasProcFs, listProcesses, probeKill, readProcStat, type ProcStat } from '../proc/stat.js';
+import { descendantsOf, processesInGroup } from '../proc/tree.js';
+
+export { childrenOf, descendantsOf, processesInGroup } from '../proc/tree.js';
 import { isProtectedGroup, type SignalGuard } from './signal-safety.js';
 
 /** How long one /proc scan may be reused by the polls of concurrent stops, in ms. */
@@ -32,39 +35,6 @@ function processList(fresh: boolean): ProcStat[] {
     return procs;
   }
   return sharedScan.procs;
-}
-
-// The processes of one group, from a scan (zombies included: filter yourself).
-export function processesInGroup(pgid: number, procs: readonly ProcStat[] = listProcesses()): ProcStat[] {
-  return procs.filter((p) => p.pgrp === pgid);
-}
-
-// The children of one process, from a scan.
-export function childrenOf(pid: number, procs: readonly ProcStat[] = listProcesses()): ProcStat[] {
-  return procs.filter((p) => p.ppid === pid);
-}
-
-// Every descendant of the given roots through ppid links (roots excluded).
-// Breadth-first over an index built once, so the cost is O(processes).
-export function descendantsOf(roots: Iterable<number>, procs: readonly ProcStat[] = listProcesses()): ProcStat[] {
-  const byParent = new Map<number, ProcStat[]>();
-  for (const p of procs) {
-    const siblings = byParent.get(p.ppid);
-    if (siblings) siblings.push(p);
-    else byParent.set(p.ppid, [p]);
-  }
-  const out: ProcStat[] = [];
-  const seen = new Set<number>(roots);
-  const queue = [...seen];
-  for (let i = 0; i < queue.length; i++) {
-    for (const child of byParent.get(queue[i]!) ?? []) {
-      if (seen.has(child.pid)) continue;
-      seen.add(child.pid);
-      out.push(child);
-      queue.push(child.pid);
-    }
-  }
-  return out;
 }
 
 /** One live member of a stop target. `stat` is absent without /proc. */
@@ -103,7 +73,7 @@ export class GroupTarget implements StopTarget {
       const still = new Map<number, Member>();
       for (const m of this.#known.values()) {
         const now = readProcStat(m.pid);
-        if (now && sameProcess(now, m.stat) && now.pgrp === this.#pgid && !hasExited(now.state)) {
+        if (now && sameProcess(now, m.stat) && now.pgrp === this.#pgid && !hasExited(now)) {
           still.set(m.pid, { pid: m.pid, stat: now });
         }
       }
@@ -111,7 +81,7 @@ export class GroupTarget implements StopTarget {
     }
     const live = new Map<number, Member>();
     for (const p of processesInGroup(this.#pgid, processList(mode === 'first'))) {
-      if (!hasExited(p.state)) live.set(p.pid, { pid: p.pid, stat: p });
+      if (!hasExited(p)) live.set(p.pid, { pid: p.pid, stat: p });
     }
     return (this.#known = live);
   }
@@ -156,7 +126,7 @@ export class TreeTarget implements StopTarget {
       // A descendant that called setsid/setpgid leads a group of its own; its
       // later children are born into that group, so stop the group as a whole.
       if (p.pgrp === p.pid) this.#addGroup(p.pgrp);
-      if (!hasExited(p.state)) live.set(p.pid, { pid: p.pid, stat: p });
+      if (!hasExited(p)) live.set(p.pid, { pid: p.pid, stat: p });
     }
     return live;
   }

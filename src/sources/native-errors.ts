@@ -27,4 +27,5 @@ export const ERRNO = Object.freeze({
   ENOMEM: constants.errno.ENOMEM,
   EINVAL: constants.errno.EINVAL,
   EBUSY: constants.errno.EBUSY,
+  EBADF: constants.errno.EBADF,
 });

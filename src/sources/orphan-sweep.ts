@@ -8,21 +8,16 @@
 // (at most MAX_REAPS_PER_TURN per turn, then the sweep continues after I/O).
 // The peek always reports the first zombie in the kernel's list, so when that
 // one must be skipped, the others are found by a /proc scan instead, rate-
-// limited because a scan costs ~40 µs per process on the machine:
-//   - children of node:child_process, in any realm that imported exitmon
-//     (libuv reaps them; ECHILD would lose 'exit'),
-//   - pids watched with reap: false, or observed and left to their owner,
-//   - children that existed before tracking began (unknown owner).
-// child_process.spawnSync reaps inside the call while no JS runs, so a sweep,
-// which is JS on the event loop, can never see or race its child.
+// limited because a scan costs ~40 µs per process on the machine. Which
+// zombie is ours is Ownership's answer (ownership.ts), never decided here.
 import type { Logger } from '../core/logger.js';
 import { performance } from 'node:perf_hooks';
 import type { ChildProcess } from 'node:child_process';
-import { isOwnedByChildProcess, ownedChildProcess } from './child-process.js';
 import { fromWaitResult, type ExitStatus } from './exit-status.js';
 import { ERRNO, syscallError } from './native-errors.js';
 import type { PidfdBackend } from './pidfd-backend.js';
-import { childrenOf, readProcStat, zombieChildren } from './proc-scan.js';
+import { zombieChildren } from '../proc/tree.js';
+import { ownedChildProcess, type Ownership } from './ownership.js';
 import { SweepScheduler } from './sweep-scheduler.js';
 import type { WatchSet } from './watch-set.js';
 
@@ -30,6 +25,7 @@ import type { WatchSet } from './watch-set.js';
 export interface OrphanSweepHost {
   readonly pidfd: PidfdBackend;
   readonly watches: WatchSet;
+  readonly ownership: Ownership;
   readonly logger: Logger;
   readonly sweepIntervalMs: number;
   /** Publishes one adopted orphan's exit. */
@@ -62,9 +58,6 @@ type Verdict = 'collected' | 'skip';
 export class OrphanSweep {
   readonly #host: OrphanSweepHost;
   readonly #scheduler: SweepScheduler;
-  // Children alive before this reaper became subreaper: their owner is unknown
-  // (perhaps node:child_process before exitmon was imported), so never reap them.
-  #preexisting = new Map<number, number>();
   #holding = false;
   // The zombie the peek keeps reporting although it is not ours, and since when.
   #blocker = 0;
@@ -100,7 +93,7 @@ export class OrphanSweep {
       subreaper.holders++;
     }
     if (adoptOrphans && !this.#scheduler.running) {
-      this.#preexisting = new Map([...childrenOf()].filter(([pid]) => !isOwnedByChildProcess(pid)));
+      this.#host.ownership.rememberPreexisting();
       this.#lastPruneAt = Date.now();
       this.#scheduler.start();
     }
@@ -145,20 +138,20 @@ export class OrphanSweep {
     if (now - this.#lastPruneAt >= PRUNE_INTERVAL_MS) this.#prune(now);
   }
 
-  // Decides about one zombie child: collected (reaped, or via its watch), or skipped (not ours).
+  // Carries out Ownership's answer for one zombie child: collected (reaped, or via its watch), or skipped.
   #consider(pid: number): Verdict {
     const { watches } = this.#host;
-    if (isOwnedByChildProcess(pid)) return 'skip';
-    if (watches.has(pid)) {
-      watches.collectNow(pid); // the watch knows reap/observe and the exec ids
-      return watches.has(pid) ? 'skip' : 'collected';
+    switch (this.#host.ownership.whoseZombie(pid)) {
+      case 'gone':
+        return 'collected';
+      case 'watched':
+        watches.collectNow(pid); // the watch knows reap/observe and the exec ids
+        return watches.has(pid) ? 'skip' : 'collected';
+      case 'adoptable':
+        return this.#reap(pid) ? 'collected' : 'skip';
+      default:
+        return 'skip'; // a runtime's, left to its owner, or preexisting
     }
-    if (watches.hasLeftToOwner(pid) || this.#preexisting.has(pid)) {
-      const stat = readProcStat(pid);
-      if (stat === null) return 'collected'; // gone meanwhile
-      if (watches.isLeftToOwner(pid, stat.startTime) || this.#preexisting.get(pid) === stat.startTime) return 'skip';
-    }
-    return this.#reap(pid) ? 'collected' : 'skip';
   }
 
   // Reaps an orphan unless libuv in some realm owns it; true when it is gone.
@@ -216,7 +209,7 @@ export class OrphanSweep {
   #scan(): void {
     const started = performance.now();
     this.scans++;
-    for (const pid of zombieChildren().keys()) this.#consider(pid);
+    for (const { pid } of zombieChildren(process.pid)) this.#consider(pid);
     this.#lastScanAt = performance.now();
     this.#lastScanMs = this.#lastScanAt - started;
   }
@@ -224,10 +217,7 @@ export class OrphanSweep {
   // Forgets bookkeeping about pids that are gone.
   #prune(now: number): void {
     this.#lastPruneAt = now;
-    this.#host.watches.pruneLeftToOwner();
-    for (const [pid, startTime] of this.#preexisting) {
-      if (readProcStat(pid)?.startTime !== startTime) this.#preexisting.delete(pid);
-    }
+    this.#host.ownership.prune();
   }
 
   // Stops adopting and gives the subreaper role back if we took it.

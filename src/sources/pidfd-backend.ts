@@ -1,11 +1,17 @@
-// The pidfd side of the reaper: opens pidfds, arms one-shot readiness watches
-// on the libuv loop and reads exit statuses, all through the native addon.
-// Every -errno from the addon becomes a SyscallError here.
-import type { NativeBinding, NativeWaitResult } from '../native/load.js';
+// The pidfd side of the reaper: opens pidfds and arms them in the addon's one
+// epoll set; the addon collects every exit of a wakeup (reaping or peeking,
+// as each watch says) and delivers the batch in one call, which this module
+// routes to each fd's handler. Every -errno becomes a SyscallError here.
+import { EXIT_INTS, hostEventSource, EventSourceKind, type NativeBinding, type NativeWaitResult } from '../native/load.js';
 import { ERRNO, syscallError } from './native-errors.js';
 
-/** Called once when a watched pidfd becomes readable (status 0) or polling failed (< 0). */
-export type ReadyHandler = (status: number) => void;
+/** One collected exit: its status (and whether the addon reaped it), or the errno of its wait (ECHILD: not our child). */
+export type CollectedExit =
+  | { readonly kind: 'exited'; readonly result: NativeWaitResult; readonly reaped: boolean }
+  | { readonly kind: 'error'; readonly errno: number };
+
+/** Called once with the exit of a watched pidfd. */
+export type ExitHandler = (exit: CollectedExit) => void;
 
 /** A waitid(2) answer: the status, "not exited yet", or an errno (e.g. ECHILD). */
 export type WaitAnswer =
@@ -13,48 +19,67 @@ export type WaitAnswer =
   | { readonly kind: 'running' }
   | { readonly kind: 'error'; readonly errno: number };
 
-// One dispatcher per loaded addon: the addon calls it with (fd, status) and it
-// routes to the handler of that fd. The routing table hangs off the binding
-// object (which require() caches), so an ESM and a CJS copy of exitmon in one
-// process share one dispatcher instead of replacing each other's. Handlers must
-// not throw; if one does, the error becomes a process warning. The dispatcher
-// itself never throws (the addon re-throws whatever escapes from the
-// callback, nextTick and microtask queues included, as an uncaught exception:
-// that must be user code, never ours).
-const HANDLERS = Symbol.for('exitmon.pidfdHandlers');
+const CLD_EXITED = 1;
+const CLD_DUMPED = 3;
 
-// Describes any thrown value without throwing (String() throws on a
-// null-prototype object, and a getter or toString can throw too).
+// One router per loaded addon, hung off the binding object (which require()
+// caches), so an ESM and a CJS copy of exitmon share it. Handlers must not
+// throw; if one does, the error becomes a process warning and the rest of
+// the batch is still delivered.
+const ROUTER = Symbol.for('exitmon.pidfdRouter.v1');
+
+interface Router {
+  readonly handlers: Map<number, ExitHandler>;
+}
+
+// Describes any thrown value without throwing.
 function describe(error: unknown): string {
   try {
-    if (error instanceof Error) return `${error.name}: ${error.message}`;
-    return String(error);
+    return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
   } catch {
     return Object.prototype.toString.call(error);
   }
 }
 
-function handlersOf(binding: NativeBinding): Map<number, ReadyHandler> {
-  const holder = binding as NativeBinding & { [HANDLERS]?: Map<number, ReadyHandler> };
-  const existing = holder[HANDLERS];
+// Decodes entry i of a batch (layout: exitmon.c EXIT_*).
+function decode(exits: Int32Array, i: number): CollectedExit {
+  const pid = exits[i + 1]!;
+  if (pid < 0) return { kind: 'error', errno: -pid };
+  const how = exits[i + 2]!;
+  const status = exits[i + 3]!;
+  const result: NativeWaitResult = how === CLD_EXITED ? { pid, code: status } : { pid, signal: status, coreDumped: how === CLD_DUMPED };
+  return { kind: 'exited', result, reaped: exits[i + 4] === 1 };
+}
+
+function routerOf(binding: NativeBinding): Router {
+  const holder = binding as NativeBinding & { [ROUTER]?: Router };
+  const existing = holder[ROUTER];
   if (existing !== undefined) return existing;
-  const handlers = new Map<number, ReadyHandler>();
-  binding.setDispatcher((fd, status) => {
-    const handler = handlers.get(fd);
-    handlers.delete(fd);
-    if (handler === undefined) return;
-    try {
-      handler(status);
-    } catch (error) {
+  const router: Router = { handlers: new Map() };
+  const { handlers } = router;
+  const dispatch = (exits: Int32Array): void => {
+    for (let i = 0; i < exits.length; i += EXIT_INTS) {
+      const fd = exits[i]!;
+      const handler = handlers.get(fd);
+      if (handler === undefined) continue;
+      handlers.delete(fd);
       try {
-        process.emitWarning(`exitmon: a pidfd readiness handler threw: ${describe(error)}`, 'ExitmonWarning');
-      } catch {
-        // Nothing sensible is left to do; never let it escape.
+        handler(decode(exits, i));
+      } catch (error) {
+        try {
+          process.emitWarning(`exitmon: a pidfd exit handler threw: ${describe(error)}`, 'ExitmonWarning');
+        } catch {
+          // Nothing sensible is left to do; never let it escape.
+        }
       }
     }
-  });
-  Object.defineProperty(holder, HANDLERS, { value: handlers });
-  return handlers;
+  };
+  let rc = binding.start(hostEventSource(), dispatch);
+  // A host whose loop refuses the uv_poll (never Bun: not tried there) gets the thread.
+  if (rc < 0 && hostEventSource() !== EventSourceKind.thread) rc = binding.start(EventSourceKind.thread, dispatch);
+  if (rc < 0) throw syscallError('epoll_create1', rc, 'starting the pidfd event source');
+  Object.defineProperty(holder, ROUTER, { value: router });
+  return router;
 }
 
 // Reads a waitid result from the addon's return value.
@@ -66,11 +91,11 @@ function answer(value: NativeWaitResult | number): WaitAnswer {
 /** The pidfd operations the reaper uses, bound to one loaded addon. */
 export class PidfdBackend {
   readonly #binding: NativeBinding;
-  readonly #handlers: Map<number, ReadyHandler>;
+  readonly #handlers: Map<number, ExitHandler>;
 
   constructor(binding: NativeBinding) {
     this.#binding = binding;
-    this.#handlers = handlersOf(binding);
+    this.#handlers = routerOf(binding).handlers;
   }
 
   // pidfd_open(2): returns the fd or the positive errno (ESRCH, EMFILE, …).
@@ -79,40 +104,45 @@ export class PidfdBackend {
     return rc >= 0 ? { fd: rc } : { errno: -rc };
   }
 
-  // Arms a one-shot readiness watch; throws a SyscallError when libuv refuses.
-  watch(fd: number, onReady: ReadyHandler): void {
-    const rc = this.#binding.watch(fd);
-    if (rc < 0) throw syscallError('uv_poll_start', rc);
-    this.#handlers.set(fd, onReady);
+  // Arms a one-shot watch; its exit reaches onExit in the next batch. Throws a SyscallError when epoll refuses.
+  watch(fd: number, pid: number, reap: boolean, onExit: ExitHandler): void {
+    const rc = this.#binding.watch(fd, pid, reap ? 1 : 0);
+    if (rc < 0) throw syscallError('epoll_ctl', rc);
+    this.#handlers.set(fd, onExit);
   }
 
-  // Stops any watch and closes the fd. Safe to call once per opened fd.
+  // Collects an armed watch now if its process exited (the batch has not come yet); null while it runs.
+  collect(fd: number): CollectedExit | null {
+    const value = this.#binding.collect(fd);
+    if (typeof value !== 'number') {
+      this.#handlers.delete(fd);
+      return decode(value, 0);
+    }
+    if (value === 0 || value === -ERRNO.EBADF) return null;
+    return { kind: 'error', errno: -value };
+  }
+
+  // Closes the fd, which also drops it from the epoll set. Safe to call once per opened fd.
   close(fd: number): void {
     this.#handlers.delete(fd);
     this.#binding.close(fd);
   }
 
-  // waitid(P_PIDFD, fd, WEXITED|WNOHANG|WNOWAIT): reads the status, leaves the zombie.
-  peek(fd: number): WaitAnswer {
-    return answer(this.#binding.waitPidfd(fd, 1));
-  }
-
-  // Collects exactly this child (through fd when >= 0, else by pid) unless
-  // node:child_process in any realm owns it or is spawning: then 'busy'.
-  reapUnowned(pid: number, fd = -1): WaitAnswer | { readonly kind: 'busy' } {
-    const rc = this.#binding.reapUnowned(pid, fd);
+  // Reaps exactly this child by pid unless a runtime in any thread owns it or is spawning: then 'busy'.
+  reapUnowned(pid: number): WaitAnswer | { readonly kind: 'busy' } {
+    const rc = this.#binding.reapUnowned(pid);
     if (rc === -ERRNO.EBUSY) return { kind: 'busy' };
     return answer(rc);
-  }
-
-  // poll(fd, POLLIN, 0): whether the pidfd's process exited (never reaps).
-  ready(fd: number): boolean {
-    return this.#binding.pidfdReady(fd) === 1;
   }
 
   // waitid(P_ALL, WEXITED|WNOHANG|WNOWAIT): the first zombie child, left in place.
   peekAny(): WaitAnswer {
     return answer(this.#binding.peekAny());
+  }
+
+  // How many exit batches the addon delivered to JS in this thread.
+  get batches(): number {
+    return this.#binding.batches();
   }
 
   // prctl(PR_SET_CHILD_SUBREAPER); throws a SyscallError on failure.

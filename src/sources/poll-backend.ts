@@ -3,8 +3,7 @@
 // pid when the addon is unavailable, and for single pids when pidfd_open ran
 // out of file descriptors.
 import { readFileSync } from 'node:fs';
-import { parseProcStat } from '../process/proc-stat.js';
-import { readProcStat, type ProcStat } from './proc-scan.js';
+import { hasExited, hasProcFs, parseProcStat, probeKill, readProcStat, type ProcStat } from '../proc/stat.js';
 
 /** How often polled pids are checked, in milliseconds. */
 export const DEFAULT_POLL_INTERVAL_MS = 100;
@@ -18,8 +17,6 @@ interface Polled {
   readonly onExit: (exit: PollExit) => void;
 }
 
-const HAS_PROC = readProcStat(process.pid) !== null;
-
 // The start time of pid: null when there is no such process (ENOENT, ESRCH),
 // undefined when /proc could not be read (EMFILE, ENFILE: exactly when the
 // poller stands in for a pidfd that could not be opened).
@@ -32,26 +29,6 @@ function startTimeOf(pid: number): number | null | undefined {
     return code === 'ENOENT' || code === 'ESRCH' ? null : undefined;
   }
   return parseProcStat(text)?.startTime ?? null;
-}
-
-/** True when a /proc stat shows a process that has exited (a zombie leader whose other threads still run has not). */
-export function statShowsExit(stat: ProcStat): boolean {
-  return (stat.state === 'zombie' && !(stat.threads > 1)) || stat.state === 'dead';
-}
-
-// Where /proc is missing, kill(pid, 0) tells "exists" (or EPERM) from ESRCH.
-function exists(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/** True when pid names a process right now (a zombie counts). */
-export function processExists(pid: number): boolean {
-  return HAS_PROC ? readProcStat(pid) !== null : exists(pid);
 }
 
 /** Polls a set of pids and reports each exit once. */
@@ -72,7 +49,7 @@ export class PidPoller {
   // Starts polling pid. The start time recorded now is its identity: a new
   // process that reuses the pid has another start time and counts as an exit.
   add(pid: number, onExit: (exit: PollExit) => void): void {
-    const startTime = HAS_PROC ? startTimeOf(pid) : undefined;
+    const startTime = hasProcFs() ? startTimeOf(pid) : undefined;
     this.#polled.set(pid, { startTime, onExit });
     this.#timer ??= setInterval(() => this.#tick(), this.#intervalMs).unref();
   }
@@ -105,8 +82,8 @@ export class PidPoller {
 
   #checkOne(pid: number, polled: Polled): void {
     let exit: PollExit | undefined;
-    if (!HAS_PROC) {
-      if (!exists(pid)) exit = { gone: true };
+    if (!hasProcFs()) {
+      if (!probeKill(pid)) exit = { gone: true };
     } else {
       const stat = readProcStat(pid);
       // Gone when it was already gone when added (null start time), when it
@@ -118,7 +95,7 @@ export class PidPoller {
         // first successful read is taken as the watched one.
         polled.startTime ??= stat.startTime;
         if (stat.startTime !== polled.startTime) exit = { gone: true };
-        else if (statShowsExit(stat)) exit = { gone: false, stat };
+        else if (hasExited(stat)) exit = { gone: false, stat };
       }
     }
     if (exit === undefined) return;

@@ -1,15 +1,16 @@
 // Reaper: the source of exits. It watches pids (pidfd on Linux, /proc polling
 // elsewhere), adopts orphans as a child subreaper, and publishes every exit it
-// is responsible for to one ExitMonitor, exactly once. Ownership rules: never
-// reap a node:child_process child, never wait on "any child" (docs/linux.md).
+// is responsible for to one ExitMonitor, exactly once. Who may reap what is
+// decided in ownership.ts; never wait on "any child" (docs/linux.md).
 import type { ExitOutcome } from '../core/exit-event.js';
-import { MonitorClosedError, NativeUnavailableError } from '../core/errors.js';
+import { ExitMonitorError, MonitorClosedError, NativeUnavailableError, TeardownError } from '../core/errors.js';
 import { silentLogger, type Logger } from '../core/logger.js';
 import { ExitMonitor } from '../core/monitor.js';
 import { assertDuration, assertOptionalString, assertOptions, assertPid, rangeError, typeError } from '../core/validate.js';
 import { probeNativeBinding } from '../native/load.js';
 import type { ExitStatus } from './exit-status.js';
 import { OrphanSweep } from './orphan-sweep.js';
+import { Ownership } from './ownership.js';
 import { PidfdBackend } from './pidfd-backend.js';
 import { DEFAULT_POLL_INTERVAL_MS, PidPoller } from './poll-backend.js';
 import { DEFAULT_SWEEP_INTERVAL_MS } from './sweep-scheduler.js';
@@ -53,8 +54,44 @@ export interface ReaperStats {
 }
 
 const reapers = new WeakMap<ExitMonitor, Reaper>();
-let sharedReaper: Reaper | undefined;
 let warnedAboutPolling = false;
+
+// Reaper.shared() is process-wide: every copy of exitmon in the process (ESM
+// and CJS builds, two installed copies) finds it under one registered symbol.
+// The version guards the slot's shape: a copy that does not understand it
+// keeps its own reaper instead of misreading it.
+const SHARED_KEY = Symbol.for('exitmon.sharedReaper.v0');
+const SHARED_VERSION = 1;
+interface SharedSlot {
+  readonly version: number;
+  readonly reaper: Reaper;
+  readonly options: Required<ReaperOptions>;
+}
+let localShared: SharedSlot | undefined;
+
+function sharedSlot(): SharedSlot | undefined {
+  const slot = (globalThis as { [SHARED_KEY]?: SharedSlot })[SHARED_KEY];
+  return slot?.version === SHARED_VERSION ? slot : localShared;
+}
+
+function setSharedSlot(slot: SharedSlot): void {
+  localShared = slot;
+  const holder = globalThis as { [SHARED_KEY]?: SharedSlot };
+  if (holder[SHARED_KEY] === undefined || holder[SHARED_KEY].version === SHARED_VERSION || holder[SHARED_KEY].reaper.closed) {
+    Object.defineProperty(holder, SHARED_KEY, { value: slot, configurable: true, writable: true, enumerable: false });
+  }
+}
+
+// The option that differs between the shared reaper's options and `wanted`, if any.
+function differingOption(have: Required<ReaperOptions>, wanted: Required<ReaperOptions>): string | undefined {
+  return (Object.keys(have) as (keyof ReaperOptions)[]).find((key) => have[key] !== wanted[key]);
+}
+
+/** @internal How many exit batches the addon delivered to JS in this thread (benchmarks: a burst should take few). */
+export function exitBatches(reaper: Reaper): number {
+  return batchCounters.get(reaper)?.() ?? 0;
+}
+const batchCounters = new WeakMap<Reaper, () => number>();
 
 /** @internal How many full /proc scans the orphan sweep of `reaper` ran (tests and benchmarks). */
 export function orphanScans(reaper: Reaper): number {
@@ -89,8 +126,10 @@ function checkOptions(options: ReaperOptions | undefined): Required<ReaperOption
  * @example
  * const reaper = Reaper.shared();
  * reaper.becomeSubreaper();           // adopt and reap orphans
+ * // watch first: it forgets any remembered exit of an earlier process with
+ * // this pid, so the wait below is for this process, never a stale one
  * reaper.watch(pid, { execId: 'job-1' });
- * const exit = await reaper.monitor.waitPid(pid);
+ * const exit = await reaper.monitor.waitExec('job-1');
  */
 export class Reaper implements Disposable {
   /** The monitor every exit is published to. */
@@ -101,6 +140,7 @@ export class Reaper implements Disposable {
   readonly #pidfd: PidfdBackend | null;
   readonly #poller: PidPoller;
   readonly #watches: WatchSet;
+  readonly #ownership: Ownership;
   readonly #orphans: OrphanSweep | null;
   readonly #onMonitorClose = (): void => this.close();
   #ownsMonitor = false;
@@ -109,17 +149,30 @@ export class Reaper implements Disposable {
 
   /**
    * The process-wide reaper with its own monitor, created on first use (and
-   * again after it was closed); `options` apply when it is created. Closing it
-   * closes its monitor.
+   * again after it was closed); `options` apply when it is created. Every copy
+   * of exitmon in the process (ESM and CJS builds, two installed copies of
+   * this major version) gets the same reaper. Closing it closes its monitor.
+   * @throws ExitMonitorError (code `'ERR_SHARED_REAPER_OPTIONS'`) when `options`
+   * differ from those the existing shared reaper was created with.
    */
   static shared(options?: ReaperOptions): Reaper {
-    if (sharedReaper === undefined || sharedReaper.closed) {
-      const { logger } = checkOptions(options);
-      const monitor = new ExitMonitor({ logger });
-      sharedReaper = new Reaper(monitor, options);
-      sharedReaper.#ownsMonitor = true;
+    const wanted = checkOptions(options);
+    const slot = sharedSlot();
+    if (slot !== undefined && !slot.reaper.closed) {
+      const differing = options === undefined ? undefined : differingOption(slot.options, wanted);
+      if (differing !== undefined) {
+        throw new ExitMonitorError(
+          `Reaper.shared() exists already with other options (\`${differing}\` differs): pass the same options, none, or use new Reaper()`,
+          'ERR_SHARED_REAPER_OPTIONS',
+        );
+      }
+      return slot.reaper;
     }
-    return sharedReaper;
+    const monitor = new ExitMonitor({ logger: wanted.logger });
+    const reaper = new Reaper(monitor, options);
+    reaper.#ownsMonitor = true;
+    setSharedSlot({ version: SHARED_VERSION, reaper, options: wanted });
+    return reaper;
   }
 
   constructor(monitor: ExitMonitor, options?: ReaperOptions) {
@@ -134,9 +187,11 @@ export class Reaper implements Disposable {
     this.backend = this.#pidfd === null ? 'poll' : 'pidfd';
     if (this.#pidfd === null && backend === 'auto') this.#warnPolling(probe.reason ?? 'unknown reason');
     this.#poller = new PidPoller(pollIntervalMs);
+    this.#ownership = new Ownership((pid) => this.#watches.has(pid));
     const host = {
       pidfd: this.#pidfd,
       poller: this.#poller,
+      ownership: this.#ownership,
       logger,
       collected: (watched: Watched, status: ExitStatus, outcome: ExitOutcome) => this.#publish(watched, status, outcome, false),
       fault: () => void this.#counts.errors++,
@@ -151,6 +206,8 @@ export class Reaper implements Disposable {
     });
     const orphans = this.#orphans;
     if (orphans !== null) scanCounters.set(this, () => orphans.scans);
+    const pidfd = this.#pidfd;
+    if (pidfd !== null) batchCounters.set(this, () => pidfd.batches);
     if (!reapers.has(monitor) || reapers.get(monitor)!.closed) reapers.set(monitor, this);
     monitor.lifecycle.on('close', this.#onMonitorClose);
   }
@@ -168,7 +225,9 @@ export class Reaper implements Disposable {
    * collected yet (the loop was busy) and the pid now names a new process,
    * the old exit is published first, synchronously, and the new process is
    * watched. A zombie observed and left to its owner (`reap: false`) is not
-   * watched again: its exit was published already.
+   * watched again: its exit was published already. Watching a live process
+   * forgets the monitor's remembered exit of an earlier process with this pid,
+   * so `waitPid(pid)` after `watch(pid)` waits for this process.
    * @throws TypeError/RangeError for bad arguments; NoSuchProcessError when pid
    * does not exist; NativeUnavailableError when reaping needs the addon;
    * MonitorClosedError after close().
@@ -187,7 +246,7 @@ export class Reaper implements Disposable {
     // Idempotent while the watched process runs; if it exited and the pid was
     // reused before its exit was collected, the old exit is published now and
     // the new process is watched (WatchSet.add).
-    this.#watches.add(pid, { reap, execId, containerId });
+    if (this.#watches.add(pid, { reap, execId, containerId })) this.monitor.forget({ pid });
   }
 
   /**
@@ -226,12 +285,26 @@ export class Reaper implements Disposable {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.monitor.lifecycle.off('close', this.#onMonitorClose);
-    this.#orphans?.close();
-    this.#watches.close((watched, status) => this.#publish(watched, status, 'observed', false));
-    this.#poller.close();
-    if (reapers.get(this.monitor) === this) reapers.delete(this.monitor);
-    if (this.#ownsMonitor) this.monitor.close();
+    // Every step runs even when one throws (RxJS Subscription's finalizers);
+    // the failures come out as one TeardownError afterwards.
+    const errors: unknown[] = [];
+    const step = (run: () => void): void => {
+      try {
+        run();
+      } catch (error) {
+        errors.push(error);
+      }
+    };
+    step(() => this.monitor.lifecycle.off('close', this.#onMonitorClose));
+    step(() => this.#orphans?.close());
+    step(() => this.#watches.close((watched, status) => this.#publish(watched, status, 'observed', false)));
+    step(() => this.#poller.close());
+    step(() => this.#ownership.clear());
+    step(() => {
+      if (reapers.get(this.monitor) === this) reapers.delete(this.monitor);
+    });
+    if (this.#ownsMonitor) step(() => this.monitor.close());
+    if (errors.length > 0) throw new TeardownError('The reaper', errors);
   }
 
   [Symbol.dispose](): void {

@@ -1,22 +1,24 @@
 // The pids a reaper watches, each until its exit is collected once. A watch
-// holds a pidfd (the PID-reuse-safe identity) armed on the libuv loop, or, when
-// there is no addon or no fd to spare, a slot in the /proc poller. Children of
-// node:child_process are only ever peeked at (WNOWAIT); their 'exit' event is
-// the deterministic fallback when libuv reaped first.
+// holds a pidfd (the PID-reuse-safe identity) armed in the addon's epoll set,
+// or, without the addon or without an fd to spare, a slot in the /proc
+// poller. Who may reap what is Ownership's answer; what an exit means is
+// watch-exits.ts's; this file keeps the bookkeeping: one watch per pid,
+// collected exactly once, every handle released.
 import type { ChildProcess } from 'node:child_process';
 import { NativeUnavailableError, NoSuchProcessError } from '../core/errors.js';
 import type { ExitOutcome } from '../core/exit-event.js';
 import type { Logger } from '../core/logger.js';
-import { ownedChildProcess } from './child-process.js';
-import { fromChildExit, fromRawWaitStatus, fromWaitResult, UNKNOWN_STATUS, type ExitStatus } from './exit-status.js';
+import { processExists, readProcStat } from '../proc/stat.js';
+import { fromChildExit, type ExitStatus } from './exit-status.js';
 import { ERRNO, syscallError } from './native-errors.js';
-import type { PidfdBackend } from './pidfd-backend.js';
-import { processExists, type PidPoller, type PollExit } from './poll-backend.js';
-import { readProcStat } from './proc-scan.js';
+import { ownedChildProcess, type Ownership } from './ownership.js';
+import type { CollectedExit, PidfdBackend } from './pidfd-backend.js';
+import type { PidPoller, PollExit } from './poll-backend.js';
+import { verdictOfCollected, verdictOfPolled, type ExitVerdict } from './watch-exits.js';
 
 /** Options of `Reaper.watch`. */
 export interface WatchOptions {
-  /** Collect the zombie when it is this process's child (never for node:child_process children). @default true */
+  /** Collect the zombie when it is this process's child (never a runtime's child, e.g. node:child_process). @default true */
   reap?: boolean;
   /** Publish the exit as the exit of this exec. */
   execId?: string;
@@ -41,6 +43,7 @@ export interface WatchHost {
   readonly pidfd: PidfdBackend | null;
   readonly poller: PidPoller;
   readonly logger: Logger;
+  readonly ownership: Ownership;
   /** Counts and publishes one collected exit. */
   collected(watched: Watched, status: ExitStatus, outcome: ExitOutcome): void;
   /** Counts one fault that was worked around. */
@@ -51,9 +54,6 @@ export interface WatchHost {
 export class WatchSet {
   readonly #host: WatchHost;
   readonly #byPid = new Map<number, Watched>();
-  // Zombies observed with reap: false, left to their owner: the orphan sweep
-  // must not collect them (and publish them a second time). Pid -> start time.
-  readonly #leftToOwner = new Map<number, number>();
 
   constructor(host: WatchHost) {
     this.#host = host;
@@ -67,48 +67,21 @@ export class WatchSet {
     return this.#byPid.has(pid);
   }
 
-  // Whether some zombie with this pid was left to its owner (check the start time with isLeftToOwner).
-  hasLeftToOwner(pid: number): boolean {
-    return this.#leftToOwner.has(pid);
-  }
-
-  // True when pid is a zombie this reaper observed and promised to leave alone.
-  isLeftToOwner(pid: number, startTime: number): boolean {
-    const kept = this.#leftToOwner.get(pid);
-    if (kept === undefined) return false;
-    if (kept === startTime) return true;
-    this.#leftToOwner.delete(pid); // the pid was reused: a new process
-    return false;
-  }
-
-  // Forgets left-alone pids whose owner has reaped them by now.
-  pruneLeftToOwner(): void {
-    for (const [pid, startTime] of this.#leftToOwner) {
-      const stat = readProcStat(pid);
-      if (stat === null || stat.startTime !== startTime || stat.state !== 'zombie') this.#leftToOwner.delete(pid);
-    }
-  }
-
-  // Starts watching pid. Throws NoSuchProcessError, NativeUnavailableError or SyscallError.
+  // Starts watching pid; true when a new watch began (false: watched already,
+  // or a zombie already observed and left to its owner). Throws
+  // NoSuchProcessError, NativeUnavailableError or SyscallError.
   //
-  // A pid that is watched already stays watched as it is (idempotent) while
-  // the watched process runs. If that process has exited but its exit was not
-  // collected yet (its readiness callback has not run: the loop was busy), the
-  // pid may already name a new process: the old exit is collected and
-  // published now, synchronously, and the new process gets its own watch.
-  // Without this, a spawn() that got the old pid would receive the old exit
-  // and its own would be lost. A zombie whose exit was observed and left to
-  // its owner is not watched again: its exit was published once already.
-  add(pid: number, options: Required<Pick<WatchOptions, 'reap'>> & WatchOptions): void {
+  // Idempotent while the watched process runs. If it exited but its exit was
+  // not collected yet (its batch has not run: the loop was busy), the pid
+  // may already name a new process: the old exit is collected and published
+  // now, synchronously, and the new process gets its own watch.
+  add(pid: number, options: Required<Pick<WatchOptions, 'reap'>> & WatchOptions): boolean {
     const existing = this.#byPid.get(pid);
-    if (existing !== undefined && !this.#flushIfExited(existing)) return;
-    if (this.#leftToOwner.has(pid)) {
-      const stat = readProcStat(pid);
-      if (stat !== null && this.isLeftToOwner(pid, stat.startTime)) return;
-    }
-    const { pidfd, logger } = this.#host;
+    if (existing !== undefined && !this.#flushIfExited(existing)) return false;
+    const { pidfd, logger, ownership } = this.#host;
+    if (ownership.isLeftToOwner(pid)) return false;
     const child = ownedChildProcess(pid);
-    const watched: Watched = { pid, reap: options.reap, execId: options.execId, containerId: options.containerId, child, fd: -1 };
+    const watched: Watched = { pid, reap: ownership.mayReap(pid, options.reap), execId: options.execId, containerId: options.containerId, child, fd: -1 };
     if (pidfd !== null) {
       const opened = pidfd.open(pid);
       if ('fd' in opened) watched.fd = opened.fd;
@@ -119,30 +92,26 @@ export class WatchSet {
       } else throw syscallError('pidfd_open', -opened.errno);
     } else {
       if (!processExists(pid)) throw new NoSuchProcessError(pid);
-      if (child === undefined && options.reap && readProcStat(pid)?.ppid === process.pid) {
-        throw new NativeUnavailableError('Reaping a child that node:child_process does not own');
+      if (child === undefined && watched.reap && readProcStat(pid)?.ppid === process.pid) {
+        throw new NativeUnavailableError('Reaping a child that no runtime spawn API owns');
       }
     }
     this.#byPid.set(pid, watched);
     if (child !== undefined) {
-      watched.onChildExit = (code, signal) => this.#finish(watched, fromChildExit(code, signal), 'observed');
+      watched.onChildExit = (code, signal) => this.#finish(watched, { publish: true, status: fromChildExit(code, signal), outcome: 'observed', leftToOwner: false });
       child.once('exit', watched.onChildExit);
     }
     if (watched.fd >= 0) this.#arm(watched);
     else if (child === undefined) this.#poll(watched);
+    return true;
   }
 
   // Collects a watched pid the orphan sweep found as a zombie, now, if it
-  // really exited. A thread-group leader that called pthread_exit() shows as
-  // 'Z' in /proc while its other threads run: its pidfd is not readable yet
-  // (pidfd_open(2): readable once the whole thread group exited), so the
-  // watch stays armed and publishes the real exit later, once.
+  // really exited (a 'Z' leader whose threads run has not: its pidfd is not
+  // readable, the watch stays armed and publishes the real exit later).
   collectNow(pid: number): void {
     const watched = this.#byPid.get(pid);
-    if (watched === undefined) return;
-    if (watched.fd >= 0) {
-      if (this.#host.pidfd!.ready(watched.fd)) this.#onReady(watched, 0);
-    } else this.#host.poller.check(pid);
+    if (watched !== undefined) this.#flushIfExited(watched);
   }
 
   // Drops every watch without publishing: fds closed, poller slots and
@@ -157,19 +126,19 @@ export class WatchSet {
         child.once('exit', (code: number | null, signal: NodeJS.Signals | null) => handOver(watched, fromChildExit(code, signal)));
       }
     }
-    this.#leftToOwner.clear();
   }
 
   // Collects `watched` now if its process has exited; true when it was (the
   // pid is free for a new watch), false while the same process still runs.
   #flushIfExited(watched: Watched): boolean {
     if (watched.fd >= 0) {
-      if (!this.#host.pidfd!.ready(watched.fd)) return false;
-      this.#onReady(watched, 0);
+      const exit = this.#host.pidfd!.collect(watched.fd);
+      if (exit === null) return false;
+      this.#onCollected(watched, exit);
     } else if (watched.child !== undefined) {
       const { exitCode, signalCode } = watched.child;
       if (exitCode === null && signalCode === null) return false;
-      this.#finish(watched, fromChildExit(exitCode, signalCode), 'observed');
+      watched.onChildExit?.(exitCode, signalCode);
     } else {
       this.#host.poller.check(watched.pid);
     }
@@ -178,9 +147,12 @@ export class WatchSet {
 
   #arm(watched: Watched): void {
     try {
-      this.#host.pidfd!.watch(watched.fd, (status) => this.#onReady(watched, status));
+      this.#host.pidfd!.watch(watched.fd, watched.pid, watched.reap && watched.child === undefined, (exit) => this.#onCollected(watched, exit));
     } catch (error) {
-      this.#fallBackToPolling(watched, error);
+      this.#host.fault();
+      this.#host.logger.warn({ childPid: watched.pid, err: error }, 'exitmon: pidfd watch failed; polling this pid instead');
+      this.#dropFd(watched);
+      if (watched.child === undefined) this.#poll(watched);
     }
   }
 
@@ -188,90 +160,47 @@ export class WatchSet {
     this.#host.poller.add(watched.pid, (exit) => this.#onPolled(watched, exit));
   }
 
-  #fallBackToPolling(watched: Watched, error: unknown): void {
-    this.#host.fault();
-    this.#host.logger.warn({ childPid: watched.pid, err: error }, 'exitmon: pidfd watch failed; polling this pid instead');
-    this.#host.pidfd!.close(watched.fd);
+  #dropFd(watched: Watched): void {
+    if (watched.fd >= 0) this.#host.pidfd?.close(watched.fd);
     watched.fd = -1;
-    if (watched.child === undefined) this.#poll(watched);
   }
 
-  // The pidfd became readable: the process exited (or polling failed).
-  #onReady(watched: Watched, status: number): void {
+  // The addon collected the exit (in a batch, or synchronously in collect()).
+  #onCollected(watched: Watched, exit: CollectedExit): void {
     if (this.#byPid.get(watched.pid) !== watched || watched.fd < 0) return;
-    const pidfd = this.#host.pidfd!;
-    if (status < 0) return this.#fallBackToPolling(watched, syscallError('uv_poll', status));
-    // Ours to reap: reap at once, the only system call before publishing on
-    // the common path. reapUnowned never takes a child that node:child_process
-    // owns in another realm (worker thread): 'busy', checked under the addon's lock.
-    if (watched.reap && watched.child === undefined) {
-      const reaped = pidfd.reapUnowned(watched.pid, watched.fd);
-      if (reaped.kind === 'exited') return this.#finish(watched, fromWaitResult(reaped.result), 'reaped');
-      if (reaped.kind === 'error') return this.#notOurs(watched, reaped.errno);
-      // 'busy' or 'running': read the status below without reaping.
-    }
-    const peeked = pidfd.peek(watched.fd);
-    if (peeked.kind === 'running') {
-      // Readable yet not exited cannot happen for an exited pidfd; re-arm rather than guess.
-      pidfd.close(watched.fd);
-      watched.fd = -1;
-      return watched.child === undefined ? this.#poll(watched) : undefined;
-    }
-    if (watched.child !== undefined) {
-      if (peeked.kind === 'exited') return this.#finish(watched, fromWaitResult(peeked.result), 'observed');
-      // libuv reaped it first (ECHILD): its 'exit' event carries the status.
-      pidfd.close(watched.fd);
-      watched.fd = -1;
-      return;
-    }
-    if (peeked.kind === 'error') return this.#notOurs(watched, peeked.errno);
-    // Watched with reap: false, or owned by node:child_process in another realm.
-    this.#leaveToOwner(watched.pid);
-    this.#finish(watched, fromWaitResult(peeked.result), 'observed');
-  }
-
-  // waitid refused: ECHILD means the process is not our child, so its status
-  // is not ours to read; anything else is a fault, logged and counted.
-  #notOurs(watched: Watched, errno: number): void {
-    if (errno !== ERRNO.ECHILD) {
-      this.#host.fault();
-      this.#host.logger.error({ childPid: watched.pid, err: syscallError('waitid', -errno) }, 'exitmon: waitid failed');
-    }
-    this.#finish(watched, UNKNOWN_STATUS, 'unknown');
+    const verdict = verdictOfCollected(exit, watched.child !== undefined);
+    // libuv reaped it first: the fd is done, the child's 'exit' event publishes.
+    if (!verdict.publish) return this.#dropFd(watched);
+    this.#finish(watched, verdict);
   }
 
   // The poller saw the pid disappear or turn into a zombie.
   #onPolled(watched: Watched, exit: PollExit): void {
     if (this.#byPid.get(watched.pid) !== watched) return;
-    if (exit.gone || exit.stat.ppid !== process.pid) return this.#finish(watched, UNKNOWN_STATUS, 'unknown');
+    const stat = exit.gone ? null : exit.stat;
     const pidfd = this.#host.pidfd;
-    if (watched.reap && pidfd !== null) {
-      // reapUnowned: never a pid that node:child_process owns in any realm.
+    if (stat !== null && stat.ppid === process.pid && watched.reap && pidfd !== null) {
+      // Our child, polled for want of an fd: reap it by pid (never a runtime's: 'busy').
       const reaped = pidfd.reapUnowned(watched.pid);
-      if (reaped.kind === 'exited') return this.#finish(watched, fromWaitResult(reaped.result), 'reaped');
-      if (reaped.kind !== 'busy') return this.#finish(watched, UNKNOWN_STATUS, 'unknown');
-      // Owned by libuv elsewhere: observe it like any zombie left to its owner.
+      if (reaped.kind === 'exited') return this.#finish(watched, verdictOfCollected({ ...reaped, reaped: true }, false));
+      if (reaped.kind !== 'busy') return this.#finish(watched, verdictOfPolled(null));
     }
-    // Our zombie, left to its owner: /proc still shows its wait status (Linux ≥ 3.5).
-    this.#leaveToOwner(watched.pid);
-    const raw = exit.stat.exitStatus;
-    if (raw === undefined || !Number.isInteger(raw)) return this.#finish(watched, UNKNOWN_STATUS, 'unknown');
-    this.#finish(watched, fromRawWaitStatus(raw), 'observed');
-  }
-
-  #leaveToOwner(pid: number): void {
-    const stat = readProcStat(pid);
-    if (stat !== null) this.#leftToOwner.set(pid, stat.startTime);
+    this.#finish(watched, verdictOfPolled(stat));
   }
 
   // Publishes first and releases the watch (fd close, listeners) after: the
   // exit reaches subscribers a few system calls sooner. Taking the watch out
   // of the map first keeps it collected exactly once.
-  #finish(watched: Watched, status: ExitStatus, outcome: ExitOutcome): void {
-    if (this.#byPid.get(watched.pid) !== watched) return;
+  #finish(watched: Watched, verdict: ExitVerdict): void {
+    if (!verdict.publish || this.#byPid.get(watched.pid) !== watched) return;
     this.#byPid.delete(watched.pid);
     try {
-      this.#host.collected(watched, status, outcome);
+      if (verdict.fault !== undefined) {
+        this.#host.fault();
+        this.#host.logger.error({ childPid: watched.pid, err: syscallError('waitid', -verdict.fault) }, 'exitmon: waitid failed');
+      }
+      if (verdict.leftToOwner) this.#host.ownership.leaveToOwner(watched.pid);
+      this.#host.collected(watched, verdict.status, verdict.outcome);
     } finally {
       this.#release(watched);
     }
@@ -280,8 +209,7 @@ export class WatchSet {
   // Releases everything a watch holds. Called exactly once per watch.
   #release(watched: Watched): void {
     if (this.#byPid.get(watched.pid) === watched) this.#byPid.delete(watched.pid);
-    if (watched.fd >= 0) this.#host.pidfd?.close(watched.fd);
-    watched.fd = -1;
+    this.#dropFd(watched);
     if (watched.child !== undefined && watched.onChildExit !== undefined) watched.child.off('exit', watched.onChildExit);
     this.#host.poller.delete(watched.pid);
   }

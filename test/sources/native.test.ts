@@ -9,7 +9,7 @@ import { SIGNAL_NUMBERS } from '../../src/core/signals.js';
 import { findPackageRoot, loadNative, probeNativeBinding } from '../../src/native/load.js';
 import { fromChildExit, fromRawWaitStatus, fromWaitResult } from '../../src/sources/exit-status.js';
 import { errnoName, syscallError } from '../../src/sources/native-errors.js';
-import '../../src/sources/child-process.js'; // wraps ChildProcess.prototype.spawn: libuv ownership is known
+import '../../src/sources/ownership.js'; // wraps ChildProcess.prototype.spawn: libuv ownership is known
 import { PidfdBackend } from '../../src/sources/pidfd-backend.js';
 import { parseProcStat } from '../../src/process/proc-stat.js';
 
@@ -75,13 +75,13 @@ describe('native loader and helpers', () => {
 
 describe.skipIf(process.platform !== 'linux' || loadNative() === null)('native addon (Linux)', () => {
   const native = loadNative()!;
+  new PidfdBackend(native); // starts the event source: watch() before start() is ENOTCONN
 
-  it('pidfd_open of a missing pid is ESRCH; waitid on a non-child pidfd is ECHILD', () => {
-    const parent = process.ppid;
+  it('pidfd_open of a missing pid is ESRCH; the probe accepts the kernel (waitid on our own pidfd answered ECHILD)', () => {
     expect(native.pidfdOpen(2 ** 22 + 1)).toBe(-constants.errno.ESRCH);
-    const fd = native.pidfdOpen(parent);
+    expect(native.probe()).toBe(0);
+    const fd = native.pidfdOpen(process.ppid);
     expect(fd).toBeGreaterThanOrEqual(0);
-    expect(native.waitPidfd(fd, 1)).toBe(-constants.errno.ECHILD);
     expect(native.close(fd)).toBe(0);
   });
 
@@ -92,8 +92,9 @@ describe.skipIf(process.platform !== 'linux' || loadNative() === null)('native a
     const fd = native.pidfdOpen(child.pid!);
     const exited = new Promise((resolve) => child.once('exit', resolve));
     while (readFileSync(`/proc/${child.pid}/stat`, 'latin1').split(') ')[1]![0] !== 'Z') { /* spin until zombie */ }
-    expect(native.waitPidfd(fd, 1)).toMatchObject({ pid: child.pid, code: 9, coreDumped: false });
-    expect(native.waitPidfd(fd, 1)).toMatchObject({ pid: child.pid, code: 9 });
+    // reap asked, but libuv owns the child: the addon only peeks (reaped = 0)
+    expect(native.watch(fd, child.pid!, 1)).toBe(0);
+    expect([...(native.collect(fd) as Int32Array)]).toEqual([fd, child.pid, 1, 9, 0]);
     native.close(fd);
     expect(await exited).toBe(9); // libuv still got it
   });
@@ -115,22 +116,25 @@ describe.skipIf(process.platform !== 'linux' || loadNative() === null)('native a
     const fd = openSync('/dev/null', 'r');
     try {
       expect(native.close(fd)).toBe(-constants.errno.EBADF);
-      expect(native.watch(fd)).toBe(-constants.errno.EBADF);
+      expect(native.watch(fd, 1, 0)).toBe(-constants.errno.EBADF);
       expect(() => fstatSync(fd)).not.toThrow(); // still open
     } finally {
       closeSync(fd);
     }
   });
 
-  it('pidfdReady is 0 while the process runs and 1 once it exited; peekAny never reaps', async () => {
+  it('collect() answers 0 while the process runs and its exit once it exited; peekAny never reaps', async () => {
     const child = spawn('sh', ['-c', 'sleep 0.1; exit 5'], { stdio: 'ignore' });
     const fd = native.pidfdOpen(child.pid!);
     const exited = new Promise((resolve) => child.once('exit', resolve));
-    expect(native.pidfdReady(fd)).toBe(0);
-    while (native.pidfdReady(fd) !== 1) { /* spin: libuv cannot reap while JS runs */ }
+    expect(native.watch(fd, child.pid!, 0)).toBe(0);
+    expect(native.collect(fd)).toBe(0);
+    let collected: Int32Array | number = 0;
+    while ((collected = native.collect(fd)) === 0) { /* spin: libuv cannot reap while JS runs */ }
+    expect([...(collected as Int32Array)]).toEqual([fd, child.pid, 1, 5, 0]);
     expect(native.peekAny()).toMatchObject({ pid: child.pid, code: 5 });
     expect(native.peekAny()).toMatchObject({ pid: child.pid, code: 5 }); // still there
-    expect(native.reapUnowned(child.pid!, -1)).toBe(-constants.errno.EBUSY); // libuv owns it
+    expect(native.reapUnowned(child.pid!)).toBe(-constants.errno.EBUSY); // libuv owns it
     native.close(fd);
     expect(await exited).toBe(5);
   });
@@ -142,10 +146,10 @@ describe.skipIf(process.platform !== 'linux' || loadNative() === null)('native a
     const opened = backend.open(child.pid!);
     if (!('fd' in opened)) throw new Error('pidfd_open failed');
     const warning = new Promise<Error>((resolve) => process.once('warning', resolve));
-    backend.watch(opened.fd, () => {
+    backend.watch(opened.fd, child.pid!, false, () => {
       throw Object.create(null);
     });
-    expect((await warning).message).toContain('a pidfd readiness handler threw');
+    expect((await warning).message).toContain('a pidfd exit handler threw');
     backend.close(opened.fd);
   });
 });

@@ -6,7 +6,7 @@ import { NoSuchProcessError } from '../../src/core/errors.js';
 import { ExitMonitor } from '../../src/core/monitor.js';
 import { loadNative } from '../../src/native/load.js';
 import { spawn as spawnManaged } from '../../src/process/spawn.js';
-import { isOwnedByChildProcess } from '../../src/sources/child-process.js';
+import { isOwnedByRuntime as isOwnedByChildProcess } from '../../src/sources/ownership.js';
 import { Reaper, reaperFor } from '../../src/sources/reaper.js';
 import { FIXTURES, recordExits, waitFor } from './helpers.js';
 

@@ -1,0 +1,235 @@
+// Which children a runtime's
+// own spawn API owns, in every thread of the process, so that exitmon never
+// reaps them: their owner waits for them by pid and would get ECHILD (libuv
+// then never emits 'exit', containerd #2855, boxlite #523; Bun's `exited` and
+// Deno's `status` reject).
+//
+// How: each realm (the main thread and every worker that imports exitmon)
+// wraps its spawn entry points once:
+//   - node:child_process: ChildProcess.prototype.spawn (Node, Deno, Bun);
+//   - synchronous spawns: child_process.spawnSync/execSync/execFileSync and
+//     Bun.spawnSync/Deno.Command#outputSync hold the addon's "spawning" count
+//     for their whole call, so a reaper in ANOTHER thread (whose JS runs
+//     meanwhile) cannot take their child: on one thread nothing else runs
+//     during the call, on several threads only this makes it safe;
+//   - Bun.spawn and Deno.Command#spawn/#output.
+// A wrapper calls ownBegin() before the real spawn forks and ownEnd(pid) after
+// it returned, so under the addon's lock such a child is always "being
+// spawned" or in the process-wide table until its owner reaped it; the addon
+// checks both under that lock before any reap (exitmon.c). This realm also
+// keeps pid -> ChildProcess, for the 'exit' event fallback.
+import * as childProcess from 'node:child_process';
+import { ChildProcess } from 'node:child_process';
+import { syncBuiltinESMExports } from 'node:module';
+import { loadNative, type NativeBinding } from '../native/load.js';
+
+interface Registry {
+  /** node:child_process children of this realm; 'runtime': a Bun.spawn / Deno.Command child. */
+  readonly owned: Map<number, ChildProcess | 'runtime'>;
+  /** The addon of this realm: undefined until first use, null without it. */
+  native: NativeBinding | null | undefined;
+}
+
+// Shared through globalThis so an ESM and a CJS copy of exitmon in one realm
+// wrap each API once and agree on the owned pids.
+const REGISTRY_KEY = Symbol.for('exitmon.ownership.v1');
+
+type Fn = (this: unknown, ...args: unknown[]) => unknown;
+type ExitHandle = { onexit?: Fn };
+
+// libuv reaped the child: it is no longer owned.
+function hasBeenReaped(child: ChildProcess): boolean {
+  return child.exitCode !== null || child.signalCode !== null;
+}
+
+// The addon for this realm, loaded on first use (null: the JS registry alone).
+function nativeOf(registry: Registry): NativeBinding | null {
+  if (registry.native === undefined) {
+    try {
+      const binding = loadNative();
+      registry.native = binding !== null && typeof binding.ownBegin === 'function' ? binding : null;
+    } catch {
+      registry.native = null;
+    }
+  }
+  return registry.native;
+}
+
+// Replaces object[key] by wrap(original) when it is a function; false when it is not there or not writable.
+function wrapMethod(object: object | undefined, key: string, wrap: (original: Fn) => Fn): boolean {
+  if (object === undefined || object === null) return false;
+  const original = (object as Record<string, unknown>)[key];
+  if (typeof original !== 'function') return false;
+  try {
+    (object as Record<string, unknown>)[key] = wrap(original as Fn);
+    return (object as Record<string, unknown>)[key] !== original;
+  } catch {
+    return false;
+  }
+}
+
+// A synchronous spawn: "spawning" for the whole call (no reap in any thread may take its child).
+function holdDuringCall(registry: Registry): (original: Fn) => Fn {
+  return (original) =>
+    function (this: unknown, ...args: unknown[]): unknown {
+      const native = nativeOf(registry);
+      native?.ownBegin();
+      try {
+        return original.apply(this, args);
+      } finally {
+        native?.ownEnd(0);
+      }
+    };
+}
+
+// An asynchronous runtime spawn whose result has a pid and a promise that settles once it was reaped.
+function ownRuntimeChild(registry: Registry, settled: (result: Record<string, unknown>) => unknown): (original: Fn) => Fn {
+  return (original) =>
+    function (this: unknown, ...args: unknown[]): unknown {
+      const native = nativeOf(registry);
+      native?.ownBegin();
+      let result: unknown;
+      try {
+        result = original.apply(this, args);
+        return result;
+      } finally {
+        const pid = (result as { pid?: unknown } | undefined)?.pid;
+        native?.ownEnd(typeof pid === 'number' ? pid : 0);
+        if (typeof pid === 'number' && pid > 0) {
+          if (!registry.owned.has(pid)) registry.owned.set(pid, 'runtime');
+          const forget = (): void => {
+            if (registry.owned.get(pid) === 'runtime') registry.owned.delete(pid);
+            native?.ownDelete(pid);
+          };
+          Promise.resolve(settled(result as Record<string, unknown>)).then(forget, forget);
+        }
+      }
+    };
+}
+
+// Deno.Command#output() spawns and reaps inside one promise, pid unseen: "spawning" until it settles.
+function holdUntilSettled(registry: Registry): (original: Fn) => Fn {
+  return (original) =>
+    function (this: unknown, ...args: unknown[]): unknown {
+      const native = nativeOf(registry);
+      native?.ownBegin();
+      let promise: unknown;
+      try {
+        promise = original.apply(this, args);
+        return promise;
+      } finally {
+        const end = (): void => void native?.ownEnd(0);
+        if (promise instanceof Promise) promise.then(end, end);
+        else end();
+      }
+    };
+}
+
+// Installs every wrapper on first use and returns the registry.
+function registry(): Registry {
+  const global = globalThis as { [REGISTRY_KEY]?: Registry; Bun?: Record<string, unknown>; Deno?: { Command?: { prototype: object } } };
+  const existing = global[REGISTRY_KEY];
+  if (existing) return existing;
+  const created: Registry = { owned: new Map(), native: undefined };
+  global[REGISTRY_KEY] = created;
+  const proto = ChildProcess.prototype as unknown as { spawn: Fn };
+  wrapMethod(proto, 'spawn', (original) =>
+    function spawn(this: unknown, ...args: unknown[]): unknown {
+      const child = this as ChildProcess;
+      const native = nativeOf(created);
+      native?.ownBegin();
+      try {
+        return original.apply(child, args);
+      } finally {
+        // Ends the "being spawned" window and records the pid in the same
+        // locked step, before any other JS runs. child.pid is set even if
+        // spawn threw after the fork.
+        const pid = child.pid;
+        native?.ownEnd(pid ?? 0);
+        if (pid !== undefined) trackChildProcess(created, native, child, pid);
+      }
+    },
+  );
+  // The module namespace object of a builtin is not writable; its default export is.
+  const cp = ((childProcess as unknown as { default?: object }).default ?? childProcess) as object;
+  let synced = false;
+  for (const name of ['spawnSync', 'execSync', 'execFileSync']) synced = wrapMethod(cp, name, holdDuringCall(created)) || synced;
+  if (synced) {
+    try {
+      syncBuiltinESMExports(); // named ESM imports see the wrappers too
+    } catch {
+      // Not every runtime implements it; require() callers are covered anyway.
+    }
+  }
+  const bun = global.Bun;
+  wrapMethod(bun, 'spawn', ownRuntimeChild(created, (subprocess) => subprocess.exited));
+  wrapMethod(bun, 'spawnSync', holdDuringCall(created));
+  const command = global.Deno?.Command?.prototype;
+  wrapMethod(command, 'spawn', ownRuntimeChild(created, (child) => child.status));
+  wrapMethod(command, 'output', holdUntilSettled(created));
+  wrapMethod(command, 'outputSync', holdDuringCall(created));
+  return created;
+}
+
+// Records a ChildProcess pid for this realm and forgets it when libuv reaps it.
+function trackChildProcess(registry: Registry, native: NativeBinding | null, child: ChildProcess, pid: number): void {
+  registry.owned.set(pid, child);
+  let forgotten = false;
+  const forget = (): void => {
+    if (forgotten) return;
+    forgotten = true;
+    if (registry.owned.get(pid) === child) registry.owned.delete(pid);
+    native?.ownDelete(pid);
+  };
+  // The handle's onexit runs right after libuv's waitpid, before 'exit' is
+  // emitted and whatever the listeners are; libuv looks the property up at
+  // call time, so wrapping it here takes effect.
+  const handle = (child as unknown as { _handle?: ExitHandle | null })._handle;
+  const onexit = handle?.onexit;
+  if (handle && typeof onexit === 'function') {
+    handle.onexit = function (this: unknown, ...args: unknown[]): unknown {
+      forget();
+      return onexit.apply(this, args);
+    };
+  } else {
+    child.once('exit', forget);
+  }
+}
+
+// Deletes a stale ChildProcess entry (libuv reaped it but the entry stayed); true if it was stale.
+function dropIfStale(registry: Registry, pid: number, child: ChildProcess): boolean {
+  if (!hasBeenReaped(child)) return false;
+  registry.owned.delete(pid);
+  registry.native?.ownDelete(pid);
+  return true;
+}
+
+// Tracking starts when exitmon is imported: a child spawned earlier is not
+// known (the sweep snapshots such children when it becomes subreaper and
+// never touches them; see docs/linux.md).
+registry();
+
+/** The ChildProcess of this realm that owns pid, while libuv has not reaped it. */
+export function ownedChildProcess(pid: number): ChildProcess | undefined {
+  const reg = registry();
+  const child = reg.owned.get(pid);
+  if (child === undefined || child === 'runtime' || dropIfStale(reg, pid, child)) return undefined;
+  return child;
+}
+
+/**
+ * True while pid is a live or unreaped child of a runtime spawn API
+ * (node:child_process, Bun.spawn, Deno.Command) in any realm of this process
+ * that imported exitmon (in this realm only, without the addon). Such a pid
+ * is only ever peeked at, never reaped.
+ */
+export function isOwnedByRuntime(pid: number): boolean {
+  const reg = registry();
+  const child = reg.owned.get(pid);
+  if (child !== undefined && child !== 'runtime') return !dropIfStale(reg, pid, child);
+  if (child === 'runtime') return true;
+  return nativeOf(reg)?.ownHas(pid) === 1;
+}
+
+/** @deprecated Use isOwnedByRuntime: the same answer, for every runtime spawn API. */
+export const isOwnedByChildProcess = isOwnedByRuntime;
