@@ -1,0 +1,144 @@
+// Runtime conformance of the built package (dist/): the same checks under
+// Node, Bun and Deno (issue 10). Prints one line per check and a closing
+// `N passed, N failed`; exits 1 when a check failed.
+//   node test/runtimes/conformance.mjs
+//   bun test/runtimes/conformance.mjs
+//   deno run -A test/runtimes/conformance.mjs   (-A: the addon needs --allow-ffi, children --allow-run)
+import { spawn as spawnChild, spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const require = createRequire(join(ROOT, 'package.json'));
+const exitmon = require(join(ROOT, 'dist', 'index.cjs'));
+const { Reaper, spawn } = exitmon;
+const runtime = typeof globalThis.Bun === 'object' ? 'bun' : typeof globalThis.Deno === 'object' ? 'deno' : 'node';
+// How to run another script under this same runtime.
+const RUN = runtime === 'deno' ? [process.execPath, 'run', '-A'] : [process.execPath];
+const TIMEOUT_MS = 20_000;
+
+let passed = 0;
+let failed = 0;
+
+async function check(name, body) {
+  let timer;
+  try {
+    await Promise.race([body(), new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out after ${TIMEOUT_MS} ms`)), TIMEOUT_MS)))]);
+    passed++;
+    console.log(`ok - [${runtime}] ${name}`);
+  } catch (error) {
+    failed++;
+    console.log(`not ok - [${runtime}] ${name}: ${error?.stack ?? error}`);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function assert(condition, message) {
+  if (!condition) throw new Error(message);
+}
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+// Runs a script under this runtime; resolves with its exit status.
+function runScript(source, args = []) {
+  const dir = mkdtempSync(join(tmpdir(), 'exitmon-rt-'));
+  const file = join(dir, 'script.mjs');
+  writeFileSync(file, source);
+  const result = spawnSync(RUN[0], [...RUN.slice(1), file, ...args], { encoding: 'utf8', timeout: TIMEOUT_MS });
+  return { status: result.status, signal: result.signal, stdout: result.stdout, stderr: result.stderr };
+}
+
+// Starts an orphan: sh forks `sleep; exit code` into the background, prints its pid and exits.
+function makeOrphan(code, delay = '0.05') {
+  return new Promise((resolve, reject) => {
+    const sh = spawnChild('sh', ['-c', `(sleep ${delay}; exit ${code}) & echo $!`], { stdio: ['ignore', 'pipe', 'ignore'] });
+    let out = '';
+    sh.stdout.on('data', (chunk) => (out += chunk));
+    sh.on('error', reject);
+    sh.on('close', () => resolve(Number(out.trim())));
+  });
+}
+
+const reaper = Reaper.shared();
+
+await check(`the native backend is used (backend: ${reaper.backend})`, async () => {
+  assert(reaper.backend === 'pidfd', `expected pidfd, got ${reaper.backend}`);
+});
+
+await check('spawn() resolves exited with the exit code', async () => {
+  const child = spawn('sh', ['-c', 'exit 6'], { stdio: 'ignore' });
+  const exit = await child.exited;
+  assert(exit.code === 6, `code ${exit.code}`);
+});
+
+await check("20 node:child_process children watched: right codes, outcome 'observed', every 'exit' fires", async () => {
+  const kids = Array.from({ length: 20 }, (_, i) => spawnChild('sh', ['-c', `exit ${i + 1}`], { stdio: 'ignore' }));
+  const exits = kids.map((kid) => new Promise((resolve) => kid.once('exit', resolve)));
+  const events = kids.map((kid) => {
+    reaper.watch(kid.pid);
+    return reaper.monitor.waitPid(kid.pid);
+  });
+  const codes = await Promise.all(exits);
+  const published = await Promise.all(events);
+  for (let i = 0; i < 20; i++) {
+    assert(codes[i] === i + 1, `child ${i}: 'exit' code ${codes[i]}`);
+    assert(published[i].code === i + 1 && published[i].outcome === 'observed', `child ${i}: ${JSON.stringify(published[i])}`);
+  }
+});
+
+await check("as subreaper, orphans are reaped with their status (outcome 'reaped')", async () => {
+  assert(reaper.becomeSubreaper() === true, 'becomeSubreaper refused');
+  const pids = await Promise.all([makeOrphan(11), makeOrphan(12), makeOrphan(13)]);
+  const exits = await Promise.all(pids.map((pid) => reaper.monitor.waitPid(pid, { timeout: 10_000 })));
+  exits.forEach((exit, i) => assert(exit.code === 11 + i && exit.outcome === 'reaped', JSON.stringify(exit)));
+});
+
+if (runtime !== 'node') {
+  const name = runtime === 'bun' ? 'Bun.spawn' : 'Deno.Command';
+  await check(`200 ${name} children are never reaped by the orphan sweep while orphans churn`, async () => {
+    const start = (i) => {
+      const code = i % 7;
+      if (runtime === 'bun') return Bun.spawn(['sh', '-c', `exit ${code}`], { stdio: ['ignore', 'ignore', 'ignore'] }).exited;
+      return new Deno.Command('sh', { args: ['-c', `exit ${code}`], stdout: 'null', stderr: 'null' }).spawn().status.then((s) => s.code);
+    };
+    let churning = true;
+    const churn = (async () => {
+      while (churning) await Promise.all([makeOrphan(1, '0'), makeOrphan(2, '0')]);
+    })();
+    const results = await Promise.allSettled(Array.from({ length: 200 }, (_, i) => start(i)));
+    churning = false;
+    await churn;
+    const rejected = results.filter((r) => r.status === 'rejected');
+    assert(rejected.length === 0, `${rejected.length} of 200 rejected, e.g. ${rejected[0]?.reason}`);
+    results.forEach((r, i) => assert(r.value === i % 7, `child ${i}: code ${r.value}`));
+  });
+}
+
+await check('a process that loaded the addon and armed a watch keeps its exit status (3) and does not crash at exit', async () => {
+  const result = runScript(`
+    import { createRequire } from 'node:module';
+    import { spawn } from 'node:child_process';
+    const { Reaper } = createRequire(import.meta.url)(${JSON.stringify(join(ROOT, 'dist', 'index.cjs'))});
+    const reaper = Reaper.shared();
+    reaper.becomeSubreaper();
+    const kid = spawn('sleep', ['30'], { stdio: 'ignore' });
+    reaper.watch(kid.pid);
+    kid.unref();
+    process.exitCode = 3;
+  `);
+  assert(result.status === 3 && result.signal === null, `status ${result.status}, signal ${result.signal}: ${result.stderr}`);
+});
+
+await check("`exitmon run -- sh -c 'exit 3'` exits 3", async () => {
+  const result = spawnSync(RUN[0], [...RUN.slice(1), join(ROOT, 'dist', 'cli', 'main.js'), 'run', '--', 'sh', '-c', 'exit 3'], { encoding: 'utf8', timeout: TIMEOUT_MS });
+  assert(result.status === 3, `status ${result.status}, signal ${result.signal}: ${result.stderr}`);
+});
+
+reaper.close();
+await sleep(10);
+console.log(`${passed} passed, ${failed} failed`);
+process.exitCode = failed > 0 ? 1 : 0;
