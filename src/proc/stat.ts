@@ -123,6 +123,20 @@ export function readProcStat(pid: number | 'self'): ProcStat | null {
   return parseProcStat(text);
 }
 
+// The start time of pid: null when there is no such process (ENOENT, ESRCH),
+// undefined when /proc could not be read (EMFILE, ENFILE: exactly when the
+// poller stands in for a pidfd that could not be opened).
+export function readStartTime(pid: number): number | null | undefined {
+  let text: string;
+  try {
+    text = readFileSync(`${PROC_ROOT}/${pid}/stat`, 'latin1');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return code === 'ENOENT' || code === 'ESRCH' ? null : undefined;
+  }
+  return parseProcStat(text)?.startTime ?? null;
+}
+
 // Numbers that cannot name a process are "no such process", not an error:
 // callers probing a pid they got from elsewhere should not need a try/catch.
 function isPidLike(pid: unknown, name: string): boolean {

@@ -2,8 +2,7 @@
 // (or kill(pid, 0) where there is no /proc) on an unref'd timer. Used for every
 // pid when the addon is unavailable, and for single pids when pidfd_open ran
 // out of file descriptors.
-import { readFileSync } from 'node:fs';
-import { hasExited, hasProcFs, parseProcStat, probeKill, readProcStat, type ProcStat } from '../proc/stat.js';
+import { hasExited, hasProcFs, probeKill, readProcStat, readStartTime, type ProcStat } from '../proc/stat.js';
 
 /** How often polled pids are checked, in milliseconds. */
 export const DEFAULT_POLL_INTERVAL_MS = 100;
@@ -15,20 +14,6 @@ interface Polled {
   /** The start time of the watched process; null: it was gone when added; undefined: not readable yet. */
   startTime: number | null | undefined;
   readonly onExit: (exit: PollExit) => void;
-}
-
-// The start time of pid: null when there is no such process (ENOENT, ESRCH),
-// undefined when /proc could not be read (EMFILE, ENFILE: exactly when the
-// poller stands in for a pidfd that could not be opened).
-function startTimeOf(pid: number): number | null | undefined {
-  let text: string;
-  try {
-    text = readFileSync(`/proc/${pid}/stat`, 'latin1');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    return code === 'ENOENT' || code === 'ESRCH' ? null : undefined;
-  }
-  return parseProcStat(text)?.startTime ?? null;
 }
 
 /** Polls a set of pids and reports each exit once. */
@@ -49,7 +34,7 @@ export class PidPoller {
   // Starts polling pid. The start time recorded now is its identity: a new
   // process that reuses the pid has another start time and counts as an exit.
   add(pid: number, onExit: (exit: PollExit) => void): void {
-    const startTime = hasProcFs() ? startTimeOf(pid) : undefined;
+    const startTime = hasProcFs() ? readStartTime(pid) : undefined;
     this.#polled.set(pid, { startTime, onExit });
     this.#timer ??= setInterval(() => this.#tick(), this.#intervalMs).unref();
   }
