@@ -1,15 +1,43 @@
 // The error hierarchy. Domain errors extend ExitMonitorError and carry a stable
 // string `code`; argument errors are plain TypeError/RangeError (see validate.ts).
 
+// Two copies of exitmon in one process (the ESM and the CJS build, or two
+// installed copies) have two sets of classes, so a plain `instanceof` fails
+// for an error made by the other copy. Every error therefore carries, under a
+// registered symbol, the names of the classes it was built from, and
+// `instanceof` also accepts a value whose brand lists the class's name.
+const BRAND = Symbol.for('exitmon.errorClasses.v1');
+
+// The class names from new.target up to (and including) ExitMonitorError.
+function classNames(target: abstract new (...args: never[]) => unknown): string[] {
+  const names: string[] = [];
+  for (let c: unknown = target; typeof c === 'function' && c !== Error; c = Object.getPrototypeOf(c)) {
+    names.push((c as { name: string }).name);
+  }
+  return names;
+}
+
 /** Base class of every domain error exitmon throws or rejects with. */
 export class ExitMonitorError extends Error {
   /** Stable machine-readable code, e.g. `'ERR_WAIT_TIMEOUT'`. */
   readonly code: string;
 
+  /**
+   * `error instanceof SomeExitmonError` holds for errors of every copy of
+   * exitmon loaded in the process (ESM and CJS builds, two installed copies).
+   */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    if (Function.prototype[Symbol.hasInstance].call(this, value)) return true;
+    if (typeof value !== 'object' || value === null) return false;
+    const brand = (value as { [BRAND]?: unknown })[BRAND];
+    return Array.isArray(brand) && brand.includes(this.name);
+  }
+
   constructor(message: string, code: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = new.target.name;
     this.code = code;
+    Object.defineProperty(this, BRAND, { value: Object.freeze(classNames(new.target)) });
   }
 }
 

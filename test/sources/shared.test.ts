@@ -1,0 +1,95 @@
+// Issue 10: one process, one source of exits. The ESM and the CJS build of
+// exitmon loaded into one process (and two installed copies) used to create
+// two Reaper.shared() instances, which split orphan exits between them, and
+// `instanceof` failed for each other's errors. Runs the built dist/.
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadNative } from '../../src/native/load.js';
+import { ExitMonitorError } from '../../src/core/errors.js';
+import { Reaper } from '../../src/sources/reaper.js';
+
+const ROOT = join(import.meta.dirname, '../..');
+const DIST = join(ROOT, 'dist');
+const built = existsSync(join(DIST, 'index.js')) && existsSync(join(DIST, 'index.cjs'));
+const native = process.platform === 'linux' && loadNative() !== null;
+
+// Runs an ESM script with both builds loaded; returns its JSON output.
+function runBoth(body: string): Record<string, unknown> {
+  const script = `
+    import { createRequire } from 'node:module';
+    const esm = await import(${JSON.stringify(join(DIST, 'index.js'))});
+    const cjs = createRequire(import.meta.url)(${JSON.stringify(join(DIST, 'index.cjs'))});
+    ${body}
+  `;
+  const result = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 30_000 });
+  expect(result.stderr).toBe('');
+  return JSON.parse(result.stdout) as Record<string, unknown>;
+}
+
+describe.skipIf(!built)('one exitmon per process (dist/index.js + dist/index.cjs)', () => {
+  it('Reaper.shared() is the same object from the ESM and the CJS build', () => {
+    const out = runBoth(`
+      const a = esm.Reaper.shared();
+      const b = cjs.Reaper.shared();
+      console.log(JSON.stringify({ same: a === b, monitor: a.monitor === b.monitor, esmClass: esm.Reaper === cjs.Reaper }));
+      a.close();
+    `);
+    expect(out).toEqual({ same: true, monitor: true, esmClass: false });
+  });
+
+  it('errors of one copy pass instanceof of the other, per class', () => {
+    const out = runBoth(`
+      const fromCjs = new cjs.NoSuchProcessError(5);
+      const fromEsm = new esm.WaitTimeoutError(10, 'x');
+      console.log(JSON.stringify({
+        base: fromCjs instanceof esm.ExitMonitorError,
+        same: fromCjs instanceof esm.NoSuchProcessError,
+        other: fromCjs instanceof esm.WaitTimeoutError,
+        back: fromEsm instanceof cjs.WaitTimeoutError && fromEsm instanceof cjs.ExitMonitorError,
+        plain: new Error('x') instanceof esm.ExitMonitorError,
+      }));
+    `);
+    expect(out).toEqual({ base: true, same: true, other: false, back: true, plain: false });
+  });
+
+  it.skipIf(!native)('every orphan exit goes to the one shared reaper, none to a second', () => {
+    const out = runBoth(`
+      import('node:child_process').then(async ({ spawn }) => {
+        const reaper = cjs.Reaper.shared();
+        reaper.becomeSubreaper();
+        const seen = [];
+        esm.Reaper.shared().monitor.subscribe('all', (e) => { if (e.outcome === 'reaped') seen.push(e.pid); });
+        const sh = spawn('sh', ['-c', 'for i in 1 2 3 4 5 6 7 8 9 10; do (sleep 0.2; exit 4) & done'], { stdio: 'ignore' });
+        await new Promise((r) => sh.once('exit', r));
+        const deadline = Date.now() + 10000;
+        while (seen.length < 10 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+        console.log(JSON.stringify({ reaped: seen.length, total: reaper.stats().adoptedTotal }));
+        reaper.close();
+      });
+    `);
+    expect(out).toEqual({ reaped: 10, total: 10 });
+  });
+});
+
+describe('Reaper.shared(options)', () => {
+  it('throws a clear error when options differ from the existing shared reaper, and returns it for the same or none', () => {
+    const reaper = Reaper.shared({ pollIntervalMs: 50 });
+    try {
+      expect(Reaper.shared()).toBe(reaper);
+      expect(Reaper.shared({ pollIntervalMs: 50 })).toBe(reaper);
+      let error: unknown;
+      try {
+        Reaper.shared({ pollIntervalMs: 60 });
+      } catch (caught) {
+        error = caught;
+      }
+      expect(error).toBeInstanceOf(ExitMonitorError);
+      expect(error).toMatchObject({ code: 'ERR_SHARED_REAPER_OPTIONS' });
+      expect((error as Error).message).toContain('`pollIntervalMs` differs');
+    } finally {
+      reaper.close();
+    }
+  });
+});
