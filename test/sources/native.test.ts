@@ -108,6 +108,13 @@ describe.skipIf(process.platform !== 'linux' || loadNative() === null)('native a
     expect(await exited).toBe('SIGTERM');
   });
 
+  it('exports exactly the functions src/ uses (no dead exports: waitPid, unwatch, waitPidfd, pidfdReady are gone)', () => {
+    expect(Object.keys(native).sort()).toEqual([
+      'batches', 'close', 'collect', 'getSubreaper', 'ownBegin', 'ownDelete', 'ownEnd', 'ownHas', 'peekAny',
+      'pidfdOpen', 'pidfdSendSignal', 'probe', 'reapUnowned', 'setSubreaper', 'start', 'watch',
+    ]);
+  });
+
   it('rejects non-integer arguments with a TypeError instead of crashing', () => {
     expect(() => native.pidfdOpen('x' as unknown as number)).toThrow(TypeError);
   });

@@ -1,0 +1,56 @@
+// Issue 10: Reaper.close() runs every teardown step even when one throws, and
+// a watch of a live pid never answers with an older process's remembered exit.
+import { spawn } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { TeardownError } from '../../src/core/errors.js';
+import { ExitMonitor } from '../../src/core/monitor.js';
+import { loadNative } from '../../src/native/load.js';
+import { Reaper } from '../../src/sources/reaper.js';
+
+const native = process.platform === 'linux' && loadNative() !== null;
+
+describe.skipIf(!native)('Reaper.close()', () => {
+  it('gives back the subreaper flag and throws one TeardownError when a monitor lifecycle listener throws', () => {
+    const reaper = Reaper.shared();
+    const failure = new Error('listener failed');
+    reaper.monitor.lifecycle.on('close', () => {
+      throw failure;
+    });
+    expect(reaper.becomeSubreaper()).toBe(true);
+    expect(loadNative()!.getSubreaper()).toBe(1);
+    let error: unknown;
+    try {
+      reaper.close();
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(TeardownError);
+    // The monitor's own close may wrap the listener's failure in its TeardownError.
+    const found = (error as TeardownError).errors.some(
+      (e) => e === failure || (e as Error).cause === failure || ((e as TeardownError).errors ?? []).includes(failure),
+    );
+    expect(found).toBe(true);
+    expect(reaper.closed).toBe(true);
+    expect(loadNative()!.getSubreaper()).toBe(0); // the flag was given back before the failing step
+    expect(() => reaper.close()).not.toThrow(); // idempotent
+  });
+});
+
+describe.skipIf(!native)('stale exits', () => {
+  it('watching a live pid forgets the remembered exit of an earlier process with that pid: waitPid waits for the new one', async () => {
+    const monitor = new ExitMonitor();
+    const reaper = new Reaper(monitor);
+    try {
+      const child = spawn('sh', ['-c', 'read x; exit 4'], { stdio: ['pipe', 'ignore', 'ignore'] });
+      // An exit of an older process that had this pid, remembered by the monitor.
+      monitor.publish({ pid: child.pid!, code: 99, outcome: 'unknown' });
+      reaper.watch(child.pid!);
+      const exit = monitor.waitPid(child.pid!, { timeout: 10_000 });
+      child.stdin!.end('go\n');
+      expect(await exit).toMatchObject({ pid: child.pid, code: 4, outcome: 'observed' });
+    } finally {
+      reaper.close();
+      monitor.close();
+    }
+  });
+});
