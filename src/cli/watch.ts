@@ -27,6 +27,8 @@ export async function watchPids(pids: readonly number[], context: CliContext): P
         continue;
       }
       try {
+        // watch() first: it forgets any remembered exit of an earlier process
+        // with this pid (pid reuse), so waitPid() waits for this process.
         // Publishing is asynchronous: waiting right after watch() cannot miss the exit.
         reaper.watch(pid);
         exits.push(reaper.monitor.waitPid(pid));

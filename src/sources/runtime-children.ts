@@ -1,6 +1,5 @@
-// Which children a runtime's
-// own spawn API owns, in every thread of the process, so that exitmon never
-// reaps them: their owner waits for them by pid and would get ECHILD (libuv
+// Which children a runtime's own spawn API owns, in every thread of the
+// process, so that exitmon never reaps them: their owner waits for them by pid and would get ECHILD (libuv
 // then never emits 'exit', containerd #2855, boxlite #523; Bun's `exited` and
 // Deno's `status` reject).
 //
