@@ -355,19 +355,51 @@ static void deliver(struct state *state, const int32_t *exits, int count, bool m
   napi_close_handle_scope(env, scope);
 }
 
-/* Drains the epoll set without blocking and delivers what exited, in batches of MAX_EVENTS. */
+/* The exits of one wakeup, grown as needed, so that a burst is ONE call into JS. */
+struct batch {
+  int32_t *ints;
+  int count, capacity; /* in exits */
+};
+
+/* Makes room for n more exits. 0, or -ENOMEM (then the caller delivers what it has first). */
+static int batch_reserve(struct batch *b, int n) {
+  if (b->count + n <= b->capacity) return 0;
+  int capacity = b->capacity ? b->capacity * 2 : MAX_EVENTS;
+  while (capacity < b->count + n) capacity *= 2;
+  int32_t *grown = realloc(b->ints, sizeof *grown * EXIT_INTS * (size_t)capacity);
+  if (!grown) return -ENOMEM;
+  b->ints = grown;
+  b->capacity = capacity;
+  return 0;
+}
+
+/* Collects the exits named by n keys into the batch; on ENOMEM delivers the batch so far first. */
+static void batch_collect(struct state *state, struct batch *b, const uint64_t *keys, int n, bool make_callback) {
+  int32_t fallback[MAX_EVENTS * EXIT_INTS];
+  if (batch_reserve(b, n) < 0) {
+    deliver(state, b->ints, b->count, make_callback);
+    b->count = 0;
+    deliver(state, fallback, collect_keys(state, keys, n, fallback), make_callback);
+    return;
+  }
+  b->count += collect_keys(state, keys, n, b->ints + (size_t)b->count * EXIT_INTS);
+}
+
+/* Drains the epoll set without blocking and delivers every exit of this wakeup in one call. */
 static void drain_epoll(struct state *state, bool make_callback) {
   struct epoll_event events[MAX_EVENTS];
   uint64_t keys[MAX_EVENTS];
-  int32_t exits[MAX_EVENTS * EXIT_INTS];
+  struct batch b = {0};
   for (;;) {
     int n;
     do n = epoll_wait(state->epfd, events, MAX_EVENTS, 0); while (n < 0 && errno == EINTR);
-    if (n <= 0) return;
+    if (n <= 0) break;
     for (int i = 0; i < n; i++) keys[i] = events[i].data.u64;
-    deliver(state, exits, collect_keys(state, keys, n, exits), make_callback);
-    if (n < MAX_EVENTS || state->tearing_down) return;
+    batch_collect(state, &b, keys, n, make_callback);
+    if (n < MAX_EVENTS) break;
   }
+  deliver(state, b.ints, b.count, make_callback);
+  free(b.ints);
 }
 
 /* libuv: the epoll fd is readable. */
@@ -378,12 +410,13 @@ static void on_uv_ready(uv_poll_t *poll, int status, int events) {
   if (state != NULL) drain_epoll(state, true);
 }
 
-/* Thread source, on the JS thread: collect what the watcher thread saw. */
+/* Thread source, on the JS thread: collect what the watcher thread saw, in one call. */
 static void on_thread_ready(napi_env env, napi_value js_callback, void *context, void *data) {
   (void)js_callback;
   (void)data;
   struct state *state = context;
   if (env == NULL || state == NULL || state->tearing_down) return;
+  struct batch b = {0};
   for (;;) {
     uint64_t keys[MAX_EVENTS];
     int n = 0;
@@ -394,10 +427,11 @@ static void on_thread_ready(napi_env env, napi_value js_callback, void *context,
     state->pending_count -= n;
     if (state->pending_count == 0) state->signalled = false;
     pthread_mutex_unlock(&state->pending_lock);
-    if (n == 0) return;
-    int32_t exits[MAX_EVENTS * EXIT_INTS];
-    deliver(state, exits, collect_keys(state, keys, n, exits), false);
+    if (n == 0) break;
+    batch_collect(state, &b, keys, n, false);
   }
+  deliver(state, b.ints, b.count, false);
+  free(b.ints);
 }
 
 /* The watcher thread: blocks in epoll_wait until the stop eventfd is written. */
