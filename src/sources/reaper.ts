@@ -6,86 +6,23 @@ import type { ExitOutcome } from '../core/exit-event.js';
 import { ExitMonitorError, MonitorClosedError, NativeUnavailableError, TeardownError } from '../core/errors.js';
 import { silentLogger, type Logger } from '../core/logger.js';
 import { ExitMonitor } from '../core/monitor.js';
-import { assertDuration, assertOptionalString, assertOptions, assertPid, rangeError, typeError } from '../core/validate.js';
+import { assertOptionalString, assertOptions, assertPid, typeError } from '../core/validate.js';
 import { probeNativeBinding } from '../native/load.js';
 import type { ExitStatus } from './exit-status.js';
 import { OrphanSweep } from './orphan-sweep.js';
 import { Ownership } from './ownership.js';
 import { PidfdBackend } from './pidfd-backend.js';
 import { DEFAULT_POLL_INTERVAL_MS, PidPoller } from './poll-backend.js';
+import { checkOptions, differingOption, type ReaperBackend, type ReaperOptions, type ReaperStats } from './reaper-options.js';
+import { SharedReaperSlot } from './shared-reaper.js';
 import { DEFAULT_SWEEP_INTERVAL_MS } from './sweep-scheduler.js';
 import { WatchSet, type Watched, type WatchOptions } from './watch-set.js';
 
-export { DEFAULT_POLL_INTERVAL_MS, DEFAULT_SWEEP_INTERVAL_MS, type WatchOptions };
-
-/** Where exits come from: pidfd readiness (Linux addon) or /proc polling. */
-export type ReaperBackend = 'pidfd' | 'poll';
-
-/** Options of `new Reaper()` and `Reaper.shared()`. */
-export interface ReaperOptions {
-  /** A pino-compatible logger; a child's pid is logged as `childPid`. @default silent */
-  logger?: Logger;
-  /** `'auto'` uses pidfd when the addon loads, else polls; `'pidfd'` throws NativeUnavailableError without it. @default 'auto' */
-  backend?: 'auto' | ReaperBackend;
-  /** How often polled pids are checked, in ms. @default DEFAULT_POLL_INTERVAL_MS (100) */
-  pollIntervalMs?: number;
-  /** Safety sweep period while adopting orphans, in ms (SIGCHLD triggers sweeps too). @default DEFAULT_SWEEP_INTERVAL_MS (1000) */
-  sweepIntervalMs?: number;
-}
-
-/** Counters of one reaper: what an operator alerts on. */
-export interface ReaperStats {
-  /** Pids watched now. */
-  watched: number;
-  /** Exits collected by this reaper (watched and adopted). */
-  reapedTotal: number;
-  /** Exits read and left to their owner (e.g. node:child_process). */
-  observedTotal: number;
-  /** Exits whose status was not ours to read. */
-  unknownTotal: number;
-  /** Orphans (unwatched children) reaped by the sweep. */
-  adoptedTotal: number;
-  /** Orphan sweeps run. */
-  sweeps: number;
-  /** `Date.now()` of the last sweep, or null before the first. */
-  lastSweepAt: number | null;
-  /** Faults worked around (pidfd_open EMFILE, failed watches, failed waits). */
-  errors: number;
-}
+export { DEFAULT_POLL_INTERVAL_MS, DEFAULT_SWEEP_INTERVAL_MS, type ReaperBackend, type ReaperOptions, type ReaperStats, type WatchOptions };
 
 const reapers = new WeakMap<ExitMonitor, Reaper>();
+const shared = new SharedReaperSlot<Reaper>();
 let warnedAboutPolling = false;
-
-// Reaper.shared() is process-wide: every copy of exitmon in the process (ESM
-// and CJS builds, two installed copies) finds it under one registered symbol.
-// The version guards the slot's shape: a copy that does not understand it
-// keeps its own reaper instead of misreading it.
-const SHARED_KEY = Symbol.for('exitmon.sharedReaper.v0');
-const SHARED_VERSION = 1;
-interface SharedSlot {
-  readonly version: number;
-  readonly reaper: Reaper;
-  readonly options: Required<ReaperOptions>;
-}
-let localShared: SharedSlot | undefined;
-
-function sharedSlot(): SharedSlot | undefined {
-  const slot = (globalThis as { [SHARED_KEY]?: SharedSlot })[SHARED_KEY];
-  return slot?.version === SHARED_VERSION ? slot : localShared;
-}
-
-function setSharedSlot(slot: SharedSlot): void {
-  localShared = slot;
-  const holder = globalThis as { [SHARED_KEY]?: SharedSlot };
-  if (holder[SHARED_KEY] === undefined || holder[SHARED_KEY].version === SHARED_VERSION || holder[SHARED_KEY].reaper.closed) {
-    Object.defineProperty(holder, SHARED_KEY, { value: slot, configurable: true, writable: true, enumerable: false });
-  }
-}
-
-// The option that differs between the shared reaper's options and `wanted`, if any.
-function differingOption(have: Required<ReaperOptions>, wanted: Required<ReaperOptions>): string | undefined {
-  return (Object.keys(have) as (keyof ReaperOptions)[]).find((key) => have[key] !== wanted[key]);
-}
 
 /** @internal How many exit batches the addon delivered to JS in this thread (benchmarks: a burst should take few). */
 export function exitBatches(reaper: Reaper): number {
@@ -103,21 +40,6 @@ const scanCounters = new WeakMap<Reaper, () => number>();
 export function reaperFor(monitor: ExitMonitor): Reaper | undefined {
   const reaper = reapers.get(monitor);
   return reaper !== undefined && !reaper.closed ? reaper : undefined;
-}
-
-// Checks the options object; returns it with defaults applied.
-function checkOptions(options: ReaperOptions | undefined): Required<ReaperOptions> {
-  assertOptions(options);
-  const { logger = silentLogger, backend = 'auto', pollIntervalMs = DEFAULT_POLL_INTERVAL_MS, sweepIntervalMs = DEFAULT_SWEEP_INTERVAL_MS } = options ?? {};
-  if (typeof logger !== 'object' || logger === null || typeof logger.warn !== 'function') {
-    throw typeError('options.logger', 'a pino-compatible logger', logger);
-  }
-  if (backend !== 'auto' && backend !== 'pidfd' && backend !== 'poll') {
-    throw (typeof backend === 'string' ? rangeError : typeError)('options.backend', "'auto', 'pidfd' or 'poll'", backend);
-  }
-  assertDuration(pollIntervalMs, 'options.pollIntervalMs');
-  assertDuration(sweepIntervalMs, 'options.sweepIntervalMs');
-  return { logger, backend, pollIntervalMs: Math.max(1, pollIntervalMs), sweepIntervalMs: Math.max(1, sweepIntervalMs) };
 }
 
 /**
@@ -157,7 +79,7 @@ export class Reaper implements Disposable {
    */
   static shared(options?: ReaperOptions): Reaper {
     const wanted = checkOptions(options);
-    const slot = sharedSlot();
+    const slot = shared.get();
     if (slot !== undefined && !slot.reaper.closed) {
       const differing = options === undefined ? undefined : differingOption(slot.options, wanted);
       if (differing !== undefined) {
@@ -171,7 +93,7 @@ export class Reaper implements Disposable {
     const monitor = new ExitMonitor({ logger: wanted.logger });
     const reaper = new Reaper(monitor, options);
     reaper.#ownsMonitor = true;
-    setSharedSlot({ version: SHARED_VERSION, reaper, options: wanted });
+    shared.set(reaper, wanted);
     return reaper;
   }
 

@@ -54,6 +54,22 @@ function nativeOf(registry: Registry): NativeBinding | null {
   return registry.native;
 }
 
+let warnedAboutMemory = false;
+
+// Ends a spawn's "in flight" window by recording pid in the addon's table and
+// returns what forgets it once its owner reaped it. When the table cannot grow
+// (ownEnd: -ENOMEM) the pid is not in it, so the window stays open instead
+// until then: every reap in every thread is refused meanwhile, which is safe.
+function endSpawn(native: NativeBinding | null, pid: number): () => void {
+  if (native === null) return () => undefined;
+  if (native.ownEnd(pid) >= 0) return () => void native.ownDelete(pid);
+  if (!warnedAboutMemory) {
+    warnedAboutMemory = true;
+    process.emitWarning('exitmon: out of memory recording a child pid; reaping is paused until that child exits', { type: 'ExitmonWarning', code: 'EXITMON_OWN_ENOMEM' });
+  }
+  return () => void native.ownEnd(0);
+}
+
 // Replaces object[key] by wrap(original) when it is a function; false when it is not there or not writable.
 function wrapMethod(object: object | undefined, key: string, wrap: (original: Fn) => Fn): boolean {
   if (object === undefined || object === null) return false;
@@ -93,12 +109,12 @@ function ownRuntimeChild(registry: Registry, settled: (result: Record<string, un
         return result;
       } finally {
         const pid = (result as { pid?: unknown } | undefined)?.pid;
-        native?.ownEnd(typeof pid === 'number' ? pid : 0);
+        const release = endSpawn(native, typeof pid === 'number' && pid > 0 ? pid : 0);
         if (typeof pid === 'number' && pid > 0) {
           if (!registry.owned.has(pid)) registry.owned.set(pid, 'runtime');
           const forget = (): void => {
             if (registry.owned.get(pid) === 'runtime') registry.owned.delete(pid);
-            native?.ownDelete(pid);
+            release();
           };
           Promise.resolve(settled(result as Record<string, unknown>)).then(forget, forget);
         }
@@ -144,8 +160,8 @@ function registry(): Registry {
         // locked step, before any other JS runs. child.pid is set even if
         // spawn threw after the fork.
         const pid = child.pid;
-        native?.ownEnd(pid ?? 0);
-        if (pid !== undefined) trackChildProcess(created, native, child, pid);
+        const release = endSpawn(native, pid ?? 0);
+        if (pid !== undefined) trackChildProcess(created, child, pid, release);
       }
     },
   );
@@ -171,14 +187,14 @@ function registry(): Registry {
 }
 
 // Records a ChildProcess pid for this realm and forgets it when libuv reaps it.
-function trackChildProcess(registry: Registry, native: NativeBinding | null, child: ChildProcess, pid: number): void {
+function trackChildProcess(registry: Registry, child: ChildProcess, pid: number, release: () => void): void {
   registry.owned.set(pid, child);
   let forgotten = false;
   const forget = (): void => {
     if (forgotten) return;
     forgotten = true;
     if (registry.owned.get(pid) === child) registry.owned.delete(pid);
-    native?.ownDelete(pid);
+    release();
   };
   // The handle's onexit runs right after libuv's waitpid, before 'exit' is
   // emitted and whatever the listeners are; libuv looks the property up at
