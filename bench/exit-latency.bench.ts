@@ -3,7 +3,7 @@
 // (observing a node:child_process child; reaping its own child), node's own
 // ChildProcess 'exit' event and a plain C pidfd + poll loop (issue 3, item 4).
 import { ExitMonitor, Reaper } from '../src/index.js';
-import { LATENCY_SUBJECTS, NODE_SUBJECT, C_SUBJECT, OBSERVED_SUBJECT, REAPED_SUBJECT, type LatencyContext, type PublishTimes } from './latency/subjects.js';
+import { ADOPTED_SUBJECT, LATENCY_SUBJECTS, NODE_SUBJECT, C_SUBJECT, OBSERVED_SUBJECT, REAPED_SUBJECT, type LatencyContext, type PublishTimes } from './latency/subjects.js';
 import { latencySizes, type LatencySizes } from './latency/sizes.js';
 import { nanosecondHistogram, percentileOf, toSeries } from './lib/latency.js';
 import { nativeProgram } from './lib/native.js';
@@ -16,7 +16,7 @@ const NODE_GOAL = 1;
 /** …nor the C pidfd loop's p50 times this. */
 const C_GOAL = 1.2;
 const KEEP_ALIVE_MS = 60_000;
-const EXITMON_SUBJECTS = [OBSERVED_SUBJECT, REAPED_SUBJECT];
+const EXITMON_SUBJECTS = [OBSERVED_SUBJECT, REAPED_SUBJECT, ADOPTED_SUBJECT];
 
 export const scenario: Scenario = {
   name: 'exit-latency',
@@ -39,7 +39,7 @@ async function measure(s: LatencySizes): Promise<{ series: LatencySeries[]; toPu
   // exitmon's handles are unref'd by design: something must keep the loop alive while we wait.
   const keepAlive = setInterval(() => undefined, KEEP_ALIVE_MS);
   try {
-    if (!reaper.becomeSubreaper({ adoptOrphans: false })) throw new Error('could not become a child subreaper');
+    if (!reaper.becomeSubreaper({ adoptOrphans: true })) throw new Error('could not become a child subreaper');
     const published = recordPublishTimes(reaper);
     const ctx: LatencyContext = { probe: nativeProgram('probe'), launch: nativeProgram('launch'), pidfdLoop: nativeProgram('pidfd-loop'), slotFile: slots.path, reaper, published };
     const woke = new Map<string, { first: number; times: bigint[] }[]>(LATENCY_SUBJECTS.map((x) => [x.subject, []]));
@@ -152,7 +152,8 @@ function methodNotes(s: LatencySizes, metrics: Metric[]): string[] {
     `**Subjects.** *${OBSERVED_SUBJECT}*: probe spawned by node:child_process, \`reaper.watch(pid)\`, time taken in a \`{ pid }\` ` +
       `listener (pidfd readiness on the libuv loop, WNOWAIT peek — libuv still reaps — publish, delivery in the dispatcher's ` +
       `microtask slice). *${REAPED_SUBJECT}*: bench/native/launch.c starts the probe and exits, the probe is re-parented to this subreaper, ` +
-      `watched, then released with SIGUSR1 (pidfd readiness, waitid reap, publish, delivery). *${NODE_SUBJECT}*: a plain ` +
+      `watched, then released with SIGUSR1 (pidfd readiness in the addon's epoll set, waitid reap in the same C call, one batch call into JS, publish, delivery). ` +
+      `*${ADOPTED_SUBJECT}*: the same orphan, not watched: SIGCHLD, the orphan sweep's WNOWAIT peek, the reap by pid, publish, delivery. *${NODE_SUBJECT}*: a plain ` +
       `spawn and its 'exit' listener (SIGCHLD → libuv waitpid → onexit). *${C_SUBJECT}*: bench/native/pidfd-loop.c: ` +
       `posix_spawn, pidfd_open, poll, clock_gettime, waitid(P_PIDFD) — the floor for waking up on an exit.`,
   ];
@@ -186,9 +187,9 @@ function missedNote(missed: Metric[], metrics: Metric[]): string {
     `exitmon to beat node's 'exit' by ${us(nodeP50 - C_GOAL * cP50)}. Where exitmon's time goes: ${split.join('; ')}. ` +
     `Delivery is no longer a loop phase: the dispatcher's first slice of a loop turn runs in a microtask right after the ` +
     `pidfd callback (src/core/dispatcher.ts), so the delivery part is a few µs. The gap to node's 'exit' is in collection ` +
-    `and publish(). Collection: the pidfd callback (src/sources/watch-set.ts #onReady) now makes one waitid before it ` +
-    `publishes, as node makes one waitpid before its 'exit' (the reaped path reaps at once and peeks only when the reap is ` +
-    `refused; the observed path peeks with WNOWAIT), and it releases the watch (closes the pidfd and its uv_poll handle) ` +
+    `and publish(). Collection: the addon's epoll wakeup (src/native/exitmon.c) makes one waitid per ready pidfd before it ` +
+    `enters JS once with the batch, as node makes one waitpid before its 'exit' (the reaped path reaps at once and peeks only when the reap is ` +
+    `refused; the observed path peeks with WNOWAIT), and the watch is released (its pidfd closed) ` +
     `after publish() returned; the Reaper publishes before its debug log. Both were the suggestions of an earlier run of ` +
     `this report. What remains is the cost of cold JavaScript: one exit per loop turn, with process spawns in between, runs ` +
     `publish() and the delivery with cold caches, so a publish() that costs ~0.1 µs in a burst costs the ${us(value('publish() call, p50', OBSERVED_SUBJECT))} ` +

@@ -13,7 +13,7 @@ export interface LatencyContext {
   launch: string;
   pidfdLoop: string;
   slotFile: string;
-  /** A reaper of its own, subreaper without adoption (for the reaped path). */
+  /** A reaper of its own, subreaper adopting orphans (the reaped path watches its orphan; the adopted path does not). */
   reaper: Reaper;
   /** When the reaper's publish() of each pid's exit was entered and left (ns), to split collection, publish and delivery. */
   published: Map<number, PublishTimes>;
@@ -88,6 +88,28 @@ function exitmonReaped(ctx: LatencyContext, slot: number): Promise<bigint> {
   });
 }
 
+// exitmon adopting an orphan it never watched: as for the reaped path, but no
+// watch: SIGCHLD, the orphan sweep's WNOWAIT peek, the reap by pid, publish, delivery.
+function exitmonAdopted(ctx: LatencyContext, slot: number): Promise<bigint> {
+  return new Promise((resolve, reject) => {
+    const launcher = spawnChild(ctx.launch, [ctx.probe, ctx.slotFile, String(slot)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    launcher.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
+    launcher.once('error', reject);
+    launcher.once('close', () => {
+      const pid = Number(out.trim());
+      if (!Number.isInteger(pid) || pid <= 0) return reject(new Error(`launch printed no pid: ${out}`));
+      const subscription = ctx.reaper.monitor.subscribe({ pid }, (event) => {
+        const woke = process.hrtime.bigint();
+        subscription.unsubscribe();
+        if (event.outcome !== 'reaped') reject(new Error(`expected a reaped orphan, got ${event.outcome}`));
+        else resolve(woke);
+      });
+      process.kill(pid, 'SIGUSR1');
+    });
+  });
+}
+
 // The C limit: bench/native/pidfd-loop.c spawns, polls the pidfd and reaps.
 async function cLoop(ctx: LatencyContext, first: number, count: number): Promise<bigint[]> {
   const { stdout } = await execFileAsync(ctx.pidfdLoop, [ctx.probe, ctx.slotFile, String(first), String(count)]);
@@ -97,12 +119,14 @@ async function cLoop(ctx: LatencyContext, first: number, count: number): Promise
 export const NODE_SUBJECT = "node:child_process 'exit'";
 export const OBSERVED_SUBJECT = 'exitmon watch, observed';
 export const REAPED_SUBJECT = 'exitmon watch, reaped';
+export const ADOPTED_SUBJECT = 'exitmon orphan, adopted';
 export const C_SUBJECT = 'C pidfd + poll loop';
 
 /** Every contender, in the order of the table. */
 export const LATENCY_SUBJECTS: readonly LatencySubject[] = [
   { subject: OBSERVED_SUBJECT, run: (ctx, first, count) => sequential(first, count, (slot) => exitmonObserved(ctx, slot)) },
   { subject: REAPED_SUBJECT, run: (ctx, first, count) => sequential(first, count, (slot) => exitmonReaped(ctx, slot)) },
+  { subject: ADOPTED_SUBJECT, run: (ctx, first, count) => sequential(first, count, (slot) => exitmonAdopted(ctx, slot)) },
   { subject: NODE_SUBJECT, run: (ctx, first, count) => sequential(first, count, (slot) => nodeExit(ctx, slot)) },
   { subject: C_SUBJECT, run: cLoop },
 ];
