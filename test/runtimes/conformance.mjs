@@ -133,6 +133,32 @@ await check('a process that loaded the addon and armed a watch keeps its exit st
   assert(result.status === 3 && result.signal === null, `status ${result.status}, signal ${result.signal}: ${result.stderr}`);
 });
 
+await check('a worker thread collects an exit with the addon, exits with a watch armed, and the process keeps its status (4)', async () => {
+  const result = runScript(`
+    import { Worker } from 'node:worker_threads';
+    import { spawn } from 'node:child_process';
+    const sleeper = spawn('sleep', ['30'], { stdio: 'ignore' });
+    const body = \`
+      const { Reaper } = require(\${JSON.stringify(${JSON.stringify(join(ROOT, 'dist', 'index.cjs'))})});
+      const { spawn } = require('node:child_process');
+      const { parentPort } = require('node:worker_threads');
+      const reaper = Reaper.shared();
+      reaper.watch(\${sleeper.pid});
+      const kid = spawn('sh', ['-c', 'exit 9'], { stdio: 'ignore' });
+      reaper.watch(kid.pid);
+      reaper.monitor.waitPid(kid.pid).then((e) => parentPort.postMessage(e.code));
+    \`;
+    const worker = new Worker(body, { eval: true });
+    worker.once('message', (code) => {
+      console.log('code', code);
+      worker.terminate();
+    });
+    worker.once('exit', () => setTimeout(() => { sleeper.kill('SIGKILL'); process.exitCode = 4; }, 100));
+  `);
+  assert(result.status === 4 && result.signal === null, `status ${result.status}, signal ${result.signal}: ${result.stderr}`);
+  assert(result.stdout.includes('code 9'), `the worker saw: ${result.stdout}`);
+});
+
 await check("`exitmon run -- sh -c 'exit 3'` exits 3", async () => {
   const result = spawnSync(RUN[0], [...RUN.slice(1), join(ROOT, 'dist', 'cli', 'main.js'), 'run', '--', 'sh', '-c', 'exit 3'], { encoding: 'utf8', timeout: TIMEOUT_MS });
   assert(result.status === 3, `status ${result.status}, signal ${result.signal}: ${result.stderr}`);
