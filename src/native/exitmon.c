@@ -564,8 +564,15 @@ static napi_value js_start(napi_env env, napi_callback_info info) {
   }
   if (state->tearing_down) return make_int(env, -ESHUTDOWN);
   if (state->source != SOURCE_NONE) return make_int(env, 0);
+  /* The reference first: once the source runs, nothing may fail any more. */
+  CHECK(env, napi_create_reference(env, argv[1], 1, &state->dispatch));
   int epfd = epoll_create1(EPOLL_CLOEXEC);
-  if (epfd < 0) return make_int(env, -errno);
+  if (epfd < 0) {
+    int rc = -errno;
+    napi_delete_reference(env, state->dispatch);
+    state->dispatch = NULL;
+    return make_int(env, rc);
+  }
   state->epfd = epfd;
   int rc = 0;
   if (source == SOURCE_THREAD) {
@@ -607,9 +614,10 @@ static napi_value js_start(napi_env env, napi_callback_info info) {
     if (state->stopfd >= 0) close(state->stopfd);
     close(epfd);
     state->epfd = state->stopfd = -1;
+    napi_delete_reference(env, state->dispatch);
+    state->dispatch = NULL;
     return make_int(env, rc);
   }
-  CHECK(env, napi_create_reference(env, argv[1], 1, &state->dispatch));
   state->source = source;
   return make_int(env, 0);
 }
