@@ -105,9 +105,19 @@ export class Reaper implements Disposable {
     if (backend === 'pidfd' && probe.binding === null) throw new NativeUnavailableError('The pidfd backend', { cause: probe.reason });
     this.monitor = monitor;
     this.#logger = logger;
-    this.#pidfd = backend !== 'poll' && probe.binding !== null ? new PidfdBackend(probe.binding) : null;
-    this.backend = this.#pidfd === null ? 'poll' : 'pidfd';
-    if (this.#pidfd === null && backend === 'auto') this.#warnPolling(probe.reason ?? 'unknown reason');
+    let reason = probe.reason;
+    let pidfd: PidfdBackend | null = null;
+    if (backend !== 'poll' && probe.binding !== null) {
+      try {
+        pidfd = new PidfdBackend(probe.binding); // starts the event source on first use (epoll_create1 may fail: EMFILE)
+      } catch (error) {
+        if (backend === 'pidfd') throw error;
+        reason = `the pidfd event source could not start (${(error as Error).message})`;
+      }
+    }
+    this.#pidfd = pidfd;
+    this.backend = pidfd === null ? 'poll' : 'pidfd';
+    if (pidfd === null && backend === 'auto') this.#warnPolling(reason ?? 'unknown reason');
     this.#poller = new PidPoller(pollIntervalMs);
     this.#ownership = new Ownership((pid) => this.#watches.has(pid));
     const host = {
@@ -128,7 +138,6 @@ export class Reaper implements Disposable {
     });
     const orphans = this.#orphans;
     if (orphans !== null) scanCounters.set(this, () => orphans.scans);
-    const pidfd = this.#pidfd;
     if (pidfd !== null) batchCounters.set(this, () => pidfd.batches);
     if (!reapers.has(monitor) || reapers.get(monitor)!.closed) reapers.set(monitor, this);
     monitor.lifecycle.on('close', this.#onMonitorClose);
