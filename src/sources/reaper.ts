@@ -205,13 +205,16 @@ export class Reaper implements Disposable {
   }
 
   /**
-   * Releases every handle: pidfds and their uv_poll watches, the SIGCHLD
-   * listener, timers; gives up the subreaper role it took. Orphans that have
+   * Releases every handle: pidfds (which leave the addon's epoll set), the
+   * SIGCHLD listener, timers; gives up the subreaper role it took. Orphans that have
    * already exited are reaped by one last sweep. Pending watches are dropped
    * unpublished, except those of node:child_process children: their exit is
    * still published (as 'observed', from the child's 'exit' event) while the
    * monitor is open, so `spawn()`'s `exited` settles. Closes the monitor only
-   * for `Reaper.shared()`. Idempotent.
+   * for `Reaper.shared()`. Idempotent. Every step runs even when one throws
+   * (a monitor lifecycle listener, say).
+   * @throws TeardownError afterwards, with every failure in `errors` and the
+   * first as `cause`.
    */
   close(): void {
     if (this.#closed) return;
