@@ -147,6 +147,24 @@ await check('a process that loaded the addon and armed a watch keeps its exit st
   assert(result.status === 3 && result.signal === null, `status ${result.status}, signal ${result.signal}: ${result.stderr}`);
 });
 
+await check('process.exit(3) from an exit listener, with a watch and the subreaper role held, exits 3', async () => {
+  const result = runScript(`
+    import { createRequire } from 'node:module';
+    import { spawn } from 'node:child_process';
+    const { Reaper } = createRequire(import.meta.url)(${JSON.stringify(join(ROOT, 'dist', 'index.cjs'))});
+    const reaper = Reaper.shared();
+    reaper.becomeSubreaper();
+    const sleeper = spawn('sleep', ['30'], { stdio: 'ignore' });
+    reaper.watch(sleeper.pid);
+    sleeper.unref();
+    const kid = spawn('sh', ['-c', 'exit 2'], { stdio: 'ignore' });
+    reaper.watch(kid.pid);
+    reaper.monitor.subscribe({ pid: kid.pid }, () => process.exit(3));
+    setTimeout(() => {}, 10_000);
+  `);
+  assert(result.status === 3 && result.signal === null, `status ${result.status}, signal ${result.signal}: ${result.stderr}`);
+});
+
 await check('a worker thread collects an exit with the addon, exits with a watch armed, and the process keeps its status (4)', async () => {
   const result = runScript(`
     import { Worker } from 'node:worker_threads';
