@@ -2,6 +2,7 @@
 // (or kill(pid, 0) where there is no /proc) on an unref'd timer. Used for every
 // pid when the addon is unavailable, and for single pids when pidfd_open ran
 // out of file descriptors.
+import { silentLogger, type Logger } from '../core/logger.js';
 import { hasExited, hasProcFs, probeKill, readProcStat, readStartTime, type ProcStat } from '../proc/stat.js';
 
 /** How often polled pids are checked, in milliseconds. */
@@ -87,4 +88,19 @@ export class PidPoller {
     this.delete(pid);
     polled.onExit(exit);
   }
+}
+
+let warnedAboutPolling = false;
+
+/**
+ * Says once per process copy that the poll fallback is in use, through the
+ * host's logger when it gave one, else as a process warning (which a silent
+ * default logger would swallow).
+ */
+export function warnPollingOnce(logger: Logger, reason: string): void {
+  if (warnedAboutPolling) return;
+  warnedAboutPolling = true;
+  const message = `exitmon: native pidfd support unavailable (${reason}); polling /proc instead. Reaping non-node:child_process children and subreaper adoption are disabled.`;
+  if (logger !== silentLogger) logger.warn({ reason }, message);
+  else process.emitWarning(message, { type: 'ExitmonWarning', code: 'EXITMON_POLL_FALLBACK' });
 }

@@ -12,29 +12,19 @@ import type { ExitStatus } from './exit-status.js';
 import { OrphanSweep } from './orphan-sweep.js';
 import { Ownership } from './ownership.js';
 import { PidfdBackend } from './pidfd-backend.js';
-import { DEFAULT_POLL_INTERVAL_MS, PidPoller } from './poll-backend.js';
+import { DEFAULT_POLL_INTERVAL_MS, PidPoller, warnPollingOnce } from './poll-backend.js';
 import { checkOptions, differingOption, type ReaperBackend, type ReaperOptions, type ReaperStats } from './reaper-options.js';
+import { batchCounters, scanCounters } from './reaper-counters.js';
 import { SharedReaperSlot } from './shared-reaper.js';
 import { DEFAULT_SWEEP_INTERVAL_MS } from './sweep-scheduler.js';
 import { WatchSet, type Watched, type WatchOptions } from './watch-set.js';
 
+export { exitBatches, orphanScans } from './reaper-counters.js';
 export { DEFAULT_POLL_INTERVAL_MS, DEFAULT_SWEEP_INTERVAL_MS, type ReaperBackend, type ReaperOptions, type ReaperStats, type WatchOptions };
 
 const reapers = new WeakMap<ExitMonitor, Reaper>();
 const shared = new SharedReaperSlot<Reaper>();
-let warnedAboutPolling = false;
 
-/** @internal How many exit batches the addon delivered to JS in this thread (benchmarks: a burst should take few). */
-export function exitBatches(reaper: Reaper): number {
-  return batchCounters.get(reaper)?.() ?? 0;
-}
-const batchCounters = new WeakMap<Reaper, () => number>();
-
-/** @internal How many full /proc scans the orphan sweep of `reaper` ran (tests and benchmarks). */
-export function orphanScans(reaper: Reaper): number {
-  return scanCounters.get(reaper)?.() ?? 0;
-}
-const scanCounters = new WeakMap<Reaper, () => number>();
 
 /** The open Reaper that publishes into `monitor`, if any (e.g. for spawn()). */
 export function reaperFor(monitor: ExitMonitor): Reaper | undefined {
@@ -117,7 +107,7 @@ export class Reaper implements Disposable {
     }
     this.#pidfd = pidfd;
     this.backend = pidfd === null ? 'poll' : 'pidfd';
-    if (pidfd === null && backend === 'auto') this.#warnPolling(reason ?? 'unknown reason');
+    if (pidfd === null && backend === 'auto') warnPollingOnce(logger, reason ?? 'unknown reason');
     this.#poller = new PidPoller(pollIntervalMs);
     this.#ownership = new Ownership((pid) => this.#watches.has(pid));
     const host = {
@@ -276,15 +266,5 @@ export class Reaper implements Disposable {
     if (this.#logger !== silentLogger) {
       this.#logger.debug({ childPid: watched.pid, outcome, status: status.status, adopted }, 'exitmon: exit collected');
     }
-  }
-
-  #warnPolling(reason: string): void {
-    if (warnedAboutPolling) return;
-    warnedAboutPolling = true;
-    const message = `exitmon: native pidfd support unavailable (${reason}); polling /proc instead. Reaping non-node:child_process children and subreaper adoption are disabled.`;
-    // One warning, through the host's logger when it gave one, else as a
-    // process warning (which a silent default logger would swallow).
-    if (this.#logger !== silentLogger) this.#logger.warn({ reason }, message);
-    else process.emitWarning(message, { type: 'ExitmonWarning', code: 'EXITMON_POLL_FALLBACK' });
   }
 }
