@@ -346,6 +346,9 @@ static void deliver(struct state *state, const int32_t *exits, int count, bool m
     /* make_callback also drains nextTick and microtasks (from a libuv callback only). */
     if (make_callback) napi_make_callback(env, NULL, recv, fn, 1, &array, &ignored);
     else napi_call_function(env, recv, fn, 1, &array, &ignored);
+  } else {
+    /* The exits are collected (some reaped) but cannot reach JS: never silently. */
+    fail(env, "exitmon native: out of memory delivering a batch of exits");
   }
   bool pending = false;
   if (napi_is_exception_pending(env, &pending) == napi_ok && pending) {
