@@ -31,7 +31,7 @@ export function warnListenerFailureOnce(error: unknown): void {
   try {
     hook(
       `An exitmon listener or observer threw (${reason}); delivery goes on. ` +
-        'Pass a logger to see every failure; stats().listenerErrors counts them. (Printed once per process.)',
+        'Pass a logger to see every failure; stats().listenerErrors counts them. Shown once per process run.',
       LISTENER_ERROR_WARNING_CODE,
     );
   } catch {
