@@ -1,37 +1,27 @@
-// Who belongs to a stop: the members of a process group, or a process with its
-// group and every descendant found through /proc parent links. Each target
-// answers "who is still alive?" on every poll of a stop; exited processes
-// (zombies) count as gone because they only await their parent's wait.
-import { hasExited, hasProcFs, listProcesses, probeKill, readProcStat, type ProcStat } from './proc-stat.js';
+// Who belongs to a stop: the members of a process group, or a process with
+// its descendants and the groups they lead. Members are pinned (SeenProcess)
+// when a listing shows them, and every later check or signal goes through
+// the pin, never through a pid read again from /proc.
+import { hasProcFs, listProcesses, probeKill, readProcStat, isRunning, hasExited, type ProcStat } from './proc-stat.js';
+import { SeenProcess } from './seen-process.js';
 import { isProtectedGroup, type SignalGuard } from './signal-safety.js';
 
-/** How long one /proc scan may be reused by the polls of concurrent stops, in ms. */
-const SHARED_SCAN_MAX_AGE_MS = 2;
-
-let sharedScan: { at: number; procs: ProcStat[] } | undefined;
+let pendingListing: Promise<ProcStat[]> | undefined;
 
 /**
- * How a stop asks who is alive: `'first'` (its first look: a fresh full scan),
- * `'full'` (at escalation: a full scan), `'poll'` (while waiting: may answer
- * from the members it already knows).
+ * A /proc listing taken after this call. Calls made before the listing runs
+ * share it, so N stops started (or escalating, or polling) in one loop turn
+ * cost one scan instead of N; each still sees every process started before
+ * its own call.
  */
-export type ScanMode = 'first' | 'full' | 'poll';
-
-// A /proc listing for a stop. A stop's first look always reads /proc afresh,
-// so a process started just before the call is never missed. Later looks
-// reuse a listing at most SHARED_SCAN_MAX_AGE_MS old, so N stops whose timers
-// fire in one loop phase (polls, or escalations after the same grace) scan
-// once instead of N times. A member forked after that listing is caught by
-// the next poll, and at escalation by the verification, which re-sends the
-// kill signal to whatever each poll still lists.
-function processList(fresh: boolean): ProcStat[] {
-  const now = performance.now();
-  if (fresh || sharedScan === undefined || now - sharedScan.at > SHARED_SCAN_MAX_AGE_MS) {
-    const procs = listProcesses();
-    sharedScan = { at: performance.now(), procs };
-    return procs;
-  }
-  return sharedScan.procs;
+export function freshListing(): Promise<ProcStat[]> {
+  pendingListing ??= new Promise((resolve) => {
+    setImmediate(() => {
+      pendingListing = undefined;
+      resolve(listProcesses());
+    });
+  });
+  return pendingListing;
 }
 
 // The processes of one group, from a scan (zombies included: filter yourself).
@@ -67,114 +57,191 @@ export function descendantsOf(roots: Iterable<number>, procs: readonly ProcStat[
   return out;
 }
 
-/** One live member of a stop target. `stat` is absent without /proc. */
+// Whether a listed process is still running. The listing's state letter is
+// enough except for 'Z'/'X', where isRunning() has the last word (a leader
+// that called pthread_exit() shows 'Z' while its other threads run).
+function listedRunning(p: ProcStat): boolean {
+  return !hasExited(p.state) || isRunning(p.pid);
+}
+
+/** One pinned member: the pin and what the listing said about it. */
 export interface Member {
-  readonly pid: number;
-  readonly stat?: ProcStat;
+  readonly process: SeenProcess;
+  stat: ProcStat | undefined; // absent without /proc
 }
 
 /** What a stop works on. */
-export interface StopTarget {
-  /** The groups signalled as a whole (grows when a tree member leads a new group). */
-  readonly groups: ReadonlySet<number>;
-  /** The members alive now, by pid (see ScanMode). */
-  scan(mode: ScanMode): Map<number, Member>;
+export abstract class StopTarget {
+  /** Pinned members by pid, alive when last looked at. */
+  protected readonly members = new Map<number, Member>();
+  /** Every pin ever taken, closed by release(). */
+  readonly #pins: SeenProcess[] = [];
+
+  /** Groups to signal as wholes now (each verified by a live member, see groupIsSafe). */
+  abstract signalledGroups(): Iterable<number>;
+  /** Takes in a listing: pins new members, drops gone ones. */
+  abstract update(procs: readonly ProcStat[]): void;
+  /** After every known member exited: could members exist that no listing showed yet? */
+  abstract mayHaveUnseen(): boolean;
+  /** Whether the escalation needs a fresh listing first (members forked during the grace). */
+  abstract readonly listAtEscalation: boolean;
+
+  /** The members still alive (cheap: pidfd readiness, or one stat read each). */
+  alive(): Member[] {
+    const out: Member[] = [];
+    for (const [pid, m] of this.members) {
+      if (m.process.exited()) this.members.delete(pid);
+      else out.push(m);
+    }
+    return out;
+  }
+
+  /** Whether group `pgid` still exists as the group the stop saw: a pinned, live member is in it now. */
+  groupIsSafe(pgid: number): boolean {
+    for (const m of this.members.values()) {
+      if (m.stat?.pgrp !== pgid || m.process.exited()) continue;
+      const now = readProcStat(m.process.pid);
+      if (now !== null && now.startTime === m.process.startTime && now.pgrp === pgid) return true;
+    }
+    return false;
+  }
+
+  /** Closes every pidfd. */
+  release(): void {
+    for (const pin of this.#pins) pin.close();
+    this.#pins.length = 0;
+  }
+
+  // Pins a listed process (once) and keeps it as a member while it runs.
+  protected admit(p: ProcStat): void {
+    const known = this.members.get(p.pid);
+    if (known !== undefined && known.process.startTime === p.startTime) {
+      known.stat = p;
+      return;
+    }
+    if (!listedRunning(p)) return;
+    const pin = SeenProcess.pin(p);
+    if (pin === null) return;
+    this.#pins.push(pin);
+    this.members.set(p.pid, { process: pin, stat: p });
+  }
+
+  // Without /proc: a pid known only by number.
+  protected admitUnverified(pid: number): void {
+    if (this.members.has(pid)) return;
+    const pin = SeenProcess.unverified(pid);
+    this.#pins.push(pin);
+    this.members.set(pid, { process: pin, stat: undefined });
+  }
 }
 
 // A process group: every process whose pgrp is pgid.
-export class GroupTarget implements StopTarget {
-  readonly groups: ReadonlySet<number>;
+export class GroupTarget extends StopTarget {
   readonly #pgid: number;
-  #known = new Map<number, Member>();
+  // kill(-pgid) reaches members forked during the grace: no listing needed.
+  readonly listAtEscalation = false;
 
   constructor(pgid: number) {
+    super();
     this.#pgid = pgid;
-    this.groups = new Set([pgid]);
   }
 
-  // Re-reads the members seen last time (one small file each); only when all
-  // of them are gone does it ask kill(-pgid, 0) and, if the group still
-  // exists, rescan /proc for members it did not know (late forks, zombies).
-  // A group left with only zombies still answers kill(-pgid, 0): that costs
-  // one full scan, shared with the other stops polling at the same moment.
-  scan(mode: ScanMode): Map<number, Member> {
-    if (!hasProcFs()) return probeKill(-this.#pgid) ? new Map([[this.#pgid, { pid: this.#pgid }]]) : new Map();
-    if (mode === 'poll') {
-      const still = new Map<number, Member>();
-      for (const m of this.#known.values()) {
-        const now = readProcStat(m.pid);
-        if (now && sameProcess(now, m.stat) && now.pgrp === this.#pgid && !hasExited(now.state)) {
-          still.set(m.pid, { pid: m.pid, stat: now });
-        }
-      }
-      if (still.size > 0 || !probeKill(-this.#pgid)) return (this.#known = still);
+  *signalledGroups(): Iterable<number> {
+    if (!hasProcFs() || this.groupIsSafe(this.#pgid)) yield this.#pgid;
+  }
+
+  update(procs: readonly ProcStat[]): void {
+    if (!hasProcFs()) {
+      this.members.clear();
+      if (probeKill(-this.#pgid)) this.admitUnverified(this.#pgid);
+      return;
     }
-    const live = new Map<number, Member>();
-    for (const p of processesInGroup(this.#pgid, processList(mode === 'first'))) {
-      if (!hasExited(p.state)) live.set(p.pid, { pid: p.pid, stat: p });
-    }
-    return (this.#known = live);
+    for (const p of procs) if (p.pgrp === this.#pgid) this.admit(p);
+  }
+
+  // A group whose known members are gone may still hold late forks (or only
+  // zombies): kill(-pgid, 0) says whether anything is left to list.
+  mayHaveUnseen(): boolean {
+    return probeKill(-this.#pgid);
   }
 }
 
-// A process tree: the process, its group, every descendant through ppid links
-// (including those that left the group with setsid) and the groups such
-// escapees lead. Members are remembered with their start time, so one that
-// is re-parented to init (losing its ppid link) when its parent dies is still
-// found, and a recycled pid is not mistaken for it.
-export class TreeTarget implements StopTarget {
-  readonly #groups = new Set<number>();
-  readonly #tracked = new Map<number, number>(); // pid → start time
-  readonly #guard: SignalGuard;
+// A process tree: the root, its descendants through ppid links (including
+// those that left the root's group with setsid), and the groups that the
+// root or a descendant leads. Never the root's ancestors or siblings, even
+// when they share its group: a group is signalled as a whole only when it is
+// led by a member and holds none of them; otherwise its members one by one.
+export class TreeTarget extends StopTarget {
   readonly #root: number;
+  readonly #guard: SignalGuard;
+  readonly #tracked = new Map<number, number>(); // pid → start time of every member ever seen
+  readonly #outsiders = new Map<number, number>(); // ancestors and siblings: pid → start time
+  readonly #groups = new Set<number>(); // led by a member
+  readonly #mixed = new Set<number>(); // led by a member but holding an outsider
+  readonly listAtEscalation = true;
+  #first = true;
 
   constructor(pid: number, guard: SignalGuard) {
+    super();
     this.#root = pid;
     this.#guard = guard;
-    const stat = readProcStat(pid);
-    if (stat) this.#tracked.set(pid, stat.startTime);
-    // A pid is its group's id as long as any member is left, so group `pid`
-    // still reaches the members of a group whose leader already exited.
-    this.#addGroup(pid);
-    if (stat) this.#addGroup(stat.pgrp);
   }
 
-  get groups(): ReadonlySet<number> {
-    return this.#groups;
-  }
-
-  scan(mode: ScanMode): Map<number, Member> {
-    if (!hasProcFs()) return this.#probeScan();
-    const procs = processList(mode === 'first');
-    const roots: ProcStat[] = procs.filter((p) => this.#groups.has(p.pgrp) || this.#tracked.get(p.pid) === p.startTime);
-    const members = [...roots, ...descendantsOf(roots.map((p) => p.pid), procs)];
-    const live = new Map<number, Member>();
-    for (const p of members) {
-      // Only reachable when the root is our ancestor: we never stop ourselves.
-      if (p.pid === this.#guard.self) continue;
-      if (!this.#tracked.has(p.pid)) this.#tracked.set(p.pid, p.startTime);
-      // A descendant that called setsid/setpgid leads a group of its own; its
-      // later children are born into that group, so stop the group as a whole.
-      if (p.pgrp === p.pid) this.#addGroup(p.pgrp);
-      if (!hasExited(p.state)) live.set(p.pid, { pid: p.pid, stat: p });
+  *signalledGroups(): Iterable<number> {
+    for (const g of this.#groups) {
+      if (this.#mixed.has(g) || isProtectedGroup(g, this.#guard)) continue;
+      if (!hasProcFs() || this.groupIsSafe(g)) yield g;
     }
-    return live;
   }
 
-  #addGroup(pgid: number): void {
-    if (!isProtectedGroup(pgid, this.#guard)) this.#groups.add(pgid);
+  update(procs: readonly ProcStat[]): void {
+    if (!hasProcFs()) {
+      this.members.clear();
+      if (probeKill(this.#root)) this.admitUnverified(this.#root);
+      return;
+    }
+    if (this.#first) this.#firstLook(procs);
+    // Members are found again by start time (a member re-parented to init
+    // when its parent died keeps its place), through a group a member leads,
+    // or as a descendant of either.
+    const roots = procs.filter(
+      (p) => this.#tracked.get(p.pid) === p.startTime || (this.#groups.has(p.pgrp) && this.#outsiders.get(p.pid) !== p.startTime),
+    );
+    this.#mixed.clear();
+    for (const p of [...roots, ...descendantsOf(roots.map((r) => r.pid), procs)]) {
+      if (p.pid === this.#guard.self || this.#outsiders.get(p.pid) === p.startTime) continue;
+      this.#tracked.set(p.pid, p.startTime);
+      // A member that leads its group: later children are born into it, so
+      // the group is signalled as a whole (unless an outsider is in it).
+      if (p.pgrp === p.pid) this.#groups.add(p.pid);
+      this.admit(p);
+    }
+    for (const p of procs) if (this.#groups.has(p.pgrp) && this.#outsiders.get(p.pid) === p.startTime) this.#mixed.add(p.pgrp);
   }
 
-  // Without /proc only the root and its groups can be checked, by kill(…, 0).
-  #probeScan(): Map<number, Member> {
-    const live = new Map<number, Member>();
-    if (probeKill(this.#root)) live.set(this.#root, { pid: this.#root });
-    for (const g of this.#groups) if (probeKill(-g)) live.set(g, { pid: g });
-    return live;
+  // Polls see pinned members only; late descendants are found by the listing
+  // at escalation, or by this one when every known member is gone.
+  mayHaveUnseen(): boolean {
+    return hasProcFs();
   }
-}
 
-// Whether a fresh stat is the same process as an earlier one (pid not reused).
-function sameProcess(now: ProcStat, before: ProcStat | undefined): boolean {
-  return before === undefined || now.startTime === before.startTime;
+  // Records the root's ancestors and siblings (as they are now) so that no
+  // later step mistakes them for members.
+  #firstLook(procs: readonly ProcStat[]): void {
+    this.#first = false;
+    const byPid = new Map(procs.map((p) => [p.pid, p]));
+    const root = byPid.get(this.#root);
+    if (root === undefined) {
+      // The root is gone; a group with its pid can only be its own (a pid is
+      // not handed out while a group of that id exists).
+      this.#groups.add(this.#root);
+      return;
+    }
+    this.#tracked.set(root.pid, root.startTime);
+    for (let p = byPid.get(root.ppid); p !== undefined && p.pid > 1 && !this.#outsiders.has(p.pid); p = byPid.get(p.ppid)) {
+      this.#outsiders.set(p.pid, p.startTime);
+    }
+    if (root.ppid > 1) for (const p of procs) if (p.ppid === root.ppid && p.pid !== root.pid) this.#outsiders.set(p.pid, p.startTime);
+    this.#outsiders.set(this.#guard.self, readProcStat('self')?.startTime ?? Number.NaN);
+  }
 }

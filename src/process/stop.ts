@@ -5,15 +5,9 @@
 // then a check that nothing is left. See docs/stopping.md.
 import { assertDuration, assertOptions, typeError } from '../core/validate.js';
 import { signalNumber } from '../core/signals.js';
-import { GroupTarget, TreeTarget, type Member, type StopTarget } from './proc-tree.js';
-import {
-  assertStoppableGroup,
-  assertStoppablePid,
-  currentGuard,
-  signalGroup,
-  signalProcess,
-  type SignalGuard,
-} from './signal-safety.js';
+import { killSignalNumber } from './kill-signal.js';
+import { freshListing, GroupTarget, TreeTarget, type Member, type StopTarget } from './proc-tree.js';
+import { assertStoppableGroup, assertStoppablePid, currentGuard, signalGroup, type SignalGuard } from './signal-safety.js';
 
 /** The signal a stop starts with. */
 export const DEFAULT_STOP_SIGNAL: NodeJS.Signals = 'SIGTERM';
@@ -28,6 +22,8 @@ export const KILL_VERIFY_MS = 2000;
 // and backs off, so a long grace over many groups does not burn a core.
 const POLL_FIRST_MS = 5;
 const POLL_MAX_MS = 25;
+// After the kill signal the first check comes sooner: SIGKILL acts at once.
+const VERIFY_FIRST_MS = 1;
 const SIGCONT = 18;
 
 /** How to stop a process group or tree. */
@@ -139,13 +135,22 @@ function resolveStopOptions(options: StopOptions | undefined): ResolvedStopOptio
   return {
     signal: signalNumber(o.signal ?? DEFAULT_STOP_SIGNAL, 'options.signal'),
     graceMs,
-    killSignal: signalNumber(o.killSignal ?? DEFAULT_KILL_SIGNAL, 'options.killSignal'),
+    killSignal: killSignalNumber(o.killSignal ?? DEFAULT_KILL_SIGNAL, 'options.killSignal'),
     abort,
   };
 }
 
-// The escalation itself, shared by groups and trees.
+// The escalation itself, shared by groups and trees. Every pin is released
+// at the end, however the stop ends.
 async function runStop(target: StopTarget, o: ResolvedStopOptions, guard: SignalGuard, start: number): Promise<StopResult> {
+  try {
+    return await escalate(target, o, guard, start);
+  } finally {
+    target.release();
+  }
+}
+
+async function escalate(target: StopTarget, o: ResolvedStopOptions, guard: SignalGuard, start: number): Promise<StopResult> {
   o.abort?.throwIfAborted();
   const result = (forced: boolean, alreadyExited: boolean, survivors: number[]): StopResult => ({
     forced,
@@ -154,63 +159,76 @@ async function runStop(target: StopTarget, o: ResolvedStopOptions, guard: Signal
     durationMs: performance.now() - start,
   });
 
-  let live = target.scan('first');
-  if (live.size === 0) return result(false, true, []);
+  // The first look: a listing taken after the call (shared with the stops
+  // started in the same loop turn). It pins every member it shows.
+  target.update(await freshListing());
+  o.abort?.throwIfAborted();
+  let live = target.alive();
+  if (live.length === 0) return result(false, true, []);
   signalAll(target, live, o.signal, guard, false);
   // A stopped (T) process keeps SIGTERM pending until it runs again; systemd
   // sends SIGCONT after the stop signal for the same reason.
   if (o.signal !== SIGCONT) {
-    for (const m of live.values()) if (m.stat?.state === 'stopped') signalProcess(m.pid, SIGCONT, guard);
+    for (const m of live) if (m.stat?.state === 'stopped') m.process.signal(SIGCONT, guard);
   }
 
-  live = await pollWhileAlive(target, start + o.graceMs, o.abort);
-  if (live.size === 0) return result(false, false, []);
+  if (await waitWhileAlive(target, start + o.graceMs, POLL_FIRST_MS, o.abort)) return result(false, false, []);
 
-  // The grace is over. Rescan in full: members forked during the grace, and
-  // members whose leader already died, are still members.
-  live = target.scan('full');
-  if (live.size === 0) return result(false, false, []);
+  // The grace is over. A tree lists again (members forked during the grace
+  // are members too); a group's kill(-pgid) reaches them without a listing.
+  if (target.listAtEscalation) target.update(await freshListing());
+  live = target.alive();
+  if (live.length === 0 && !target.mayHaveUnseen()) return result(false, false, []);
   signalAll(target, live, o.killSignal, guard, true);
 
-  // Verify: keep re-sending to whatever is still listed (a member may have
-  // forked between the scan and the kill) until nothing is left or time is up.
+  // Verify: keep re-sending to whatever is still alive (a member may have
+  // forked between the listing and the kill) until nothing is left or time
+  // is up. SIGKILL takes effect at once, so the first check comes soon.
   const verifyUntil = performance.now() + KILL_VERIFY_MS;
-  live = await pollWhileAlive(target, verifyUntil, o.abort, (still) => signalAll(target, still, o.killSignal, guard, true));
-  return result(true, false, [...live.keys()].sort((a, b) => a - b));
+  const gone = await waitWhileAlive(target, verifyUntil, VERIFY_FIRST_MS, o.abort, (still) => signalAll(target, still, o.killSignal, guard, true));
+  const survivors = gone ? [] : target.alive().map((m) => m.process.pid);
+  return result(true, false, survivors.sort((a, b) => a - b));
 }
 
-// Sends a signal to every group of the target and to members outside them;
-// with `everyMember`, to each member one by one as well, so a member that
-// moved to another group (or a group the kernel no longer lists) is not missed.
-function signalAll(target: StopTarget, live: Map<number, Member>, signal: number, guard: SignalGuard, everyMember: boolean): void {
+// Sends a signal to every group the target signals as a whole and to members
+// outside those groups; with `everyMember`, to each member one by one as
+// well, so a member that moved to another group is not missed. Members are
+// signalled through their pins (PID-reuse safe).
+function signalAll(target: StopTarget, live: readonly Member[], signal: number, guard: SignalGuard, everyMember: boolean): void {
   const sentToGroup = new Set<number>();
-  for (const pgid of target.groups) if (signalGroup(pgid, signal, guard) === 'sent') sentToGroup.add(pgid);
-  for (const m of live.values()) {
+  for (const pgid of target.signalledGroups()) if (signalGroup(pgid, signal, guard) === 'sent') sentToGroup.add(pgid);
+  for (const m of live) {
     const covered = m.stat !== undefined && sentToGroup.has(m.stat.pgrp);
-    if (everyMember || !covered) signalProcess(m.pid, signal, guard);
+    if (everyMember || !covered) m.process.signal(signal, guard);
   }
 }
 
-// Polls the target until no member is alive or the deadline passes, calling
-// `onTick` with the members still alive after each poll. Resolves with the
-// members alive at the end; rejects with the abort reason when aborted.
-async function pollWhileAlive(
+// Waits until no member is alive (true) or the deadline passes (false),
+// calling `onTick` with the members still alive after each check. Checks of
+// known members are cheap (pidfd readiness); a listing is taken only when
+// they are all gone and the target may hold members no listing showed yet.
+// Rejects with the abort reason when aborted.
+async function waitWhileAlive(
   target: StopTarget,
   deadline: number,
+  firstInterval: number,
   abort: AbortSignal | undefined,
-  onTick?: (live: Map<number, Member>) => void,
-): Promise<Map<number, Member>> {
-  let interval = POLL_FIRST_MS;
-  let live = target.scan('poll');
-  while (live.size > 0) {
+  onTick?: (live: readonly Member[]) => void,
+): Promise<boolean> {
+  let interval = firstInterval;
+  for (;;) {
+    let live = target.alive();
+    if (live.length === 0 && target.mayHaveUnseen()) {
+      target.update(await freshListing());
+      live = target.alive();
+    }
+    if (live.length === 0) return true;
     const left = deadline - performance.now();
-    if (left <= 0) break;
+    if (left <= 0) return false;
+    if (onTick !== undefined && interval !== firstInterval) onTick(live);
     await sleep(Math.min(interval, left), abort);
     interval = Math.min(interval * 2, POLL_MAX_MS);
-    live = target.scan('poll');
-    if (live.size > 0) onTick?.(live);
   }
-  return live;
 }
 
 // setTimeout as a promise that rejects with the abort reason. The timer is
