@@ -2,7 +2,7 @@
 // its descendants and the groups they lead. Members are pinned (SeenProcess)
 // when a listing shows them, and every later check or signal goes through
 // the pin, never through a pid read again from /proc.
-import { hasProcFs, listProcesses, probeKill, readProcStat, isRunning, hasExited, type ProcStat } from './proc-stat.js';
+import { hasExited, hasProcFs, listProcesses, probeKill, readProcStat, type ProcStat } from './proc-stat.js';
 import { SeenProcess } from './seen-process.js';
 import { isProtectedGroup, type SignalGuard } from './signal-safety.js';
 
@@ -55,13 +55,6 @@ export function descendantsOf(roots: Iterable<number>, procs: readonly ProcStat[
     }
   }
   return out;
-}
-
-// Whether a listed process is still running. The listing's state letter is
-// enough except for 'Z'/'X', where isRunning() has the last word (a leader
-// that called pthread_exit() shows 'Z' while its other threads run).
-function listedRunning(p: ProcStat): boolean {
-  return !hasExited(p.state) || isRunning(p.pid);
 }
 
 /** One pinned member: the pin and what the listing said about it. */
@@ -119,9 +112,11 @@ export abstract class StopTarget {
       known.stat = p;
       return;
     }
-    if (!listedRunning(p)) return;
     const pin = SeenProcess.pin(p);
     if (pin === null) return;
+    // A 'Z' or 'X' line may still be a running process (a leader that called
+    // pthread_exit()): its pin decides (see SeenProcess.exited).
+    if (hasExited(p.state) && pin.exited()) return;
     this.#pins.push(pin);
     this.members.set(p.pid, { process: pin, stat: p });
   }
