@@ -102,7 +102,7 @@ describe.skipIf(!isLinux)('stop options', () => {
 
   it('stopProcessGroup(process.pid) names our pid and our group as they are', async () => {
     const own = ownProcessGroup()!;
-    const error = await stopProcessGroup(process.pid).catch((e: unknown) => e as Error);
+    const error = (await stopProcessGroup(process.pid).catch((e: unknown) => e)) as Error;
     expect(error).toBeInstanceOf(RangeError);
     if (own === process.pid) {
       expect(error.message).toBe(`Expected \`pgid\` to be a process group other than this process's own (${own}), got \`${own}\` (number)`);
