@@ -2,7 +2,9 @@
 // polite signal to the whole group, a grace period, then the kill signal to
 // every member still alive (not only the leader: execa stops escalating once
 // its direct child exits, leaving the rest of the group running; aurae #599),
-// then a check that nothing is left. See docs/stopping.md.
+// then a check that nothing is left. Who is a member is proc-tree.ts's call;
+// every signal to a member goes through its pin (seen-process.ts). See
+// docs/stopping.md.
 import { assertDuration, assertOptions, typeError } from '../core/validate.js';
 import { signalNumber } from '../core/signals.js';
 import { killSignalNumber } from './kill-signal.js';
@@ -41,7 +43,8 @@ export interface StopOptions {
   graceMs?: number;
   /**
    * The escalation signal, sent to every member still alive after the grace,
-   * one by one and to each group.
+   * one by one and to each group. Must terminate: SIGSTOP, SIGCONT, SIGTSTP,
+   * SIGTTIN, SIGTTOU, SIGCHLD, SIGURG and SIGWINCH are a RangeError.
    * @default 'SIGKILL'
    */
   killSignal?: NodeJS.Signals;
@@ -80,8 +83,12 @@ interface ResolvedStopOptions {
  * as gone and are never reaped here. Resolves `alreadyExited: true` when the
  * group is already empty; ESRCH is never an error.
  *
+ * Every signal after the first look is PID-reuse safe: members are pinned
+ * (pidfd, or pid + start time) and the group is signalled only while a pinned
+ * member is verified in it.
+ *
  * Rejects with a RangeError, signalling nothing, for pgid ≤ 1, this process's
- * pid and this process's own group.
+ * pid, this process's own group and a `killSignal` that does not terminate.
  *
  * @example
  * const { forced, survivors } = await stopProcessGroup(child.pid, { graceMs: 2000 });
@@ -95,18 +102,22 @@ export async function stopProcessGroup(pgid: number, options?: StopOptions): Pro
 }
 
 /**
- * Stops a process, its process group and every descendant found through
- * /proc parent links, including descendants that left the group with setsid
- * (their new groups are signalled as wholes too), with the same escalation
- * and verification as `stopProcessGroup`.
+ * Stops `pid`, its descendants and the process groups that they lead, with
+ * the same escalation and verification as `stopProcessGroup`. Descendants
+ * are found through /proc parent links, including those that left the group
+ * with setsid (their groups are signalled as wholes) and those re-parented
+ * after the first look (remembered by start time). Never `pid`'s ancestors
+ * or siblings, even when they share its process group: a group is signalled
+ * as a whole only when `pid` or a descendant leads it and none of them is in
+ * it; otherwise the tree's members are signalled one by one. Every signal
+ * after the first look is PID-reuse safe (see docs/stopping.md).
  *
- * Rejects with a RangeError, signalling nothing, for pid ≤ 1, this process
- * and the leader of this process's own group. When the pid shares our group
- * (a child spawned with `processGroup: false`), it and its descendants are
- * signalled one by one and the group is left alone.
+ * Rejects with a RangeError, signalling nothing, for pid ≤ 1, this process,
+ * the leader of this process's own group and a `killSignal` that does not
+ * terminate.
  *
  * @example
- * await stopProcessTree(supervisorPid, { signal: 'SIGINT', graceMs: 10_000 });
+ * await stopProcessTree(workerPid, { signal: 'SIGINT', graceMs: 10_000 });
  */
 export async function stopProcessTree(pid: number, options?: StopOptions): Promise<StopResult> {
   const start = performance.now();
