@@ -6,6 +6,13 @@ import { hasExited, hasProcFs, listProcesses, probeKill, readProcStat, type Proc
 import { SeenProcess } from './seen-process.js';
 import { isProtectedGroup, type SignalGuard } from './signal-safety.js';
 
+/**
+ * How long a group whose known members all exited may be held by their
+ * zombies (awaiting their parent's wait, usually milliseconds) before a
+ * listing is taken to look for members no listing showed yet, in ms.
+ */
+const ZOMBIE_SETTLE_MS = 50;
+
 let pendingListing: Promise<ProcStat[]> | undefined;
 
 /**
@@ -63,19 +70,29 @@ export interface Member {
   stat: ProcStat | undefined; // absent without /proc
 }
 
+/**
+ * What a stop does once every member it knows has exited: `'done'` (nothing
+ * is left), `'wait'` (the group is still held, by the known members' zombies
+ * as far as anyone can tell: look again later) or `'list'` (take a listing:
+ * there may be members no listing showed yet).
+ */
+export type AfterKnownGone = 'done' | 'wait' | 'list';
+
 /** What a stop works on. */
 export abstract class StopTarget {
   /** Pinned members by pid, alive when last looked at. */
   protected readonly members = new Map<number, Member>();
+  /** Members seen exiting, kept while their zombie may still hold their group's id. */
+  protected readonly departed: Member[] = [];
   /** Every pin ever taken, closed by release(). */
   readonly #pins: SeenProcess[] = [];
 
-  /** Groups to signal as wholes now (each verified by a live member, see groupIsSafe). */
+  /** Groups to signal as wholes now (each verified by a member, see groupIsSafe). */
   abstract signalledGroups(): Iterable<number>;
   /** Takes in a listing: pins new members, drops gone ones. */
   abstract update(procs: readonly ProcStat[]): void;
-  /** After every known member exited: could members exist that no listing showed yet? */
-  abstract mayHaveUnseen(): boolean;
+  /** Every known member exited: see AfterKnownGone. */
+  abstract afterKnownGone(): AfterKnownGone;
   /** Whether the escalation needs a fresh listing first (members forked during the grace). */
   abstract readonly listAtEscalation: boolean;
 
@@ -83,20 +100,40 @@ export abstract class StopTarget {
   alive(): Member[] {
     const out: Member[] = [];
     for (const [pid, m] of this.members) {
-      if (m.process.exited()) this.members.delete(pid);
-      else out.push(m);
+      if (m.process.exited()) {
+        this.members.delete(pid);
+        this.departed.push(m);
+      } else {
+        out.push(m);
+      }
     }
     return out;
   }
 
-  /** Whether group `pgid` still exists as the group the stop saw: a pinned, live member is in it now. */
+  /**
+   * Whether kill(-pgid) reaches the group the stop saw: a member it pinned
+   * (running, or a zombie not yet reaped) is in that group now. The kernel
+   * hands out no pid, so no new group id, that a process still holds.
+   */
   groupIsSafe(pgid: number): boolean {
-    for (const m of this.members.values()) {
-      if (m.stat?.pgrp !== pgid || m.process.exited()) continue;
+    for (const m of this.members.values()) if (m.stat?.pgrp === pgid && this.#isIn(m, pgid)) return true;
+    return this.heldByDeparted(pgid);
+  }
+
+  /** Whether an exited member (a zombie not yet reaped) still holds group `pgid`; forgets reaped ones. */
+  protected heldByDeparted(pgid: number): boolean {
+    for (let i = this.departed.length - 1; i >= 0; i--) {
+      const m = this.departed[i]!;
       const now = readProcStat(m.process.pid);
-      if (now !== null && now.startTime === m.process.startTime && now.pgrp === pgid) return true;
+      if (now === null || now.startTime !== m.process.startTime) this.departed.splice(i, 1);
+      else if (now.pgrp === pgid) return true;
     }
     return false;
+  }
+
+  #isIn(m: Member, pgid: number): boolean {
+    const now = readProcStat(m.process.pid);
+    return now !== null && now.startTime === m.process.startTime && now.pgrp === pgid;
   }
 
   /** Closes every pidfd. */
@@ -135,6 +172,7 @@ export class GroupTarget extends StopTarget {
   readonly #pgid: number;
   // kill(-pgid) reaches members forked during the grace: no listing needed.
   readonly listAtEscalation = false;
+  #settleUntil: number | undefined;
 
   constructor(pgid: number) {
     super();
@@ -154,10 +192,20 @@ export class GroupTarget extends StopTarget {
     for (const p of procs) if (p.pgrp === this.#pgid) this.admit(p);
   }
 
-  // A group whose known members are gone may still hold late forks (or only
-  // zombies): kill(-pgid, 0) says whether anything is left to list.
-  mayHaveUnseen(): boolean {
-    return probeKill(-this.#pgid);
+  // A group whose known members are gone may still hold late forks, or only
+  // their zombies. kill(-pgid, 0) says whether anything is left; while the
+  // known members' zombies hold the group, the stop waits for their parent
+  // to reap them (usually milliseconds) instead of listing all of /proc, and
+  // lists only if that takes longer than ZOMBIE_SETTLE_MS or nobody it knows
+  // holds the group any more.
+  afterKnownGone(): AfterKnownGone {
+    if (!probeKill(-this.#pgid)) return 'done';
+    if (!hasProcFs()) return 'list';
+    const now = performance.now();
+    this.#settleUntil ??= now + ZOMBIE_SETTLE_MS;
+    if (now < this.#settleUntil && this.heldByDeparted(this.#pgid)) return 'wait';
+    this.#settleUntil = undefined;
+    return 'list';
   }
 }
 
@@ -216,8 +264,8 @@ export class TreeTarget extends StopTarget {
 
   // Polls see pinned members only; late descendants are found by the listing
   // at escalation, or by this one when every known member is gone.
-  mayHaveUnseen(): boolean {
-    return hasProcFs();
+  afterKnownGone(): AfterKnownGone {
+    return hasProcFs() ? 'list' : 'done';
   }
 
   // Records the root's ancestors and siblings (as they are now) so that no

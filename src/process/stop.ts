@@ -24,8 +24,10 @@ export const KILL_VERIFY_MS = 2000;
 // and backs off, so a long grace over many groups does not burn a core.
 const POLL_FIRST_MS = 5;
 const POLL_MAX_MS = 25;
-// After the kill signal the first check comes sooner: SIGKILL acts at once.
+// After the kill signal checks come sooner and stay frequent: SIGKILL acts
+// at once and a check of pinned members is one poll() each.
 const VERIFY_FIRST_MS = 1;
+const VERIFY_MAX_MS = 4;
 const SIGCONT = 18;
 
 /** How to stop a process group or tree. */
@@ -183,22 +185,25 @@ async function escalate(target: StopTarget, o: ResolvedStopOptions, guard: Signa
     for (const m of live) if (m.stat?.state === 'stopped') m.process.signal(SIGCONT, guard);
   }
 
-  if (await waitWhileAlive(target, start + o.graceMs, POLL_FIRST_MS, o.abort)) return result(false, false, []);
+  if (await waitWhileAlive(target, start + o.graceMs, [POLL_FIRST_MS, POLL_MAX_MS], o.abort)) return result(false, false, []);
 
   // The grace is over. A tree lists again (members forked during the grace
   // are members too); a group's kill(-pgid) reaches them without a listing.
   if (target.listAtEscalation) target.update(await freshListing());
   live = target.alive();
-  if (live.length === 0 && !target.mayHaveUnseen()) return result(false, false, []);
+  if (live.length === 0 && target.afterKnownGone() === 'done') return result(false, false, []);
   signalAll(target, live, o.killSignal, guard, true);
 
   // Verify: keep re-sending to whatever is still alive (a member may have
   // forked between the listing and the kill) until nothing is left or time
   // is up. SIGKILL takes effect at once, so the first check comes soon.
   const verifyUntil = performance.now() + KILL_VERIFY_MS;
-  const gone = await waitWhileAlive(target, verifyUntil, VERIFY_FIRST_MS, o.abort, (still) => signalAll(target, still, o.killSignal, guard, true));
-  const survivors = gone ? [] : target.alive().map((m) => m.process.pid);
-  return result(true, false, survivors.sort((a, b) => a - b));
+  const resend = (still: readonly Member[]): void => signalAll(target, still, o.killSignal, guard, true);
+  const gone = await waitWhileAlive(target, verifyUntil, [VERIFY_FIRST_MS, VERIFY_MAX_MS], o.abort, resend);
+  if (gone) return result(true, false, []);
+  // Time is up: report what a listing finds alive, not only the members known so far.
+  target.update(await freshListing());
+  return result(true, false, target.alive().map((m) => m.process.pid).sort((a, b) => a - b));
 }
 
 // Sends a signal to every group the target signals as a whole and to members
@@ -216,29 +221,34 @@ function signalAll(target: StopTarget, live: readonly Member[], signal: number, 
 
 // Waits until no member is alive (true) or the deadline passes (false),
 // calling `onTick` with the members still alive after each check. Checks of
-// known members are cheap (pidfd readiness); a listing is taken only when
-// they are all gone and the target may hold members no listing showed yet.
-// Rejects with the abort reason when aborted.
+// known members are cheap (pidfd readiness); once they are all gone, the
+// target says whether it is done, should wait for zombies to be reaped, or
+// needs a listing (members no listing showed yet). Rejects with the abort
+// reason when aborted.
 async function waitWhileAlive(
   target: StopTarget,
   deadline: number,
-  firstInterval: number,
+  [firstInterval, maxInterval]: readonly [number, number],
   abort: AbortSignal | undefined,
   onTick?: (live: readonly Member[]) => void,
 ): Promise<boolean> {
   let interval = firstInterval;
   for (;;) {
     let live = target.alive();
-    if (live.length === 0 && target.mayHaveUnseen()) {
-      target.update(await freshListing());
-      live = target.alive();
+    if (live.length === 0) {
+      const next = target.afterKnownGone();
+      if (next === 'done') return true;
+      if (next === 'list') {
+        target.update(await freshListing());
+        live = target.alive();
+        if (live.length === 0) return true; // what the listing shows are zombies
+      }
     }
-    if (live.length === 0) return true;
     const left = deadline - performance.now();
     if (left <= 0) return false;
     if (onTick !== undefined && interval !== firstInterval) onTick(live);
     await sleep(Math.min(interval, left), abort);
-    interval = Math.min(interval * 2, POLL_MAX_MS);
+    interval = Math.min(interval * 2, maxInterval);
   }
 }
 
