@@ -3,6 +3,7 @@
 // when a listing shows them, and every later check or signal goes through
 // the pin, never through a pid read again from /proc.
 import { hasExited, hasProcFs, listProcesses, probeKill, readProcStat, type ProcStat } from './proc-stat.js';
+import { loadNative } from '../native/load.js';
 import { SeenProcess } from './seen-process.js';
 import { isProtectedGroup, type SignalGuard } from './signal-safety.js';
 
@@ -62,6 +63,12 @@ export function descendantsOf(roots: Iterable<number>, procs: readonly ProcStat[
     }
   }
   return out;
+}
+
+// Whether this process adopts orphans (PR_SET_CHILD_SUBREAPER); only the
+// addon can ask, and only with it can the flag have been set by exitmon.
+function isChildSubreaper(): boolean {
+  return (loadNative()?.getSubreaper() ?? 0) === 1;
 }
 
 /** One pinned member: the pin and what the listing said about it. */
@@ -284,7 +291,11 @@ export class TreeTarget extends StopTarget {
     for (let p = byPid.get(root.ppid); p !== undefined && p.pid > 1 && !this.#outsiders.has(p.pid); p = byPid.get(p.ppid)) {
       this.#outsiders.set(p.pid, p.startTime);
     }
-    if (root.ppid > 1) for (const p of procs) if (p.ppid === root.ppid && p.pid !== root.pid) this.#outsiders.set(p.pid, p.startTime);
+    // Siblings: the parent's other children. When the parent is init, or this
+    // process as a child subreaper, its other children include the tree's own
+    // orphans (adopted when their parent died), so they are not set apart.
+    const parentAdopts = root.ppid <= 1 || (root.ppid === this.#guard.self && isChildSubreaper());
+    if (!parentAdopts) for (const p of procs) if (p.ppid === root.ppid && p.pid !== root.pid) this.#outsiders.set(p.pid, p.startTime);
     this.#outsiders.set(this.#guard.self, readProcStat('self')?.startTime ?? Number.NaN);
   }
 }

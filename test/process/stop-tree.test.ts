@@ -5,6 +5,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { loadNative } from '../../src/native/load.js';
 import { ownProcessGroup, readProcStat } from '../../src/process/proc-stat.js';
 import { stopProcessGroup, stopProcessTree } from '../../src/process/stop.js';
 import { fixture, isGone, isLinux, killAll, startGroup, track, waitFor } from './helpers.js';
@@ -37,6 +38,8 @@ function compile(name: string, flags: string[] = []): string {
 }
 
 const alive = (pid: number): boolean => !isGone(pid);
+
+const hasNative = isLinux && loadNative() !== null;
 
 describe.skipIf(!isLinux)('stopProcessTree covers pid, its descendants and the groups they lead', () => {
   it('a supervisor with three workers in one group: stopping one worker leaves the supervisor and the other workers alive', async () => {
@@ -71,6 +74,31 @@ describe.skipIf(!isLinux)('stopProcessTree covers pid, its descendants and the g
     await stopProcessGroup(worker, { graceMs: LIVENESS_MS });
     await waitFor(() => isGone(sibling), LIVENESS_MS, 'the sibling to go');
     expect(alive(parent), 'parent').toBe(true);
+  });
+
+  it.skipIf(!hasNative)("as a child subreaper, the tree's own orphans adopted by us (our children too, in the root's group) are stopped", () => {
+    const script = `
+      import { spawn } from 'node:child_process';
+      import { Reaper } from ${JSON.stringify(join(import.meta.dirname, '../../src/index.ts'))};
+      import { stopProcessTree } from ${JSON.stringify(join(import.meta.dirname, '../../src/process/stop.ts'))};
+      import { isRunning, readProcStat } from ${JSON.stringify(join(import.meta.dirname, '../../src/process/proc-stat.ts'))};
+      const reaper = Reaper.shared();
+      reaper.becomeSubreaper();
+      const root = spawn('sh', ['-c', "sh -c 'sleep 100 & echo $!'; sleep 100"], { detached: true, stdio: ['ignore', 'pipe', 'inherit'] });
+      const orphan = Number(await new Promise((r) => root.stdout.once('data', (d) => r(String(d).trim()))));
+      const deadline = Date.now() + 10000;
+      while (readProcStat(orphan)?.ppid !== process.pid && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+      const adopted = readProcStat(orphan)?.ppid === process.pid;
+      const inRootGroup = readProcStat(orphan)?.pgrp === root.pid;
+      const result = await stopProcessTree(root.pid, { graceMs: 5000 });
+      await new Promise((r) => setTimeout(r, 50));
+      console.log(JSON.stringify({ adopted, inRootGroup, survivors: result.survivors, orphanRunning: isRunning(orphan) }));
+      reaper.close();
+      process.exit(0);
+    `;
+    const run = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 60_000 });
+    expect(run.status, run.stderr).toBe(0);
+    expect(JSON.parse(run.stdout.trim().split('\n').at(-1)!)).toEqual({ adopted: true, inRootGroup: true, survivors: [], orphanRunning: false });
   });
 
   it('stops a pthread_exit leader (Z in /proc while a thread runs): stopped, not reported gone', async () => {
