@@ -3,12 +3,13 @@
 // and liveness check goes through it, so a pid recycled after the look is
 // never signalled (the PID-reuse race that Go 1.23 and Rust std closed with
 // pidfds). See docs/stopping.md, "PID reuse".
+import { constants } from 'node:os';
 import { loadNative, type NativeBinding } from '../native/load.js';
+import { syscallError } from '../sources/native-errors.js';
 import { isRunning, readProcStat, type ProcStat } from './proc-stat.js';
 import { isProtectedPid, type SignalGuard, type SignalOutcome } from './signal-safety.js';
 
-const ESRCH = 3;
-const EPERM = 1;
+const { ESRCH, EPERM } = constants.errno;
 
 let binding: NativeBinding | null | undefined;
 
@@ -45,7 +46,10 @@ export class SeenProcess {
     const native = pidfds();
     if (native === null) return new SeenProcess(stat.pid, stat.startTime, -1);
     const fd = native.pidfdOpen(stat.pid);
-    if (fd < 0) return null; // ESRCH: gone (or reaped) since the listing
+    if (fd === -ESRCH) return null; // gone (reaped) since the listing
+    // Out of descriptors (EMFILE/ENFILE) or similar: still pin it, by
+    // identity check instead, rather than leave a member unsignalled.
+    if (fd < 0) return new SeenProcess(stat.pid, stat.startTime, -1);
     const now = readProcStat(stat.pid);
     if (now === null || now.startTime !== stat.startTime) {
       native.close(fd);
@@ -90,7 +94,7 @@ export class SeenProcess {
       if (rc === 0) return 'sent';
       if (rc === -ESRCH) return this.#markGone();
       if (rc === -EPERM) return 'denied';
-      throw new Error(`pidfd_send_signal(${this.pid}, ${signal}) failed with errno ${-rc}`);
+      throw syscallError('pidfd_send_signal', rc, `pid ${this.pid}, signal ${signal}`);
     }
     // Fallback: the window between this read and kill(2) is microseconds, and
     // a pid is recycled only after the old process was reaped and the pid
