@@ -2,13 +2,13 @@
 // polite signal to the whole group, a grace period, then the kill signal to
 // every member still alive (not only the leader: execa stops escalating once
 // its direct child exits, leaving the rest of the group running; aurae #599),
-// then a check that nothing is left. Who is a member is proc-tree.ts's call;
+// then a check that nothing is left. Who is a member is stop-target.ts's call;
 // every signal to a member goes through its pin (seen-process.ts). See
 // docs/stopping.md.
 import { assertDuration, assertOptions, typeError } from '../core/validate.js';
 import { signalNumber } from '../core/signals.js';
 import { killSignalNumber } from './kill-signal.js';
-import { freshListing, GroupTarget, TreeTarget, type Member, type StopTarget } from './proc-tree.js';
+import { freshListing, GroupTarget, TreeTarget, type Member, type StopTarget } from './stop-target.js';
 import { assertStoppableGroup, assertStoppablePid, currentGuard, signalGroup, type SignalGuard } from './signal-safety.js';
 
 /** The signal a stop starts with. */
