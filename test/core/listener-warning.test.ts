@@ -1,9 +1,10 @@
 // With no logger, the first listener failure in the process prints one
 // process warning (issue 11). Run in child processes: the warning is a
 // process-wide, once-only side effect.
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
+import { ROOT, ensureBuilt } from '../cli/cli-process.js';
 
 const entry = JSON.stringify(join(import.meta.dirname, '../../src/index.ts'));
 
@@ -71,5 +72,36 @@ describe('listener failure warning', () => {
       if (errors.length !== 1) throw new Error('logger not called');
     `);
     expect(messages).toEqual([]);
+  });
+});
+
+describe('listener failure warning across module copies', () => {
+  beforeAll(ensureBuilt, 120_000);
+
+  it('an ESM and a CJS copy of exitmon in one process warn once between them', () => {
+    const esm = JSON.stringify(join(ROOT, 'dist/index.js'));
+    const cjs = JSON.stringify(join(ROOT, 'dist/index.cjs'));
+    const script = `
+      import { createRequire } from 'node:module';
+      const seen = [];
+      process.on('warning', (w) => { if (w.code === 'EXITMON_LISTENER_ERROR') seen.push(w.message); });
+      const a = await import(${esm});
+      const b = createRequire(import.meta.url)(${cjs});
+      if (a.ExitMonitor === b.ExitMonitor) throw new Error('expected two copies');
+      for (const { ExitMonitor } of [a, b]) {
+        const m = new ExitMonitor();
+        m.subscribe('all', () => { throw new Error('bug'); });
+        m.publish({ pid: 5 });
+      }
+      await new Promise((r) => setTimeout(r, 50));
+      console.log(JSON.stringify(seen.length));
+    `;
+    const result = spawnSync(process.execPath, ['--no-warnings', '--input-type=module', '-e', script], {
+      encoding: 'utf8',
+      timeout: 30_000,
+      env: { ...process.env, EXITMON_NO_NATIVE: '1' },
+    });
+    expect(result.status, result.stderr).toBe(0);
+    expect(result.stdout.trim()).toBe('1');
   });
 });
