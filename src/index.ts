@@ -1,4 +1,10 @@
 // exitmon: public entry. Explicit named exports, grouped by layer.
+import { setProcessWarningHook } from './core/process-warning.js';
+
+// Core is platform-free; the entry gives it the runtime's process warnings
+// (Node, Bun and Deno all have process.emitWarning) so that a throwing
+// listener is never silent when no logger was configured.
+setProcessWarningHook((message, code) => process.emitWarning(message, { type: 'ExitmonWarning', code }));
 
 // Core: the platform-free monitor
 export { ExitMonitor } from './core/monitor.js';
@@ -9,6 +15,7 @@ export type { ExitEvent, ExitInit, ExitOutcome } from './core/exit-event.js';
 export type { Topic } from './core/topic.js';
 export type { WaitOptions } from './core/wait.js';
 export type { Logger } from './core/logger.js';
+export { LISTENER_ERROR_WARNING_CODE } from './core/process-warning.js';
 
 // Errors
 export {

@@ -20,9 +20,29 @@ export interface GroupOutcome {
   survivors: number;
 }
 
+/**
+ * Per-process cost of signalling, measured on the live members of the
+ * concurrent batch right before it is stopped (signal 0: nothing is
+ * disturbed), in µs per process.
+ */
+export interface SignalCost {
+  processes: number;
+  /** Whether the addon was loaded (pidfd pins) in the worker. */
+  pidfds: boolean;
+  /** Pinning one member: pidfd_open(2) plus re-reading its start time (what a stop's first look adds). */
+  pinUs: number;
+  /** One signal through the pin: pidfd_send_signal(2), or the /proc check plus kill(2) without the addon. */
+  pinnedSignalUs: number;
+  /** One plain kill(2) by pid (not PID-reuse safe). */
+  plainKillUs: number;
+  /** The poll fallback's check: read /proc/<pid>/stat, compare the start time, then kill(2). */
+  identityCheckKillUs: number;
+}
+
 /** The worker's answer. */
 export interface StopReport {
   outcomes: GroupOutcome[];
+  signalCost: SignalCost;
   /** Members of any benchmark group still alive (not zombies) by an independent /proc scan at the end. */
   aliveAfter: number;
   /** Zombies whose parent is the worker at the end (orphaned members are adopted and reaped). */

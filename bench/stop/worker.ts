@@ -4,11 +4,15 @@
 // bench/native/group.c, stops them with stopProcessGroup and prints a StopReport.
 import { readdirSync, readFileSync } from 'node:fs';
 import { Reaper, spawn, stopProcessGroup, type ManagedProcess } from '../../src/index.js';
+import { listProcesses, readProcStat, type ProcStat } from '../../src/process/proc-stat.js';
+import { SeenProcess, usesPidfds } from '../../src/process/seen-process.js';
 import { zombiesOf } from '../lib/zombies.js';
-import { parseJob, type GroupOutcome, type StopJob, type StopReport } from './protocol.js';
+import { parseJob, type GroupOutcome, type SignalCost, type StopJob, type StopReport } from './protocol.js';
 
 /** Time for stray exits to be reaped before the final count. */
 const SETTLE_MS = 200;
+/** Rounds of signal 0 per member when measuring the signalling cost. */
+const COST_ROUNDS = 20;
 
 interface Group {
   process: ManagedProcess;
@@ -47,6 +51,29 @@ function aliveIn(pgids: Set<number>): number {
   return alive;
 }
 
+// Microseconds per call of `fn` over every member, `rounds` times.
+function perCallUs(members: readonly ProcStat[], rounds: number, fn: (p: ProcStat, i: number) => void): number {
+  const start = process.hrtime.bigint();
+  for (let r = 0; r < rounds; r++) members.forEach(fn);
+  return Number(process.hrtime.bigint() - start) / 1000 / Math.max(1, rounds * members.length);
+}
+
+// PID-reuse-safe signalling against plain kill(2), on the live members of
+// `pgids`, with signal 0 (checks delivery, disturbs nothing).
+function measureSignalCost(pgids: Set<number>): SignalCost {
+  const guard = { self: process.pid, ownGroup: undefined };
+  const members = listProcesses().filter((p) => pgids.has(p.pgrp) && p.state !== 'zombie');
+  const pins: (SeenProcess | null)[] = [];
+  const pinUs = perCallUs(members, 1, (p) => void pins.push(SeenProcess.pin(p)));
+  const pinnedSignalUs = perCallUs(members, COST_ROUNDS, (_p, i) => void pins[i]?.signal(0, guard));
+  const plainKillUs = perCallUs(members, COST_ROUNDS, (p) => void process.kill(p.pid, 0));
+  const identityCheckKillUs = perCallUs(members, COST_ROUNDS, (p) => {
+    if (readProcStat(p.pid)?.startTime === p.startTime) process.kill(p.pid, 0);
+  });
+  for (const pin of pins) pin?.close();
+  return { processes: members.length, pidfds: usesPidfds(), pinUs, pinnedSignalUs, plainKillUs, identityCheckKillUs };
+}
+
 // Runs the job: the concurrent batch, then the sequential one.
 async function main(): Promise<StopReport> {
   const job = parseJob(process.argv.slice(2));
@@ -56,6 +83,7 @@ async function main(): Promise<StopReport> {
   const all = new Set<number>();
   const batch = await Promise.all(Array.from({ length: job.groups }, (_, i) => startGroup(job, i)));
   batch.forEach((g) => all.add(g.pgid));
+  const signalCost = measureSignalCost(new Set(all));
   outcomes.push(...(await Promise.all(batch.map((g) => stopGroup(g, job, true)))));
   for (let i = 0; i < job.sequentialGroups; i++) {
     const group = await startGroup(job, i);
@@ -63,7 +91,7 @@ async function main(): Promise<StopReport> {
     outcomes.push(await stopGroup(group, job, false));
   }
   await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
-  const report = { outcomes, aliveAfter: aliveIn(all), zombies: zombiesOf(process.pid).length };
+  const report = { outcomes, signalCost, aliveAfter: aliveIn(all), zombies: zombiesOf(process.pid).length };
   reaper.close();
   return report;
 }

@@ -3,13 +3,14 @@
 // time-bounded slices. Platform-free: no `node:` imports.
 import { EventEmitter } from 'eventemitter3';
 import { Dispatcher, DEFAULT_SLICE_MS } from './dispatcher.js';
-import { MonitorClosedError } from './errors.js';
+import { MonitorClosedError, TeardownError } from './errors.js';
 import { createExitEvent, type ExitEvent, type ExitInit } from './exit-event.js';
 import { silentLogger, type Logger } from './logger.js';
+import { warnListenerFailureOnce } from './process-warning.js';
 import { DEFAULT_RECENT_EXITS, RecentExits } from './recent-exits.js';
 import { Router } from './router.js';
 import { Subscription, type ExitSubscription } from './subscription.js';
-import { SubscriptionState, type ExitListener, type SubscriptionHub } from './subscription-state.js';
+import { SubscriptionState, type DrainMark, type ExitListener, type SubscriptionHub } from './subscription-state.js';
 import { normalizeTopic, publicTopic, type Topic } from './topic.js';
 import { assertNonEmptyString, assertOptionalString, assertOptions, assertPid, rangeError, typeError } from './validate.js';
 import { checkWaitOptions, pendingWait, type WaitOptions } from './wait.js';
@@ -17,7 +18,11 @@ import { Waiters, type Waiter } from './waiters.js';
 
 /** Options of `new ExitMonitor()`. */
 export interface ExitMonitorOptions {
-  /** A pino-compatible logger. @default silent */
+  /**
+   * A pino-compatible logger. Without one, the first listener failure in the
+   * process prints one process warning (code `EXITMON_LISTENER_ERROR`).
+   * @default silent
+   */
   logger?: Logger;
   /**
    * How many of the most recent exits `waitPid`, `waitExec` and `lastExit`
@@ -108,6 +113,8 @@ export class ExitMonitor implements Disposable {
       markReady: (state) => this.#dispatcher.markReady(state),
       reportConsumerError: (state, error) => {
         this.#listenerErrors++;
+        // silentLogger is also what a Reaper passes when its host gave none.
+        if (this.#logger === silentLogger) warnListenerFailureOnce(error);
         this.#log('error', { err: error, subscription: state.id, topic: state.topic }, 'exitmon: a subscriber failed; delivery goes on');
       },
       dropped: (n) => void (this.#dropped += n),
@@ -127,7 +134,7 @@ export class ExitMonitor implements Disposable {
    * @throws MonitorClosedError after `close()`; TypeError/RangeError for a bad topic.
    */
   subscribe(topic?: Topic): ExitSubscription;
-  subscribe(topic: Topic, listener: (event: ExitEvent) => void | PromiseLike<unknown>): ExitSubscription;
+  subscribe(topic: Topic, listener: ExitListener): ExitSubscription;
   subscribe(topic: Topic = 'all', listener?: ExitListener): ExitSubscription {
     const normalized = normalizeTopic(topic);
     if (listener !== undefined && typeof listener !== 'function') throw typeError('listener', 'a function', listener);
@@ -215,6 +222,53 @@ export class ExitMonitor implements Disposable {
     }
   }
 
+  /**
+   * Resolves once every event published before the call has been delivered
+   * to every subscription open at the call (a listener's returned promise
+   * settled), or that subscription closed. `close()` drops what is buffered,
+   * so `await monitor.drain(); monitor.close()` loses nothing. A pull
+   * subscription that nobody reads keeps it pending: give it a `timeout`
+   * (rejects with `WaitTimeoutError`) or a `signal` (rejects with its reason).
+   * Resolves at once when nothing is outstanding, and after `close()`. A
+   * listener that awaits `drain()` waits for itself: never do that.
+   *
+   * @example
+   * // at shutdown: deliver everything already published, then close
+   * await monitor.drain({ timeout: 5000 });
+   * monitor.close();
+   */
+  drain(options?: WaitOptions): Promise<void> {
+    let checked: WaitOptions;
+    try {
+      checked = checkWaitOptions(options);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const states = [...this.#router.states()].filter((s) => s.completed < s.pushed);
+    if (states.length === 0) return Promise.resolve();
+    const marks = new Map<SubscriptionState, DrainMark>();
+    return pendingWait<void, { resolve(): void; reject(reason: unknown): void }>(
+      checked,
+      'the delivery of every published event',
+      {},
+      (waiter) => {
+        let left = states.length;
+        const done = (): void => {
+          if (--left === 0) waiter.resolve();
+        };
+        for (const state of states) {
+          const mark = state.addDrain(done);
+          if (mark === undefined) done();
+          else marks.set(state, mark);
+        }
+      },
+      // Timed out or aborted: leave nothing behind on the subscriptions.
+      () => {
+        for (const [state, mark] of marks) state.removeDrain(mark);
+      },
+    );
+  }
+
   stats(): MonitorStats {
     let backlogTotal = 0;
     let backlogMax = 0;
@@ -236,7 +290,13 @@ export class ExitMonitor implements Disposable {
     };
   }
 
-  /** Completes every subscription and rejects pending waits with MonitorClosedError. Idempotent. */
+  /**
+   * Completes every subscription (dropping what is buffered: `await drain()`
+   * first to lose nothing), rejects pending waits with MonitorClosedError and
+   * emits `'close'`. Idempotent. Every step runs even when a `'close'`
+   * listener throws; then it throws a `TeardownError` whose `cause` is the
+   * first failure (the monitor is closed all the same).
+   */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
@@ -245,7 +305,20 @@ export class ExitMonitor implements Disposable {
     const reason = (): MonitorClosedError => new MonitorClosedError('The exit monitor closed before the exit was seen');
     this.#pidWaiters.rejectAll(reason);
     this.#execWaiters.rejectAll(reason);
-    this.lifecycle.emit('close');
+    // Each 'close' listener is called on its own (emit() would stop at the
+    // first that throws), like RxJS runs every finalizer and collects errors.
+    // 'close' never fires again, so the listeners are released.
+    const errors: unknown[] = [];
+    const listeners = this.lifecycle.listeners('close');
+    this.lifecycle.removeAllListeners('close');
+    for (const listener of listeners) {
+      try {
+        listener.call(this.lifecycle);
+      } catch (error) {
+        errors.push(error);
+      }
+    }
+    if (errors.length > 0) throw new TeardownError('The exit monitor', errors);
   }
 
   [Symbol.dispose](): void {

@@ -8,8 +8,11 @@ import type { ExitEvent } from './exit-event.js';
 import { Queue } from './queue.js';
 import type { NormalizedTopic, Topic } from './topic.js';
 
-/** A listener; when it returns a promise, the next event waits for it to settle. */
-export type ExitListener = (event: ExitEvent) => void | PromiseLike<unknown>;
+/**
+ * A listener. Whatever it returns is ignored, except a promise (a thenable):
+ * the next event waits for it to settle.
+ */
+export type ExitListener = (event: ExitEvent) => unknown;
 
 /** Which kind of consumer owns a subscription; there is at most one. */
 export type ConsumerKind = 'listener' | 'observable' | 'iterator' | 'pull';
@@ -47,8 +50,20 @@ export interface SubscriptionHub {
   dropped(n: number): void;
 }
 
+// A pending drain() on one subscription: `done` runs once `completed`
+// reaches `target` or the subscription closes.
+export interface DrainMark {
+  readonly target: number;
+  readonly done: () => void;
+}
+
 export class SubscriptionState {
   readonly queue = new Queue<ExitEvent>();
+  /** Events ever buffered here. */
+  pushed = 0;
+  /** Events whose delivery finished (a listener's promise settled). Never exceeds `pushed`. */
+  completed = 0;
+  drains: Set<DrainMark> | undefined;
   consumer: ConsumerKind | undefined;
   listener: ExitListener | undefined;
   observer: Subscriber<ExitEvent> | undefined;
@@ -70,6 +85,7 @@ export class SubscriptionState {
   // Buffers an event; the dispatcher delivers it later.
   push(event: ExitEvent): void {
     this.queue.push(event);
+    this.pushed++;
     if (!this.queued && this.canDeliver()) this.hub.markReady(this);
   }
 
@@ -91,10 +107,36 @@ export class SubscriptionState {
       } catch (error) {
         this.hub.reportConsumerError(this, error);
       }
-      return;
+    } else {
+      const waiter = this.#nextWaiter() as PullWaiter;
+      waiter.resolve(event);
     }
-    const waiter = this.#nextWaiter() as PullWaiter;
-    waiter.resolve(event);
+    this.#complete();
+  }
+
+  // Registers a drain of everything buffered so far; false when nothing is
+  // outstanding (the caller need not wait for this subscription).
+  addDrain(done: () => void): DrainMark | undefined {
+    if (this.closed || this.completed === this.pushed) return undefined;
+    const mark = { target: this.pushed, done };
+    (this.drains ??= new Set()).add(mark);
+    return mark;
+  }
+
+  removeDrain(mark: DrainMark): void {
+    this.drains?.delete(mark);
+  }
+
+  // One delivery finished: settles the drains it completes.
+  #complete(): void {
+    this.completed++;
+    const drains = this.drains;
+    if (drains === undefined || drains.size === 0) return;
+    for (const mark of drains) {
+      if (mark.target > this.completed) continue;
+      drains.delete(mark);
+      mark.done();
+    }
   }
 
   // Claims the subscription for one consumer kind, or throws if another has it.
@@ -131,6 +173,10 @@ export class SubscriptionState {
     this.hub.dropped(this.queue.length);
     this.queue.clear();
     this.listener = undefined;
+    // A closed subscription owes nothing more: its drains are over.
+    const drains = this.drains;
+    this.drains = undefined;
+    if (drains !== undefined) for (const mark of drains) mark.done();
     this.owner = undefined;
     const observer = this.observer;
     this.observer = undefined;
@@ -163,16 +209,22 @@ export class SubscriptionState {
       result = listener(event);
     } catch (error) {
       this.hub.reportConsumerError(this, error);
+      this.#complete();
       return;
     }
-    if (result === null || typeof result !== 'object' || typeof (result as PromiseLike<unknown>).then !== 'function') {
+    if (result === null || (typeof result !== 'object' && typeof result !== 'function') || typeof (result as PromiseLike<unknown>).then !== 'function') {
+      this.#complete();
       return;
     }
     // An async listener holds its subscription's next event until it settles:
     // per-subscription order stays FIFO and the backlog (not the reaper) absorbs the delay.
     this.awaiting = true;
+    let settled = false;
     const settle = (): void => {
+      if (settled) return; // a broken thenable may call back twice
+      settled = true;
       this.awaiting = false;
+      this.#complete();
       if (!this.queued && this.canDeliver()) this.hub.markReady(this);
     };
     try {

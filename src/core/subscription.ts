@@ -77,6 +77,8 @@ export class Subscription implements ExitSubscription {
     let checked: WaitOptions;
     try {
       checked = checkWaitOptions(options);
+      // Closed wins over consumed: an unsubscribed listener subscription is closed.
+      if (this.#state.closed) throw new SubscriptionClosedError(`Subscription ${this.#state.id} is closed`);
       this.#state.claim('pull');
     } catch (error) {
       return Promise.reject(error);

@@ -46,8 +46,11 @@ export function assertStoppablePid(pid: unknown, guard: SignalGuard, name = 'pid
 export function assertStoppableGroup(pgid: unknown, guard: SignalGuard, name = 'pgid'): asserts pgid is number {
   assertPid(pgid, name);
   if (pgid === 1) throw rangeError(name, 'a process group id greater than 1', pgid);
-  if (pgid === guard.self || pgid === guard.ownGroup) {
-    throw rangeError(name, `a process group other than this process's own (${guard.ownGroup ?? guard.self})`, pgid);
+  if (pgid === guard.ownGroup) throw rangeError(name, `a process group other than this process's own (${pgid})`, pgid);
+  if (pgid === guard.self) {
+    // Not our group, but our pid: name both, so the message explains itself.
+    const own = guard.ownGroup === undefined ? '' : ` (its group is ${guard.ownGroup})`;
+    throw rangeError(name, `a process group id other than this process's pid ${guard.self}${own}`, pgid);
   }
 }
 

@@ -2,18 +2,14 @@
 // polite signal to the whole group, a grace period, then the kill signal to
 // every member still alive (not only the leader: execa stops escalating once
 // its direct child exits, leaving the rest of the group running; aurae #599),
-// then a check that nothing is left. See docs/stopping.md.
+// then a check that nothing is left. Who is a member is stop-target.ts's call;
+// every signal to a member goes through its pin (seen-process.ts). See
+// docs/stopping.md.
 import { assertDuration, assertOptions, typeError } from '../core/validate.js';
 import { signalNumber } from '../core/signals.js';
-import { GroupTarget, TreeTarget, type Member, type StopTarget } from './proc-tree.js';
-import {
-  assertStoppableGroup,
-  assertStoppablePid,
-  currentGuard,
-  signalGroup,
-  signalProcess,
-  type SignalGuard,
-} from './signal-safety.js';
+import { killSignalNumber } from './kill-signal.js';
+import { freshListing, GroupTarget, TreeTarget, type Member, type StopTarget } from './stop-target.js';
+import { assertStoppableGroup, assertStoppablePid, currentGuard, signalGroup, type SignalGuard } from './signal-safety.js';
 
 /** The signal a stop starts with. */
 export const DEFAULT_STOP_SIGNAL: NodeJS.Signals = 'SIGTERM';
@@ -28,6 +24,10 @@ export const KILL_VERIFY_MS = 2000;
 // and backs off, so a long grace over many groups does not burn a core.
 const POLL_FIRST_MS = 5;
 const POLL_MAX_MS = 25;
+// After the kill signal checks come sooner and stay frequent: SIGKILL acts
+// at once and a check of pinned members is one poll() each.
+const VERIFY_FIRST_MS = 1;
+const VERIFY_MAX_MS = 4;
 const SIGCONT = 18;
 
 /** How to stop a process group or tree. */
@@ -45,7 +45,8 @@ export interface StopOptions {
   graceMs?: number;
   /**
    * The escalation signal, sent to every member still alive after the grace,
-   * one by one and to each group.
+   * one by one and to each group. Must terminate: SIGSTOP, SIGCONT, SIGTSTP,
+   * SIGTTIN, SIGTTOU, SIGCHLD, SIGURG and SIGWINCH are a RangeError.
    * @default 'SIGKILL'
    */
   killSignal?: NodeJS.Signals;
@@ -84,8 +85,12 @@ interface ResolvedStopOptions {
  * as gone and are never reaped here. Resolves `alreadyExited: true` when the
  * group is already empty; ESRCH is never an error.
  *
+ * Every signal after the first look is PID-reuse safe: members are pinned
+ * (pidfd, or pid + start time) and the group is signalled only while a pinned
+ * member is verified in it.
+ *
  * Rejects with a RangeError, signalling nothing, for pgid ≤ 1, this process's
- * pid and this process's own group.
+ * pid, this process's own group and a `killSignal` that does not terminate.
  *
  * @example
  * const { forced, survivors } = await stopProcessGroup(child.pid, { graceMs: 2000 });
@@ -99,18 +104,22 @@ export async function stopProcessGroup(pgid: number, options?: StopOptions): Pro
 }
 
 /**
- * Stops a process, its process group and every descendant found through
- * /proc parent links, including descendants that left the group with setsid
- * (their new groups are signalled as wholes too), with the same escalation
- * and verification as `stopProcessGroup`.
+ * Stops `pid`, its descendants and the process groups that they lead, with
+ * the same escalation and verification as `stopProcessGroup`. Descendants
+ * are found through /proc parent links, including those that left the group
+ * with setsid (their groups are signalled as wholes) and those re-parented
+ * after the first look (remembered by start time). Never `pid`'s ancestors
+ * or siblings, even when they share its process group: a group is signalled
+ * as a whole only when `pid` or a descendant leads it and none of them is in
+ * it; otherwise the tree's members are signalled one by one. Every signal
+ * after the first look is PID-reuse safe (see docs/stopping.md).
  *
- * Rejects with a RangeError, signalling nothing, for pid ≤ 1, this process
- * and the leader of this process's own group. When the pid shares our group
- * (a child spawned with `processGroup: false`), it and its descendants are
- * signalled one by one and the group is left alone.
+ * Rejects with a RangeError, signalling nothing, for pid ≤ 1, this process,
+ * the leader of this process's own group and a `killSignal` that does not
+ * terminate.
  *
  * @example
- * await stopProcessTree(supervisorPid, { signal: 'SIGINT', graceMs: 10_000 });
+ * await stopProcessTree(workerPid, { signal: 'SIGINT', graceMs: 10_000 });
  */
 export async function stopProcessTree(pid: number, options?: StopOptions): Promise<StopResult> {
   const start = performance.now();
@@ -139,13 +148,22 @@ function resolveStopOptions(options: StopOptions | undefined): ResolvedStopOptio
   return {
     signal: signalNumber(o.signal ?? DEFAULT_STOP_SIGNAL, 'options.signal'),
     graceMs,
-    killSignal: signalNumber(o.killSignal ?? DEFAULT_KILL_SIGNAL, 'options.killSignal'),
+    killSignal: killSignalNumber(o.killSignal ?? DEFAULT_KILL_SIGNAL, 'options.killSignal'),
     abort,
   };
 }
 
-// The escalation itself, shared by groups and trees.
+// The escalation itself, shared by groups and trees. Every pin is released
+// at the end, however the stop ends.
 async function runStop(target: StopTarget, o: ResolvedStopOptions, guard: SignalGuard, start: number): Promise<StopResult> {
+  try {
+    return await escalate(target, o, guard, start);
+  } finally {
+    target.release();
+  }
+}
+
+async function escalate(target: StopTarget, o: ResolvedStopOptions, guard: SignalGuard, start: number): Promise<StopResult> {
   o.abort?.throwIfAborted();
   const result = (forced: boolean, alreadyExited: boolean, survivors: number[]): StopResult => ({
     forced,
@@ -154,63 +172,84 @@ async function runStop(target: StopTarget, o: ResolvedStopOptions, guard: Signal
     durationMs: performance.now() - start,
   });
 
-  let live = target.scan('first');
-  if (live.size === 0) return result(false, true, []);
+  // The first look: a listing taken after the call (shared with the stops
+  // started in the same loop turn). It pins every member it shows.
+  target.update(await freshListing());
+  o.abort?.throwIfAborted();
+  let live = target.alive();
+  if (live.length === 0) return result(false, true, []);
   signalAll(target, live, o.signal, guard, false);
   // A stopped (T) process keeps SIGTERM pending until it runs again; systemd
   // sends SIGCONT after the stop signal for the same reason.
   if (o.signal !== SIGCONT) {
-    for (const m of live.values()) if (m.stat?.state === 'stopped') signalProcess(m.pid, SIGCONT, guard);
+    for (const m of live) if (m.stat?.state === 'stopped') m.process.signal(SIGCONT, guard);
   }
 
-  live = await pollWhileAlive(target, start + o.graceMs, o.abort);
-  if (live.size === 0) return result(false, false, []);
+  if (await waitWhileAlive(target, start + o.graceMs, [POLL_FIRST_MS, POLL_MAX_MS], o.abort)) return result(false, false, []);
 
-  // The grace is over. Rescan in full: members forked during the grace, and
-  // members whose leader already died, are still members.
-  live = target.scan('full');
-  if (live.size === 0) return result(false, false, []);
+  // The grace is over. A tree lists again (members forked during the grace
+  // are members too); a group's kill(-pgid) reaches them without a listing.
+  if (target.listAtEscalation) target.update(await freshListing());
+  live = target.alive();
+  if (live.length === 0 && target.afterKnownGone() === 'done') return result(false, false, []);
   signalAll(target, live, o.killSignal, guard, true);
 
-  // Verify: keep re-sending to whatever is still listed (a member may have
-  // forked between the scan and the kill) until nothing is left or time is up.
+  // Verify: keep re-sending to whatever is still alive (a member may have
+  // forked between the listing and the kill) until nothing is left or time
+  // is up. SIGKILL takes effect at once, so the first check comes soon.
   const verifyUntil = performance.now() + KILL_VERIFY_MS;
-  live = await pollWhileAlive(target, verifyUntil, o.abort, (still) => signalAll(target, still, o.killSignal, guard, true));
-  return result(true, false, [...live.keys()].sort((a, b) => a - b));
+  const resend = (still: readonly Member[]): void => signalAll(target, still, o.killSignal, guard, true);
+  const gone = await waitWhileAlive(target, verifyUntil, [VERIFY_FIRST_MS, VERIFY_MAX_MS], o.abort, resend);
+  if (gone) return result(true, false, []);
+  // Time is up: report what a listing finds alive, not only the members known so far.
+  target.update(await freshListing());
+  return result(true, false, target.alive().map((m) => m.process.pid).sort((a, b) => a - b));
 }
 
-// Sends a signal to every group of the target and to members outside them;
-// with `everyMember`, to each member one by one as well, so a member that
-// moved to another group (or a group the kernel no longer lists) is not missed.
-function signalAll(target: StopTarget, live: Map<number, Member>, signal: number, guard: SignalGuard, everyMember: boolean): void {
+// Sends a signal to every group the target signals as a whole and to members
+// outside those groups; with `everyMember`, to each member one by one as
+// well, so a member that moved to another group is not missed. Members are
+// signalled through their pins (PID-reuse safe).
+function signalAll(target: StopTarget, live: readonly Member[], signal: number, guard: SignalGuard, everyMember: boolean): void {
   const sentToGroup = new Set<number>();
-  for (const pgid of target.groups) if (signalGroup(pgid, signal, guard) === 'sent') sentToGroup.add(pgid);
-  for (const m of live.values()) {
+  for (const pgid of target.signalledGroups()) if (signalGroup(pgid, signal, guard) === 'sent') sentToGroup.add(pgid);
+  for (const m of live) {
     const covered = m.stat !== undefined && sentToGroup.has(m.stat.pgrp);
-    if (everyMember || !covered) signalProcess(m.pid, signal, guard);
+    if (everyMember || !covered) m.process.signal(signal, guard);
   }
 }
 
-// Polls the target until no member is alive or the deadline passes, calling
-// `onTick` with the members still alive after each poll. Resolves with the
-// members alive at the end; rejects with the abort reason when aborted.
-async function pollWhileAlive(
+// Waits until no member is alive (true) or the deadline passes (false),
+// calling `onTick` with the members still alive after each check. Checks of
+// known members are cheap (pidfd readiness); once they are all gone, the
+// target says whether it is done, should wait for zombies to be reaped, or
+// needs a listing (members no listing showed yet). Rejects with the abort
+// reason when aborted.
+async function waitWhileAlive(
   target: StopTarget,
   deadline: number,
+  [firstInterval, maxInterval]: readonly [number, number],
   abort: AbortSignal | undefined,
-  onTick?: (live: Map<number, Member>) => void,
-): Promise<Map<number, Member>> {
-  let interval = POLL_FIRST_MS;
-  let live = target.scan('poll');
-  while (live.size > 0) {
+  onTick?: (live: readonly Member[]) => void,
+): Promise<boolean> {
+  let interval = firstInterval;
+  for (;;) {
+    let live = target.alive();
+    if (live.length === 0) {
+      const next = target.afterKnownGone();
+      if (next === 'done') return true;
+      if (next === 'list') {
+        target.update(await freshListing());
+        live = target.alive();
+        if (live.length === 0) return true; // what the listing shows are zombies
+      }
+    }
     const left = deadline - performance.now();
-    if (left <= 0) break;
+    if (left <= 0) return false;
+    if (onTick !== undefined && interval !== firstInterval) onTick(live);
     await sleep(Math.min(interval, left), abort);
-    interval = Math.min(interval * 2, POLL_MAX_MS);
-    live = target.scan('poll');
-    if (live.size > 0) onTick?.(live);
+    interval = Math.min(interval * 2, maxInterval);
   }
-  return live;
 }
 
 // setTimeout as a promise that rejects with the abort reason. The timer is
