@@ -768,6 +768,23 @@ static napi_value js_pidfd_send_signal(napi_env env, napi_callback_info info) {
   return make_int(env, 0);
 }
 
+/*
+ * pidfdReady(fd) -> 1 when the process exited, 0 while it runs, or -errno.
+ * poll(2) on a pidfd (Linux 5.3): readable once the whole thread group has
+ * exited, so a leader that only called pthread_exit() still counts as running.
+ * Never reaps. Stops use it to check a pinned member without reading /proc.
+ */
+static napi_value js_pidfd_ready(napi_env env, napi_callback_info info) {
+  int a[1];
+  if (!args(env, info, 1, a)) return NULL;
+  struct pollfd p = {.fd = a[0], .events = POLLIN};
+  int rc;
+  do rc = poll(&p, 1, 0);
+  while (rc < 0 && errno == EINTR);
+  if (rc < 0) return make_int(env, -errno);
+  return make_int(env, rc > 0 && (p.revents & POLLIN) ? 1 : 0);
+}
+
 /* Turns a waitid(2) answer into {pid, code | signal, coreDumped}; pid 0: nothing to report. */
 static napi_value wait_result(napi_env env, int rc, const siginfo_t *info) {
   if (rc < 0) return make_int(env, rc);
@@ -890,6 +907,7 @@ static napi_value init(napi_env env, napi_value exports) {
     {"close", NULL, js_close, NULL, NULL, NULL, napi_enumerable, state},
     {"batches", NULL, js_batches, NULL, NULL, NULL, napi_enumerable, state},
     {"pidfdSendSignal", NULL, js_pidfd_send_signal, NULL, NULL, NULL, napi_enumerable, state},
+    {"pidfdReady", NULL, js_pidfd_ready, NULL, NULL, NULL, napi_enumerable, state},
     {"getSubreaper", NULL, js_get_subreaper, NULL, NULL, NULL, napi_enumerable, state},
     {"setSubreaper", NULL, js_set_subreaper, NULL, NULL, NULL, napi_enumerable, state},
     {"peekAny", NULL, js_peek_any, NULL, NULL, NULL, napi_enumerable, state},

@@ -48,6 +48,8 @@ export interface NativeBinding {
   /** How many batches were delivered to JS (tests and benchmarks). */
   batches(): number;
   pidfdSendSignal(fd: number, signal: number): number;
+  /** poll(fd, POLLIN, 0) on a pidfd: 1 once the whole thread group exited, 0 while it runs, or -errno. Never reaps. */
+  pidfdReady(fd: number): number;
   getSubreaper(): number;
   setSubreaper(on: 0 | 1): number;
   /** waitid(P_ALL, WEXITED|WNOHANG|WNOWAIT): the first zombie child, never reaped (pid 0: none). */
