@@ -44,7 +44,7 @@ export interface ServiceConfig {
   restartWindow?: Duration;
   /** Merged over exitmon's own environment. */
   env?: Readonly<Record<string, string | number | boolean>>;
-  /** The working directory; relative to the file's directory (or the current one). */
+  /** The working directory, relative to the file's directory (or to process.cwd() without a file). @default the file's directory */
   cwd?: string;
 }
 
@@ -87,7 +87,7 @@ export interface ResolvedService {
   readonly maxRestarts: number;
   readonly restartWindowMs: number;
   readonly env: Readonly<Record<string, string>>;
-  readonly cwd: string | undefined;
+  readonly cwd: string;
 }
 
 const TOP_KEYS = new Set(['grace', 'services']);
@@ -175,7 +175,8 @@ function resolveService(name: string, raw: unknown, graceMs: number, baseDir: st
     maxRestarts: maxRestarts as number,
     restartWindowMs: ms('restartWindow', DEFAULT_RESTART_WINDOW_MS),
     env: env ?? {},
-    cwd: cwd === undefined ? undefined : isAbsolute(cwd) ? cwd : resolve(baseDir, cwd),
+    // Like compose, a file's relative paths are relative to the file, not to where exitmon runs.
+    cwd: cwd === undefined ? baseDir : isAbsolute(cwd) ? cwd : resolve(baseDir, cwd),
   };
 }
 

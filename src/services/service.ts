@@ -79,7 +79,7 @@ export class Service {
     const child = spawn(argv[0]!, argv.slice(1), {
       monitor,
       env: { ...process.env, ...env },
-      ...(cwd !== undefined ? { cwd } : {}),
+      cwd,
       stdio: ['ignore', stdio, stdio],
       processGroup: true,
     });

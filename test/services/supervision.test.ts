@@ -152,7 +152,6 @@ describe('ServiceManager supervision', () => {
     const { manager, events } = managerFor({ services: { once: { command: 'exit 0' } } });
     await manager.start();
     await manager.whenIdle();
-    await Reaper.shared().monitor.drain?.();
     const pid = events.find((e) => e.event === 'starting')!.pid!;
     await new Promise((r) => setTimeout(r, 50));
     sub.unsubscribe();
