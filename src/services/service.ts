@@ -127,23 +127,27 @@ export class Service {
     const child = this.#process;
     if (!this.#alive || child === undefined) {
       if (this.#state === 'pending' || this.#state === 'backoff') this.#set('stopped', this.#state === 'backoff' ? 'stopped' : undefined);
-      return { forced: false, alreadyExited: true, survivors: [], durationMs: 0 };
+      // The main process is gone; whatever it left in its group is stopped all the same.
+      return child === undefined ? { forced: false, alreadyExited: true, survivors: [], durationMs: 0 } : this.#stopProcess(child, escalate);
     }
     this.#set('stopping', 'stopping', { pid: child.pid });
+    const result = await this.#stopProcess(child, escalate);
+    const exit = await child.exited.catch(() => undefined);
+    this.#set('stopped', 'stopped', { pid: child.pid, ...(exit !== undefined ? { status: exit.status } : {}) });
+    return result;
+  }
+
+  // stopSignal, stopGrace, SIGKILL; once `escalate` aborts, SIGKILL at once.
+  async #stopProcess(child: ManagedProcess, escalate: AbortSignal): Promise<StopResult> {
     const { stopSignal, stopGraceMs } = this.config;
-    let result: StopResult;
     try {
-      result = escalate.aborted
+      return escalate.aborted
         ? await child.stop({ signal: 'SIGKILL', graceMs: 0 })
         : await child.stop({ signal: stopSignal, graceMs: stopGraceMs, signalAbort: escalate });
     } catch (error) {
       if (!escalate.aborted) throw error;
-      result = await child.stop({ signal: 'SIGKILL', graceMs: 0 });
-      result = { ...result, forced: true };
+      return { ...(await child.stop({ signal: 'SIGKILL', graceMs: 0 })), forced: true };
     }
-    const exit = await child.exited.catch(() => undefined);
-    this.#set('stopped', 'stopped', { pid: child.pid, ...(exit !== undefined ? { status: exit.status } : {}) });
-    return result;
   }
 
   /** Stops the process if one runs (not as a final stop), forgets the crash history, and returns to `pending`. */
@@ -173,6 +177,7 @@ export class Service {
     this.#lastExit = exit;
     this.#readiness?.abort();
     if (this.#stopping || this.#state === 'stopping') return; // stop() reports it
+    this.#stopLeftovers(child);
     this.#context.emit(this.#event('exited', { pid: exit.pid, status: exit.status }));
     if (this.#state === 'failed') return this.#context.changed(); // readiness timeout: already failed
     this.#afterExit(exit.status);
@@ -185,6 +190,18 @@ export class Service {
     this.#context.logger.error({ err: error, service: this.name }, `cannot start service ${this.name}: ${code ?? (error as Error).message}`);
     if (this.#stopping) return;
     this.#afterExit(code === 'ENOENT' ? STATUS_NOT_FOUND : STATUS_NOT_EXECUTABLE);
+  }
+
+  // The main process exited on its own: what it left in its process group is
+  // stopped too (systemd's KillMode=control-group), so a restart never runs
+  // next to the remains of the previous instance.
+  #stopLeftovers(child: ManagedProcess): void {
+    child.stop({ signal: this.config.stopSignal, graceMs: this.config.stopGraceMs }).then(
+      (result) => {
+        if (!result.alreadyExited) this.#context.logger.info({ service: this.name, forced: result.forced, survivors: result.survivors }, `stopped what ${this.name} left in its process group`);
+      },
+      (error: unknown) => this.#context.logger.warn({ err: error, service: this.name }, `could not stop what ${this.name} left in its process group`),
+    );
   }
 
   #afterExit(status: number): void {

@@ -112,6 +112,22 @@ describe('exitmon up', () => {
     expect(missing.stderr).toMatch(/no services file: none of exitmon\.yaml, exitmon\.yml, exitmon\.json/);
   });
 
+  it('--metrics serves per-service series: up, restarts, exits by status', async () => {
+    const file = servicesFile('services:\n  steady: { command: "exec sleep 30" }\n  crashy: { command: "exit 2", restart: on-failure, restartDelay: 50ms, maxRestarts: 2 }\n');
+    const cli = startCli(['up', '-f', file, '--format', 'json', '--metrics', '0']);
+    const [, url] = await cli.waitFor('stderr', /metrics at (http:\/\/\S+?\/metrics)/);
+    await cli.waitFor('stdout', /"service":"crashy","event":"failed"/);
+    const text = await (await fetch(url!)).text();
+    expect(text).toMatch(/^exitmon_service_up\{service="steady"\} 1$/m);
+    expect(text).toMatch(/^exitmon_service_up\{service="crashy"\} 0$/m);
+    expect(text).toMatch(/^exitmon_service_restarts_total\{service="crashy"\} 2$/m);
+    expect(text).toMatch(/^exitmon_service_restarts_total\{service="steady"\} 0$/m);
+    expect(text).toMatch(/^exitmon_service_exits_total\{service="crashy",status="2"\} 3$/m);
+    process.kill(cli.pid, 'SIGTERM');
+    // A service failed: exit status 1 even though the stop was clean.
+    expect((await cli.done).status).toBe(1);
+  });
+
   it('runs the example of docs/services.md as-is', async () => {
     dir = mkdtempSync(join(tmpdir(), 'exitmon-up-'));
     const cli = startCli(['up', '-f', join(ROOT, 'docs/examples/exitmon.yaml'), '--format', 'json']);

@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
+import { isRunning } from '../../src/index.js';
 import { cleanup, eventsOf, fixture, loggerService, managerFor, tempDir } from './helpers.js';
 
 afterEach(cleanup);
@@ -121,6 +122,18 @@ describe('ServiceManager supervision', () => {
     await manager.whenIdle();
     expect(manager.status().deaf).toMatchObject({ state: 'failed', pid: undefined, lastExit: expect.objectContaining({ signal: 'SIGTERM' }) });
     expect(eventsOf(events, 'dep')).toEqual([]);
+  });
+
+  it('stops what a service left in its process group when its main process exits', async () => {
+    const dir = tempDir();
+    const { manager } = managerFor({ services: { leaver: { command: `sleep 30 & echo $! > ${dir}/leftover; exit 0` } } });
+    await manager.start();
+    await manager.whenIdle();
+    const leftover = Number(readFileSync(join(dir, 'leftover'), 'utf8'));
+    expect(leftover).toBeGreaterThan(1);
+    const deadline = Date.now() + 5000;
+    while (isRunning(leftover) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    expect(isRunning(leftover)).toBe(false);
   });
 
   it('restart(name) replaces the process and counts the restart', async () => {
