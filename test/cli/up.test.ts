@@ -78,6 +78,23 @@ describe('exitmon up', () => {
     expect(stderr).toMatch(/done: 0 survivor\(s\), 0 zombie\(s\) left, exit status 0/);
   });
 
+  it('a second SIGTERM during the stop kills at once instead of waiting out the grace', async () => {
+    const file = servicesFile(`services:\n  stubborn: { command: ["sh", "$FIXTURES/services-logger.sh", "stubborn", "$DIR", "ignore"], stopGrace: 60s }\n`);
+    const cli = startCli(['up', '-f', file, '--format', 'json']);
+    await cli.waitFor('stdout', /"service":"stubborn","event":"ready"/);
+    const family = descendants(cli.pid);
+    process.kill(cli.pid, 'SIGTERM');
+    await cli.waitFor('stdout', /"service":"stubborn","event":"stopping"/);
+    const t0 = Date.now();
+    process.kill(cli.pid, 'SIGTERM');
+    const { status, stdout, stderr } = await cli.done;
+    expect(Date.now() - t0).toBeLessThan(30_000); // far below the 60s grace
+    expect(status, stderr).toBe(0);
+    expect(stderr).toMatch(/SIGTERM again: killing everything now/);
+    expect(lines(stdout).at(-1)).toMatchObject({ service: 'stubborn', event: 'stopped', status: 137 });
+    expect(family.filter(isAlive)).toEqual([]);
+  });
+
   it('exits by itself when no service runs any more: 0 when none failed, 1 when one did', async () => {
     const ok = await runCli(['up', '-f', servicesFile('services:\n  once: { command: "exit 0", oneshot: true }\n'), '--format', 'json']);
     expect(ok.status).toBe(0);
