@@ -3,7 +3,6 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import { ServiceConfigError } from './errors.js';
 
 /** The files `exitmon up` looks for, in this order, when no `-f` is given. */
@@ -26,7 +25,10 @@ export async function readServicesFile(file: string): Promise<unknown> {
     throw new ServiceConfigError([{ service: undefined, key: '', message: `cannot read: ${(error as Error).message}` }], file, { cause: error });
   }
   try {
-    return file.endsWith('.json') ? JSON.parse(text) : parseYaml(text, { prettyErrors: true, uniqueKeys: true });
+    if (file.endsWith('.json')) return JSON.parse(text);
+    // Loaded on first use: importing exitmon should not cost a YAML parser.
+    const { parse } = await import('yaml');
+    return parse(text, { prettyErrors: true, uniqueKeys: true });
   } catch (error) {
     const message = (error as Error).message.split('\n')[0] ?? String(error);
     throw new ServiceConfigError([{ service: undefined, key: '', message: `cannot parse: ${message}` }], file, { cause: error });
