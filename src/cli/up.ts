@@ -43,7 +43,9 @@ export async function runUp(options: UpOptions, context: CliContext, registry?: 
   }
   let manager: ServiceManager;
   try {
-    manager = await ServiceManager.load(file, { monitor: context.reaper.monitor, logger });
+    // JSON lines on stdout stay parseable: the services' own output goes to stderr then.
+    const stdio = context.format === 'json' ? 'stderr' : 'inherit';
+    manager = await ServiceManager.load(file, { monitor: context.reaper.monitor, logger, stdio });
   } catch (error) {
     if (!(error instanceof ServiceConfigError)) throw error;
     process.stderr.write(`exitmon: ${error.message}\n`);

@@ -24,8 +24,13 @@ export interface ServiceManagerOptions {
   logger?: Logger;
   /** Where relative `cwd`s are resolved. @default the file's directory for `load()`, else process.cwd() */
   baseDir?: string;
-  /** Where the services' stdout and stderr go. @default 'inherit' */
-  stdio?: 'inherit' | 'ignore';
+  /**
+   * Where the services' stdout and stderr go: shared with this process
+   * (`'inherit'`), both to this process's stderr (`'stderr'`, so that stdout
+   * carries only what this process prints, e.g. JSON lines), or nowhere.
+   * @default 'inherit'
+   */
+  stdio?: 'inherit' | 'stderr' | 'ignore';
 }
 
 /**

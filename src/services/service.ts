@@ -16,7 +16,7 @@ export interface ServiceContext {
   readonly monitor: ExitMonitor;
   readonly logger: Logger;
   /** Where the service's stdout and stderr go. */
-  readonly stdio: 'inherit' | 'ignore';
+  readonly stdio: 'inherit' | 'stderr' | 'ignore';
   /** Called with every event, and after every state change (to schedule dependents). */
   emit(event: ServiceEvent): void;
   changed(): void;
@@ -25,6 +25,7 @@ export interface ServiceContext {
 // Shell conventions for a command that could not be started.
 const STATUS_NOT_FOUND = 127;
 const STATUS_NOT_EXECUTABLE = 126;
+const STDERR_FD = 2;
 
 /** A service's process and its state machine (see ServiceState). */
 export class Service {
@@ -80,7 +81,7 @@ export class Service {
       monitor,
       env: { ...process.env, ...env },
       cwd,
-      stdio: ['ignore', stdio, stdio],
+      stdio: stdio === 'stderr' ? ['ignore', STDERR_FD, STDERR_FD] : ['ignore', stdio, stdio],
       processGroup: true,
     });
     this.#process = child;

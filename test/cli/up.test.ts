@@ -61,7 +61,7 @@ const lines = (stdout: string) => jsonRecords(stdout) as unknown as Line[];
 describe('exitmon up', () => {
   it('prints one JSON line per service event and stops everything on SIGTERM, nothing left', async () => {
     const cli = startCli(['up', '-f', servicesFile(FAMILY), '--format', 'json']);
-    await cli.waitFor('stdout', /family b up/);
+    await cli.waitFor('stderr', /family b up/);
     await cli.waitFor('stdout', /"service":"b","event":"ready"/);
     const family = descendants(cli.pid);
     expect(family.length).toBeGreaterThanOrEqual(2 * 5);
@@ -70,6 +70,8 @@ describe('exitmon up', () => {
     expect(status, stderr).toBe(0);
     expect(family.filter(isAlive)).toEqual([]);
     const events = lines(stdout);
+    // --format json: stdout is JSON lines only (the services' output went to stderr).
+    expect(stdout.trim().split('\n').every((l) => l.startsWith('{'))).toBe(true);
     expect(events.map((e) => `${e.service} ${e.event}`)).toEqual([
       'a starting', 'a ready', 'b starting', 'b ready', 'b stopping', 'b stopped', 'a stopping', 'a stopped',
     ]);
@@ -160,7 +162,7 @@ describe.skipIf(!unshareOk)('exitmon up as PID 1 (unshare --pid)', () => {
   it('stops every service on SIGTERM with 0 survivors and 0 zombies', async () => {
     const cli = startCli(['up', '-f', servicesFile(FAMILY), '--format', 'json'], { prefix: UNSHARE });
     await cli.waitFor('stdout', /"service":"b","event":"ready"/);
-    await cli.waitFor('stdout', /family b up/);
+    await cli.waitFor('stderr', /family b up/);
     const init = descendants(cli.pid)[0]!;
     expect(descendants(init).length).toBeGreaterThanOrEqual(2 * 5);
     process.kill(init, 'SIGTERM');
