@@ -116,9 +116,9 @@ export class ServiceManager implements AsyncDisposable {
     const service = this.#service(name);
     if (this.#stop !== undefined) throw new ExitMonitorError(`Cannot restart ${name}: the services are stopping`, 'ERR_SERVICES_STOPPING');
     await service.reset();
-    const launched = service.state !== 'pending';
-    const done = this.#until(() => (service.state !== 'pending' || !this.#started) && !['starting', 'running', 'backoff'].includes(service.state));
-    if (!launched) this.#schedule();
+    const startable = (): boolean => service.state === 'pending' && this.#started && this.#startable(service);
+    const done = this.#until(() => !startable() && !['starting', 'running', 'backoff', 'stopping'].includes(service.state));
+    this.#schedule();
     await done;
   }
 
@@ -149,7 +149,7 @@ export class ServiceManager implements AsyncDisposable {
   #schedule(): void {
     if (this.#started && this.#stop === undefined) {
       for (const service of this.#services.values()) {
-        if (service.state === 'pending' && service.config.after.every((dep) => this.#services.get(dep)!.satisfied)) service.launch();
+        if (service.state === 'pending' && this.#startable(service)) service.launch();
       }
     }
     const waiters = this.#waiters;
@@ -158,6 +158,11 @@ export class ServiceManager implements AsyncDisposable {
       if (waiter.until()) waiter.resolve();
       else this.#waiters.push(waiter);
     }
+  }
+
+  // Every service in its `after` is satisfied.
+  #startable(service: Service): boolean {
+    return service.config.after.every((dep) => this.#services.get(dep)!.satisfied);
   }
 
   #until(condition: () => boolean): Promise<void> {
@@ -170,7 +175,7 @@ export class ServiceManager implements AsyncDisposable {
     if (this.#stop !== undefined) return true;
     for (const s of this.#services.values()) {
       if (s.state === 'starting' || s.state === 'running' || s.state === 'backoff') return false;
-      if (s.state === 'pending' && s.config.after.every((dep) => this.#services.get(dep)!.satisfied)) return false;
+      if (s.state === 'pending' && this.#startable(s)) return false;
     }
     return true;
   }

@@ -149,6 +149,22 @@ describe('ServiceManager supervision', () => {
     await expect(manager.restart('nope')).rejects.toThrow(RangeError);
   });
 
+  it('restart(name) of a failed oneshot lets its waiting dependents start', async () => {
+    const dir = tempDir();
+    const { manager } = managerFor({
+      services: {
+        migrate: { command: `test -e ${dir}/ok || { touch ${dir}/ok; exit 1; }`, oneshot: true },
+        web: { ...loggerService('web', dir), after: ['migrate'] },
+      },
+    });
+    await manager.start();
+    expect(manager.status()).toMatchObject({ migrate: { state: 'failed' }, web: { state: 'pending' } });
+    await manager.restart('migrate');
+    expect(manager.status().migrate).toMatchObject({ state: 'exited', restarts: 1 });
+    await manager.start();
+    expect(manager.status().web!.state).toBe('ready');
+  });
+
   it('suppresses restarts once stopping began', async () => {
     const { manager, events } = managerFor({ services: { a: { command: 'exec sleep 30', restart: 'always', restartDelay: 10 } } });
     await manager.start();
