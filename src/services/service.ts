@@ -77,13 +77,20 @@ export class Service {
     const { argv, env, cwd } = this.config;
     const { monitor, stdio } = this.#context;
     const startedAt = Date.now();
-    const child = spawn(argv[0]!, argv.slice(1), {
-      monitor,
-      env: { ...process.env, ...env },
-      cwd,
-      stdio: stdio === 'stderr' ? ['ignore', STDERR_FD, STDERR_FD] : ['ignore', stdio, stdio],
-      processGroup: true,
-    });
+    let child: ManagedProcess;
+    try {
+      child = spawn(argv[0]!, argv.slice(1), {
+        monitor,
+        env: { ...process.env, ...env },
+        cwd,
+        stdio: stdio === 'stderr' ? ['ignore', STDERR_FD, STDERR_FD] : ['ignore', stdio, stdio],
+        processGroup: true,
+      });
+    } catch (error) {
+      // Nothing started (the monitor is closed): no restart could do better.
+      this.#fail(`cannot start: ${(error as Error).message}`, {});
+      return;
+    }
     this.#process = child;
     this.#alive = !Number.isNaN(child.pid);
     this.#set(this.config.oneshot ? 'running' : 'starting', 'starting', this.#alive ? { pid: child.pid } : {});

@@ -165,6 +165,13 @@ describe('ServiceManager supervision', () => {
     expect(manager.status().web!.state).toBe('ready');
   });
 
+  it('a command that cannot be started fails the service (status 127) and blocks its dependents', async () => {
+    const { manager, events } = managerFor({ services: { ghost: { command: ['/nonexistent/exitmon-test'] }, dep: { command: 'sleep 30', after: ['ghost'] } } });
+    await manager.start();
+    expect(manager.status()).toMatchObject({ ghost: { state: 'failed', pid: undefined }, dep: { state: 'pending' } });
+    expect(events.at(-1)).toMatchObject({ service: 'ghost', event: 'failed', reason: 'exited with status 127' });
+  });
+
   it('suppresses restarts once stopping began', async () => {
     const { manager, events } = managerFor({ services: { a: { command: 'exec sleep 30', restart: 'always', restartDelay: 10 } } });
     await manager.start();
