@@ -187,6 +187,9 @@ export class ServiceManager implements AsyncDisposable {
 
   async #stopAll(): Promise<StopResult> {
     const t0 = performance.now();
+    // Before any service's turn: a dependency that crashes while its
+    // dependents are being stopped must not come back.
+    for (const service of this.#services.values()) service.suppressRestarts();
     const stops = new Map<string, Promise<StopResult>>();
     // Each service waits for its dependents' stops; the graph is acyclic, so
     // creating the promises in any order terminates.

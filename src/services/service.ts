@@ -129,9 +129,8 @@ export class Service {
    * of the grace. No restart happens after this was called.
    */
   async stop(escalate: AbortSignal): Promise<StopResult> {
-    this.#stopping = true;
+    this.suppressRestarts();
     this.#readiness?.abort();
-    clearTimeout(this.#backoff);
     const child = this.#process;
     if (!this.#alive || child === undefined) {
       if (this.#state === 'pending' || this.#state === 'backoff') this.#set('stopped', this.#state === 'backoff' ? 'stopped' : undefined);
@@ -156,6 +155,16 @@ export class Service {
       if (!escalate.aborted) throw error;
       return { ...(await child.stop({ signal: 'SIGKILL', graceMs: 0 })), forced: true };
     }
+  }
+
+  /**
+   * From now on an exit is final: no restart, no pending backoff. The manager
+   * calls this on every service as soon as a stop begins, long before the
+   * service's own turn to stop comes.
+   */
+  suppressRestarts(): void {
+    this.#stopping = true;
+    clearTimeout(this.#backoff);
   }
 
   /** Stops the process if one runs (not as a final stop), forgets the crash history, and returns to `pending`. */
@@ -184,9 +193,10 @@ export class Service {
     this.#alive = false;
     this.#lastExit = exit;
     this.#readiness?.abort();
-    if (this.#stopping || this.#state === 'stopping') return; // stop() reports it
-    this.#stopLeftovers(child);
+    if (this.#state === 'stopping') return; // stop() reports it
     this.#context.emit(this.#event('exited', { pid: exit.pid, status: exit.status }));
+    this.#stopLeftovers(child);
+    if (this.#stopping) return this.#set(this.#state === 'failed' ? 'failed' : 'exited'); // ended while others stop: final
     if (this.#state === 'failed') return this.#context.changed(); // readiness timeout: already failed
     this.#afterExit(exit.status);
   }

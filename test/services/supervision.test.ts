@@ -2,7 +2,7 @@
 // short real delays (time is not the subject: the order of events is).
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isRunning } from '../../src/index.js';
 import { cleanup, eventsOf, fixture, loggerService, managerFor, tempDir } from './helpers.js';
@@ -179,6 +179,22 @@ describe('ServiceManager supervision', () => {
     await new Promise((r) => setTimeout(r, 100));
     expect(eventsOf(events, 'a')).toEqual(['starting', 'ready', 'stopping', 'stopped']);
     expect(manager.status().a!.state).toBe('stopped');
+  });
+
+  it('a dependency that crashes while its dependents are being stopped is not restarted', async () => {
+    const dir = tempDir();
+    const { manager, events } = managerFor({
+      services: {
+        db: { command: `while [ ! -e ${dir}/crash ]; do sleep 0.02; done; exit 1`, restart: 'always', restartDelay: 10 },
+        api: { ...loggerService('api', dir, { ignoreTerm: true, stopGrace: '1s' }), after: ['db'] },
+      },
+    });
+    await manager.start();
+    const stopped = manager.stop();
+    writeFileSync(join(dir, 'crash'), '');
+    await stopped;
+    expect(eventsOf(events, 'db')).toEqual(['starting', 'ready', 'exited']);
+    expect(manager.status().db).toMatchObject({ state: 'exited', pid: undefined, restarts: 0 });
   });
 
   it('publishes the exits of its services to the monitor', async () => {
