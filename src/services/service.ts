@@ -195,10 +195,12 @@ export class Service {
     this.#readiness?.abort();
     if (this.#state === 'stopping') return; // stop() reports it
     this.#context.emit(this.#event('exited', { pid: exit.pid, status: exit.status }));
+    if (this.#stopping) this.#set(this.#state === 'failed' ? 'failed' : 'exited'); // ended while others stop: final
+    else if (this.#state === 'failed') this.#context.changed(); // readiness timeout: already failed
+    else this.#afterExit(exit.status);
+    // After the restart decision: the first look of a stop scans /proc, which
+    // should not delay the restart timer.
     this.#stopLeftovers(child);
-    if (this.#stopping) return this.#set(this.#state === 'failed' ? 'failed' : 'exited'); // ended while others stop: final
-    if (this.#state === 'failed') return this.#context.changed(); // readiness timeout: already failed
-    this.#afterExit(exit.status);
   }
 
   // The process could not be started at all (ENOENT, EACCES…).
