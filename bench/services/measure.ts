@@ -68,14 +68,20 @@ function restartLatencies(file: string): number[] {
   const out: number[] = [];
   let lastExit: bigint | undefined;
   for (const line of lines(file)) {
-    const [what, ns] = line.split(' ');
-    if (what === 'exit') lastExit = BigInt(ns!);
+    const [what, stamp] = line.split(' ');
+    if (what === 'exit') lastExit = microseconds(stamp!);
     else if (what === 'start' && lastExit !== undefined) {
-      out.push(Number(BigInt(ns!) - lastExit) / 1e6);
+      out.push(Number(microseconds(stamp!) - lastExit) / 1e3);
       lastExit = undefined;
     }
   }
   return out;
+}
+
+// bash's $EPOCHREALTIME (`1764480000.123456`) in µs.
+function microseconds(stamp: string): bigint {
+  const [s, frac = ''] = stamp.split(/[.,]/);
+  return BigInt(s!) * 1_000_000n + BigInt(frac.padEnd(6, '0').slice(0, 6));
 }
 
 function rss(pid: number): number {
