@@ -111,6 +111,14 @@ describe('ServiceManager supervision', () => {
     expect(manager.status().client!.state).toBe('ready');
   });
 
+  it('ready: { delay } makes a service ready that long after it started', async () => {
+    const { manager, events } = managerFor({ services: { slow: { command: 'exec sleep 30', ready: { delay: '300ms' } }, dep: { command: 'exec sleep 30', after: ['slow'] } } });
+    await manager.start();
+    const at = (service: string, event: string) => events.find((e) => e.service === service && e.event === event)!.at;
+    expect(at('slow', 'ready') - at('slow', 'starting')).toBeGreaterThanOrEqual(290);
+    expect(at('dep', 'starting')).toBeGreaterThanOrEqual(at('slow', 'ready'));
+  });
+
   it('fails a service that is not ready within readyTimeout, and stops its process', async () => {
     const port = await freePort();
     const { manager, events } = managerFor({
