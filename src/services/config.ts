@@ -20,8 +20,8 @@ export type RestartPolicy = 'no' | 'on-failure' | 'always';
 export interface ServiceConfig {
   /** An array is the argv (no shell); a string is run by `/bin/sh -c`. */
   command: string | readonly string[];
-  /** Services that must be ready (or, for oneshots, have exited 0) before this one starts. */
-  after?: readonly string[];
+  /** Services that must be ready (or, for oneshots, have exited 0) before this one starts; one name may be given as a string. */
+  after?: readonly string[] | string;
   /** A task that must exit 0 before its dependents start, rather than a long-running service. @default false */
   oneshot?: boolean;
   /** Sent to the service's process group to stop it. @default 'SIGTERM' */
@@ -134,7 +134,7 @@ function resolveService(name: string, raw: unknown, graceMs: number, baseDir: st
   }
   for (const key of Object.keys(raw)) if (!SERVICE_KEYS.has(key)) add(key, `unknown key (expected one of ${[...SERVICE_KEYS].join(', ')})`);
   const argv = commandArgv(raw.command, (m) => add('command', m));
-  const after = stringList(raw.after ?? [], (m) => add('after', m));
+  const after = stringList(typeof raw.after === 'string' ? [raw.after] : (raw.after ?? []), (m) => add('after', m));
   const oneshot = bool(raw.oneshot ?? false, (m) => add('oneshot', m));
   const stopSignal = raw.stopSignal ?? DEFAULT_SERVICE_STOP_SIGNAL;
   if (typeof stopSignal !== 'string' || SIGNAL_NUMBERS[stopSignal] === undefined || NOT_STOP_SIGNALS.has(stopSignal)) {

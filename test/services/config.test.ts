@@ -42,6 +42,7 @@ describe('services config', () => {
       maxRestarts: 5,
       restartWindowMs: 60_000,
     });
+    expect(resolveServicesConfig({ services: { a: { command: 'x' }, b: { command: 'x', after: 'a' } } })[1]!.after).toEqual(['a']);
     const [db] = resolveServicesConfig({ grace: '2s', services: { db: { command: ['my-db', '--x'], ready: { tcp: '5432' }, env: { PORT: 8080 } } } });
     expect(db).toMatchObject({ argv: ['my-db', '--x'], stopGraceMs: 2000, ready: { kind: 'tcp', host: '127.0.0.1', port: 5432 }, env: { PORT: '8080' } });
   });
