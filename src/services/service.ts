@@ -171,25 +171,27 @@ export class Service {
   async reset(): Promise<void> {
     clearTimeout(this.#backoff);
     this.#readiness?.abort();
+    const restarting = this.#state !== 'pending';
+    if (restarting) this.#context.emit(this.#event('restarting', { delayMs: 0 }, this.#restarts + 1));
     const child = this.#process;
     if (this.#alive && child !== undefined) {
+      // In 'stopping', #onExit records the exit without taking it for a crash.
       this.#set('stopping', 'stopping', { pid: child.pid });
-      // Marked so that this exit is not taken for a crash.
-      this.#process = undefined;
       await child.stop({ signal: this.config.stopSignal, graceMs: this.config.stopGraceMs });
       const exit = await child.exited.catch(() => undefined);
       this.#alive = false;
       this.#lastExit = exit ?? this.#lastExit;
       this.#set('stopped', 'stopped', { pid: child.pid, ...(exit !== undefined ? { status: exit.status } : {}) });
     }
+    if (this.#stopping) return this.#set('stopped'); // the manager began to stop meanwhile: no new start
     this.#policy.reset();
-    if (this.#state !== 'pending') this.#restarts++;
+    if (restarting) this.#restarts++;
     this.#set('pending');
   }
 
   // The process exited: restart, fail, or end, per the restart policy.
   #onExit(child: ManagedProcess, exit: ExitEvent): void {
-    if (this.#process !== child) return; // an old process (reset() replaced it)
+    if (this.#process !== child) return; // an old process, already replaced
     this.#alive = false;
     this.#lastExit = exit;
     this.#readiness?.abort();

@@ -153,7 +153,8 @@ describe('ServiceManager supervision', () => {
     const after = manager.status().a!;
     expect(after).toMatchObject({ state: 'ready', restarts: 1 });
     expect(after.pid).not.toBe(before);
-    expect(eventsOf(events, 'a')).toEqual(['starting', 'ready', 'stopping', 'stopped', 'starting', 'ready']);
+    expect(eventsOf(events, 'a')).toEqual(['starting', 'ready', 'restarting', 'stopping', 'stopped', 'starting', 'ready']);
+    expect(events.find((e) => e.event === 'restarting')).toMatchObject({ restarts: 1, delayMs: 0 });
     await expect(manager.restart('nope')).rejects.toThrow(RangeError);
   });
 
