@@ -49,16 +49,3 @@ export function dependentsOf(nodes: readonly GraphNode[]): Map<string, string[]>
   for (const node of nodes) for (const dep of node.after) dependents.get(dep)?.push(node.name);
   return dependents;
 }
-
-/** Every service that depends on `name`, directly or through others. */
-export function transitiveDependents(name: string, dependents: ReadonlyMap<string, readonly string[]>): Set<string> {
-  const found = new Set<string>();
-  const stack = [...(dependents.get(name) ?? [])];
-  while (stack.length > 0) {
-    const next = stack.pop()!;
-    if (found.has(next)) continue;
-    found.add(next);
-    stack.push(...(dependents.get(next) ?? []));
-  }
-  return found;
-}
