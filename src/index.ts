@@ -41,3 +41,21 @@ export { stopProcessGroup, stopProcessTree, DEFAULT_STOP_SIGNAL, DEFAULT_GRACE_M
 export type { StopOptions, StopResult } from './process/stop.js';
 export { readProcessState, isRunning, listProcesses } from './process/proc-stat.js';
 export type { ProcessState, ProcStat } from './process/proc-stat.js';
+
+// Services
+export { ServiceManager } from './services/manager.js';
+export type { ServiceManagerOptions } from './services/manager.js';
+export type { ServiceState, ServiceStatus, ServiceEvent, ServiceEventName } from './services/types.js';
+export type { ServicesConfig, ServiceConfig, Duration, RestartPolicy } from './services/config.js';
+export {
+  DEFAULT_SERVICE_GRACE_MS,
+  DEFAULT_READY_TIMEOUT_MS,
+  DEFAULT_RESTART_DELAY_MS,
+  DEFAULT_MAX_RESTART_DELAY_MS,
+  DEFAULT_MAX_RESTARTS,
+  DEFAULT_RESTART_WINDOW_MS,
+} from './services/config.js';
+export type { ReadyCheckConfig } from './services/readiness.js';
+export { ServiceConfigError } from './services/errors.js';
+export type { ServiceConfigIssue } from './services/errors.js';
+export { DEFAULT_SERVICE_FILES, findServicesFile } from './services/load.js';

@@ -11,8 +11,8 @@ export const DEFAULT_GRACE_MS = 5000;
 export type OutputFormat = 'pretty' | 'json';
 
 /** The subcommands. */
-export type Subcommand = 'run' | 'watch' | 'demo';
-const SUBCOMMANDS: readonly Subcommand[] = ['run', 'watch', 'demo'];
+export type Subcommand = 'run' | 'watch' | 'demo' | 'up';
+const SUBCOMMANDS: readonly Subcommand[] = ['run', 'watch', 'demo', 'up'];
 
 /** Options every subcommand takes. */
 export interface CommonOptions {
@@ -28,7 +28,8 @@ export type Invocation =
   | { kind: 'version' }
   | { kind: 'run'; common: CommonOptions; graceMs: number; subreaper: boolean; execId?: string; command: string; args: string[] }
   | { kind: 'watch'; common: CommonOptions; pids: number[] }
-  | { kind: 'demo'; common: CommonOptions };
+  | { kind: 'demo'; common: CommonOptions }
+  | { kind: 'up'; common: CommonOptions; file?: string };
 
 /** Bad usage: main prints the message and a short usage to stderr, then exits 2. */
 export class UsageError extends Error {
@@ -79,6 +80,8 @@ export function parseInvocation(argv: readonly string[], stdoutIsTTY: boolean): 
       return parseWatch(rest, stdoutIsTTY);
     case 'demo':
       return parseDemo(rest, stdoutIsTTY);
+    case 'up':
+      return parseUp(rest, stdoutIsTTY);
   }
 }
 
@@ -136,6 +139,17 @@ function parseDemo(argv: readonly string[], tty: boolean): Invocation {
   if (values.help === true) return { kind: 'help', subcommand: 'demo' };
   if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`, 'demo');
   return { kind: 'demo', common: commonOptions(values, tty, 'demo') };
+}
+
+// `up [-f FILE]`.
+const UP_OPTIONS: Options = { ...COMMON_OPTIONS, file: { type: 'string', short: 'f' } };
+function parseUp(argv: readonly string[], tty: boolean): Invocation {
+  const { values, positionals } = strictParse(argv, UP_OPTIONS, true, 'up');
+  if (values.help === true) return { kind: 'help', subcommand: 'up' };
+  if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}' (give the file with -f FILE)`, 'up');
+  const file = values.file === undefined ? undefined : String(values.file);
+  if (file === '') throw new UsageError('-f needs a file name', 'up');
+  return { kind: 'up', common: commonOptions(values, tty, 'up'), ...(file !== undefined ? { file } : {}) };
 }
 
 // Splits run's argv into exitmon's options and the command line.

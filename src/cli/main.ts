@@ -8,6 +8,7 @@ import { ExitPrinter } from './format.js';
 import { createCliLogger } from './logger.js';
 import { CliMetrics } from './metrics.js';
 import { runCommand } from './run.js';
+import { runUp } from './up.js';
 import { helpText, packageVersion, usageText } from './usage.js';
 import { watchPids } from './watch.js';
 
@@ -53,6 +54,8 @@ async function main(argv: readonly string[]): Promise<number> {
         return await watchPids(invocation.pids, context);
       case 'demo':
         return await runDemo(context);
+      case 'up':
+        return await runUp({ ...(invocation.file !== undefined ? { file: invocation.file } : {}), quiet: invocation.common.quiet }, context, metrics?.registry);
     }
     throw new Error(`unhandled subcommand ${(invocation as { kind: string }).kind}`);
   } finally {

@@ -6,6 +6,7 @@ const SHORT_USAGE = `Usage:
   exitmon run [options] -- COMMAND [ARGS…]   supervise one command (like tini)
   exitmon watch [options] PID…               stream the exits of existing pids
   exitmon demo [options]                     run the built-in workload
+  exitmon up [-f FILE] [options]             supervise the services of exitmon.yaml
 Try 'exitmon --help' for more.`;
 
 const COMMON_HELP = `  --format pretty|json   exit lines as text or JSON lines (default: pretty on a TTY, else json)
@@ -27,6 +28,10 @@ Subcommands:
          exit, stops what is left when COMMAND exits, and exits with its status.
   watch  Prints the exit of each PID (outcome 'unknown' for non-children) and
          ends when all are gone.
+  up     Starts the services of FILE (default exitmon.yaml, exitmon.yml or
+         exitmon.json) in dependency order, restarts them as configured, reaps
+         every orphan, and on SIGTERM/SIGINT stops them in reverse order,
+         verified (a second signal kills at once). See docs/services.md.
   demo   Children, orphaned grandchildren, a process that ignores SIGTERM, a
          burst of short-lived processes and a slow subscriber; ends with a summary.
 
@@ -34,7 +39,18 @@ Options (all subcommands):
 ${COMMON_HELP}
 
 Run 'exitmon help run' for run's own options. Exit lines go to stdout, logs to stderr.
-Exit status: the command's (run), 0/1 (watch, demo), 2 for bad usage.`,
+Exit status: the command's (run), 0/1 (watch, demo, up), 2 for bad usage.`,
+  up: `Usage: exitmon up [-f FILE] [options]
+
+  -f, --file FILE        the services file (YAML or JSON; default: exitmon.yaml,
+                         exitmon.yml or exitmon.json in the working directory)
+${COMMON_HELP}
+
+Prints one line per service event (starting ready exited restarting failed
+stopping stopped). Ends when no service runs or waits to restart, or on
+SIGTERM/SIGINT after stopping every service; a second signal kills at once.
+Exit status: 0 when everything ended or stopped with nothing left and no
+service failed; 1 otherwise; 2 for a bad services file or bad usage.`,
   run: `Usage: exitmon run [options] -- COMMAND [ARGS…]
 
   --grace DURATION       once COMMAND has exited, what is left of its process

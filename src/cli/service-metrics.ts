@@ -1,0 +1,41 @@
+// Per-service Prometheus series for `exitmon up --metrics`, in the CLI's own
+// registry: whether each service's process is up, its restarts, and its
+// exits by status.
+import { Counter, Gauge, type Registry } from 'prom-client';
+import type { ServiceManager } from '../index.js';
+
+/** Registers the service series for `manager` in `registry`; returns a function that stops counting exits. */
+export function registerServiceMetrics(registry: Registry, manager: ServiceManager): () => void {
+  const registers = [registry];
+  new Gauge({
+    name: 'exitmon_service_up',
+    help: 'Whether the service has a live process (1) or not (0).',
+    labelNames: ['service'],
+    registers,
+    collect(this: Gauge<'service'>) {
+      for (const [service, status] of Object.entries(manager.status())) this.set({ service }, status.pid === undefined ? 0 : 1);
+    },
+  });
+  new Counter({
+    name: 'exitmon_service_restarts_total',
+    help: 'Restarts of the service (automatic and manual).',
+    labelNames: ['service'],
+    registers,
+    collect(this: Counter<'service'>) {
+      this.reset();
+      for (const [service, status] of Object.entries(manager.status())) this.inc({ service }, status.restarts);
+    },
+  });
+  const exits = new Counter({
+    name: 'exitmon_service_exits_total',
+    help: "Exits of the service's main process, by exit status (code, or 128 + signal).",
+    labelNames: ['service', 'status'],
+    registers,
+  });
+  for (const service of Object.keys(manager.status())) exits.inc({ service, status: '0' }, 0);
+  const subscription = manager.events.subscribe((event) => {
+    const ended = event.event === 'exited' || (event.event === 'stopped' && event.status !== undefined);
+    if (ended) exits.inc({ service: event.service, status: String(event.status ?? -1) });
+  });
+  return () => subscription.unsubscribe();
+}

@@ -1,0 +1,132 @@
+// `exitmon up [-f FILE]`: supervise the services of exitmon.yaml as a child
+// subreaper (or PID 1): start them in dependency order, print one line per
+// service event, reap every orphan, stop them in reverse order on SIGTERM or
+// SIGINT (a second one escalates to SIGKILL at once), verify nothing is left.
+import type { Registry } from 'prom-client';
+import {
+  NativeUnavailableError,
+  ServiceConfigError,
+  ServiceManager,
+  findServicesFile,
+  stopProcessTree,
+  DEFAULT_SERVICE_FILES,
+  type StopResult,
+} from '../index.js';
+import type { CliContext } from './context.js';
+import { liveChildren, zombieChildren } from './own-children.js';
+import { ServiceEventPrinter } from './service-format.js';
+import { registerServiceMetrics } from './service-metrics.js';
+
+/** `up`'s exit status for a bad or missing services file. */
+export const BAD_FILE_STATUS = 2;
+/** Grace given to orphans still running once every service stopped, in ms. */
+export const ORPHAN_GRACE_MS = 5000;
+/** How long `up` waits for the last zombies to be reaped, in ms. */
+const SETTLE_TIMEOUT_MS = 3000;
+const SETTLE_POLL_MS = 10;
+const STOP_SIGNALS: readonly NodeJS.Signals[] = ['SIGTERM', 'SIGINT'];
+
+/** What `up` needs from the command line. */
+export interface UpOptions {
+  /** The services file; default: the first of DEFAULT_SERVICE_FILES in the working directory. */
+  readonly file?: string;
+  readonly quiet: boolean;
+}
+
+/** Runs the services until they all ended or a stop signal came; resolves with exit status 0, 1 or 2. */
+export async function runUp(options: UpOptions, context: CliContext, registry?: Registry): Promise<number> {
+  const { logger } = context;
+  const file = options.file ?? findServicesFile();
+  if (file === undefined) {
+    process.stderr.write(`exitmon: no services file: none of ${DEFAULT_SERVICE_FILES.join(', ')} in ${process.cwd()} (or give -f FILE)\n`);
+    return BAD_FILE_STATUS;
+  }
+  let manager: ServiceManager;
+  try {
+    // JSON lines on stdout stay parseable: the services' own output goes to stderr then.
+    const stdio = context.format === 'json' ? 'stderr' : 'inherit';
+    manager = await ServiceManager.load(file, { monitor: context.reaper.monitor, logger, stdio });
+  } catch (error) {
+    if (!(error instanceof ServiceConfigError)) throw error;
+    process.stderr.write(`exitmon: ${error.message}\n`);
+    return BAD_FILE_STATUS;
+  }
+  const adopting = becomeSubreaper(context);
+  const color = context.format === 'pretty' && process.stdout.isTTY === true && process.env.NO_COLOR === undefined;
+  const printer = options.quiet ? null : new ServiceEventPrinter(context.format, Object.keys(manager.status()), { color });
+  manager.events.subscribe((event) => printer?.print(event));
+  const stopCounting = registry === undefined ? undefined : registerServiceMetrics(registry, manager);
+
+  // Handlers go in before the start: a SIGTERM during the start stops cleanly.
+  let signals = 0;
+  let stopRequested!: () => void;
+  const stopping = new Promise<void>((resolve) => (stopRequested = resolve));
+  const onSignal = (signal: NodeJS.Signals): void => {
+    signals++;
+    if (signals === 1) {
+      logger.info({ signal }, `${signal}: stopping the services in reverse dependency order`);
+      stopRequested();
+    } else {
+      logger.warn({ signal }, `${signal} again: killing everything now`);
+      void manager.forceStop();
+    }
+  };
+  for (const signal of STOP_SIGNALS) process.on(signal, onSignal);
+  try {
+    void manager.start().catch(() => undefined); // rejects only when a stop came first
+    await Promise.race([stopping, manager.whenIdle()]);
+    const result = await manager.stop();
+    const orphans = adopting ? await stopOrphans(() => signals > 1) : [];
+    const zombies = await settle();
+    const status = exitStatus(manager, result, orphans, context);
+    logger.info({ survivors: result.survivors.length + orphans.length, zombies, status }, `done: ${result.survivors.length + orphans.length} survivor(s), ${zombies} zombie(s) left, exit status ${status}`);
+    return status;
+  } finally {
+    for (const signal of STOP_SIGNALS) process.off(signal, onSignal);
+    stopCounting?.();
+  }
+}
+
+// 0 when every service ended or stopped with nothing left and none failed.
+function exitStatus(manager: ServiceManager, result: StopResult, orphans: readonly number[], context: CliContext): number {
+  const failed = Object.entries(manager.status()).filter(([, s]) => s.state === 'failed').map(([name]) => name);
+  const survivors = [...result.survivors, ...orphans];
+  if (survivors.length > 0) context.logger.error({ survivors }, `${survivors.length} process(es) survived the stop`);
+  if (failed.length > 0) context.logger.warn({ failed }, `failed: ${failed.join(', ')}`);
+  return survivors.length === 0 && failed.length === 0 ? 0 : 1;
+}
+
+// PR_SET_CHILD_SUBREAPER with adoption; false (with a warning) when refused or without the addon.
+function becomeSubreaper(context: CliContext): boolean {
+  try {
+    if (context.reaper.becomeSubreaper({ adoptOrphans: true })) return true;
+    context.logger.warn('the kernel refused PR_SET_CHILD_SUBREAPER: orphans go to init, not reaped here');
+  } catch (error) {
+    if (!(error instanceof NativeUnavailableError)) throw error;
+    context.logger.warn('no native addon: orphans will not be adopted or reaped here (they go to init)');
+  }
+  return false;
+}
+
+// Stops every adopted orphan still running (a service's setsid grandchild
+// whose parent died), with its tree; returns the pids that survived.
+async function stopOrphans(escalated: () => boolean): Promise<number[]> {
+  const survivors: number[] = [];
+  // Stopping one can orphan others onto us: a few rounds catch those.
+  for (let round = 0; round < 3; round++) {
+    const left = liveChildren();
+    if (left.length === 0) break;
+    const results = await Promise.all(
+      left.map(({ pid }) => stopProcessTree(pid, { graceMs: escalated() ? 0 : ORPHAN_GRACE_MS }).catch(() => undefined)),
+    );
+    if (round === 2) for (const r of results) survivors.push(...(r?.survivors ?? []));
+  }
+  return survivors;
+}
+
+// Waits (bounded) until no zombie child is left for the reaper to collect; returns how many are left.
+async function settle(): Promise<number> {
+  const deadline = Date.now() + SETTLE_TIMEOUT_MS;
+  while (zombieChildren().length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, SETTLE_POLL_MS));
+  return zombieChildren().length;
+}

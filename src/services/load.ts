@@ -1,0 +1,36 @@
+// Reading a services file: YAML (through the `yaml` package, YAML 1.2, so
+// `restart: no` stays the string "no") or JSON, chosen by the extension.
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ServiceConfigError } from './errors.js';
+
+/** The files `exitmon up` looks for, in this order, when no `-f` is given. */
+export const DEFAULT_SERVICE_FILES: readonly string[] = ['exitmon.yaml', 'exitmon.yml', 'exitmon.json'];
+
+/** The first default services file present in `dir`, or undefined. */
+export function findServicesFile(dir = process.cwd()): string | undefined {
+  return DEFAULT_SERVICE_FILES.map((name) => join(dir, name)).find((path) => existsSync(path));
+}
+
+/**
+ * Reads and parses a services file (not yet validated).
+ * @throws ServiceConfigError when it cannot be read or parsed (with the line, for YAML)
+ */
+export async function readServicesFile(file: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    throw new ServiceConfigError([{ service: undefined, key: '', message: `cannot read: ${(error as Error).message}` }], file, { cause: error });
+  }
+  try {
+    if (file.endsWith('.json')) return JSON.parse(text);
+    // Loaded on first use: importing exitmon should not cost a YAML parser.
+    const { parse } = await import('yaml');
+    return parse(text, { prettyErrors: true, uniqueKeys: true });
+  } catch (error) {
+    const message = (error as Error).message.split('\n')[0] ?? String(error);
+    throw new ServiceConfigError([{ service: undefined, key: '', message: `cannot parse: ${message}` }], file, { cause: error });
+  }
+}

@@ -1,0 +1,222 @@
+// ServiceManager: starts services in dependency order (independent ones in
+// parallel), supervises them, and stops them in reverse order, verified.
+// Each Service owns its process; this file owns only the order.
+import { dirname, resolve } from 'node:path';
+import { Observable, Subject } from 'rxjs';
+import { ExitMonitorError } from '../core/errors.js';
+import { silentLogger, type Logger } from '../core/logger.js';
+import type { ExitMonitor } from '../core/monitor.js';
+import { describe } from '../core/validate.js';
+import type { StopResult } from '../process/stop.js';
+import { Reaper } from '../sources/reaper.js';
+import { resolveServicesConfig, type ServicesConfig } from './config.js';
+import { ServiceConfigError } from './errors.js';
+import { dependentsOf } from './graph.js';
+import { readServicesFile } from './load.js';
+import { Service } from './service.js';
+import type { ServiceEvent, ServiceStatus } from './types.js';
+
+/** Options of a ServiceManager. */
+export interface ServiceManagerOptions {
+  /** Where the services' exits are published. @default Reaper.shared().monitor */
+  monitor?: ExitMonitor;
+  /** pino-compatible; default silent. */
+  logger?: Logger;
+  /** Where relative `cwd`s are resolved. @default the file's directory for `load()`, else process.cwd() */
+  baseDir?: string;
+  /**
+   * Where the services' stdout and stderr go: shared with this process
+   * (`'inherit'`), both to this process's stderr (`'stderr'`, so that stdout
+   * carries only what this process prints, e.g. JSON lines), or nowhere.
+   * @default 'inherit'
+   */
+  stdio?: 'inherit' | 'stderr' | 'ignore';
+}
+
+/**
+ * Supervises the services of a config: see docs/services.md.
+ * @example
+ * await using services = await ServiceManager.load('exitmon.yaml');
+ * services.events.subscribe((e) => console.log(e.service, e.event));
+ * await services.start();
+ */
+export class ServiceManager implements AsyncDisposable {
+  readonly #services: ReadonlyMap<string, Service>;
+  readonly #dependents: ReadonlyMap<string, readonly string[]>;
+  readonly #subject = new Subject<ServiceEvent>();
+  readonly #escalation = new AbortController();
+  #started = false;
+  #stop: Promise<StopResult> | undefined;
+  #waiters: { readonly until: () => boolean; readonly resolve: () => void }[] = [];
+
+  /** Every service event, in order. Completes once `stop()` finished. */
+  readonly events: Observable<ServiceEvent> = this.#subject.asObservable();
+
+  /**
+   * Validates the config; nothing starts before `start()`.
+   * @throws ServiceConfigError listing every problem (unknown keys, bad values, unknown dependencies, cycles)
+   */
+  constructor(config: ServicesConfig, options: ServiceManagerOptions = {}) {
+    if (typeof options !== 'object' || options === null) throw new TypeError(`Expected \`options\` to be an object, got ${describe(options)}`);
+    const resolved = resolveServicesConfig(config, options.baseDir ?? process.cwd());
+    const context = {
+      monitor: options.monitor ?? Reaper.shared().monitor,
+      logger: options.logger ?? silentLogger,
+      stdio: options.stdio ?? 'inherit',
+      emit: (event: ServiceEvent) => this.#subject.next(event),
+      changed: () => this.#schedule(),
+    };
+    this.#services = new Map(resolved.map((s) => [s.name, new Service(s, context)]));
+    this.#dependents = dependentsOf(resolved);
+  }
+
+  /**
+   * Reads, parses and validates a YAML or JSON services file.
+   * @throws ServiceConfigError (code 'ERR_SERVICE_CONFIG') naming the file, service and key
+   */
+  static async load(file: string, options: Omit<ServiceManagerOptions, 'baseDir'> = {}): Promise<ServiceManager> {
+    const path = resolve(file);
+    const config = await readServicesFile(path);
+    try {
+      return new ServiceManager(config as ServicesConfig, { ...options, baseDir: dirname(path) });
+    } catch (error) {
+      // Name the file in the message.
+      if (error instanceof ServiceConfigError) throw new ServiceConfigError(error.issues, path);
+      throw error;
+    }
+  }
+
+  /** Starts every service in dependency order; resolves when each is ready, ended, failed or blocked by a failed dependency. */
+  start(): Promise<void> {
+    if (this.#stop !== undefined) return Promise.reject(new ExitMonitorError('Cannot start: the services are stopping', 'ERR_SERVICES_STOPPING'));
+    this.#started = true;
+    const done = this.#until(() => this.#startSettled());
+    this.#schedule();
+    return done;
+  }
+
+  /**
+   * Stops every service: a service only after all its dependents stopped,
+   * independent ones in parallel, each with stopSignal, stopGrace, then
+   * SIGKILL, verified. Idempotent: later calls return the same result.
+   */
+  stop(): Promise<StopResult> {
+    this.#stop ??= this.#stopAll();
+    return this.#stop;
+  }
+
+  /** Skips the remaining grace of a stop in progress (or starting now): SIGKILL to every service still stopping. */
+  forceStop(): Promise<StopResult> {
+    this.#escalation.abort(new ExitMonitorError('Stop escalated', 'ERR_STOP_ESCALATED'));
+    return this.stop();
+  }
+
+  /** Stops the service (if it runs) and starts it again once its dependencies are satisfied; resolves when it is ready, ended or failed. */
+  async restart(name: string): Promise<void> {
+    const service = this.#service(name);
+    if (this.#stop !== undefined) throw new ExitMonitorError(`Cannot restart ${name}: the services are stopping`, 'ERR_SERVICES_STOPPING');
+    await service.reset();
+    const startable = (): boolean => service.state === 'pending' && this.#started && this.#startable(service);
+    const done = this.#until(() => !startable() && !['starting', 'running', 'backoff', 'stopping'].includes(service.state));
+    this.#schedule();
+    await done;
+  }
+
+  /** Every service's state, pid, restart count and last exit. */
+  status(): Record<string, ServiceStatus> {
+    const out: Record<string, ServiceStatus> = {};
+    for (const [name, service] of this.#services) out[name] = service.status();
+    return out;
+  }
+
+  /** Resolves once no service runs or waits to restart (everything ended, failed, or was stopped). */
+  whenIdle(): Promise<void> {
+    return this.#until(() => this.#idle());
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.stop();
+  }
+
+  #service(name: unknown): Service {
+    if (typeof name !== 'string') throw new TypeError(`Expected \`name\` to be a service name, got ${describe(name)}`);
+    const service = this.#services.get(name);
+    if (service === undefined) throw new RangeError(`Expected \`name\` to be one of ${[...this.#services.keys()].join(', ')}, got ${describe(name)}`);
+    return service;
+  }
+
+  // Starts every pending service whose dependencies are satisfied, then wakes waiters.
+  #schedule(): void {
+    if (this.#started && this.#stop === undefined) {
+      for (const service of this.#services.values()) {
+        if (service.state === 'pending' && this.#startable(service)) service.launch();
+      }
+    }
+    const waiters = this.#waiters;
+    this.#waiters = [];
+    for (const waiter of waiters) {
+      if (waiter.until()) waiter.resolve();
+      else this.#waiters.push(waiter);
+    }
+  }
+
+  // Every service in its `after` is satisfied.
+  #startable(service: Service): boolean {
+    return service.config.after.every((dep) => this.#services.get(dep)!.satisfied);
+  }
+
+  #until(condition: () => boolean): Promise<void> {
+    if (condition()) return Promise.resolve();
+    return new Promise((resolve) => this.#waiters.push({ until: condition, resolve }));
+  }
+
+  // start() is done: nothing is starting, and every pending service waits on one that can never satisfy it.
+  #startSettled(): boolean {
+    if (this.#stop !== undefined) return true;
+    for (const s of this.#services.values()) {
+      if (s.state === 'starting' || s.state === 'running' || s.state === 'backoff') return false;
+      if (s.state === 'pending' && this.#startable(s)) return false;
+    }
+    return true;
+  }
+
+  #idle(): boolean {
+    for (const s of this.#services.values()) if (s.active || s.state === 'ready') return false;
+    return this.#startSettled();
+  }
+
+  async #stopAll(): Promise<StopResult> {
+    const t0 = performance.now();
+    // Before any service's turn: a dependency that crashes while its
+    // dependents are being stopped must not come back.
+    for (const service of this.#services.values()) service.suppressRestarts();
+    const stops = new Map<string, Promise<StopResult>>();
+    // Each service waits for its dependents' stops; the graph is acyclic, so
+    // creating the promises in any order terminates.
+    const stopOf = (name: string): Promise<StopResult> => {
+      let stop = stops.get(name);
+      if (stop === undefined) {
+        const dependents = (this.#dependents.get(name) ?? []).map(stopOf);
+        stop = Promise.allSettled(dependents).then(() => this.#services.get(name)!.stop(this.#escalation.signal));
+        stops.set(name, stop);
+      }
+      return stop;
+    };
+    const results = await Promise.allSettled([...this.#services.keys()].map(stopOf));
+    const survivors: number[] = [];
+    let forced = false;
+    let alreadyExited = true;
+    for (const r of results) {
+      if (r.status === 'rejected') {
+        this.#subject.error(r.reason);
+        throw r.reason;
+      }
+      survivors.push(...r.value.survivors);
+      forced ||= r.value.forced;
+      alreadyExited &&= r.value.alreadyExited;
+    }
+    this.#schedule();
+    this.#subject.complete();
+    return { forced, alreadyExited, survivors, durationMs: performance.now() - t0 };
+  }
+}

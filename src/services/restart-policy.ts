@@ -1,0 +1,46 @@
+// The restart decision after a service's process exited on its own: restart
+// or not, after how long, and when a crash loop makes the service 'failed'.
+import type { ResolvedService } from './config.js';
+
+/** What to do after an exit. */
+export type RestartDecision =
+  | { readonly restart: true; readonly delayMs: number }
+  | { readonly restart: false; readonly failed: boolean; readonly reason: string };
+
+/**
+ * Remembers a service's recent restarts. The backoff is `restartDelay`
+ * doubled once per restart still inside `restartWindow` (capped at
+ * `maxRestartDelay`), so a service that stays up for a window starts again
+ * from the short delay; more than `maxRestarts` in the window is a crash loop.
+ */
+export class RestartPolicy {
+  readonly #service: ResolvedService;
+  /** When each restart inside the current window was decided (ms, monotonic). */
+  #recent: number[] = [];
+
+  constructor(service: ResolvedService) {
+    this.#service = service;
+  }
+
+  /** Decides after an exit with `status` (-1 when unknown). */
+  decide(status: number, now = performance.now()): RestartDecision {
+    const s = this.#service;
+    const failedExit = status !== 0;
+    const failure = s.oneshot ? 'the oneshot failed' : `exited with status ${status}`;
+    if (s.restart === 'no' || (s.restart === 'on-failure' && !failedExit)) {
+      return { restart: false, failed: failedExit, reason: failedExit ? failure : 'exited' };
+    }
+    this.#recent = this.#recent.filter((t) => now - t < s.restartWindowMs);
+    if (this.#recent.length >= s.maxRestarts) {
+      return { restart: false, failed: true, reason: `crash loop: ${s.maxRestarts} restart(s) within ${s.restartWindowMs}ms` };
+    }
+    const delayMs = Math.min(s.restartDelayMs * 2 ** this.#recent.length, s.maxRestartDelayMs);
+    this.#recent.push(now);
+    return { restart: true, delayMs };
+  }
+
+  /** Forgets the history (a manual restart starts afresh). */
+  reset(): void {
+    this.#recent = [];
+  }
+}

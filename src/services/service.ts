@@ -1,0 +1,259 @@
+// One supervised service: its process, readiness, restarts and stop. The
+// manager decides when it may start and in which order it stops; everything
+// that happens to one process lives here.
+import type { ExitEvent } from '../core/exit-event.js';
+import type { Logger } from '../core/logger.js';
+import type { ExitMonitor } from '../core/monitor.js';
+import { spawn, type ManagedProcess } from '../process/spawn.js';
+import type { StopResult } from '../process/stop.js';
+import type { ResolvedService } from './config.js';
+import { waitUntilReady } from './readiness.js';
+import { RestartPolicy } from './restart-policy.js';
+import type { ServiceEvent, ServiceEventName, ServiceState, ServiceStatus } from './types.js';
+
+/** What a service needs from its manager. */
+export interface ServiceContext {
+  readonly monitor: ExitMonitor;
+  readonly logger: Logger;
+  /** Where the service's stdout and stderr go. */
+  readonly stdio: 'inherit' | 'stderr' | 'ignore';
+  /** Called with every event, and after every state change (to schedule dependents). */
+  emit(event: ServiceEvent): void;
+  changed(): void;
+}
+
+// Shell conventions for a command that could not be started.
+const STATUS_NOT_FOUND = 127;
+const STATUS_NOT_EXECUTABLE = 126;
+const STDERR_FD = 2;
+
+/** A service's process and its state machine (see ServiceState). */
+export class Service {
+  readonly config: ResolvedService;
+  readonly #context: ServiceContext;
+  readonly #policy: RestartPolicy;
+  #state: ServiceState = 'pending';
+  #process: ManagedProcess | undefined;
+  /** The current process has not exited yet. */
+  #alive = false;
+  #restarts = 0;
+  #lastExit: ExitEvent | undefined;
+  #backoff: NodeJS.Timeout | undefined;
+  #readiness: AbortController | undefined;
+  /** Set once a stop began: exits no longer lead to restarts. */
+  #stopping = false;
+
+  constructor(config: ResolvedService, context: ServiceContext) {
+    this.config = config;
+    this.#context = context;
+    this.#policy = new RestartPolicy(config);
+  }
+
+  get name(): string {
+    return this.config.name;
+  }
+
+  get state(): ServiceState {
+    return this.#state;
+  }
+
+  /** Its dependents may start: ready, or a oneshot that exited 0. */
+  get satisfied(): boolean {
+    return this.#state === 'ready' || (this.#state === 'exited' && this.config.oneshot && this.#lastExit?.status === 0);
+  }
+
+  /** A process runs, or one will (backoff). */
+  get active(): boolean {
+    return this.#alive || this.#state === 'backoff' || this.#state === 'starting' || this.#state === 'running' || this.#state === 'stopping';
+  }
+
+  status(): ServiceStatus {
+    return { state: this.#state, pid: this.#alive ? this.#process?.pid : undefined, restarts: this.#restarts, lastExit: this.#lastExit };
+  }
+
+  /** Starts the process (the manager calls this once every `after` service is satisfied). */
+  launch(): void {
+    if (this.#stopping) return;
+    const { argv, env, cwd } = this.config;
+    const { monitor, stdio } = this.#context;
+    const startedAt = Date.now();
+    let child: ManagedProcess;
+    try {
+      child = spawn(argv[0]!, argv.slice(1), {
+        monitor,
+        env: { ...process.env, ...env },
+        cwd,
+        stdio: stdio === 'stderr' ? ['ignore', STDERR_FD, STDERR_FD] : ['ignore', stdio, stdio],
+        processGroup: true,
+      });
+    } catch (error) {
+      // Nothing started (the monitor is closed): no restart could do better.
+      this.#fail(`cannot start: ${(error as Error).message}`, {});
+      return;
+    }
+    this.#process = child;
+    this.#alive = !Number.isNaN(child.pid);
+    this.#set(this.config.oneshot ? 'running' : 'starting', 'starting', this.#alive ? { pid: child.pid } : {});
+    child.exited.then(
+      (exit) => this.#onExit(child, exit),
+      (error: unknown) => this.#onStartError(child, error),
+    );
+    if (!this.#alive || this.config.oneshot) return;
+    const check = this.config.ready;
+    if (check === undefined) {
+      this.#set('ready', 'ready', { pid: child.pid });
+      return;
+    }
+    const readiness = new AbortController();
+    this.#readiness = readiness;
+    const timeout = AbortSignal.timeout(this.config.readyTimeoutMs);
+    const probe = { monitor, env: { ...process.env, ...env }, cwd };
+    waitUntilReady(check, startedAt, probe, AbortSignal.any([readiness.signal, timeout])).then(
+      () => {
+        if (this.#process === child && this.#alive && this.#state === 'starting') this.#set('ready', 'ready', { pid: child.pid });
+      },
+      () => {
+        if (!timeout.aborted || this.#process !== child || this.#state !== 'starting' || this.#stopping) return;
+        // Not ready in time: the service failed; what it started must not linger.
+        this.#fail(`not ready within ${this.config.readyTimeoutMs}ms`, { pid: child.pid });
+        void child.stop({ signal: this.config.stopSignal, graceMs: this.config.stopGraceMs }).catch((error: unknown) => {
+          this.#context.logger.warn({ err: error, service: this.name }, 'could not stop a service that was not ready in time');
+        });
+      },
+    );
+  }
+
+  /**
+   * Stops the process: stopSignal to its group, stopGrace, then SIGKILL to
+   * every process of its tree, verified. `escalate` aborting skips the rest
+   * of the grace. No restart happens after this was called.
+   */
+  async stop(escalate: AbortSignal): Promise<StopResult> {
+    this.suppressRestarts();
+    this.#readiness?.abort();
+    const child = this.#process;
+    if (!this.#alive || child === undefined) {
+      if (this.#state === 'pending' || this.#state === 'backoff') this.#set('stopped', this.#state === 'backoff' ? 'stopped' : undefined);
+      // The main process is gone; whatever it left in its group is stopped all the same.
+      return child === undefined ? { forced: false, alreadyExited: true, survivors: [], durationMs: 0 } : this.#stopProcess(child, escalate);
+    }
+    this.#set('stopping', 'stopping', { pid: child.pid });
+    const result = await this.#stopProcess(child, escalate);
+    const exit = await child.exited.catch(() => undefined);
+    this.#set('stopped', 'stopped', { pid: child.pid, ...(exit !== undefined ? { status: exit.status } : {}) });
+    return result;
+  }
+
+  // stopSignal, stopGrace, SIGKILL; once `escalate` aborts, SIGKILL at once.
+  async #stopProcess(child: ManagedProcess, escalate: AbortSignal): Promise<StopResult> {
+    const { stopSignal, stopGraceMs } = this.config;
+    try {
+      return escalate.aborted
+        ? await child.stop({ signal: 'SIGKILL', graceMs: 0 })
+        : await child.stop({ signal: stopSignal, graceMs: stopGraceMs, signalAbort: escalate });
+    } catch (error) {
+      if (!escalate.aborted) throw error;
+      return { ...(await child.stop({ signal: 'SIGKILL', graceMs: 0 })), forced: true };
+    }
+  }
+
+  /**
+   * From now on an exit is final: no restart, no pending backoff. The manager
+   * calls this on every service as soon as a stop begins, long before the
+   * service's own turn to stop comes.
+   */
+  suppressRestarts(): void {
+    this.#stopping = true;
+    clearTimeout(this.#backoff);
+  }
+
+  /** Stops the process if one runs (not as a final stop), forgets the crash history, and returns to `pending`. */
+  async reset(): Promise<void> {
+    clearTimeout(this.#backoff);
+    this.#readiness?.abort();
+    const restarting = this.#state !== 'pending';
+    if (restarting) this.#context.emit(this.#event('restarting', { delayMs: 0 }, this.#restarts + 1));
+    const child = this.#process;
+    if (this.#alive && child !== undefined) {
+      // In 'stopping', #onExit records the exit without taking it for a crash.
+      this.#set('stopping', 'stopping', { pid: child.pid });
+      await child.stop({ signal: this.config.stopSignal, graceMs: this.config.stopGraceMs });
+      const exit = await child.exited.catch(() => undefined);
+      this.#alive = false;
+      this.#lastExit = exit ?? this.#lastExit;
+      this.#set('stopped', 'stopped', { pid: child.pid, ...(exit !== undefined ? { status: exit.status } : {}) });
+    }
+    if (this.#stopping) return this.#set('stopped'); // the manager began to stop meanwhile: no new start
+    this.#policy.reset();
+    if (restarting) this.#restarts++;
+    this.#set('pending');
+  }
+
+  // The process exited: restart, fail, or end, per the restart policy.
+  #onExit(child: ManagedProcess, exit: ExitEvent): void {
+    if (this.#process !== child) return; // an old process, already replaced
+    this.#alive = false;
+    this.#lastExit = exit;
+    this.#readiness?.abort();
+    if (this.#state === 'stopping') return; // stop() reports it
+    this.#context.emit(this.#event('exited', { pid: exit.pid, status: exit.status }));
+    if (this.#stopping) this.#set(this.#state === 'failed' ? 'failed' : 'exited'); // ended while others stop: final
+    else if (this.#state === 'failed') this.#context.changed(); // readiness timeout: already failed
+    else this.#afterExit(exit.status);
+    // After the restart decision: the first look of a stop scans /proc, which
+    // should not delay the restart timer.
+    this.#stopLeftovers(child);
+  }
+
+  // The process could not be started at all (ENOENT, EACCES…).
+  #onStartError(child: ManagedProcess, error: unknown): void {
+    if (this.#process !== child) return;
+    const code = (error as NodeJS.ErrnoException).code;
+    this.#context.logger.error({ err: error, service: this.name }, `cannot start service ${this.name}: ${code ?? (error as Error).message}`);
+    if (this.#stopping) return;
+    this.#afterExit(code === 'ENOENT' ? STATUS_NOT_FOUND : STATUS_NOT_EXECUTABLE);
+  }
+
+  // The main process exited on its own: what it left in its process group is
+  // stopped too (systemd's KillMode=control-group), so a restart never runs
+  // next to the remains of the previous instance.
+  #stopLeftovers(child: ManagedProcess): void {
+    child.stop({ signal: this.config.stopSignal, graceMs: this.config.stopGraceMs }).then(
+      (result) => {
+        if (!result.alreadyExited) this.#context.logger.info({ service: this.name, forced: result.forced, survivors: result.survivors }, `stopped what ${this.name} left in its process group`);
+      },
+      (error: unknown) => this.#context.logger.warn({ err: error, service: this.name }, `could not stop what ${this.name} left in its process group`),
+    );
+  }
+
+  #afterExit(status: number): void {
+    const decision = this.#policy.decide(status);
+    if (decision.restart) {
+      this.#set('backoff', 'restarting', { delayMs: decision.delayMs }, this.#restarts + 1);
+      this.#backoff = setTimeout(() => {
+        this.#restarts++;
+        this.launch();
+      }, decision.delayMs);
+    } else if (decision.failed) {
+      this.#fail(decision.reason, {});
+    } else {
+      this.#set('exited');
+    }
+  }
+
+  #fail(reason: string, fields: Partial<ServiceEvent>): void {
+    this.#context.logger.warn({ service: this.name, reason }, `service ${this.name} failed: ${reason}`);
+    this.#set('failed', 'failed', { ...fields, reason });
+  }
+
+  // Moves to `state`, emits `event` (if any), then lets the manager schedule.
+  #set(state: ServiceState, event?: ServiceEventName, fields: Partial<ServiceEvent> = {}, restarts = this.#restarts): void {
+    this.#state = state;
+    if (event !== undefined) this.#context.emit(this.#event(event, fields, restarts));
+    this.#context.changed();
+  }
+
+  #event(event: ServiceEventName, fields: Partial<ServiceEvent>, restarts = this.#restarts): ServiceEvent {
+    return { service: this.name, event, ...fields, restarts, at: Date.now() };
+  }
+}

@@ -1,0 +1,174 @@
+// `exitmon up`: services from a file, one JSON line per service event,
+// stop on SIGTERM with nothing left, exit 2 for a bad file before anything
+// starts, and as PID 1 of a pid namespace.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { CLI, ensureBuilt, FIXTURES, isAlive, jsonRecords, ROOT, runCli, startCli, stopAllClis } from './cli-process.js';
+
+const UNSHARE = ['unshare', '--pid', '--fork', '--mount-proc', '--kill-child'];
+const unshareOk = spawnSync(UNSHARE[0]!, [...UNSHARE.slice(1), 'true']).status === 0;
+if (!unshareOk) console.warn('skipping the `exitmon up` PID 1 test: unshare --pid is refused here');
+
+let dir: string;
+beforeAll(ensureBuilt, 120_000);
+afterEach(async () => {
+  await stopAllClis();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+// Writes a services file into a fresh temp dir; returns its path.
+function servicesFile(text: string, name = 'exitmon.yaml'): string {
+  dir = mkdtempSync(join(tmpdir(), 'exitmon-up-'));
+  const file = join(dir, name);
+  writeFileSync(file, text.replaceAll('$DIR', dir).replaceAll('$FIXTURES', FIXTURES));
+  return file;
+}
+
+// Every descendant of pid (host pids), from /proc parent links.
+function descendants(pid: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      children.set(ppid, [...(children.get(ppid) ?? []), Number(name)]);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const out: number[] = [];
+  const stack = [pid];
+  while (stack.length > 0) for (const child of children.get(stack.pop()!) ?? []) stack.push(child), out.push(child);
+  return out;
+}
+
+const FAMILY = `grace: 300ms
+services:
+  a:
+    command: ["sh", "$FIXTURES/services-family.sh", "a"]
+  b:
+    command: ["sh", "$FIXTURES/services-family.sh", "b"]
+    after: [a]
+`;
+
+type Line = { service: string; event: string; pid?: number; status?: number; restarts: number; at: number };
+const lines = (stdout: string) => jsonRecords(stdout) as unknown as Line[];
+
+describe('exitmon up', () => {
+  it('prints one JSON line per service event and stops everything on SIGTERM, nothing left', async () => {
+    const cli = startCli(['up', '-f', servicesFile(FAMILY), '--format', 'json']);
+    await cli.waitFor('stderr', /family b up/);
+    await cli.waitFor('stdout', /"service":"b","event":"ready"/);
+    const family = descendants(cli.pid);
+    expect(family.length).toBeGreaterThanOrEqual(2 * 5);
+    process.kill(cli.pid, 'SIGTERM');
+    const { status, stdout, stderr } = await cli.done;
+    expect(status, stderr).toBe(0);
+    expect(family.filter(isAlive)).toEqual([]);
+    const events = lines(stdout);
+    // --format json: stdout is JSON lines only (the services' output went to stderr).
+    expect(stdout.trim().split('\n').every((l) => l.startsWith('{'))).toBe(true);
+    expect(events.map((e) => `${e.service} ${e.event}`)).toEqual([
+      'a starting', 'a ready', 'b starting', 'b ready', 'b stopping', 'b stopped', 'a stopping', 'a stopped',
+    ]);
+    for (const e of events) expect(Object.keys(e).sort()).toEqual(expect.arrayContaining(['at', 'event', 'restarts', 'service']));
+    expect(events[0]).toEqual({ service: 'a', event: 'starting', pid: expect.any(Number), restarts: 0, at: expect.any(Number) });
+    expect(stderr).toMatch(/done: 0 survivor\(s\), 0 zombie\(s\) left, exit status 0/);
+  });
+
+  it('a second SIGTERM during the stop kills at once instead of waiting out the grace', async () => {
+    const file = servicesFile(`services:\n  stubborn: { command: ["sh", "$FIXTURES/services-logger.sh", "stubborn", "$DIR", "ignore"], stopGrace: 60s }\n`);
+    const cli = startCli(['up', '-f', file, '--format', 'json']);
+    await cli.waitFor('stdout', /"service":"stubborn","event":"ready"/);
+    const family = descendants(cli.pid);
+    process.kill(cli.pid, 'SIGTERM');
+    await cli.waitFor('stdout', /"service":"stubborn","event":"stopping"/);
+    const t0 = Date.now();
+    process.kill(cli.pid, 'SIGTERM');
+    const { status, stdout, stderr } = await cli.done;
+    expect(Date.now() - t0).toBeLessThan(30_000); // far below the 60s grace
+    expect(status, stderr).toBe(0);
+    expect(stderr).toMatch(/SIGTERM again: killing everything now/);
+    expect(lines(stdout).at(-1)).toMatchObject({ service: 'stubborn', event: 'stopped', status: 137 });
+    expect(family.filter(isAlive)).toEqual([]);
+  });
+
+  it('exits by itself when no service runs any more: 0 when none failed, 1 when one did', async () => {
+    const ok = await runCli(['up', '-f', servicesFile('services:\n  once: { command: "exit 0", oneshot: true }\n'), '--format', 'json']);
+    expect(ok.status).toBe(0);
+    expect(lines(ok.stdout).map((e) => e.event)).toEqual(['starting', 'exited']);
+    rmSync(dir, { recursive: true, force: true });
+    const failed = await runCli(['up', '-f', servicesFile('services:\n  bad: { command: "exit 3", ready: { delay: 1m } }\n  dep: { command: "touch $DIR/started", after: [bad] }\n'), '--format', 'json']);
+    expect(failed.status).toBe(1);
+    expect(lines(failed.stdout).map((e) => `${e.service} ${e.event}`)).toEqual(['bad starting', 'bad exited', 'bad failed']);
+    expect(existsSync(join(dir, 'started'))).toBe(false);
+  });
+
+  it.each([
+    ['a cycle', 'services:\n  a: { command: "touch $DIR/a", after: [c] }\n  b: { command: "touch $DIR/b", after: [a] }\n  c: { command: "touch $DIR/c", after: [b] }\n', /services\.a\.after: dependency cycle: a -> c -> b -> a/],
+    ['an unknown dependency', 'services:\n  a: { command: "touch $DIR/a" }\n  b: { command: "touch $DIR/b", after: [ghost] }\n', /services\.b\.after: unknown service "ghost"/],
+    ['an unknown key', 'services:\n  a: { command: "touch $DIR/a", restartz: always }\n', /services\.a\.restartz: unknown key/],
+  ])('rejects %s with exit 2 before any process starts', async (_what, text, message) => {
+    const { status, stdout, stderr } = await runCli(['up', '-f', servicesFile(text)]);
+    expect(status).toBe(2);
+    expect(stderr).toMatch(message);
+    expect(stdout).toBe('');
+    expect(readdirSync(dir)).toEqual(['exitmon.yaml']);
+  });
+
+  it('reads exitmon.yaml from the working directory, and exits 2 when there is none', () => {
+    servicesFile('services:\n  once: { command: "touch $DIR/ran", oneshot: true }\n');
+    const found = spawnSync(process.execPath, [CLI, 'up', '--format', 'json'], { cwd: dir, encoding: 'utf8' });
+    expect(found.status, found.stderr).toBe(0);
+    expect(existsSync(join(dir, 'ran'))).toBe(true);
+    rmSync(join(dir, 'exitmon.yaml'));
+    const missing = spawnSync(process.execPath, [CLI, 'up'], { cwd: dir, encoding: 'utf8' });
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toMatch(/no services file: none of exitmon\.yaml, exitmon\.yml, exitmon\.json/);
+  });
+
+  it('--metrics serves per-service series: up, restarts, exits by status', async () => {
+    const file = servicesFile('services:\n  steady: { command: "exec sleep 30" }\n  crashy: { command: "exit 2", restart: on-failure, restartDelay: 50ms, maxRestarts: 2 }\n');
+    const cli = startCli(['up', '-f', file, '--format', 'json', '--metrics', '0']);
+    const [, url] = await cli.waitFor('stderr', /metrics at (http:\/\/\S+?\/metrics)/);
+    await cli.waitFor('stdout', /"service":"crashy","event":"failed"/);
+    const text = await (await fetch(url!)).text();
+    expect(text).toMatch(/^exitmon_service_up\{service="steady"\} 1$/m);
+    expect(text).toMatch(/^exitmon_service_up\{service="crashy"\} 0$/m);
+    expect(text).toMatch(/^exitmon_service_restarts_total\{service="crashy"\} 2$/m);
+    expect(text).toMatch(/^exitmon_service_restarts_total\{service="steady"\} 0$/m);
+    expect(text).toMatch(/^exitmon_service_exits_total\{service="crashy",status="2"\} 3$/m);
+    process.kill(cli.pid, 'SIGTERM');
+    // A service failed: exit status 1 even though the stop was clean.
+    expect((await cli.done).status).toBe(1);
+  });
+
+  it('runs the example of docs/services.md as-is', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'exitmon-up-'));
+    const cli = startCli(['up', '-f', join(ROOT, 'docs/examples/exitmon.yaml'), '--format', 'json']);
+    await cli.waitFor('stdout', /"service":"web","event":"ready"/, 20_000);
+    process.kill(cli.pid, 'SIGTERM');
+    const { status, stdout, stderr } = await cli.done;
+    expect(status, stderr).toBe(0);
+    expect(lines(stdout).filter((e) => e.event === 'failed')).toEqual([]);
+  });
+});
+
+describe.skipIf(!unshareOk)('exitmon up as PID 1 (unshare --pid)', () => {
+  it('stops every service on SIGTERM with 0 survivors and 0 zombies', async () => {
+    const cli = startCli(['up', '-f', servicesFile(FAMILY), '--format', 'json'], { prefix: UNSHARE });
+    await cli.waitFor('stdout', /"service":"b","event":"ready"/);
+    await cli.waitFor('stderr', /family b up/);
+    const init = descendants(cli.pid)[0]!;
+    expect(descendants(init).length).toBeGreaterThanOrEqual(2 * 5);
+    process.kill(init, 'SIGTERM');
+    const { status, stdout, stderr } = await cli.done;
+    expect(status, stderr).toBe(0);
+    expect(stderr).toMatch(/"pid":1,.*done: 0 survivor\(s\), 0 zombie\(s\) left, exit status 0/);
+    expect(lines(stdout).filter((e) => e.event === 'stopped').map((e) => e.service)).toEqual(['b', 'a']);
+  });
+});

@@ -1,0 +1,100 @@
+// Validation of the services schema: every problem reported at once, each
+// naming the service and the key, before anything starts.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ServiceConfigError, ServiceManager, type ServicesConfig } from '../../src/index.js';
+import { parseServiceDuration } from '../../src/services/duration.js';
+import { resolveServicesConfig } from '../../src/services/config.js';
+import { cleanup, tempDir } from './helpers.js';
+
+afterEach(cleanup);
+
+function problems(config: unknown): string[] {
+  try {
+    resolveServicesConfig(config);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ServiceConfigError);
+    expect((error as ServiceConfigError).code).toBe('ERR_SERVICE_CONFIG');
+    return (error as Error).message.split('\n').slice(1).map((l) => l.trim());
+  }
+  return [];
+}
+
+describe('services config', () => {
+  it('parses durations as ms numbers or strings with a unit', () => {
+    expect([250, '300ms', '5s', '1.5s', '1m'].map(parseServiceDuration)).toEqual([250, 300, 5000, 1500, 60_000]);
+    expect(['5', 'soon', '-1s', -3, Number.NaN, '1d', null].map(parseServiceDuration)).toEqual(Array(7).fill(undefined));
+  });
+
+  it('applies the documented defaults', () => {
+    const [web] = resolveServicesConfig({ services: { web: { command: 'node server.js' } } });
+    expect(web).toMatchObject({
+      argv: ['/bin/sh', '-c', 'node server.js'],
+      after: [],
+      oneshot: false,
+      stopSignal: 'SIGTERM',
+      stopGraceMs: 5000,
+      readyTimeoutMs: 30_000,
+      restart: 'no',
+      restartDelayMs: 100,
+      maxRestartDelayMs: 30_000,
+      maxRestarts: 5,
+      restartWindowMs: 60_000,
+    });
+    expect(resolveServicesConfig({ services: { a: { command: 'x' }, b: { command: 'x', after: 'a' } } })[1]!.after).toEqual(['a']);
+    const [db] = resolveServicesConfig({ grace: '2s', services: { db: { command: ['my-db', '--x'], ready: { tcp: '5432' }, env: { PORT: 8080 } } } });
+    expect(db).toMatchObject({ argv: ['my-db', '--x'], stopGraceMs: 2000, ready: { kind: 'tcp', host: '127.0.0.1', port: 5432 }, env: { PORT: '8080' } });
+  });
+
+  it('reports every unknown key and bad value, naming the service and key', () => {
+    expect(
+      problems({
+        grace: 'forever',
+        extra: 1,
+        services: {
+          web: { command: '', restart: 'sometimes', stopSignal: 'SIGSTOP', stopGrace: '5', comand: 'x', maxRestarts: -1 },
+          db: { command: ['db'], ready: { http: 'x' }, env: { A: {} } },
+        },
+      }),
+    ).toEqual([
+      expect.stringMatching(/^extra: unknown key/),
+      expect.stringMatching(/^grace: expected a duration .*"forever"/),
+      expect.stringMatching(/^services\.web\.comand: unknown key/),
+      expect.stringMatching(/^services\.web\.command: expected a non-empty string/),
+      expect.stringMatching(/^services\.web\.stopSignal: expected a signal name .*"SIGSTOP"/),
+      expect.stringMatching(/^services\.web\.restart: expected one of no, on-failure, always, got `"sometimes"`/),
+      expect.stringMatching(/^services\.web\.maxRestarts: expected a non-negative integer/),
+      expect.stringMatching(/^services\.web\.stopGrace: expected a duration/),
+      expect.stringMatching(/^services\.db\.ready: .*unknown check `http`/),
+      expect.stringMatching(/^services\.db\.env: expected A to be a string/),
+    ]);
+  });
+
+  it('rejects unknown dependencies and prints a cycle', () => {
+    expect(problems({ services: { a: { command: 'x', after: ['ghost'] } } })).toEqual([
+      'services.a.after: unknown service "ghost" (known: a)',
+    ]);
+    expect(
+      problems({ services: { a: { command: 'x', after: ['c'] }, b: { command: 'x', after: ['a'] }, c: { command: 'x', after: ['b'] }, d: { command: 'x' } } }),
+    ).toEqual(['services.a.after: dependency cycle: a -> c -> b -> a']);
+  });
+
+  it('the ServiceManager constructor throws before anything starts', () => {
+    const config = { services: { a: { command: 'touch never', after: ['b'] }, b: { command: 'x', after: ['a'] } } } as ServicesConfig;
+    expect(() => new ServiceManager(config)).toThrow(/dependency cycle: a -> b -> a/);
+  });
+
+  it('load() reads YAML (restart: no stays "no") and JSON, and names the file in errors', async () => {
+    const dir = tempDir();
+    const yaml = join(dir, 'exitmon.yaml');
+    writeFileSync(yaml, 'grace: 1s\nservices:\n  a:\n    command: ["true"]\n    restart: no\n');
+    const manager = await ServiceManager.load(yaml);
+    expect(Object.keys(manager.status())).toEqual(['a']);
+    const json = join(dir, 'exitmon.json');
+    writeFileSync(json, JSON.stringify({ services: { a: { command: 'true', after: ['zz'] } } }));
+    await expect(ServiceManager.load(json)).rejects.toThrow(new RegExp(`Invalid ${json}:\\n  services\\.a\\.after: unknown service "zz"`));
+    writeFileSync(yaml, 'services:\n  a: [unclosed\n');
+    await expect(ServiceManager.load(yaml)).rejects.toThrow(/cannot parse/);
+  });
+});

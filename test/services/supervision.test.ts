@@ -1,0 +1,221 @@
+// Restarts, crash loops, oneshots and readiness, with real processes and
+// short real delays (time is not the subject: the order of events is).
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { isRunning } from '../../src/index.js';
+import { cleanup, eventsOf, fixture, loggerService, managerFor, tempDir } from './helpers.js';
+
+afterEach(cleanup);
+
+// A port nobody listens on right now.
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+describe('ServiceManager supervision', () => {
+  it('restarts on failure with a doubling backoff, then fails after maxRestarts in the window', async () => {
+    const { manager, events } = managerFor({
+      services: { crashy: { command: 'exit 3', restart: 'on-failure', restartDelay: '50ms', maxRestarts: 3, restartWindow: '1m' } },
+    });
+    await manager.start();
+    await manager.whenIdle();
+    expect(eventsOf(events, 'crashy')).toEqual([
+      // Without a ready check a service is ready as soon as it started.
+      ...['starting', 'ready', 'exited', 'restarting'],
+      ...['starting', 'ready', 'exited', 'restarting'],
+      ...['starting', 'ready', 'exited', 'restarting'],
+      ...['starting', 'ready', 'exited', 'failed'],
+    ]);
+    const restarting = events.filter((e) => e.event === 'restarting');
+    expect(restarting.map((e) => e.delayMs)).toEqual([50, 100, 200]);
+    expect(restarting.map((e) => e.restarts)).toEqual([1, 2, 3]);
+    // Each restart waited at least its backoff after the exit.
+    for (let i = 0; i < events.length; i++) {
+      if (events[i]!.event !== 'restarting') continue;
+      const exited = events[i - 1]!;
+      expect(exited.event).toBe('exited');
+      const next = events[i + 1]!;
+      expect(next.event).toBe('starting');
+      expect(next.at - exited.at).toBeGreaterThanOrEqual(events[i]!.delayMs! - 5);
+    }
+    expect(events.at(-1)).toMatchObject({ event: 'failed', reason: expect.stringMatching(/crash loop/) });
+    expect(manager.status().crashy).toMatchObject({ state: 'failed', restarts: 3, pid: undefined, lastExit: expect.objectContaining({ code: 3 }) });
+  });
+
+  it('does not restart a service that exits 0 under on-failure', async () => {
+    const { manager, events } = managerFor({ services: { ok: { command: 'exit 0', restart: 'on-failure', restartDelay: 10 } } });
+    await manager.start();
+    await manager.whenIdle();
+    expect(eventsOf(events, 'ok')).toEqual(['starting', 'ready', 'exited']);
+    expect(manager.status().ok!.state).toBe('exited');
+  });
+
+  it('a oneshot that fails keeps its dependents from starting; the others run', async () => {
+    const dir = tempDir();
+    const { manager, events } = managerFor({
+      services: {
+        migrate: { command: 'exit 4', oneshot: true },
+        web: { ...loggerService('web', dir), after: ['migrate'] },
+        edge: { ...loggerService('edge', dir), after: ['web'] },
+        other: loggerService('other', dir),
+      },
+    });
+    await manager.start();
+    expect(manager.status()).toMatchObject({
+      migrate: { state: 'failed' },
+      web: { state: 'pending', pid: undefined },
+      edge: { state: 'pending', pid: undefined },
+      other: { state: 'ready' },
+    });
+    expect(eventsOf(events, 'migrate')).toEqual(['starting', 'exited', 'failed']);
+    expect(eventsOf(events, 'web')).toEqual([]);
+    await manager.stop();
+    expect(eventsOf(events, 'web')).toEqual([]);
+  });
+
+  it('a oneshot that exits 0 lets its dependents start', async () => {
+    const dir = tempDir();
+    const { manager, events } = managerFor({
+      services: { migrate: { command: 'sleep 0.1', oneshot: true }, web: { ...loggerService('web', dir), after: ['migrate'] } },
+    });
+    await manager.start();
+    expect(manager.status()).toMatchObject({ migrate: { state: 'exited' }, web: { state: 'ready' } });
+    const exited = events.find((e) => e.service === 'migrate' && e.event === 'exited')!;
+    expect(events.find((e) => e.service === 'web' && e.event === 'starting')!.at).toBeGreaterThanOrEqual(exited.at);
+  });
+
+  it('waits for a TCP port before starting the dependents', async () => {
+    const dir = tempDir();
+    const port = await freePort();
+    const serverLog = join(dir, 'server.log');
+    const { manager, events } = managerFor({
+      services: {
+        server: { command: [process.execPath, fixture('services-tcp-server.mjs'), String(port), '300', serverLog], ready: { tcp: `127.0.0.1:${port}` } },
+        client: { ...loggerService('client', dir), after: ['server'] },
+      },
+    });
+    await manager.start();
+    const listeningAt = Number(/listening (\d+)/.exec(readFileSync(serverLog, 'utf8'))![1]);
+    const ready = events.find((e) => e.service === 'server' && e.event === 'ready')!;
+    expect(ready.at).toBeGreaterThanOrEqual(listeningAt);
+    expect(events.find((e) => e.service === 'client' && e.event === 'starting')!.at).toBeGreaterThanOrEqual(ready.at);
+    expect(manager.status().client!.state).toBe('ready');
+  });
+
+  it('ready: { delay } makes a service ready that long after it started', async () => {
+    const { manager, events } = managerFor({ services: { slow: { command: 'exec sleep 30', ready: { delay: '300ms' } }, dep: { command: 'exec sleep 30', after: ['slow'] } } });
+    await manager.start();
+    const at = (service: string, event: string) => events.find((e) => e.service === service && e.event === event)!.at;
+    expect(at('slow', 'ready') - at('slow', 'starting')).toBeGreaterThanOrEqual(290);
+    expect(at('dep', 'starting')).toBeGreaterThanOrEqual(at('slow', 'ready'));
+  });
+
+  it('fails a service that is not ready within readyTimeout, and stops its process', async () => {
+    const port = await freePort();
+    const { manager, events } = managerFor({
+      services: { deaf: { command: 'exec sleep 30', ready: { tcp: port }, readyTimeout: '300ms', stopGrace: '1s' }, dep: { command: 'sleep 30', after: ['deaf'] } },
+    });
+    await manager.start();
+    expect(manager.status().deaf!.state).toBe('failed');
+    expect(events.find((e) => e.event === 'failed')).toMatchObject({ service: 'deaf', reason: expect.stringMatching(/not ready within 300ms/) });
+    await manager.whenIdle();
+    expect(manager.status().deaf).toMatchObject({ state: 'failed', pid: undefined, lastExit: expect.objectContaining({ signal: 'SIGTERM' }) });
+    expect(eventsOf(events, 'dep')).toEqual([]);
+  });
+
+  it('stops what a service left in its process group when its main process exits', async () => {
+    const dir = tempDir();
+    const { manager } = managerFor({ services: { leaver: { command: `sleep 30 & echo $! > ${dir}/leftover; exit 0` } } });
+    await manager.start();
+    await manager.whenIdle();
+    const leftover = Number(readFileSync(join(dir, 'leftover'), 'utf8'));
+    expect(leftover).toBeGreaterThan(1);
+    const deadline = Date.now() + 5000;
+    while (isRunning(leftover) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    expect(isRunning(leftover)).toBe(false);
+  });
+
+  it('restart(name) replaces the process and counts the restart', async () => {
+    const dir = tempDir();
+    const { manager, events } = managerFor({ services: { a: loggerService('a', dir) } });
+    await manager.start();
+    const before = manager.status().a!.pid;
+    await manager.restart('a');
+    const after = manager.status().a!;
+    expect(after).toMatchObject({ state: 'ready', restarts: 1 });
+    expect(after.pid).not.toBe(before);
+    expect(eventsOf(events, 'a')).toEqual(['starting', 'ready', 'restarting', 'stopping', 'stopped', 'starting', 'ready']);
+    expect(events.find((e) => e.event === 'restarting')).toMatchObject({ restarts: 1, delayMs: 0 });
+    await expect(manager.restart('nope')).rejects.toThrow(RangeError);
+  });
+
+  it('restart(name) of a failed oneshot lets its waiting dependents start', async () => {
+    const dir = tempDir();
+    const { manager } = managerFor({
+      services: {
+        migrate: { command: `test -e ${dir}/ok || { touch ${dir}/ok; exit 1; }`, oneshot: true },
+        web: { ...loggerService('web', dir), after: ['migrate'] },
+      },
+    });
+    await manager.start();
+    expect(manager.status()).toMatchObject({ migrate: { state: 'failed' }, web: { state: 'pending' } });
+    await manager.restart('migrate');
+    expect(manager.status().migrate).toMatchObject({ state: 'exited', restarts: 1 });
+    await manager.start();
+    expect(manager.status().web!.state).toBe('ready');
+  });
+
+  it('a command that cannot be started fails the service (status 127) and blocks its dependents', async () => {
+    const { manager, events } = managerFor({ services: { ghost: { command: ['/nonexistent/exitmon-test'] }, dep: { command: 'sleep 30', after: ['ghost'] } } });
+    await manager.start();
+    expect(manager.status()).toMatchObject({ ghost: { state: 'failed', pid: undefined }, dep: { state: 'pending' } });
+    expect(events.at(-1)).toMatchObject({ service: 'ghost', event: 'failed', reason: 'exited with status 127' });
+  });
+
+  it('suppresses restarts once stopping began', async () => {
+    const { manager, events } = managerFor({ services: { a: { command: 'exec sleep 30', restart: 'always', restartDelay: 10 } } });
+    await manager.start();
+    await manager.stop();
+    await new Promise((r) => setTimeout(r, 100));
+    expect(eventsOf(events, 'a')).toEqual(['starting', 'ready', 'stopping', 'stopped']);
+    expect(manager.status().a!.state).toBe('stopped');
+  });
+
+  it('a dependency that crashes while its dependents are being stopped is not restarted', async () => {
+    const dir = tempDir();
+    const { manager, events } = managerFor({
+      services: {
+        db: { command: `while [ ! -e ${dir}/crash ]; do sleep 0.02; done; exit 1`, restart: 'always', restartDelay: 10 },
+        api: { ...loggerService('api', dir, { ignoreTerm: true, stopGrace: '1s' }), after: ['db'] },
+      },
+    });
+    await manager.start();
+    const stopped = manager.stop();
+    writeFileSync(join(dir, 'crash'), '');
+    await stopped;
+    expect(eventsOf(events, 'db')).toEqual(['starting', 'ready', 'exited']);
+    expect(manager.status().db).toMatchObject({ state: 'exited', pid: undefined, restarts: 0 });
+  });
+
+  it('publishes the exits of its services to the monitor', async () => {
+    const { Reaper } = await import('../../src/index.js');
+    const seen: number[] = [];
+    const sub = Reaper.shared().monitor.subscribe('all', (e) => void seen.push(e.pid));
+    const { manager, events } = managerFor({ services: { once: { command: 'exit 0' } } });
+    await manager.start();
+    await manager.whenIdle();
+    const pid = events.find((e) => e.event === 'starting')!.pid!;
+    await new Promise((r) => setTimeout(r, 50));
+    sub.unsubscribe();
+    expect(seen).toContain(pid);
+  });
+});
