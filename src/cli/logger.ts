@@ -1,7 +1,9 @@
-// exitmon's own logs: pino to stderr, pretty on a TTY, JSON lines otherwise.
-// Always stderr, so the command's stdout and exitmon's exit lines stay clean.
+// exitmon's own logs: pino to stderr, JSON lines, or one readable line per
+// record on a terminal. Always stderr, so the command's stdout and exitmon's
+// exit lines stay clean. pino is bundled into the CLI (it is not a dependency
+// of the package: library users inject their own logger).
 import pino, { type Logger as PinoLogger } from 'pino';
-import pretty from 'pino-pretty';
+import { prettyLogLine } from './pretty-log.js';
 
 /** Where and how much exitmon logs. */
 export interface CliLoggerOptions {
@@ -15,20 +17,15 @@ const STDERR_FD = 2;
 
 // A pino logger on fd 2. Both destinations write synchronously: exitmon ends
 // with process.exit(), and a log line still in a buffer or a worker thread
-// then would be lost; pino-pretty runs in-process (no transport worker) for
-// the same reason.
+// then would be lost.
 export function createCliLogger(options: CliLoggerOptions): PinoLogger {
   const level = options.quiet ? 'warn' : options.verbose ? 'debug' : 'info';
+  const destination = pino.destination({ dest: STDERR_FD, sync: true });
   if (options.pretty) {
-    const stream = pretty({
-      destination: STDERR_FD,
-      sync: true,
-      colorize: process.env.NO_COLOR === undefined,
-      translateTime: 'HH:MM:ss.l',
-      ignore: 'hostname',
-      singleLine: true,
-    });
+    const colour = process.env.NO_COLOR === undefined;
+    // pino hands a destination each record as one JSON line.
+    const stream = { write: (line: string): void => void destination.write(prettyLogLine(line, colour)) };
     return pino({ level, name: 'exitmon' }, stream);
   }
-  return pino({ level, name: 'exitmon' }, pino.destination({ dest: STDERR_FD, sync: true }));
+  return pino({ level, name: 'exitmon' }, destination);
 }
