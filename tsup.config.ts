@@ -37,7 +37,11 @@ export default defineConfig([
     esbuildOptions: noSourcesContent,
     target: 'node20',
     platform: 'node',
-    external,
+    // The CLI carries its own copy of the library; bundling rxjs's Observable
+    // and eventemitter3 into it too saves loading them as separate modules
+    // (CommonJS through the ESM loader) at every start.
+    external: ['node-gyp-build'],
+    noExternal: ['rxjs', 'eventemitter3'],
     // pino and prom-client are CommonJS: esbuild's ESM output needs a real
     // `require` for the Node built-ins they load.
     banner: { js: "#!/usr/bin/env node\nimport { createRequire as __exitmonRequire } from 'node:module';\nconst require = __exitmonRequire(import.meta.url);" },
