@@ -1,4 +1,35 @@
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { defineConfig, type Options } from 'tsup';
+
+type Plugin = NonNullable<Options['esbuildPlugins']>[number];
+
+// Bundling third-party code means shipping its licence: writes the licence of
+// every package bundled into the CLI to dist/cli/THIRD-PARTY-LICENSES.txt.
+const thirdPartyLicenses: Plugin = {
+  name: 'third-party-licenses',
+  setup(build) {
+    build.initialOptions.metafile = true;
+    build.onEnd((result) => {
+      if (result.metafile === undefined) return;
+      const packages = new Map<string, string>();
+      for (const input of Object.keys(result.metafile.inputs)) {
+        const match = /^(.*node_modules\/(?:@[^/]+\/)?[^/]+)\//.exec(input);
+        if (match === null) continue;
+        const dir = match[1]!;
+        const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name: string; version: string; license?: string };
+        const file = readdirSync(dir).find((name) => /^(licen[cs]e|copying)/i.test(name));
+        const text = file !== undefined ? readFileSync(join(dir, file), 'utf8').trim() : `License: ${manifest.license ?? 'unknown'}`;
+        packages.set(`${manifest.name}@${manifest.version}`, text);
+      }
+      const out = build.initialOptions.outdir!;
+      if (!existsSync(out)) return;
+      const body = [...packages].sort(([a], [b]) => a.localeCompare(b)).map(([name, text]) => `${name}\n\n${text}\n`);
+      writeFileSync(join(out, 'THIRD-PARTY-LICENSES.txt'),
+        `exitmon's CLI (this directory) bundles the following packages:\n\n${body.join(`\n${'-'.repeat(72)}\n\n`)}`);
+    });
+  },
+};
 
 // The package's dependencies stay external; everything the CLI alone needs
 // (pino, prom-client) is bundled into the CLI's own chunks, so a library user
@@ -33,8 +64,7 @@ export default defineConfig([
     outDir: 'dist/cli',
     format: ['esm'],
     splitting: true,
-    sourcemap: true,
-    esbuildOptions: noSourcesContent,
+    // No source maps: this code is mostly bundled pino and prom-client, unminified.
     target: 'node20',
     platform: 'node',
     // The CLI carries its own copy of the library; bundling rxjs's Observable
@@ -44,6 +74,7 @@ export default defineConfig([
     noExternal: ['rxjs', 'eventemitter3'],
     // pino and prom-client are CommonJS: esbuild's ESM output needs a real
     // `require` for the Node built-ins they load.
+    esbuildPlugins: [thirdPartyLicenses],
     banner: { js: "#!/usr/bin/env node\nimport { createRequire as __exitmonRequire } from 'node:module';\nconst require = __exitmonRequire(import.meta.url);" },
   },
 ]);

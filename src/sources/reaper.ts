@@ -274,7 +274,7 @@ export class Reaper implements Disposable {
   #warnPolling(reason: string): void {
     if (warnedAboutPolling) return;
     warnedAboutPolling = true;
-    const message = `exitmon: native pidfd support unavailable (${reason}); polling /proc instead. Reaping non-node:child_process children and subreaper adoption are disabled.`;
+    const message = `exitmon: native pidfd support unavailable, polling /proc instead (reaping children not started by node:child_process and subreaper adoption are disabled): ${reason}`;
     // One warning, through the host's logger when it gave one, else as a
     // process warning (which a silent default logger would swallow).
     if (this.#logger !== silentLogger) this.#logger.warn({ reason }, message);
