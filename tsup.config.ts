@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { defineConfig, type Options } from 'tsup';
 
@@ -22,8 +22,9 @@ const thirdPartyLicenses: Plugin = {
         const text = file !== undefined ? readFileSync(join(dir, file), 'utf8').trim() : `License: ${manifest.license ?? 'unknown'}`;
         packages.set(`${manifest.name}@${manifest.version}`, text);
       }
+      // tsup writes the bundles after esbuild ends: the directory may not exist yet.
       const out = build.initialOptions.outdir!;
-      if (!existsSync(out)) return;
+      mkdirSync(out, { recursive: true });
       const body = [...packages].sort(([a], [b]) => a.localeCompare(b)).map(([name, text]) => `${name}\n\n${text}\n`);
       writeFileSync(join(out, 'THIRD-PARTY-LICENSES.txt'),
         `exitmon's CLI (this directory) bundles the following packages:\n\n${body.join(`\n${'-'.repeat(72)}\n\n`)}`);
