@@ -183,6 +183,12 @@ describe('the packed tarball', () => {
     }
   });
 
+  it('README links work on the registry page: absolute URLs (docs/ is not in the package)', () => {
+    const targets = [...readFileSync(installed('README.md'), 'utf8').matchAll(/\]\(([^)\s]+)\)/g)].map((m) => m[1]!);
+    expect(targets.length).toBeGreaterThan(0);
+    expect(targets.filter((target) => !/^(https:\/\/|#)/.test(target))).toEqual([]);
+  });
+
   it('loader order: build/Release before prebuilds/, as node-gyp-build resolves it', () => {
     const source = join(work, 'source');
     const resolveAddon = (createRequire(join(source, 'package.json'))('node-gyp-build') as { resolve(dir: string): string }).resolve;
