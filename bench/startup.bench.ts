@@ -18,6 +18,7 @@ const PACKAGES_GOAL = 25;
 const INSTALL_MB_GOAL = 14;
 const CLI = path.join(ROOT, 'dist', 'cli', 'main.js');
 const RSS_SETTLE_MS = 1500;
+const TINY_RSS_SETTLE_MS = 800;
 
 /** Runs of each command (interleaved), RSS samples, and whether to pack and install. */
 const SIZES: Record<Profile, { runs: number; rssSamples: number; install: boolean }> = {
@@ -57,9 +58,9 @@ function wallTimes(subjects: Subject[], runs: number): Map<string, number[]> {
 }
 
 // VmRSS of a process started with argv, read once it has settled.
-async function rssKiB(argv: string[]): Promise<number> {
+async function rssKiB(argv: string[], settleMs: number): Promise<number> {
   const child = spawn(argv[0]!, argv.slice(1), { stdio: 'ignore' });
-  await new Promise((resolve) => setTimeout(resolve, RSS_SETTLE_MS));
+  await new Promise((resolve) => setTimeout(resolve, settleMs));
   const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
   child.kill('SIGKILL');
   await new Promise((resolve) => child.once('exit', resolve));
@@ -127,7 +128,7 @@ export const scenario: Scenario = {
     ];
     const rss = new Map<string, number[]>(rssSubjects.map((s) => [s.name, []]));
     await section('rss', quiet, async () => {
-      for (let i = 0; i < size.rssSamples; i++) for (const s of rssSubjects) rss.get(s.name)!.push(await rssKiB(s.argv));
+      for (let i = 0; i < size.rssSamples; i++) for (const s of rssSubjects) rss.get(s.name)!.push(await rssKiB(s.argv, quiet ? TINY_RSS_SETTLE_MS : RSS_SETTLE_MS));
     });
     const idle = median(rss.get('idle node')!);
     for (const s of rssSubjects) {
