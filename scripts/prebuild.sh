@@ -14,12 +14,12 @@
 # serves every Node version (and Bun and Deno).
 #
 # Usage: scripts/prebuild.sh [TARGET…]   TARGET: x64-glibc x64-musl arm64-glibc arm64-musl (default: all)
-# Env:   PREBUILD_DIR (default: prebuilds), NODE_INCLUDE (default: Node's own headers, else /usr/include/node)
+# Env:   PREBUILD_DIR (default: prebuilds), PREBUILD_SOURCE (default: src/native/exitmon.c), NODE_INCLUDE (default: Node's own headers, else /usr/include/node)
 # Exits non-zero when a target cannot be built (a missing toolchain says what to install).
 set -eu
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-SOURCE="$ROOT/src/native/exitmon.c"
+SOURCE="${PREBUILD_SOURCE:-$ROOT/src/native/exitmon.c}"
 OUT="${PREBUILD_DIR:-$ROOT/prebuilds}"
 # The N-API level exitmon needs (binding.gyp says the same).
 NAPI_VERSION=8
