@@ -110,18 +110,18 @@ function probeNative(): NativeProbe {
   if (root === undefined) return { binding: null, reason: `package root of ${PACKAGE_NAME} not found` };
   let file: string;
   const require = createRequire(join(root, 'package.json'));
-  const NATIVE_HINT = nativeHint(root);
+  const hint = nativeHint(root);
   try {
     const sourceBuild = join(root, SOURCE_BUILD);
     // node-gyp-build's order: build/Release, build/Debug, then prebuilds/;
     // a source build of the installed package comes before its prebuilds.
     file = !existsSync(join(root, 'build')) && existsSync(sourceBuild) ? sourceBuild : (require('node-gyp-build') as NodeGypBuild).resolve(root);
   } catch (error) {
-    return { binding: null, reason: `no native addon found (${oneLine(error)}); ${NATIVE_HINT}` };
+    return { binding: null, reason: `no native addon found (${oneLine(error)}); ${hint}` };
   }
   try {
     const binding = require(file) as NativeBinding;
-    if (typeof binding?.pidfdOpen !== 'function') return { binding: null, reason: `the addon ${file} has no pidfdOpen; ${NATIVE_HINT}` };
+    if (typeof binding?.pidfdOpen !== 'function') return { binding: null, reason: `the addon ${file} has no pidfdOpen; ${hint}` };
     // pidfd_open needs Linux 5.3: a kernel without it answers ENOSYS here.
     const fd = binding.pidfdOpen(process.pid);
     if (fd < 0) return { binding: null, reason: `pidfd_open is unavailable (errno ${-fd}; it needs Linux 5.3 or later)` };
@@ -132,7 +132,7 @@ function probeNative(): NativeProbe {
     if (waited === -constants.errno.EINVAL) return { binding: null, reason: 'waitid(P_PIDFD) is unavailable (it needs Linux 5.4 or later)' };
     return { binding, file };
   } catch (error) {
-    return { binding: null, reason: `addon ${file} not loadable (${oneLine(error)}); ${NATIVE_HINT}` };
+    return { binding: null, reason: `addon ${file} not loadable (${oneLine(error)}); ${hint}` };
   }
 }
 
