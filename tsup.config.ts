@@ -53,7 +53,8 @@ export default defineConfig([
     shims: true, // keeps import.meta.url meaningful in the CJS build (native loader)
     sourcemap: true,
     esbuildOptions: noSourcesContent,
-    clean: true,
+    // dist/cli is the other build's, which runs at the same time and cleans it itself.
+    clean: ['!cli/**'],
     target: 'node20',
     external,
   },
@@ -63,6 +64,7 @@ export default defineConfig([
     // (splitting).
     entry: { main: 'src/cli/bin.ts' },
     outDir: 'dist/cli',
+    clean: true, // chunk names carry hashes: stale ones must go
     format: ['esm'],
     splitting: true,
     // No source maps: this code is mostly bundled pino and prom-client, unminified.
