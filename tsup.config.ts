@@ -1,6 +1,50 @@
-import { defineConfig } from 'tsup';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { defineConfig, type Options } from 'tsup';
 
-// Library: ESM + CJS with types. The CLI is a separate ESM entry with a shebang.
+type Plugin = NonNullable<Options['esbuildPlugins']>[number];
+
+// Bundling third-party code means shipping its licence: writes the licence of
+// every package bundled into the CLI to dist/cli/THIRD-PARTY-LICENSES.txt.
+const thirdPartyLicenses: Plugin = {
+  name: 'third-party-licenses',
+  setup(build) {
+    build.initialOptions.metafile = true;
+    build.onEnd((result) => {
+      if (result.metafile === undefined) return;
+      const packages = new Map<string, string>();
+      for (const input of Object.keys(result.metafile.inputs)) {
+        const match = /^(.*node_modules\/(?:@[^/]+\/)?[^/]+)\//.exec(input);
+        if (match === null) continue;
+        const dir = match[1]!;
+        const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name: string; version: string; license?: string };
+        const file = readdirSync(dir).find((name) => /^(licen[cs]e|copying)/i.test(name));
+        const text = file !== undefined ? readFileSync(join(dir, file), 'utf8').trim() : `License: ${manifest.license ?? 'unknown'}`;
+        packages.set(`${manifest.name}@${manifest.version}`, text);
+      }
+      // tsup writes the bundles after esbuild ends: the directory may not exist yet.
+      const out = build.initialOptions.outdir!;
+      mkdirSync(out, { recursive: true });
+      const body = [...packages].sort(([a], [b]) => a.localeCompare(b)).map(([name, text]) => `${name}\n\n${text}\n`);
+      writeFileSync(join(out, 'THIRD-PARTY-LICENSES.txt'),
+        `exitmon's CLI (this directory) bundles the following packages:\n\n${body.join(`\n${'-'.repeat(72)}\n\n`)}`);
+    });
+  },
+};
+
+// The package's dependencies stay external; everything the CLI alone needs
+// (pino, prom-client) is bundled into the CLI's own chunks, so a library user
+// does not install it (docs/dependencies.md).
+const external = ['rxjs', 'eventemitter3', 'node-gyp-build'];
+
+// Source maps map stack traces back to src/ but carry no copy of the sources
+// (sourcesContent): src/ is not in the package, and the copies were most of
+// the tarball.
+const noSourcesContent: Options['esbuildOptions'] = (options) => {
+  options.sourcesContent = false;
+};
+
+// Library: ESM + CJS with types. The CLI is a separate ESM build with a shebang.
 export default defineConfig([
   {
     entry: { index: 'src/index.ts' },
@@ -8,17 +52,32 @@ export default defineConfig([
     dts: true,
     shims: true, // keeps import.meta.url meaningful in the CJS build (native loader)
     sourcemap: true,
-    clean: true,
+    esbuildOptions: noSourcesContent,
+    // dist/cli is the other build's, which runs at the same time and cleans it itself.
+    clean: ['!cli/**'],
     target: 'node20',
-    external: ['pino', 'pino-pretty', 'prom-client', 'rxjs', 'eventemitter3', 'node-gyp-build'],
+    external,
   },
   {
-    entry: { 'cli/main': 'src/cli/main.ts' },
+    // bin.ts becomes dist/cli/main.js (the `exitmon` bin). Each subcommand, the
+    // library and the metrics server are chunks next to it, loaded on demand
+    // (splitting).
+    entry: { main: 'src/cli/bin.ts' },
+    outDir: 'dist/cli',
+    clean: true, // chunk names carry hashes: stale ones must go
     format: ['esm'],
-    shims: true,
-    sourcemap: true,
+    splitting: true,
+    // No source maps: this code is mostly bundled pino and prom-client, unminified.
     target: 'node20',
-    banner: { js: '#!/usr/bin/env node' },
-    external: ['pino', 'pino-pretty', 'prom-client', 'rxjs', 'eventemitter3', 'node-gyp-build'],
+    platform: 'node',
+    // The CLI carries its own copy of the library; bundling rxjs's Observable
+    // and eventemitter3 into it too saves loading them as separate modules
+    // (CommonJS through the ESM loader) at every start.
+    external: ['node-gyp-build'],
+    noExternal: ['rxjs', 'eventemitter3'],
+    // pino and prom-client are CommonJS: esbuild's ESM output needs a real
+    // `require` for the Node built-ins they load.
+    esbuildPlugins: [thirdPartyLicenses],
+    banner: { js: "#!/usr/bin/env node\nimport { createRequire as __exitmonRequire } from 'node:module';\nconst require = __exitmonRequire(import.meta.url);" },
   },
 ]);

@@ -1,7 +1,10 @@
-// exitmon's own logs: pino to stderr, pretty on a TTY, JSON lines otherwise.
-// Always stderr, so the command's stdout and exitmon's exit lines stay clean.
-import pino, { type Logger as PinoLogger } from 'pino';
-import pretty from 'pino-pretty';
+// exitmon's own logs: pino to stderr, JSON lines, or one readable line per
+// record on a terminal. Always stderr, so the command's stdout and exitmon's
+// exit lines stay clean. pino is bundled into the CLI (it is not a dependency
+// of the package: library users inject their own logger), and it is loaded on
+// the first record actually written: a quiet `exitmon run` never loads it.
+import type { Logger as PinoLogger } from 'pino';
+import { prettyLogLine } from './pretty-log.js';
 
 /** Where and how much exitmon logs. */
 export interface CliLoggerOptions {
@@ -11,24 +14,48 @@ export interface CliLoggerOptions {
   readonly pretty: boolean;
 }
 
+type Level = 'debug' | 'info' | 'warn' | 'error';
+// pino's numeric levels, for the methods whose calls can be dropped unloaded.
+const LEVEL_VALUES: Readonly<Record<string, number>> = { trace: 10, debug: 20, info: 30, warn: 40, error: 50, fatal: 60 };
 const STDERR_FD = 2;
+const noop = (): void => {};
 
 // A pino logger on fd 2. Both destinations write synchronously: exitmon ends
 // with process.exit(), and a log line still in a buffer or a worker thread
-// then would be lost; pino-pretty runs in-process (no transport worker) for
-// the same reason.
-export function createCliLogger(options: CliLoggerOptions): PinoLogger {
-  const level = options.quiet ? 'warn' : options.verbose ? 'debug' : 'info';
-  if (options.pretty) {
-    const stream = pretty({
-      destination: STDERR_FD,
-      sync: true,
-      colorize: process.env.NO_COLOR === undefined,
-      translateTime: 'HH:MM:ss.l',
-      ignore: 'hostname',
-      singleLine: true,
-    });
+// then would be lost.
+function createPino(level: Level, pretty: boolean): PinoLogger {
+  // A require() that tsup bundles: evaluating pino waits until this call.
+  const { pino } = require('pino') as typeof import('pino');
+  const destination = pino.destination({ dest: STDERR_FD, sync: true });
+  if (pretty) {
+    const colour = process.env.NO_COLOR === undefined;
+    // pino hands a destination each record as one JSON line.
+    const stream = { write: (line: string): void => void destination.write(prettyLogLine(line, colour)) };
     return pino({ level, name: 'exitmon' }, stream);
   }
-  return pino({ level, name: 'exitmon' }, pino.destination({ dest: STDERR_FD, sync: true }));
+  return pino({ level, name: 'exitmon' }, destination);
+}
+
+/**
+ * A pino logger that creates itself on first use. Until then, a method of a
+ * disabled level is a no-op and a method of an enabled level loads pino when
+ * called; any other use (level, child(), …) loads it at once.
+ */
+export function createCliLogger(options: CliLoggerOptions): PinoLogger {
+  const level: Level = options.quiet ? 'warn' : options.verbose ? 'debug' : 'info';
+  let real: PinoLogger | undefined;
+  const load = (): PinoLogger => (real ??= createPino(level, options.pretty));
+  return new Proxy({} as PinoLogger, {
+    get(_target, key) {
+      if (real === undefined && typeof key === 'string' && LEVEL_VALUES[key] !== undefined) {
+        if (LEVEL_VALUES[key] < LEVEL_VALUES[level]!) return noop;
+        return (...args: unknown[]) => (load()[key as Level] as (...a: unknown[]) => void)(...args);
+      }
+      const logger = load();
+      const value: unknown = Reflect.get(logger, key);
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(logger) : value;
+    },
+    set: (_target, key, value) => Reflect.set(load(), key, value),
+    has: (_target, key) => Reflect.has(load(), key),
+  });
 }

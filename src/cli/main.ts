@@ -1,16 +1,11 @@
 // exitmon's command-line entry: parse, set up logging, output and metrics,
 // run one subcommand, exit with its status. Uses only the public API.
-import { Reaper } from '../index.js';
+// Start-up time matters (exitmon run is an init): each subcommand, the
+// library and the metrics server are loaded only when the command line asks
+// for them, so `--help` loads no library code and `run` no metrics code.
 import { parseInvocation, UsageError, type CommonOptions, type Invocation } from './args.js';
 import type { CliContext } from './context.js';
-import { runDemo } from './demo.js';
-import { ExitPrinter } from './format.js';
-import { createCliLogger } from './logger.js';
-import { CliMetrics } from './metrics.js';
-import { runCommand } from './run.js';
-import { runUp } from './up.js';
 import { helpText, packageVersion, usageText } from './usage.js';
-import { watchPids } from './watch.js';
 
 /** The exit status for bad usage (as in most Unix tools). */
 export const USAGE_STATUS = 2;
@@ -35,8 +30,8 @@ async function main(argv: readonly string[]): Promise<number> {
       process.stdout.write(`${packageVersion()}\n`);
       return 0;
   }
-  const context = createContext(invocation.common);
-  const metrics = invocation.common.metrics === undefined ? undefined : new CliMetrics(context.reaper);
+  const context = await createContext(invocation.common);
+  const metrics = invocation.common.metrics === undefined ? undefined : new (await import('./metrics.js')).CliMetrics(context.reaper);
   try {
     if (metrics !== undefined && invocation.common.metrics !== undefined) {
       try {
@@ -49,13 +44,13 @@ async function main(argv: readonly string[]): Promise<number> {
     }
     switch (invocation.kind) {
       case 'run':
-        return await runCommand(invocation, context);
+        return await (await import('./run.js')).runCommand(invocation, context);
       case 'watch':
-        return await watchPids(invocation.pids, context);
+        return await (await import('./watch.js')).watchPids(invocation.pids, context);
       case 'demo':
-        return await runDemo(context);
+        return await (await import('./demo.js')).runDemo(context);
       case 'up':
-        return await runUp({ ...(invocation.file !== undefined ? { file: invocation.file } : {}), quiet: invocation.common.quiet }, context, metrics?.registry);
+        return await (await import('./up.js')).runUp({ ...(invocation.file !== undefined ? { file: invocation.file } : {}), quiet: invocation.common.quiet }, context, metrics?.registry);
     }
     throw new Error(`unhandled subcommand ${(invocation as { kind: string }).kind}`);
   } finally {
@@ -65,7 +60,12 @@ async function main(argv: readonly string[]): Promise<number> {
 }
 
 // The logger, the shared reaper and the printer for one subcommand.
-function createContext(common: CommonOptions): CliContext {
+async function createContext(common: CommonOptions): Promise<CliContext> {
+  const [{ Reaper }, { createCliLogger }, { ExitPrinter }] = await Promise.all([
+    import('../index.js'),
+    import('./logger.js'),
+    import('./format.js'),
+  ]);
   const logger = createCliLogger({ quiet: common.quiet, verbose: common.verbose, pretty: process.stderr.isTTY === true });
   const reaper = Reaper.shared({ logger });
   const color = common.format === 'pretty' && process.stdout.isTTY === true && process.env.NO_COLOR === undefined;

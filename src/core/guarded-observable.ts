@@ -7,7 +7,12 @@
 //   callback is counted and logged like a throwing listener, not re-thrown
 //   later by RxJS. Operators (`pipe`) subscribe with their own Subscriber,
 //   which already routes errors downstream, so they pass through.
-import { Observable, Subscriber, type Observer, type Subscription, type TeardownLogic } from 'rxjs';
+// From rxjs's own modules, not its index: under Node `rxjs` resolves to a
+// CommonJS index that loads every operator (about 100 ms at start-up here);
+// these two are the same module instances that index re-exports.
+import type { Observer, Subscription, TeardownLogic } from 'rxjs';
+import { Observable } from 'rxjs/internal/Observable';
+import { Subscriber } from 'rxjs/internal/Subscriber';
 
 type ObserverArg<T> = Partial<Observer<T>> | ((value: T) => void) | null | undefined;
 

@@ -2,9 +2,11 @@
 // Like containerd's capability probes, the answer is memoised: either the
 // binding, or null plus the reason the portable fallback is in use.
 //
-// Search order (node-gyp-build's, see docs/install.md): a local source build
-// in build/Release (then build/Debug), then the prebuilt N-API binary shipped
-// in prebuilds/<platform>-<arch>/, then nothing: the poll fallback.
+// Search order (see docs/install.md): a build in build/Release (then
+// build/Debug; a clone of the repository builds there), else a user's source
+// build of the installed package in src/native/build/Release, else the
+// prebuilt N-API binary shipped in prebuilds/<platform>-<arch>/ (node-gyp-build's
+// rules), then nothing: the poll fallback.
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { constants } from 'node:os';
@@ -84,13 +86,26 @@ export const NO_NATIVE_ENV = 'EXITMON_NO_NATIVE';
 
 const PACKAGE_NAME = 'exitmon';
 
+/** The platforms the package ships a prebuilt binary for. */
+export const PREBUILT_PLATFORMS = 'linux-x64 and linux-arm64, glibc and musl';
+
+// The published package holds its gyp file here, not at its root: npm treats
+// a root binding.gyp as an install script (`node-gyp rebuild`).
+const SOURCE_DIR = join('src', 'native');
+const SOURCE_BUILD = join(SOURCE_DIR, 'build', 'Release', 'exitmon.node');
+
+// Single-quotes a path for a POSIX shell when it needs quoting.
+const shellQuote = (path: string): string => (/^[\w@%+=:,./-]+$/.test(path) ? path : `'${path.replace(/'/g, `'\\''`)}'`);
+
 /**
  * How to get the native backend, appended to the reason when the addon is
- * missing or broken (the reason ends up in the one-time poll warning).
+ * missing or broken (the reason ends up in the one-time poll warning): the
+ * exact command that builds it from the installed sources.
  */
-export const NATIVE_HINT =
-  'to get the native backend, install a C toolchain (python3, make, cc) and run `npm rebuild exitmon`, ' +
-  'or use a platform with a prebuild (linux-x64, glibc)';
+export function nativeHint(root: string): string {
+  return `to build the native backend, run \`npx node-gyp rebuild -C ${shellQuote(join(root, SOURCE_DIR))}\` ` +
+    `(needs python3, make and a C compiler); prebuilt binaries exist for ${PREBUILT_PLATFORMS}`;
+}
 
 type NodeGypBuild = ((dir: string) => unknown) & { resolve(dir: string): string };
 
@@ -122,22 +137,25 @@ function probeNative(): NativeProbe {
   if (root === undefined) return { binding: null, reason: `package root of ${PACKAGE_NAME} not found` };
   let file: string;
   const require = createRequire(join(root, 'package.json'));
+  const hint = nativeHint(root);
   try {
-    // node-gyp-build's order: build/Release, build/Debug, then prebuilds/.
-    file = (require('node-gyp-build') as NodeGypBuild).resolve(root);
+    const sourceBuild = join(root, SOURCE_BUILD);
+    // node-gyp-build's order: build/Release, build/Debug, then prebuilds/;
+    // a source build of the installed package comes before its prebuilds.
+    file = !existsSync(join(root, 'build')) && existsSync(sourceBuild) ? sourceBuild : (require('node-gyp-build') as NodeGypBuild).resolve(root);
   } catch (error) {
-    return { binding: null, reason: `no native addon found (${oneLine(error)}); ${NATIVE_HINT}` };
+    return { binding: null, reason: `no native addon found (${oneLine(error)}); ${hint}` };
   }
   try {
     const binding = require(file) as NativeBinding;
-    if (typeof binding?.pidfdOpen !== 'function') return { binding: null, reason: `the addon ${file} has no pidfdOpen; ${NATIVE_HINT}` };
+    if (typeof binding?.pidfdOpen !== 'function') return { binding: null, reason: `the addon ${file} has no pidfdOpen; ${hint}` };
     // Go's checkPidfd: pidfd_open (5.3), waitid(P_PIDFD) answering exactly
     // ECHILD for ourselves (5.4; EINTR retried), pidfd_send_signal (5.1).
     const rc = typeof binding.probe === 'function' ? binding.probe() : -constants.errno.ENOSYS;
     if (rc < 0) return { binding: null, reason: `pidfd support is incomplete (errno ${-rc}; it needs Linux 5.4 or later)` };
     return { binding, file };
   } catch (error) {
-    return { binding: null, reason: `addon ${file} not loadable (${oneLine(error)}); ${NATIVE_HINT}` };
+    return { binding: null, reason: `addon ${file} not loadable (${oneLine(error)}); ${hint}` };
   }
 }
 

@@ -100,7 +100,7 @@ let warnedAboutPolling = false;
 export function warnPollingOnce(logger: Logger, reason: string): void {
   if (warnedAboutPolling) return;
   warnedAboutPolling = true;
-  const message = `exitmon: native pidfd support unavailable (${reason}); polling /proc instead. Reaping non-node:child_process children and subreaper adoption are disabled.`;
+  const message = `exitmon: native pidfd support unavailable, polling /proc instead (reaping children not started by node:child_process and subreaper adoption are disabled): ${reason}`;
   if (logger !== silentLogger) logger.warn({ reason }, message);
   else process.emitWarning(message, { type: 'ExitmonWarning', code: 'EXITMON_POLL_FALLBACK' });
 }

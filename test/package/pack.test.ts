@@ -1,11 +1,13 @@
 // The published package, as a consumer gets it: `npm pack` (which runs
-// prepack: tsup + prebuildify) in a scratch copy of the sources, then
+// prepack: tsup + scripts/prebuild.sh) in a scratch copy of the sources, then
 // `npm install <tarball>` into a fresh project with npm's default settings.
-// npm 11 does not run a dependency's install script unless the consumer
-// allows it, so the prebuilt binary alone must give the pidfd backend; with
-// the prebuild removed the poll fallback must work and say how to get the
-// native backend. Needs the npm registry (or npm's cache) for the consumer's
-// dependencies.
+// The package has no install script (no warning from npm 11, nothing in
+// `npm install-scripts ls`), so the prebuilt binary alone must give the pidfd
+// backend; with the prebuilds removed the poll fallback must work and name the
+// command that builds the addon, and that command must work. The installed
+// footprint (packages, size) is measured and printed. Needs the npm registry
+// (or npm's cache) for the consumer's dependencies, and the cross toolchains
+// of scripts/prebuild.sh (.ci/platforms.sh installs them).
 import { execFile } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -17,8 +19,13 @@ import { findPackageRoot } from '../../src/native/load.js';
 const ROOT = findPackageRoot()!;
 const MANIFEST = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { name: string; version: string };
 const PREBUILD = 'prebuilds/linux-x64/exitmon.glibc.node';
+const PREBUILDS = ['linux-x64/exitmon.glibc.node', 'linux-x64/exitmon.musl.node', 'linux-arm64/exitmon.glibc.node', 'linux-arm64/exitmon.musl.node']
+  .map((file) => `prebuilds/${file}`);
 // What `npm pack` needs from the working tree; node_modules is linked, not copied.
-const PACK_INPUTS = ['package.json', 'tsconfig.json', 'tsup.config.ts', 'binding.gyp', 'README.md', 'LICENSE', 'src'];
+const PACK_INPUTS = ['package.json', 'tsconfig.json', 'tsup.config.ts', 'binding.gyp', 'README.md', 'LICENSE', 'src', 'scripts'];
+// Issue 14's goals for a fresh install (0.1: 37 packages, 22 MB).
+const MAX_PACKAGES = 25;
+const MAX_INSTALLED_BYTES = 14_000_000;
 const SETUP_TIMEOUT_MS = 240_000;
 const STEP_TIMEOUT_MS = 60_000;
 
@@ -154,20 +161,38 @@ afterAll(() => {
 const installed = (...parts: string[]): string => join(app, 'node_modules', 'exitmon', ...parts);
 
 describe('the packed tarball', () => {
-  it('holds the bundles, their types, the CLI, the prebuild and the sources for a rebuild, and nothing else', async () => {
+  it('holds the bundles, their types, the CLI, the four prebuilds and the sources for a rebuild, and nothing else', async () => {
     const { stdout } = ok(await run('tar', ['-tzf', tarball], work), 'tar');
     const files = stdout.split('\n').filter(Boolean).map((file) => file.replace(/^package\//, '')).sort();
     for (const file of ['dist/index.js', 'dist/index.cjs', 'dist/index.d.ts', 'dist/index.d.cts', 'dist/cli/main.js',
-      PREBUILD, 'src/native/exitmon.c', 'binding.gyp', 'package.json', 'README.md', 'LICENSE']) {
+      'dist/cli/THIRD-PARTY-LICENSES.txt', ...PREBUILDS, 'src/native/exitmon.c', 'src/native/binding.gyp', 'package.json',
+      'README.md', 'LICENSE']) {
       expect(files).toContain(file);
     }
     expect(files.filter((file) => file.startsWith('build/') || file.endsWith('.ts') && !file.endsWith('.d.ts'))).toEqual([]);
+    // A root binding.gyp is an install script to npm, whatever `gypfile` says.
+    expect(files).not.toContain('binding.gyp');
+  });
+
+  it('has no install script and its source maps carry no copy of the sources', () => {
+    const manifest = JSON.parse(readFileSync(installed('package.json'), 'utf8')) as { gypfile?: boolean; scripts: Record<string, string> };
+    expect(manifest.gypfile).toBe(false);
+    for (const script of ['preinstall', 'install', 'postinstall', 'prepare']) expect(manifest.scripts[script]).toBeUndefined();
+    for (const map of ['dist/index.js.map', 'dist/index.cjs.map']) {
+      expect((JSON.parse(readFileSync(installed(map), 'utf8')) as { sourcesContent?: unknown }).sourcesContent).toBeUndefined();
+    }
+  });
+
+  it('README links work on the registry page: absolute URLs (docs/ is not in the package)', () => {
+    const targets = [...readFileSync(installed('README.md'), 'utf8').matchAll(/\]\(([^)\s]+)\)/g)].map((m) => m[1]!);
+    expect(targets.length).toBeGreaterThan(0);
+    expect(targets.filter((target) => !/^(https:\/\/|#)/.test(target))).toEqual([]);
   });
 
   it('loader order: build/Release before prebuilds/, as node-gyp-build resolves it', () => {
     const source = join(work, 'source');
     const resolveAddon = (createRequire(join(source, 'package.json'))('node-gyp-build') as { resolve(dir: string): string }).resolve;
-    // prebuildify moved the build it made into prebuilds/: only the prebuild is left.
+    rmSync(join(source, 'build'), { recursive: true, force: true });
     expect(resolveAddon(source)).toBe(join(source, PREBUILD));
     cpSync(join(source, PREBUILD), join(source, 'build', 'Release', 'exitmon.node'));
     expect(resolveAddon(source)).toBe(join(source, 'build', 'Release', 'exitmon.node'));
@@ -175,12 +200,28 @@ describe('the packed tarball', () => {
 });
 
 describe('installed with npm defaults: no install script runs', () => {
-  it('npm skipped the install script: no build/ in the installed package, and npm said so', () => {
+  it('npm has no install script to warn about or list', async () => {
     expect(existsSync(installed('package.json'))).toBe(true);
     expect(existsSync(installed(PREBUILD))).toBe(true);
     expect(existsSync(installed('build'))).toBe(false);
-    expect(install.stdout + install.stderr).toMatch(/install scripts not yet covered by allowScripts[\s\S]*exitmon@/);
-  });
+    expect(install.stdout + install.stderr).not.toMatch(/install-scripts|allowScripts/);
+    const listed = ok(await run('npm', ['install-scripts', 'ls'], app), 'npm install-scripts ls');
+    expect(listed.stdout + listed.stderr).not.toMatch(/exitmon/);
+  }, STEP_TIMEOUT_MS);
+
+  it(`installs at most ${MAX_PACKAGES} packages and ${MAX_INSTALLED_BYTES / 1e6} MB (printed)`, async () => {
+    const lock = JSON.parse(readFileSync(join(app, 'package-lock.json'), 'utf8')) as { packages: Record<string, unknown> };
+    // The consumer's own typescript and @types/node (and their dependencies) are not exitmon's.
+    const ours = Object.keys(lock.packages).filter((key) => key !== '' && !/node_modules\/(typescript|@types\/node|undici-types)$/.test(key));
+    const sizes = ['exitmon', 'rxjs', 'tslib', 'eventemitter3', 'node-gyp-build'].map((name) => join(app, 'node_modules', name)).filter(existsSync);
+    const apparent = ok(await run('du', ['-sb', '--total', ...sizes], app), 'du').stdout.trim().split('\n').at(-1)!;
+    const disk = ok(await run('du', ['-sk', '--total', ...sizes], app), 'du').stdout.trim().split('\n').at(-1)!;
+    const bytes = Number(apparent.split('\t')[0]);
+    console.log(`exitmon installs ${ours.length} packages (${ours.map((key) => key.replace(/^.*node_modules\//, '')).join(', ')}): ` +
+      `${(bytes / 1e6).toFixed(2)} MB of files, ${(Number(disk.split('\t')[0]) / 1000).toFixed(2)} MB on disk`);
+    expect(ours.length).toBeLessThanOrEqual(MAX_PACKAGES);
+    expect(bytes).toBeLessThanOrEqual(MAX_INSTALLED_BYTES);
+  }, STEP_TIMEOUT_MS);
 
   it('ESM import gives the pidfd backend from the prebuild, without a warning', async () => {
     const result = ok(await run(process.execPath, ['esm.mjs'], app), 'esm.mjs');
@@ -213,6 +254,15 @@ describe('installed with npm defaults: no install script runs', () => {
     const result = ok(await run('npx', ['--no-install', 'exitmon', '--version'], app), 'npx exitmon --version');
     expect(result.stdout.trim()).toContain(MANIFEST.version);
   }, STEP_TIMEOUT_MS);
+
+  it('the installed CLI runs a command with its bundled logger and metrics (pino and prom-client are not installed)', async () => {
+    expect(existsSync(join(app, 'node_modules', 'pino'))).toBe(false);
+    expect(existsSync(join(app, 'node_modules', 'prom-client'))).toBe(false);
+    const result = await run(installed('dist', 'cli', 'main.js'), ['run', '--metrics', '0', '--', 'sh', '-c', 'exit 3'], app);
+    expect(result.code).toBe(3);
+    expect(result.stdout).toMatch(/"status":3/);
+    expect(result.stderr).toMatch(/"msg":"metrics at http:\/\/127\.0\.0\.1:\d+\/metrics"/);
+  }, STEP_TIMEOUT_MS);
 });
 
 describe('installed without a usable prebuild', () => {
@@ -221,12 +271,22 @@ describe('installed without a usable prebuild', () => {
   });
 
   for (const program of ['esm.mjs', 'cjs.cjs']) {
-    it(`${program}: the poll backend, with one warning that says how to get the native backend`, async () => {
+    it(`${program}: the poll backend, with one warning that names the command that builds the addon`, async () => {
       const result = ok(await run(process.execPath, [program], app), program);
       expect(JSON.parse(result.stdout)).toEqual({ backend: 'poll', code: 7, monitor: true, errors: 'function' });
       expect(result.stderr.match(/\[EXITMON_POLL_FALLBACK\] ExitmonWarning/g)).toHaveLength(1);
       expect(result.stderr).toMatch(/no native addon found/);
-      expect(result.stderr).toMatch(/install a C toolchain .* and run `npm rebuild exitmon`, or use a platform with a prebuild/);
+      expect(result.stderr).toContain(`to build the native backend, run \`npx node-gyp rebuild -C ${installed('src', 'native')}\``);
     }, STEP_TIMEOUT_MS);
   }
+
+  it('the command the warning names builds the addon from the installed sources, and exitmon loads it', async () => {
+    // The repository's node-gyp stands in for npx's download; the arguments are the warning's.
+    ok(await run(process.execPath, [join(ROOT, 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'), 'rebuild', '-C', installed('src', 'native')], app,
+      cleanEnv({ npm_config_nodedir: process.env.npm_config_nodedir ?? '/usr' })), 'node-gyp rebuild');
+    expect(existsSync(installed('src', 'native', 'build', 'Release', 'exitmon.node'))).toBe(true);
+    const result = ok(await run(process.execPath, ['esm.mjs'], app), 'esm.mjs');
+    expect(JSON.parse(result.stdout)).toEqual({ backend: 'pidfd', code: 7, monitor: true, errors: 'function' });
+    expect(result.stderr).not.toMatch(/ExitmonWarning/);
+  }, SETUP_TIMEOUT_MS);
 });

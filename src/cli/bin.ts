@@ -1,0 +1,17 @@
+// The `exitmon` executable (dist/cli/main.js). Kept tiny on purpose: it turns
+// on V8's on-disk compile cache where the runtime has one (Node >= 22.1), so
+// every module loaded after it, main.ts and the subcommand it loads, starts
+// from cached code; then it hands over to main.ts.
+import module from 'node:module';
+import { setFlagsFromString } from 'node:v8';
+
+// A supervisor runs short bursts of light JS (a /proc scan, an exit line);
+// letting TurboFan (and Maglev, on by default from Node 22) optimise those bursts costs about 3.5 MB of resident memory
+// (its code pages and output) for no gain a user could notice: measured in
+// docs/benchmarks.md (start-up). Ignition and Sparkplug still run everything.
+setFlagsFromString('--no-opt --no-maglev');
+
+// Not in Node 20, Bun or Deno: there the code is compiled afresh each start.
+(module as { enableCompileCache?: () => unknown }).enableCompileCache?.();
+
+await import('./main.js');
