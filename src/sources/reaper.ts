@@ -2,7 +2,7 @@
 // elsewhere), adopts orphans as a child subreaper, and publishes every exit it
 // is responsible for to one ExitMonitor, exactly once. Ownership rules: never
 // reap a node:child_process child, never wait on "any child" (docs/linux.md).
-import type { ExitOutcome } from '../core/exit-event.js';
+import type { ExitOutcome, ExitResources } from '../core/exit-event.js';
 import { MonitorClosedError, NativeUnavailableError } from '../core/errors.js';
 import { silentLogger, type Logger } from '../core/logger.js';
 import { ExitMonitor } from '../core/monitor.js';
@@ -176,7 +176,7 @@ export class Reaper implements Disposable {
   watch(pid: number, options?: WatchOptions): void {
     assertPid(pid);
     assertOptions(options);
-    const { reap = true, execId, containerId } = options ?? {};
+    const { reap = true, execId, containerId, resources } = options ?? {};
     if (typeof reap !== 'boolean') throw typeError('options.reap', 'a boolean', reap);
     assertOptionalString(execId, 'options.execId');
     assertOptionalString(containerId, 'options.containerId');
@@ -187,7 +187,7 @@ export class Reaper implements Disposable {
     // Idempotent while the watched process runs; if it exited and the pid was
     // reused before its exit was collected, the old exit is published now and
     // the new process is watched (WatchSet.add).
-    this.#watches.add(pid, { reap, execId, containerId });
+    this.#watches.add(pid, { reap, execId, containerId, resources });
   }
 
   /**
@@ -238,7 +238,7 @@ export class Reaper implements Disposable {
     this.close();
   }
 
-  #publish(watched: Pick<Watched, 'pid' | 'execId' | 'containerId'>, status: ExitStatus, outcome: ExitOutcome, adopted: boolean): void {
+  #publish(watched: Pick<Watched, 'pid' | 'execId' | 'containerId' | 'resources'>, status: ExitStatus, outcome: ExitOutcome, adopted: boolean): void {
     const counts = this.#counts;
     if (outcome === 'reaped') counts.reapedTotal++;
     else if (outcome === 'observed') counts.observedTotal++;
@@ -257,6 +257,7 @@ export class Reaper implements Disposable {
           status: status.status,
           coreDumped: status.coreDumped,
           outcome,
+          resources: readResources(watched),
           // The moment of collection, read here: one clock read per exit is
           // cheaper on this cold path than the core's burst-amortised clock.
           timestamp: Date.now(),
@@ -279,5 +280,15 @@ export class Reaper implements Disposable {
     // process warning (which a silent default logger would swallow).
     if (this.#logger !== silentLogger) this.#logger.warn({ reason }, message);
     else process.emitWarning(message, { type: 'ExitmonWarning', code: 'EXITMON_POLL_FALLBACK' });
+  }
+}
+
+// The watch's resource reader (spawn's cgroup containment), if any; a reader
+// that throws costs the event its resources, never the event itself.
+function readResources(watched: Pick<Watched, 'resources'>): ExitResources | undefined {
+  try {
+    return watched.resources?.();
+  } catch {
+    return undefined;
   }
 }

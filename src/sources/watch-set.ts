@@ -5,7 +5,7 @@
 // the deterministic fallback when libuv reaped first.
 import type { ChildProcess } from 'node:child_process';
 import { NativeUnavailableError, NoSuchProcessError } from '../core/errors.js';
-import type { ExitOutcome } from '../core/exit-event.js';
+import type { ExitOutcome, ExitResources } from '../core/exit-event.js';
 import type { Logger } from '../core/logger.js';
 import { ownedChildProcess } from './child-process.js';
 import { fromChildExit, fromRawWaitStatus, fromWaitResult, UNKNOWN_STATUS, type ExitStatus } from './exit-status.js';
@@ -22,6 +22,8 @@ export interface WatchOptions {
   execId?: string;
   /** The container of the exec; needs `execId`. */
   containerId?: string;
+  /** @internal Read right before the exit is published (spawn's cgroup containment). */
+  resources?: () => ExitResources | undefined;
 }
 
 /** One watched pid. */
@@ -30,6 +32,7 @@ export interface Watched {
   readonly reap: boolean;
   readonly execId: string | undefined;
   readonly containerId: string | undefined;
+  readonly resources?: () => ExitResources | undefined;
   readonly child: ChildProcess | undefined;
   /** The pidfd, or -1 while polled. */
   fd: number;
@@ -108,7 +111,7 @@ export class WatchSet {
     }
     const { pidfd, logger } = this.#host;
     const child = ownedChildProcess(pid);
-    const watched: Watched = { pid, reap: options.reap, execId: options.execId, containerId: options.containerId, child, fd: -1 };
+    const watched: Watched = { pid, reap: options.reap, execId: options.execId, containerId: options.containerId, resources: options.resources, child, fd: -1 };
     if (pidfd !== null) {
       const opened = pidfd.open(pid);
       if ('fd' in opened) watched.fd = opened.fd;
