@@ -6,6 +6,7 @@ import { closeSync } from 'node:fs';
 import { NativeUnavailableError } from '../core/errors.js';
 import type { ExitEvent } from '../core/exit-event.js';
 import type { ExitMonitor } from '../core/monitor.js';
+import { fromWaitResult } from '../sources/exit-status.js';
 import { reaperFor } from '../sources/reaper.js';
 import { probeCgroupBase } from './cgroup-base.js';
 import { ProcessCgroup } from './cgroup.js';
@@ -63,10 +64,18 @@ export function startNativeProcess(binding: SpawnBinding, command: string, args:
     };
   }
   const { pid, pidfd } = started;
-  const release = holdLoop();
+  const resources = cgroup === undefined ? undefined : () => cgroup.resources();
+  // The reaper was closed while the child runs: it dropped the watch, so
+  // collect and publish the exit here (checked once a second).
+  const release = holdLoop(() => {
+    if (!reaper.closed || collected || monitor.closed || binding.pidfdReady(pidfd) !== 1) return;
+    const waited = binding.waitPidfd(pidfd, 0);
+    if (typeof waited === 'number' || waited.pid === 0) return;
+    monitor.publish({ pid, ...withExec({}, o.execId, o.containerId), ...fromWaitResult(waited), outcome: 'reaped', resources: resources?.() });
+  });
+  let collected = false;
   let exited: Promise<ExitEvent>;
   try {
-    const resources = cgroup === undefined ? undefined : () => cgroup.resources();
     reaper.watch(pid, { ...withExec({ reap: true }, o.execId, o.containerId), ...(resources ? { resources } : {}) });
     exited = subscribeExit(monitor, pid, o.execId, o.containerId);
   } catch (error) {
@@ -75,7 +84,6 @@ export function startNativeProcess(binding: SpawnBinding, command: string, args:
     release();
     throw error;
   }
-  let collected = false;
   const finish = (): void => {
     collected = true;
     closeSync(pidfd);
