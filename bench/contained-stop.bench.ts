@@ -59,7 +59,10 @@ export const scenario: Scenario = {
   async run(profile) {
     const { processes, rounds } = SIZES[profile];
     const probe = probeCgroupBase();
-    if (probe.base === null) return { metrics: [], notes: [`**Skipped.** No writable cgroup v2 here: ${probe.reason}.`] };
+    if (probe.base === null) {
+      const skipped: Metric = { name: 'skipped: no writable cgroup v2', subject: SUBJECT, value: 0, unit: 'processes' };
+      return { metrics: [skipped], notes: [`**Skipped.** No writable cgroup v2 here: ${probe.reason}.`] };
+    }
     const past: number[] = [];
     let survivors = 0;
     let forced = 0;

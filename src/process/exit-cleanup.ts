@@ -56,13 +56,17 @@ function uninstall(): void {
   ourListeners.clear();
 }
 
-/** Registers a kill to run at exit; returns its unregistration. */
+/**
+ * Registers a kill to run at exit; returns its unregistration. The listeners
+ * stay installed when the list empties: with nothing to kill, ours re-raises
+ * at once, which is exactly the default action, and installing signal
+ * watchers anew for every short-lived process costs more than the spawn.
+ */
 export function killAtExit(kill: ExitKill): () => void {
   live.add(kill);
-  install();
+  if (!exitListening) install();
   return () => {
     live.delete(kill);
-    if (live.size === 0) uninstall();
   };
 }
 
