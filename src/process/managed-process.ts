@@ -166,8 +166,13 @@ export class ManagedChild implements ManagedProcess {
     const done = (): void => {
       for (const d of disarm) d();
       // The group may outlive its leader (`sh -c 'x &'`): keep it on the
-      // list while it has members; a cgroup until it is removed.
-      if (unregister !== undefined && !this.#groupMayLive()) unregister();
+      // list while it has members; a cgroup until it is removed. Checked
+      // after the caller's own reactions to `exited` (it costs a kill(2)).
+      if (unregister !== undefined) {
+        setImmediate(() => {
+          if (!this.#groupMayLive()) unregister!();
+        });
+      }
     };
     this.exited.then(done, done);
   }
@@ -176,7 +181,14 @@ export class ManagedChild implements ManagedProcess {
     const cgroup = this.#parts.cgroup;
     if (cgroup !== undefined) return !cgroup.removed && cgroup.populated();
     if (this.pgid === undefined) return false;
-    return signalGroup(this.pgid, 0, currentGuard()) === 'sent';
+    // Signal 0 only asks whether the group exists; the pgid is our child's
+    // pid, never our own group, so the guard's /proc read is not needed.
+    try {
+      process.kill(-this.pgid, 0);
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   // Synchronous: runs inside process 'exit'.

@@ -84,13 +84,17 @@ export function startNativeProcess(binding: SpawnBinding, command: string, args:
     release();
     throw error;
   }
+  // The bookkeeping after the exit runs after the caller's own reactions to
+  // `exited` (setImmediate): it must not add to the exit's latency.
   const finish = (): void => {
     collected = true;
-    closeSync(pidfd);
-    release();
-    const stdin = started.stdio[0];
-    if (stdin) stdin.destroy();
-    cgroup?.removeWhenEmpty();
+    setImmediate(() => {
+      closeSync(pidfd);
+      release();
+      const stdin = started.stdio[0];
+      if (stdin) stdin.destroy();
+      cgroup?.removeWhenEmpty();
+    });
   };
   void exited.then(finish, finish);
   return {
