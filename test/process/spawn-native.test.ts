@@ -3,13 +3,14 @@
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { text } from 'node:stream/consumers';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { ExitMonitor } from '../../src/core/monitor.js';
 import { loadNative } from '../../src/native/load.js';
 import { readProcStat } from '../../src/process/proc-stat.js';
 import { spawn, type ManagedProcess, type ManagedSpawnOptions } from '../../src/process/spawn.js';
-import { isLinux, killAll, track } from './helpers.js';
+import { fixture, isLinux, killAll, track } from './helpers.js';
 
 const hasNativeSpawn = isLinux && typeof loadNative()?.spawn === 'function';
 const isRoot = process.getuid?.() === 0;
@@ -133,11 +134,32 @@ describe.skipIf(!hasNativeSpawn)('native spawn', () => {
   });
 
   it('without a pipe or a wait, a running native child holds the event loop like a ChildProcess', async () => {
-    const { spawnSync } = await import('node:child_process');
     const script = `import { spawn } from ${JSON.stringify(new URL('../../src/process/spawn.ts', import.meta.url).pathname)};
       const p = spawn('sh', ['-c', 'sleep 0.3; exit 4'], { stdio: 'ignore' });
       p.exited.then((e) => console.log('exit', e.code, e.outcome));`;
     const result = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 20_000 });
     expect(result.stdout).toBe('exit 4 reaped\n');
+  });
+});
+
+// `foreground` needs a terminal: the fixture runs under a pty made by script(1).
+const hasScript = isLinux && spawnSync('script', ['--version']).status === 0;
+describe.skipIf(!hasNativeSpawn || !hasScript)('native spawn in a terminal', () => {
+  const run = (mode: string): { pgid: number; tpgid: number } => {
+    const command = `${process.execPath} --import tsx ${fixture('process-foreground.mjs')} ${mode}`;
+    const out = spawnSync('script', ['-qfc', command, '/dev/null'], { encoding: 'utf8', timeout: 20_000 }).stdout;
+    const match = /child pgid=(\d+) tpgid=(\d+)/.exec(out);
+    if (match === null) throw new Error(`unexpected output: ${out}`);
+    return { pgid: Number(match[1]), tpgid: Number(match[2]) };
+  };
+
+  it("foreground: true makes the child's group the terminal's foreground group", () => {
+    const { pgid, tpgid } = run('foreground');
+    expect(tpgid).toBe(pgid);
+  });
+
+  it('without foreground the child runs in a background group of our session', () => {
+    const { pgid, tpgid } = run('background');
+    expect(tpgid).not.toBe(pgid);
   });
 });
