@@ -14,7 +14,7 @@ import { subscribeExit, withExec } from './exit-subscription.js';
 import { holdLoop } from './keep-alive.js';
 import type { ProcessParts } from './managed-process.js';
 import { startNative } from './native-engine.js';
-import type { SpawnBinding } from './spawn-engine.js';
+import { refuseNativeSpawn, type SpawnBinding } from './spawn-engine.js';
 import type { ResolvedSpawnOptions } from './spawn-options.js';
 
 // Creates the process's cgroup, or returns undefined ('auto' without a
@@ -34,13 +34,26 @@ function createCgroup(o: ResolvedSpawnOptions): ProcessCgroup | undefined {
   throw new NativeUnavailableError('cgroup containment (a writable cgroup v2 hierarchy)', { cause: failure });
 }
 
-/** Starts the process natively; exec failures reject `exited` (the parts have pid NaN). */
-export function startNativeProcess(binding: SpawnBinding, command: string, args: readonly string[], o: ResolvedSpawnOptions, monitor: ExitMonitor): ProcessParts {
+// A clone that fails with these is refused for good (emulator, seccomp, old
+// kernel), unlike EAGAIN or ENOMEM, which are this spawn's failure.
+const CLONE_STEPS: ReadonlySet<string> = new Set(['clone', 'clone3']);
+const REFUSALS: ReadonlySet<string> = new Set(['EINVAL', 'ENOSYS', 'EPERM']);
+
+/** What startNativeProcess returns when the clone itself was refused (no process was created). */
+export const CLONE_REFUSED = Symbol('clone refused');
+
+/**
+ * Starts the process natively; exec failures reject `exited` (the parts have
+ * pid NaN). Returns CLONE_REFUSED when the kernel or an emulator refused the
+ * clone itself (qemu-user answers EINVAL to CLONE_VM without CLONE_THREAD):
+ * nothing was started and the caller may use node:child_process instead.
+ */
+export function startNativeProcess(binding: SpawnBinding, command: string, args: readonly string[], o: ResolvedSpawnOptions, monitor: ExitMonitor): ProcessParts | typeof CLONE_REFUSED {
   const reaper = reaperFor(monitor)!; // spawn-engine.ts chose native only with one
   let cgroup = createCgroup(o);
   const job = { processGroup: o.processGroup, session: o.session, foreground: o.foreground, ignoredSignals: o.ignoredSignals, cgroupFd: cgroup?.fd ?? -1 };
   let started = startNative(binding, command, args, o.node, job);
-  if (cgroup !== undefined && 'code' in started && started.syscall !== undefined && (started as { step?: string }).step === 'clone3') {
+  if (cgroup !== undefined && 'code' in started && (started as { step?: string }).step === 'clone3') {
     // clone3 refused CLONE_INTO_CGROUP (Linux < 5.7, or seccomp).
     cgroup.releaseFd();
     cgroup.removeWhenEmpty();
@@ -49,6 +62,11 @@ export function startNativeProcess(binding: SpawnBinding, command: string, args:
     started = startNative(binding, command, args, o.node, { ...job, cgroupFd: -1 });
   }
   cgroup?.releaseFd();
+  if ('code' in started && CLONE_STEPS.has((started as { step?: string }).step ?? '') && REFUSALS.has(started.code)) {
+    cgroup?.removeWhenEmpty();
+    refuseNativeSpawn(`${(started as { step?: string }).step} refused the native spawn (${started.code})`);
+    return CLONE_REFUSED;
+  }
   if ('code' in started) {
     cgroup?.removeWhenEmpty();
     const error = started;

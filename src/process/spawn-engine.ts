@@ -67,9 +67,19 @@ export function chooseEngine(options: ResolvedSpawnOptions, monitor: ExitMonitor
   return { engine: 'native', binding: loadNative() as SpawnBinding };
 }
 
+// Set once the kernel (or an emulator such as qemu-user, or a seccomp
+// profile) refused the clone itself: every later spawn uses node:child_process.
+let cloneRefused: string | undefined;
+
+/** Records that clone3/clone with CLONE_VM | CLONE_VFORK | CLONE_PIDFD is refused here. */
+export function refuseNativeSpawn(reason: string): void {
+  cloneRefused ??= reason;
+}
+
 // Why the native engine is out, or undefined when it is in.
 function nativeReason(options: ResolvedSpawnOptions, monitor: ExitMonitor): string | undefined {
   if ((options.engine satisfies SpawnEngine | undefined) === 'child_process') return "engine: 'child_process' was asked for";
+  if (cloneRefused !== undefined) return cloneRefused;
   const probe = probeNativeBinding();
   if (probe.binding === null) return probe.reason;
   if (typeof probe.binding.spawn !== 'function') return 'the loaded addon predates native spawn (rebuild it)';

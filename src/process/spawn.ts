@@ -1,13 +1,13 @@
 // spawn(): start a process (natively where possible, else with
 // node:child_process), with an exit promise that cannot miss the exit, a
 // process group of its own, and a stop with escalation.
-import { MonitorClosedError } from '../core/errors.js';
+import { MonitorClosedError, NativeUnavailableError } from '../core/errors.js';
 import type { ExitMonitor } from '../core/monitor.js';
 import { assertNonEmptyString, assertOptions, typeError } from '../core/validate.js';
 import { Reaper } from '../sources/reaper.js';
 import { startWithChildProcess } from './child-process-engine.js';
 import { ManagedChild, type ManagedProcess } from './managed-process.js';
-import { startNativeProcess } from './native-process.js';
+import { CLONE_REFUSED, startNativeProcess } from './native-process.js';
 import { chooseEngine } from './spawn-engine.js';
 import { resolveSpawnOptions, type ManagedSpawnOptions } from './spawn-options.js';
 
@@ -57,9 +57,13 @@ export function spawn(
   // A restart with the same execId: waitExec must wait for this process, not
   // answer with the previous run's remembered exit.
   if (resolved.execId !== undefined) forgetExec(monitor, resolved.execId, resolved.containerId);
-  const parts = choice.engine === 'native'
-    ? startNativeProcess(choice.binding, command, args, resolved, monitor)
-    : startWithChildProcess(command, args, resolved, monitor);
+  let parts = choice.engine === 'native' ? startNativeProcess(choice.binding, command, args, resolved, monitor) : undefined;
+  if (parts === CLONE_REFUSED) {
+    // Nothing was started: the clone itself is refused here (see spawn-engine.ts).
+    if (resolved.engine === 'native' || resolved.cgroup === true) throw new NativeUnavailableError('The native spawn engine', { cause: 'clone refused' });
+    parts = undefined;
+  }
+  parts ??= startWithChildProcess(command, args, resolved, monitor);
   return new ManagedChild(parts, resolved);
 }
 
