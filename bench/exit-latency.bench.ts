@@ -19,6 +19,8 @@ const SPAWN_GOAL = 0.8;
 const C_GOAL = 1.2;
 const KEEP_ALIVE_MS = 60_000;
 const EXITMON_SUBJECTS = [OBSERVED_SUBJECT, REAPED_SUBJECT];
+// Subjects whose path is split into collection, publish and delivery.
+const DIAGNOSED_SUBJECTS = [...EXITMON_SUBJECTS, SPAWNED_SUBJECT];
 
 export const scenario: Scenario = {
   name: 'exit-latency',
@@ -56,9 +58,9 @@ async function measure(s: LatencySizes): Promise<{ series: LatencySeries[]; toPu
       }
     }
     const stamps = slots.readAll();
-    const toPublish = new Map(EXITMON_SUBJECTS.map((x) => [x, nanosecondHistogram()]));
-    const inPublish = new Map(EXITMON_SUBJECTS.map((x) => [x, nanosecondHistogram()]));
-    const toListener = new Map(EXITMON_SUBJECTS.map((x) => [x, nanosecondHistogram()]));
+    const toPublish = new Map(DIAGNOSED_SUBJECTS.map((x) => [x, nanosecondHistogram()]));
+    const inPublish = new Map(DIAGNOSED_SUBJECTS.map((x) => [x, nanosecondHistogram()]));
+    const toListener = new Map(DIAGNOSED_SUBJECTS.map((x) => [x, nanosecondHistogram()]));
     const series = LATENCY_SUBJECTS.map(({ subject }) => {
       const histogram = nanosecondHistogram();
       for (const { first, times } of woke.get(subject)!) {
@@ -76,7 +78,7 @@ async function measure(s: LatencySizes): Promise<{ series: LatencySeries[]; toPu
       }
       return toSeries(subject, histogram);
     });
-    const split = EXITMON_SUBJECTS.map((subject) => ({
+    const split = DIAGNOSED_SUBJECTS.map((subject) => ({
       subject,
       inPublish: toSeries(subject, inPublish.get(subject)!),
       toListener: toSeries(subject, toListener.get(subject)!),
