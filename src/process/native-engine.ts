@@ -96,9 +96,11 @@ function execCandidates(command: string, path: string | undefined): string[] {
 
 // A node stream over our end of a pipe. net.Socket over a pipe fd is what
 // node:child_process itself hands out (libuv pipe, non-blocking, EOF on exit)
-// on Node 20–24 and Deno; Bun's net.Socket may not take an fd, so fs streams
-// are the fallback there.
+// on Node 20–24 and Deno. Bun 1.4's net.Socket accepts the fd but never reads
+// from it (measured), while its fs streams work: Bun gets those.
+const IS_BUN = typeof (process.versions as { bun?: string }).bun === 'string';
 function pipeStream(fd: number, readable: boolean): Readable | Writable {
+  if (IS_BUN) return readable ? createReadStream('', { fd }) : createWriteStream('', { fd });
   try {
     return new Socket({ fd, readable, writable: !readable });
   } catch {
