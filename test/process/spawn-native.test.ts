@@ -10,7 +10,7 @@ import { ExitMonitor } from '../../src/core/monitor.js';
 import { loadNative } from '../../src/native/load.js';
 import { readProcStat } from '../../src/process/proc-stat.js';
 import { spawn, type ManagedProcess, type ManagedSpawnOptions } from '../../src/process/spawn.js';
-import { fixture, isLinux, killAll, track } from './helpers.js';
+import { fixture, isLinux, killAll, track, waitFor } from './helpers.js';
 
 const hasNativeSpawn = isLinux && typeof loadNative()?.spawn === 'function';
 const isRoot = process.getuid?.() === 0;
@@ -118,8 +118,15 @@ describe.skipIf(!hasNativeSpawn)('native spawn', () => {
 
   it('ignoredSignals are SIG_IGN in the child and every other disposition is the default', async () => {
     const p = start('sleep', ['100'], { stdio: 'ignore', ignoredSignals: ['SIGHUP', 'SIGUSR1'] });
-    const status = readFileSync(`/proc/${p.pid}/status`, 'utf8');
+    let status = '';
     const field = (name: string): bigint => BigInt(`0x${new RegExp(`^${name}:\\s*([0-9a-f]+)$`, 'm').exec(status)![1]}`);
+    // spawn() returns once exec is under way (CLONE_VFORK); the kernel drops
+    // libc's own handlers only at the end of exec: wait for that first.
+    await waitFor(() => {
+      status = readFileSync(`/proc/${p.pid}/status`, 'utf8');
+      return /^Name:\s*sleep$/m.test(status) && field('SigCgt') === 0n;
+    }, 10_000, 'the exec to finish');
+    // Node ignores SIGPIPE: without the reset the child would inherit that.
     expect(field('SigIgn')).toBe((1n << 0n) | (1n << 9n)); // SIGHUP (1), SIGUSR1 (10)
     expect(field('SigBlk')).toBe(0n);
     expect(field('SigCgt')).toBe(0n);
