@@ -63,6 +63,18 @@ describe.skipIf(!isLinux)('spawn lifecycle', () => {
     });
   }
 
+  it('cleanup: a parent that dies of an uncaught exception leaves 0 of its managed children', async () => {
+    const parent = nodeSpawn(process.execPath, ['--import', 'tsx', fixture('process-cleanup-parent.mjs'), 'native', 'throw'], { stdio: ['pipe', 'pipe', 'ignore'] });
+    track([parent.pid!]);
+    const groups = JSON.parse(await new Promise<string>((resolve) => parent.stdout!.once('data', (c: Buffer) => resolve(c.toString())))) as number[];
+    track(groups, { asGroups: true });
+    await waitFor(() => groupMembers(groups[1]!).length >= 3, LIVENESS_MS, 'the children');
+    const exited = new Promise<number | null>((resolve) => parent.once('exit', (code) => resolve(code)));
+    parent.stdin!.write('go\n');
+    expect(await exited).toBe(1);
+    await waitFor(() => groups.every((g) => groupMembers(g).length === 0), LIVENESS_MS, 'no managed child left');
+  });
+
   it('killSignal must terminate: RangeError for SIGSTOP, SIGCONT, SIGTSTP', async () => {
     for (const killSignal of ['SIGSTOP', 'SIGCONT', 'SIGTSTP'] as const) {
       expect(() => spawn('true', [], { killSignal })).toThrow(RangeError);
