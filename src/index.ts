@@ -11,7 +11,7 @@ export { ExitMonitor } from './core/monitor.js';
 export type { ExitMonitorOptions, MonitorStats, MonitorLifecycleEvents } from './core/monitor.js';
 export type { ExitSubscription } from './core/subscription.js';
 export type { ExitListener } from './core/subscription-state.js';
-export type { ExitEvent, ExitInit, ExitOutcome } from './core/exit-event.js';
+export type { ExitEvent, ExitInit, ExitOutcome, ExitResources } from './core/exit-event.js';
 export type { Topic } from './core/topic.js';
 export type { WaitOptions } from './core/wait.js';
 export type { Logger } from './core/logger.js';
@@ -36,7 +36,7 @@ export type { ReaperOptions, ReaperStats, ReaperBackend, WatchOptions } from './
 
 // Processes
 export { spawn } from './process/spawn.js';
-export type { ManagedProcess, ManagedSpawnOptions, ManagedSpawnOptions as SpawnOptions } from './process/spawn.js';
+export type { ManagedProcess, ManagedSpawnOptions, ManagedSpawnOptions as SpawnOptions, SpawnEngine } from './process/spawn.js';
 export { stopProcessGroup, stopProcessTree, DEFAULT_STOP_SIGNAL, DEFAULT_GRACE_MS, DEFAULT_KILL_SIGNAL } from './process/stop.js';
 export type { StopOptions, StopResult } from './process/stop.js';
 export { readProcessState, isRunning, listProcesses } from './process/proc-stat.js';

@@ -47,7 +47,8 @@ async function cLoop(binary: string, count: number, inFlight: number): Promise<n
   return count / (Number(stdout.trim()) / 1e9);
 }
 
-export const EXITMON_SUBJECT = 'exitmon spawn + exited';
+export const EXITMON_SUBJECT = 'exitmon spawn + exited (native engine)';
+export const EXITMON_CP_SUBJECT = "exitmon spawn + exited (engine: 'child_process')";
 export const NODE_SUBJECT = "node:child_process 'exit'";
 export const EXECA_SUBJECT = 'execa';
 export const C_SUBJECT = 'C posix_spawn + waitid';
@@ -56,6 +57,7 @@ export const C_SUBJECT = 'C posix_spawn + waitid';
 export function churnSubjects(cBinary: string): ChurnSubject[] {
   return [
     { subject: EXITMON_SUBJECT, run: (n, k) => pool(n, k, () => spawn(COMMAND).exited) },
+    { subject: EXITMON_CP_SUBJECT, run: (n, k) => pool(n, k, () => spawn(COMMAND, [], { engine: 'child_process' }).exited) },
     { subject: NODE_SUBJECT, run: (n, k) => pool(n, k, nodeExit) },
     { subject: EXECA_SUBJECT, run: (n, k) => pool(n, k, () => execa(COMMAND)) },
     { subject: C_SUBJECT, run: (n, k) => cLoop(cBinary, n, k) },

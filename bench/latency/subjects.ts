@@ -3,7 +3,7 @@
 // returns the CLOCK_MONOTONIC time (ns) at which it learned of each exit.
 import { execFile, spawn as spawnChild } from 'node:child_process';
 import { promisify } from 'node:util';
-import type { Reaper } from '../../src/index.js';
+import { spawn, type Reaper } from '../../src/index.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -110,6 +110,18 @@ function exitmonAdopted(ctx: LatencyContext, slot: number): Promise<bigint> {
   });
 }
 
+// exitmon's native spawn: spawn() into the reaper's monitor (clone3 with a
+// pidfd from birth, reaped by the reaper), time when `exited` settles.
+function exitmonSpawned(ctx: LatencyContext, slot: number): Promise<bigint> {
+  const p = spawn(ctx.probe, [ctx.slotFile, String(slot)], { monitor: ctx.reaper.monitor, stdio: 'ignore' });
+  if (p.child !== undefined) return Promise.reject(new Error('expected the native engine'));
+  return p.exited.then((event) => {
+    const woke = process.hrtime.bigint();
+    if (event.outcome !== 'reaped') throw new Error(`expected a reaped exit, got ${event.outcome}`);
+    return woke;
+  });
+}
+
 // The C limit: bench/native/pidfd-loop.c spawns, polls the pidfd and reaps.
 async function cLoop(ctx: LatencyContext, first: number, count: number): Promise<bigint[]> {
   const { stdout } = await execFileAsync(ctx.pidfdLoop, [ctx.probe, ctx.slotFile, String(first), String(count)]);
@@ -121,12 +133,14 @@ export const OBSERVED_SUBJECT = 'exitmon watch, observed';
 export const REAPED_SUBJECT = 'exitmon watch, reaped';
 export const ADOPTED_SUBJECT = 'exitmon orphan, adopted';
 export const C_SUBJECT = 'C pidfd + poll loop';
+export const SPAWNED_SUBJECT = 'exitmon native spawn, exited';
 
 /** Every contender, in the order of the table. */
 export const LATENCY_SUBJECTS: readonly LatencySubject[] = [
   { subject: OBSERVED_SUBJECT, run: (ctx, first, count) => sequential(first, count, (slot) => exitmonObserved(ctx, slot)) },
   { subject: REAPED_SUBJECT, run: (ctx, first, count) => sequential(first, count, (slot) => exitmonReaped(ctx, slot)) },
   { subject: ADOPTED_SUBJECT, run: (ctx, first, count) => sequential(first, count, (slot) => exitmonAdopted(ctx, slot)) },
+  { subject: SPAWNED_SUBJECT, run: (ctx, first, count) => sequential(first, count, (slot) => exitmonSpawned(ctx, slot)) },
   { subject: NODE_SUBJECT, run: (ctx, first, count) => sequential(first, count, (slot) => nodeExit(ctx, slot)) },
   { subject: C_SUBJECT, run: cLoop },
 ];

@@ -25,8 +25,8 @@ function startGroup(job: StopJob, index: number): Promise<Group> {
   const ignoresTerm = index % 2 === 1;
   const p = spawn(job.groupBinary, [String(job.members), ignoresTerm ? '1' : '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
-    p.child.once('error', reject);
-    p.child.stdout!.once('data', () => resolve({ process: p, pgid: p.pgid!, ignoresTerm }));
+    p.exited.catch(reject);
+    p.stdout!.once('data', () => resolve({ process: p, pgid: p.pgid!, ignoresTerm }));
   });
 }
 

@@ -67,7 +67,7 @@ export async function runDemo(context: CliContext): Promise<number> {
     logger.info(`demo 4/4: a process that ignores SIGTERM, stopped with a ${DEMO_STUBBORN_GRACE_MS}ms grace`);
     const stubborn = start('trap "" TERM; echo ready; exec sleep 30', 'stubborn', 'pipe');
     // Signal only once the trap is set; before that SIGTERM would just work.
-    if (stubborn.child.stdout !== null) await Promise.race([once(stubborn.child.stdout, 'data'), stubborn.exited]);
+    if (stubborn.stdout !== null) await Promise.race([once(stubborn.stdout, 'data'), stubborn.exited]);
     if (stubborn.pgid !== undefined) await supervisor.stopGroup(stubborn.pgid, DEMO_STUBBORN_GRACE_MS, 'the process that ignores SIGTERM');
     await stubborn.exited;
 

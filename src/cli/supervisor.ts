@@ -77,6 +77,10 @@ export class Supervisor {
     const managed = spawn(command, args, {
       monitor: this.reaper.monitor,
       processGroup: true,
+      // 0.1's setsid, kept until the terminal is handed over (`foreground`):
+      // a group of its own in a terminal's session would be stopped by
+      // SIGTTIN on its first read from the terminal.
+      session: true,
       stdio: options.stdio ?? 'inherit',
       ...(options.execId !== undefined ? { execId: options.execId } : {}),
     });

@@ -9,6 +9,22 @@ export type ExitOutcome = 'reaped' | 'observed' | 'unknown';
 
 const OUTCOMES: ReadonlySet<string> = new Set(['reaped', 'observed', 'unknown']);
 
+/**
+ * What a process used, read from its cgroup v2 when it ran contained
+ * (`spawn(…, { cgroup: true })`): the whole cgroup, i.e. the process and every
+ * descendant that ran in it. Fields the kernel does not report are absent.
+ */
+export interface ExitResources {
+  /** CPU time in user mode, in µs (cgroup `cpu.stat` user_usec). */
+  readonly cpuUserUs: number;
+  /** CPU time in kernel mode, in µs (cgroup `cpu.stat` system_usec). */
+  readonly cpuSystemUs: number;
+  /** Peak memory use in bytes (`memory.peak`, Linux 5.19, needs the memory controller). */
+  readonly memoryPeakBytes?: number;
+  /** The kernel's OOM killer killed a process of the cgroup (`memory.events` oom_kill). */
+  readonly oomKilled?: boolean;
+}
+
 /** One process exit as delivered to subscribers. Frozen; one object per exit. */
 export interface ExitEvent {
   /** Monitor-wide sequence number, strictly increasing in publish order (from 1). */
@@ -32,6 +48,8 @@ export interface ExitEvent {
   readonly outcome: ExitOutcome;
   /** `Date.now()` when the exit was collected (read at most once per 32 publishes of one burst). */
   readonly timestamp: number;
+  /** What the process used, when it ran in a cgroup of its own (see ExitResources). */
+  readonly resources?: ExitResources;
 }
 
 /** What a source hands to `ExitMonitor.publish`. */
@@ -48,6 +66,8 @@ export interface ExitInit {
   containerId?: string;
   /** @default Date.now() (see coarse-clock.ts: shared within a burst of publishes) */
   timestamp?: number;
+  /** Set by sources that know what the process used (cgroup containment). */
+  resources?: ExitResources;
 }
 
 // Validates an ExitInit and builds the frozen event. Throws TypeError/RangeError.
@@ -94,5 +114,21 @@ export function createExitEvent(init: ExitInit, seq: number): ExitEvent {
   };
   if (init.execId !== undefined) event.execId = init.execId;
   if (init.containerId !== undefined) event.containerId = init.containerId;
+  if (init.resources !== undefined) event.resources = checkResources(init.resources);
   return Object.freeze(event);
+}
+
+// Validates ExitInit.resources and returns a frozen copy.
+function checkResources(resources: ExitResources): ExitResources {
+  if (typeof resources !== 'object' || resources === null) throw typeError('exit.resources', 'an object', resources);
+  const { cpuUserUs, cpuSystemUs, memoryPeakBytes, oomKilled } = resources;
+  for (const [name, value] of [['cpuUserUs', cpuUserUs], ['cpuSystemUs', cpuSystemUs], ['memoryPeakBytes', memoryPeakBytes]] as const) {
+    if (value === undefined && name === 'memoryPeakBytes') continue;
+    if (typeof value !== 'number' || !(value >= 0)) throw typeError(`exit.resources.${name}`, 'a number ≥ 0', value);
+  }
+  if (oomKilled !== undefined && typeof oomKilled !== 'boolean') throw typeError('exit.resources.oomKilled', 'a boolean', oomKilled);
+  const copy: { -readonly [K in keyof ExitResources]: ExitResources[K] } = { cpuUserUs, cpuSystemUs };
+  if (memoryPeakBytes !== undefined) copy.memoryPeakBytes = memoryPeakBytes;
+  if (oomKilled !== undefined) copy.oomKilled = oomKilled;
+  return Object.freeze(copy);
 }

@@ -883,6 +883,412 @@ static napi_value js_own_has(napi_env env, napi_callback_info info) {
   return make_int(env, has);
 }
 
+/* ==== Native spawn: clone3(CLONE_VM | CLONE_VFORK | CLONE_PIDFD [| CLONE_INTO_CGROUP]) ====
+ *
+ * spawn(job) starts one process the way posix_spawn(3) does in glibc and musl:
+ * the child shares our memory (CLONE_VM) and runs on a small stack of its own
+ * while this thread is suspended (CLONE_VFORK) until it called execve(2) or
+ * exited. No page table is copied, which is what makes fork(2) (libuv's way)
+ * slow in a large process. The kernel hands back a pidfd from birth
+ * (CLONE_PIDFD), so the process is named PID-reuse-safely before anyone could
+ * reap it, and with CLONE_INTO_CGROUP it starts inside its cgroup, with no
+ * window in which it could fork outside.
+ *
+ * Kernels: clone3(2) 5.3, CLONE_PIDFD 5.2 (clone) / 5.3 (clone3),
+ * CLONE_INTO_CGROUP 5.7. Where clone3 answers ENOSYS (Linux < 5.3, or a
+ * seccomp profile that refuses it so that libc falls back) and no cgroup is
+ * asked for, glibc's clone(2) wrapper with CLONE_PIDFD (5.2) is used instead.
+ *
+ * Because memory is shared, an exec failure is reported through `job.err`,
+ * written by the child before it exits (glibc's posix_spawn does the same):
+ * strictly simpler and cheaper than the CLOEXEC pipe a fork-based spawn needs,
+ * and just as race-free, since we resume only after the child exec'd or died.
+ *
+ * Rules for the child (it runs on our memory, under our TLS):
+ *   - every signal stays blocked until all dispositions are reset (a handler of
+ *     ours must never run in the child), then the mask is cleared;
+ *   - set*id go through raw syscalls: glibc's wrappers broadcast to *our*
+ *     threads (setxid(3) consistency), which must not happen here;
+ *   - nothing allocates; everything it needs was prepared by the parent.
+ */
+#include <fcntl.h>
+#include <sched.h>
+#include <stdint.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <termios.h>
+
+#ifndef SYS_clone3
+#define SYS_clone3 435
+#endif
+#ifndef CLONE_PIDFD
+#define CLONE_PIDFD 0x00001000
+#endif
+#ifndef CLONE_INTO_CGROUP
+#define CLONE_INTO_CGROUP 0x200000000ULL
+#endif
+
+/* struct exitmon_clone_args of <linux/sched.h> (size ver. 2, Linux 5.7), spelled out so
+ * that old or foreign (musl) headers build it too. */
+struct exitmon_clone_args {
+  uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls, set_tid, set_tid_size, cgroup;
+};
+
+#define SPAWN_PROCESS_GROUP 1
+#define SPAWN_SESSION 2
+#define SPAWN_FOREGROUND 4
+#define SPAWN_MAX_STDIO 64
+/* stdio entries: >= 0 dup this fd; these mark the other modes. */
+#define SPAWN_INHERIT (-1)
+#define SPAWN_IGNORE (-2)
+#define SPAWN_PIPE (-3)
+#define SPAWN_STACK_SIZE (32 * 1024)
+
+struct spawn_job {
+  char **paths; /* execve candidates in PATH order (execvp(3) semantics) */
+  char **argv;
+  char **envp;
+  const char *cwd;
+  int stdio[SPAWN_MAX_STDIO]; /* the fd to place at each position, or SPAWN_INHERIT / SPAWN_IGNORE */
+  int nstdio;
+  int flags;
+  int uid, gid; /* -1: unchanged */
+  uint64_t ignored; /* bit n-1: signal n is SIG_IGN in the child */
+  int err;          /* set by the child: errno of the step that failed */
+  const char *failed;
+};
+
+/* The child's side: returns only by execve; on failure records errno and exits 127. */
+static int spawn_child(void *arg) {
+  struct spawn_job *job = arg;
+  const char *step = "";
+  int fd, n = job->nstdio;
+#define FAIL(name) do { step = (name); goto fail; } while (0)
+  if (job->flags & SPAWN_SESSION) {
+    if (setsid() < 0) FAIL("setsid");
+  } else if (job->flags & SPAWN_PROCESS_GROUP) {
+    if (setpgid(0, 0) < 0) FAIL("setpgid");
+  }
+  /* stdio: first move every source that sits below n out of the way, so a
+   * dup2 onto position i never clobbers a source still needed later. */
+  for (int i = 0; i < n; i++) {
+    fd = job->stdio[i];
+    if (fd == SPAWN_IGNORE) {
+      fd = open("/dev/null", (i == 0 ? O_RDONLY : O_RDWR) | O_CLOEXEC);
+      if (fd < 0) FAIL("open");
+      if (fd < n) {
+        int moved = fcntl(fd, F_DUPFD_CLOEXEC, n);
+        if (moved < 0) FAIL("fcntl");
+        fd = moved;
+      }
+      job->stdio[i] = fd;
+    } else if (fd >= 0 && fd < n && fd != i) {
+      int moved = fcntl(fd, F_DUPFD_CLOEXEC, n);
+      if (moved < 0) FAIL("fcntl");
+      job->stdio[i] = moved;
+    }
+  }
+  for (int i = 0; i < n; i++) {
+    fd = job->stdio[i];
+    if (fd == SPAWN_INHERIT) continue;
+    if (fd == i) {
+      if (fcntl(fd, F_SETFD, 0) < 0) FAIL("fcntl"); /* keep it across exec */
+    } else if (dup2(fd, i) < 0) FAIL("dup2");
+  }
+  if (job->flags & SPAWN_FOREGROUND) {
+    /* tcsetpgrp(3) from a background group raises SIGTTOU unless it is
+     * blocked or ignored: every signal is still blocked here. ENOTTY (stdin is
+     * not a terminal) leaves nothing to hand over. */
+    pid_t self = getpid();
+    if (ioctl(0, TIOCSPGRP, &self) < 0 && errno != ENOTTY) FAIL("tcsetpgrp");
+  }
+  if (job->cwd && chdir(job->cwd) < 0) FAIL("chdir");
+  if (job->gid >= 0 || job->uid >= 0) syscall(SYS_setgroups, 0, NULL); /* as libuv: best effort */
+  if (job->gid >= 0 && syscall(SYS_setgid, job->gid) < 0) FAIL("setgid");
+  if (job->uid >= 0 && syscall(SYS_setuid, job->uid) < 0) FAIL("setuid");
+  struct sigaction action;
+  memset(&action, 0, sizeof action);
+  for (int sig = 1; sig < NSIG; sig++) {
+    if (sig == SIGKILL || sig == SIGSTOP) continue;
+    action.sa_handler = (sig <= 64 && (job->ignored >> (sig - 1)) & 1) ? SIG_IGN : SIG_DFL;
+    sigaction(sig, &action, NULL); /* EINVAL for libc-internal signals: theirs to keep */
+  }
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, NULL);
+  /* execvp(3)'s search: EACCES is remembered and the search goes on; a
+   * missing file or directory goes on; anything else ends it. */
+  int err = ENOENT, saw_eacces = 0;
+  for (char **path = job->paths; *path; path++) {
+    execve(*path, job->argv, job->envp);
+    err = errno;
+    if (err == EACCES) saw_eacces = 1;
+    else if (err != ENOENT && err != ENOTDIR && err != ESTALE && err != ENODEV && err != ETIMEDOUT) break;
+  }
+  if (saw_eacces && (err == ENOENT || err == ENOTDIR)) err = EACCES;
+  job->err = err;
+  job->failed = "execve";
+  syscall(SYS_exit, 127);
+  return 127;
+fail:
+  job->err = errno;
+  job->failed = step;
+  syscall(SYS_exit, 127);
+  return 127;
+#undef FAIL
+}
+
+/*
+ * clone3 that runs fn(arg) on `args->stack` in the child. The child cannot
+ * return from the syscall through C frames (it is on another stack), so the
+ * switch is a few instructions of assembly, as in musl's __clone. Returns the
+ * child's pid to the parent, or -errno.
+ */
+static long spawn_clone3(struct exitmon_clone_args *args, int (*fn)(void *), void *arg) {
+#if defined(__x86_64__)
+  long ret;
+  register void *r8 __asm__("r8") = (void *)fn;
+  register void *r9 __asm__("r9") = arg;
+  __asm__ volatile(
+      "syscall\n\t"
+      "test %%rax, %%rax\n\t"
+      "jnz 1f\n\t"
+      "xor %%ebp, %%ebp\n\t"
+      "mov %%r9, %%rdi\n\t"
+      "call *%%r8\n\t"
+      "mov %%eax, %%edi\n\t"
+      "mov $60, %%eax\n\t" /* SYS_exit */
+      "syscall\n\t"
+      "hlt\n"
+      "1:"
+      : "=a"(ret)
+      : "a"((long)SYS_clone3), "D"(args), "S"(sizeof *args), "r"(r8), "r"(r9)
+      : "rcx", "r11", "memory");
+  return ret;
+#elif defined(__aarch64__)
+  register long x8 __asm__("x8") = SYS_clone3;
+  register long x0 __asm__("x0") = (long)args;
+  register long x1 __asm__("x1") = (long)sizeof *args;
+  register long x2 __asm__("x2") = (long)fn;
+  register long x3 __asm__("x3") = (long)arg;
+  __asm__ volatile(
+      "svc #0\n\t"
+      "cbnz x0, 1f\n\t"
+      "mov x0, x3\n\t"
+      "blr x2\n\t"
+      "mov x8, #93\n\t" /* SYS_exit */
+      "svc #0\n"
+      "1:"
+      : "+r"(x0)
+      : "r"(x8), "r"(x1), "r"(x2), "r"(x3)
+      : "memory", "x30");
+  return x0;
+#else
+  (void)args; (void)fn; (void)arg;
+  return -ENOSYS;
+#endif
+}
+
+/* Starts the child; returns its pid and sets *pidfd, or -errno. */
+static long spawn_start(struct spawn_job *job, int cgroup_fd, int *pidfd) {
+  /* The child's stack lives in our frame: CLONE_VFORK keeps this thread
+   * suspended for exactly as long as the child uses it. */
+  _Alignas(16) char stack[SPAWN_STACK_SIZE];
+  sigset_t all, old;
+  sigfillset(&all);
+  pthread_sigmask(SIG_SETMASK, &all, &old);
+  struct exitmon_clone_args args;
+  memset(&args, 0, sizeof args);
+  args.flags = CLONE_VM | CLONE_VFORK | CLONE_PIDFD | (cgroup_fd >= 0 ? CLONE_INTO_CGROUP : 0);
+  args.pidfd = (uint64_t)(uintptr_t)pidfd;
+  args.exit_signal = SIGCHLD;
+  args.stack = (uint64_t)(uintptr_t)stack;
+  args.stack_size = sizeof stack;
+  if (cgroup_fd >= 0) args.cgroup = (uint64_t)cgroup_fd;
+  long pid = spawn_clone3(&args, spawn_child, job);
+  if (pid == -ENOSYS && cgroup_fd < 0) {
+    /* clone(2) with CLONE_PIDFD (Linux 5.2) stores the pidfd in parent_tid. */
+    pid = clone(spawn_child, stack + sizeof stack, CLONE_VM | CLONE_VFORK | CLONE_PIDFD | SIGCHLD, job, pidfd);
+    if (pid < 0) pid = -errno;
+  }
+  pthread_sigmask(SIG_SETMASK, &old, NULL);
+  return pid;
+}
+
+/* Reads a JS string into a new C string; NULL when it is not a string (or no memory). */
+static char *spawn_string(napi_env env, napi_value value) {
+  size_t length = 0;
+  if (napi_get_value_string_utf8(env, value, NULL, 0, &length) != napi_ok) return NULL;
+  char *s = malloc(length + 1);
+  if (s && napi_get_value_string_utf8(env, value, s, length + 1, &length) != napi_ok) {
+    free(s);
+    return NULL;
+  }
+  return s;
+}
+
+/* Reads a JS array of strings into a NULL-terminated vector; *ok = 0 on a bad value. */
+static char **spawn_strings(napi_env env, napi_value object, const char *key, int *ok) {
+  napi_value array, item;
+  uint32_t count = 0;
+  bool is_array = false;
+  if (napi_get_named_property(env, object, key, &array) != napi_ok ||
+      napi_is_array(env, array, &is_array) != napi_ok || !is_array ||
+      napi_get_array_length(env, array, &count) != napi_ok) {
+    *ok = 0;
+    return NULL;
+  }
+  char **vector = calloc((size_t)count + 1, sizeof *vector);
+  if (!vector) {
+    *ok = 0;
+    return NULL;
+  }
+  for (uint32_t i = 0; i < count; i++) {
+    if (napi_get_element(env, array, i, &item) != napi_ok || !(vector[i] = spawn_string(env, item))) {
+      *ok = 0;
+      break;
+    }
+  }
+  return vector;
+}
+
+static void spawn_free_strings(char **vector) {
+  if (!vector) return;
+  for (char **s = vector; *s; s++) free(*s);
+  free(vector);
+}
+
+static int spawn_int(napi_env env, napi_value object, const char *key, int fallback) {
+  napi_value value;
+  int32_t result = fallback;
+  if (napi_get_named_property(env, object, key, &value) != napi_ok ||
+      napi_get_value_int32(env, value, &result) != napi_ok) return fallback;
+  return result;
+}
+
+/* { errno, syscall } for a failure. */
+/* Sets object[key] = value; false (with a pending exception) on failure. */
+static bool set_int(napi_env env, napi_value object, const char *key, int value) {
+  napi_value v = make_int(env, value);
+  return v != NULL && napi_set_named_property(env, object, key, v) == napi_ok;
+}
+
+static napi_value spawn_error(napi_env env, int err, const char *syscall_name) {
+  napi_value result, name;
+  if (napi_create_object(env, &result) != napi_ok) return NULL;
+  set_int(env, result, "errno", err);
+  if (napi_create_string_utf8(env, syscall_name, NAPI_AUTO_LENGTH, &name) == napi_ok) {
+    napi_set_named_property(env, result, "syscall", name);
+  }
+  return result;
+}
+
+/*
+ * spawn(job) -> { pid, pidfd, fds } or { errno, syscall }.
+ * job: { paths: string[], argv: string[], envp: string[], cwd?: string,
+ *        stdio: number[] (fd | -1 inherit | -2 ignore | -3 pipe), flags,
+ *        uid, gid (-1: unchanged), cgroupFd (-1: none), ignored: number[] }.
+ * fds[i] is our end of the pipe at position i (O_CLOEXEC), else -1. The
+ * pidfd is O_CLOEXEC and ours to close (it is not registered with pidfdOpen's
+ * table: close it with fs.closeSync).
+ */
+static napi_value js_spawn(napi_env env, napi_callback_info info) {
+  napi_value argv[1], stdio_array, ignored_array, cwd_value, item, result, fds;
+  size_t argc = 1;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1) return NULL;
+  struct spawn_job job;
+  memset(&job, 0, sizeof job);
+  int ok = 1;
+  job.paths = spawn_strings(env, argv[0], "paths", &ok);
+  job.argv = spawn_strings(env, argv[0], "argv", &ok);
+  job.envp = spawn_strings(env, argv[0], "envp", &ok);
+  napi_valuetype type = napi_undefined;
+  if (napi_get_named_property(env, argv[0], "cwd", &cwd_value) == napi_ok &&
+      napi_typeof(env, cwd_value, &type) == napi_ok && type == napi_string) {
+    job.cwd = spawn_string(env, cwd_value);
+    if (!job.cwd) ok = 0;
+  }
+  job.flags = spawn_int(env, argv[0], "flags", 0);
+  job.uid = spawn_int(env, argv[0], "uid", -1);
+  job.gid = spawn_int(env, argv[0], "gid", -1);
+  int cgroup_fd = spawn_int(env, argv[0], "cgroupFd", -1);
+  uint32_t count = 0;
+  if (napi_get_named_property(env, argv[0], "ignored", &ignored_array) == napi_ok &&
+      napi_get_array_length(env, ignored_array, &count) == napi_ok) {
+    for (uint32_t i = 0; i < count; i++) {
+      int32_t sig = 0;
+      if (napi_get_element(env, ignored_array, i, &item) == napi_ok &&
+          napi_get_value_int32(env, item, &sig) == napi_ok && sig >= 1 && sig <= 64) {
+        job.ignored |= 1ULL << (sig - 1);
+      }
+    }
+  }
+  int mine[SPAWN_MAX_STDIO], theirs[SPAWN_MAX_STDIO];
+  count = 0;
+  if (napi_get_named_property(env, argv[0], "stdio", &stdio_array) != napi_ok ||
+      napi_get_array_length(env, stdio_array, &count) != napi_ok || count > SPAWN_MAX_STDIO) ok = 0;
+  job.nstdio = ok ? (int)count : 0;
+  for (int i = 0; i < job.nstdio; i++) {
+    int32_t fd = SPAWN_INHERIT;
+    if (napi_get_element(env, stdio_array, (uint32_t)i, &item) != napi_ok ||
+        napi_get_value_int32(env, item, &fd) != napi_ok || fd < SPAWN_PIPE) ok = 0;
+    job.stdio[i] = fd;
+    mine[i] = theirs[i] = -1;
+  }
+  int err = 0;
+  const char *failed = NULL;
+  int pidfd = -1;
+  long pid = -1;
+  if (!ok || !job.paths || !job.paths[0] || !job.argv || !job.envp) {
+    napi_throw_type_error(env, NULL, "exitmon native: spawn expects { paths, argv, envp, stdio } of strings and ints");
+    goto done;
+  }
+  for (int i = 0; i < job.nstdio; i++) {
+    if (job.stdio[i] != SPAWN_PIPE) continue;
+    int ends[2];
+    if (pipe2(ends, O_CLOEXEC) < 0) {
+      err = errno;
+      failed = "pipe2";
+      goto done;
+    }
+    /* Position 0 is the child's stdin: it reads, we write. */
+    mine[i] = i == 0 ? ends[1] : ends[0];
+    theirs[i] = i == 0 ? ends[0] : ends[1];
+    job.stdio[i] = theirs[i];
+  }
+  pid = spawn_start(&job, cgroup_fd, &pidfd);
+  if (pid < 0) {
+    err = (int)-pid;
+    failed = cgroup_fd >= 0 ? "clone3" : "clone";
+  } else if (job.err != 0) {
+    /* The child died before or in execve; collect it (CLONE_VFORK resumed us
+     * in its exit path, so this returns at once) and report why. */
+    siginfo_t si;
+    while (waitid((idtype_t)EXITMON_P_PIDFD, (id_t)pidfd, &si, WEXITED) < 0 && errno == EINTR) {}
+    close(pidfd);
+    err = job.err;
+    failed = job.failed;
+  }
+done:
+  for (int i = 0; i < job.nstdio; i++) {
+    if (theirs[i] >= 0) close(theirs[i]);
+    if (err && mine[i] >= 0) close(mine[i]);
+  }
+  spawn_free_strings(job.paths);
+  spawn_free_strings(job.argv);
+  spawn_free_strings(job.envp);
+  free((char *)job.cwd);
+  if (failed == NULL && err == 0 && pid < 0) return NULL; /* a TypeError is pending */
+  if (err) return spawn_error(env, err, failed);
+  if (napi_create_object(env, &result) != napi_ok || napi_create_array_with_length(env, (size_t)job.nstdio, &fds) != napi_ok) return NULL;
+  set_int(env, result, "pid", (int)pid);
+  set_int(env, result, "pidfd", pidfd);
+  for (int i = 0; i < job.nstdio; i++) napi_set_element(env, fds, (uint32_t)i, make_int(env, mine[i]));
+  napi_set_named_property(env, result, "fds", fds);
+  return result;
+}
+/* ==== end of native spawn ==== */
+
 static napi_value init(napi_env env, napi_value exports) {
   struct state *state = calloc(1, sizeof *state);
   if (!state) return fail(env, "exitmon native: out of memory");
@@ -908,6 +1314,7 @@ static napi_value init(napi_env env, napi_value exports) {
     {"batches", NULL, js_batches, NULL, NULL, NULL, napi_enumerable, state},
     {"pidfdSendSignal", NULL, js_pidfd_send_signal, NULL, NULL, NULL, napi_enumerable, state},
     {"pidfdReady", NULL, js_pidfd_ready, NULL, NULL, NULL, napi_enumerable, state},
+    {"spawn", NULL, js_spawn, NULL, NULL, NULL, napi_enumerable, state},
     {"getSubreaper", NULL, js_get_subreaper, NULL, NULL, NULL, napi_enumerable, state},
     {"setSubreaper", NULL, js_set_subreaper, NULL, NULL, NULL, napi_enumerable, state},
     {"peekAny", NULL, js_peek_any, NULL, NULL, NULL, napi_enumerable, state},

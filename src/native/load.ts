@@ -63,6 +63,32 @@ export interface NativeBinding {
   ownEnd(pid: number): number;
   ownDelete(pid: number): number;
   ownHas(pid: number): number;
+  /**
+   * Native spawn (clone3 with CLONE_PIDFD, see exitmon.c): the pid, its pidfd
+   * from birth and our pipe ends (fds[i], -1 where none), or why it failed.
+   * Absent in addons built before 0.2.
+   */
+  spawn?(job: NativeSpawnJob): { pid: number; pidfd: number; fds: number[] } | { errno: number; syscall: string };
+}
+
+/** The argument of the addon's spawn(). */
+export interface NativeSpawnJob {
+  /** execve candidates, tried in order (execvp semantics). */
+  paths: string[];
+  argv: string[];
+  envp: string[];
+  cwd?: string | undefined;
+  /** Per position: an fd to place there, -1 inherit, -2 /dev/null, -3 a new pipe. */
+  stdio: number[];
+  /** 1 own process group, 2 new session, 4 foreground group of the terminal on fd 0. */
+  flags: number;
+  /** -1: unchanged. */
+  uid: number;
+  gid: number;
+  /** An O_DIRECTORY fd of the cgroup to start in (CLONE_INTO_CGROUP), or -1. */
+  cgroupFd: number;
+  /** Signal numbers that are SIG_IGN in the child (every other one is SIG_DFL). */
+  ignored: readonly number[];
 }
 
 /**

@@ -2,7 +2,7 @@
 // elsewhere), adopts orphans as a child subreaper, and publishes every exit it
 // is responsible for to one ExitMonitor, exactly once. Who may reap what is
 // decided in ownership.ts; never wait on "any child" (docs/linux.md).
-import type { ExitOutcome } from '../core/exit-event.js';
+import type { ExitOutcome, ExitResources } from '../core/exit-event.js';
 import { ExitMonitorError, MonitorClosedError, NativeUnavailableError, TeardownError } from '../core/errors.js';
 import { silentLogger, type Logger } from '../core/logger.js';
 import { ExitMonitor } from '../core/monitor.js';
@@ -156,7 +156,7 @@ export class Reaper implements Disposable {
   watch(pid: number, options?: WatchOptions): void {
     assertPid(pid);
     assertOptions(options);
-    const { reap = true, execId, containerId } = options ?? {};
+    const { reap = true, execId, containerId, resources } = options ?? {};
     if (typeof reap !== 'boolean') throw typeError('options.reap', 'a boolean', reap);
     assertOptionalString(execId, 'options.execId');
     assertOptionalString(containerId, 'options.containerId');
@@ -167,7 +167,7 @@ export class Reaper implements Disposable {
     // Idempotent while the watched process runs; if it exited and the pid was
     // reused before its exit was collected, the old exit is published now and
     // the new process is watched (WatchSet.add).
-    if (this.#watches.add(pid, { reap, execId, containerId })) this.monitor.forget({ pid });
+    if (this.#watches.add(pid, { reap, execId, containerId, resources })) this.monitor.forget({ pid });
   }
 
   /**
@@ -235,7 +235,7 @@ export class Reaper implements Disposable {
     this.close();
   }
 
-  #publish(watched: Pick<Watched, 'pid' | 'execId' | 'containerId'>, status: ExitStatus, outcome: ExitOutcome, adopted: boolean): void {
+  #publish(watched: Pick<Watched, 'pid' | 'execId' | 'containerId' | 'resources'>, status: ExitStatus, outcome: ExitOutcome, adopted: boolean): void {
     const counts = this.#counts;
     if (outcome === 'reaped') counts.reapedTotal++;
     else if (outcome === 'observed') counts.observedTotal++;
@@ -254,6 +254,7 @@ export class Reaper implements Disposable {
           status: status.status,
           coreDumped: status.coreDumped,
           outcome,
+          resources: readResources(watched),
           // The moment of collection, read here: one clock read per exit is
           // cheaper on this cold path than the core's burst-amortised clock.
           timestamp: Date.now(),
@@ -266,5 +267,15 @@ export class Reaper implements Disposable {
     if (this.#logger !== silentLogger) {
       this.#logger.debug({ childPid: watched.pid, outcome, status: status.status, adopted }, 'exitmon: exit collected');
     }
+  }
+}
+
+// The watch's resource reader (spawn's cgroup containment), if any; a reader
+// that throws costs the event its resources, never the event itself.
+function readResources(watched: Pick<Watched, 'resources'>): ExitResources | undefined {
+  try {
+    return watched.resources?.();
+  } catch {
+    return undefined;
   }
 }

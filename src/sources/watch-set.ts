@@ -6,7 +6,7 @@
 // collected exactly once, every handle released.
 import type { ChildProcess } from 'node:child_process';
 import { NativeUnavailableError, NoSuchProcessError } from '../core/errors.js';
-import type { ExitOutcome } from '../core/exit-event.js';
+import type { ExitOutcome, ExitResources } from '../core/exit-event.js';
 import type { Logger } from '../core/logger.js';
 import { processExists, readProcStat } from '../proc/stat.js';
 import { fromChildExit, type ExitStatus } from './exit-status.js';
@@ -24,6 +24,8 @@ export interface WatchOptions {
   execId?: string;
   /** The container of the exec; needs `execId`. */
   containerId?: string;
+  /** @internal Read right before the exit is published (spawn's cgroup containment). */
+  resources?: () => ExitResources | undefined;
 }
 
 /** One watched pid. */
@@ -32,6 +34,7 @@ export interface Watched {
   readonly reap: boolean;
   readonly execId: string | undefined;
   readonly containerId: string | undefined;
+  readonly resources?: () => ExitResources | undefined;
   readonly child: ChildProcess | undefined;
   /** The pidfd, or -1 while polled. */
   fd: number;
@@ -81,7 +84,7 @@ export class WatchSet {
     const { pidfd, logger, ownership } = this.#host;
     if (ownership.isLeftToOwner(pid)) return false;
     const child = ownedChildProcess(pid);
-    const watched: Watched = { pid, reap: ownership.mayReap(pid, options.reap), execId: options.execId, containerId: options.containerId, child, fd: -1 };
+    const watched: Watched = { pid, reap: ownership.mayReap(pid, options.reap), execId: options.execId, containerId: options.containerId, resources: options.resources, child, fd: -1 };
     if (pidfd !== null) {
       const opened = pidfd.open(pid);
       if ('fd' in opened) watched.fd = opened.fd;

@@ -54,7 +54,7 @@ describe.skipIf(refusal !== undefined)('exitmon run as PID 1 (unshare --pid)', (
     const { status, stdout, stderr } = await runCli(['run', '--no-subreaper', '--', 'sh', join(FIXTURES, 'cli-orphan.sh')], { prefix: UNSHARE });
     expect(status).toBe(0);
     expect(stderr).toMatch(/--no-subreaper is ignored/);
-    expect(exitLines(stdout).map((l) => [l.role, l.outcome])).toEqual([['orphan', 'reaped'], ['main', 'observed']]);
+    expect(exitLines(stdout).map((l) => [l.role, l.outcome])).toEqual([['orphan', 'reaped'], ['main', 'reaped']]);
   });
 
   it('forwards SIGTERM to the command and exits 143', async () => {

@@ -89,7 +89,7 @@ describe('exitmon run', () => {
 
   it('keeps stdout for exit lines and logs on stderr; --quiet drops both', async () => {
     const loud = await runCli(['run', '--format', 'pretty', '--', 'sh', '-c', 'echo from-command; exit 0']);
-    expect(loud.stdout).toMatch(/^from-command\nexit pid=\d+ main +status=0 +code=0 outcome=observed after=[\d.]+m?s sh -c 'echo from-command; exit 0'\n$/);
+    expect(loud.stdout).toMatch(/^from-command\nexit pid=\d+ main +status=0 +code=0 outcome=reaped after=[\d.]+m?s sh -c 'echo from-command; exit 0'\n$/);
     const quiet = await runCli(['run', '--quiet', '--', 'sh', '-c', 'echo from-command; exit 0']);
     expect(quiet.stdout).toBe('from-command\n');
     expect(quiet.stderr).toBe('');

@@ -21,6 +21,15 @@ describe('ExitEvent', () => {
     expect(Object.isFrozen(e)).toBe(true);
   });
 
+  it('carries resources only when given, frozen, and rejects malformed ones', () => {
+    expect('resources' in monitor.publish({ pid: 13 })).toBe(false);
+    const e = monitor.publish({ pid: 13, resources: { cpuUserUs: 5, cpuSystemUs: 2, oomKilled: false } });
+    expect(e.resources).toEqual({ cpuUserUs: 5, cpuSystemUs: 2, oomKilled: false });
+    expect(Object.isFrozen(e.resources)).toBe(true);
+    expect(() => monitor.publish({ pid: 13, resources: { cpuUserUs: -1, cpuSystemUs: 0 } })).toThrow(TypeError);
+    expect(() => monitor.publish({ pid: 13, resources: { cpuUserUs: 1, cpuSystemUs: 0, oomKilled: 'no' as unknown as boolean } })).toThrow(TypeError);
+  });
+
   it('numbers events with a strictly increasing seq', () => {
     const a = monitor.publish({ pid: 12 });
     const b = monitor.publish({ pid: 12 });

@@ -74,11 +74,11 @@ describe.skipIf(!native)('Reaper process lifecycle (Linux, native)', () => {
     expect(result.status).toBe(0);
     const out = JSON.parse(result.stdout) as { P: number; reused: boolean; exited: unknown; published: unknown[] };
     expect(out.reused).toBe(true);
-    expect(out.exited).toEqual({ pid: out.P, outcome: 'observed', status: 4 });
+    expect(out.exited).toEqual({ pid: out.P, outcome: 'reaped', status: 4 });
     // The old process's exit was published too, once, before the new one's.
     expect(out.published).toEqual([
       { pid: out.P, outcome: 'unknown', status: -1 },
-      { pid: out.P, outcome: 'observed', status: 4 },
+      { pid: out.P, outcome: 'reaped', status: 4 },
     ]);
   });
 });

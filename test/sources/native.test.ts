@@ -111,7 +111,7 @@ describe.skipIf(process.platform !== 'linux' || loadNative() === null)('native a
   it('exports exactly the functions src/ uses (no dead exports: waitPid, unwatch, waitPidfd are gone)', () => {
     expect(Object.keys(native).sort()).toEqual([
       'batches', 'close', 'collect', 'getSubreaper', 'ownBegin', 'ownDelete', 'ownEnd', 'ownHas', 'peekAny',
-      'pidfdOpen', 'pidfdReady', 'pidfdSendSignal', 'probe', 'reapUnowned', 'setSubreaper', 'start', 'watch',
+      'pidfdOpen', 'pidfdReady', 'pidfdSendSignal', 'probe', 'reapUnowned', 'setSubreaper', 'spawn', 'start', 'watch',
     ]);
   });
 

@@ -45,7 +45,7 @@ describe('public reaper and process types', () => {
     expectTypeOf(managed).toMatchTypeOf<AsyncDisposable>();
     expectTypeOf(managed.pid).toEqualTypeOf<number>();
     expectTypeOf(managed.pgid).toEqualTypeOf<number | undefined>();
-    expectTypeOf(managed.child).toEqualTypeOf<ChildProcess>();
+    expectTypeOf(managed.child).toEqualTypeOf<ChildProcess | undefined>();
     expectTypeOf(managed.exited).toEqualTypeOf<Promise<ExitEvent>>();
     expectTypeOf(managed.stop({ signal: 'SIGINT', graceMs: 100, killSignal: 'SIGKILL' })).toEqualTypeOf<Promise<StopResult>>();
     // @ts-expect-error signals are NodeJS.Signals names

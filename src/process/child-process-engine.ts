@@ -1,0 +1,82 @@
+// The child_process engine: node:child_process.spawn as in 0.1. The reaper,
+// when the monitor has one, only observes the child (libuv reaps it); a
+// monitor without a reaper gets the exit from the ChildProcess 'exit' event.
+import { spawn as spawnChild, type ChildProcess } from 'node:child_process';
+import type { ExitEvent } from '../core/exit-event.js';
+import type { ExitMonitor } from '../core/monitor.js';
+import { loadNative } from '../native/load.js';
+import { reaperFor } from '../sources/reaper.js';
+import { subscribeExit, withExec } from './exit-subscription.js';
+import type { ProcessParts } from './managed-process.js';
+import type { ResolvedSpawnOptions } from './spawn-options.js';
+
+// libuv reaped the child (exitCode/signalCode are set in the callback that reaps it).
+function hasBeenReaped(child: ChildProcess): boolean {
+  return child.exitCode !== null || child.signalCode !== null;
+}
+
+/** Starts the process with node:child_process and returns its parts. */
+export function startWithChildProcess(command: string, args: readonly string[], o: ResolvedSpawnOptions, monitor: ExitMonitor): ProcessParts {
+  // node can make a group only with setsid (detached): processGroup means a session here.
+  const child = spawnChild(command, args, { ...o.node, detached: o.processGroup });
+  const pid = child.pid;
+  if (pid === undefined) {
+    // node emits the error on the next tick, after spawn() returned. No
+    // subscription was made, so none can leak.
+    const exited = new Promise<ExitEvent>((_resolve, reject) => child.once('error', reject));
+    return { pid: Number.NaN, pgid: undefined, child, stdio: child.stdio.map((s) => s ?? null), exited, cgroup: undefined, signal: () => false, collected: () => true };
+  }
+  // A pidfd while libuv cannot have reaped the child yet (no loop turn since
+  // the fork): kill() then never hits a recycled pid.
+  const native = loadNative();
+  const opened = native?.pidfdOpen(pid) ?? -1;
+  const pidfd = opened >= 0 ? opened : -1;
+  let exited: Promise<ExitEvent>;
+  try {
+    if (!watchWithReaper(monitor, pid, o.execId, o.containerId)) {
+      child.once('exit', (code, signal) => {
+        if (!monitor.closed) monitor.publish(withExec({ pid, code, signal, outcome: 'observed' }, o.execId, o.containerId));
+      });
+    }
+    exited = subscribeExit(monitor, pid, o.execId, o.containerId);
+  } catch (error) {
+    // Unreachable with validated arguments; if it happens anyway, do not
+    // leave a process running that nobody can see exit.
+    child.kill('SIGKILL');
+    throw error;
+  }
+  const closePidfd = (): void => {
+    if (pidfd >= 0 && native !== null) native.close(pidfd);
+  };
+  void exited.then(closePidfd, closePidfd);
+  let exitSeen = false;
+  void exited.then(() => void (exitSeen = true), () => undefined);
+  return {
+    pid,
+    pgid: o.processGroup ? pid : undefined,
+    child,
+    stdio: child.stdio.map((s) => s ?? null),
+    exited,
+    cgroup: undefined,
+    collected: () => exitSeen || hasBeenReaped(child),
+    signal(signo) {
+      if (exitSeen || hasBeenReaped(child)) return false;
+      if (pidfd >= 0 && native !== null) return native.pidfdSendSignal(pidfd, signo) === 0;
+      return child.kill(signo);
+    },
+  };
+}
+
+// Has the monitor's reaper watch the pid; false when the monitor has none or it
+// refused (closed meanwhile), so the caller falls back to the 'exit' event.
+// The reaper only observes node's children (WNOWAIT): libuv still reaps them.
+function watchWithReaper(monitor: ExitMonitor, pid: number, execId?: string, containerId?: string): boolean {
+  const reaper = reaperFor(monitor);
+  if (reaper === undefined) return false;
+  try {
+    reaper.watch(pid, withExec({}, execId, containerId));
+    return true;
+  } catch {
+    return false;
+  }
+}

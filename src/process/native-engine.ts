@@ -1,0 +1,155 @@
+// The native engine: builds the job the addon's spawn() takes (execve
+// candidates, argv, envp, stdio), starts the process, and wraps our pipe
+// ends as node streams. Exit tracking and signalling live in managed-process.ts.
+import type { SpawnOptions as NodeSpawnOptions, StdioOptions } from 'node:child_process';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { Socket } from 'node:net';
+import { delimiter } from 'node:path';
+import type { Readable, Writable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { errnoName } from '../sources/native-errors.js';
+import { streamFd, type SpawnBinding } from './spawn-engine.js';
+
+// Flags of the addon's spawn (exitmon.c, SPAWN_*).
+const PROCESS_GROUP = 1;
+const SESSION = 2;
+const FOREGROUND = 4;
+// stdio codes of the addon's spawn.
+const INHERIT = -1;
+const IGNORE = -2;
+const PIPE = -3;
+// execvp(3)'s default search path when the environment has no PATH.
+const DEFAULT_PATH = '/bin:/usr/bin';
+
+/** What the native engine started. */
+export interface NativeStarted {
+  readonly pid: number;
+  /** The pidfd from birth (O_CLOEXEC); the caller closes it once the exit is collected. */
+  readonly pidfd: number;
+  readonly stdio: (Readable | Writable | null)[];
+}
+
+/** What the addon needs besides the command line. */
+export interface NativeJobOptions {
+  readonly processGroup: boolean;
+  readonly session: boolean;
+  readonly foreground: boolean;
+  readonly ignoredSignals: readonly number[];
+  readonly cgroupFd: number;
+}
+
+/** An error shaped like node:child_process's spawn errors (code, errno, syscall 'spawn cmd', path, spawnargs). */
+export interface SpawnError extends Error {
+  code: string;
+  errno: number;
+  syscall: string;
+  path: string;
+  spawnargs: string[];
+}
+
+/** Builds the error node:child_process would report for errno. */
+export function spawnError(command: string, args: readonly string[], errno: number, step?: string): SpawnError {
+  const code = errnoName(errno);
+  const error = new Error(`spawn ${command} ${code}`) as SpawnError;
+  error.errno = -errno; // node's system errors carry the negative libuv value
+  error.code = code;
+  error.syscall = `spawn ${command}`;
+  error.path = command;
+  error.spawnargs = [...args];
+  if (step !== undefined && step !== 'execve') Object.defineProperty(error, 'step', { value: step, enumerable: false });
+  return error;
+}
+
+// The stdio entries as a list of three or more (node's normalisation).
+function stdioList(stdio: StdioOptions | undefined): unknown[] {
+  if (stdio === undefined || typeof stdio === 'string') return [stdio ?? 'pipe', stdio ?? 'pipe', stdio ?? 'pipe'];
+  const list = [...stdio];
+  while (list.length < 3) list.push(undefined);
+  return list;
+}
+
+// One stdio entry as an addon code or fd.
+function stdioCode(entry: unknown, index: number): number {
+  if (entry === undefined || entry === null) return index <= 2 ? PIPE : IGNORE;
+  if (entry === 'pipe' || entry === 'overlapped') return PIPE;
+  if (entry === 'ignore') return IGNORE;
+  if (entry === 'inherit') return index <= 2 ? index : INHERIT;
+  if (typeof entry === 'number') return entry;
+  if (entry === process.stdin || entry === process.stdout || entry === process.stderr) {
+    return streamFd(entry) ?? (entry === process.stdin ? 0 : entry === process.stdout ? 1 : 2);
+  }
+  return streamFd(entry)!; // spawn-engine.ts admitted only streams with an fd
+}
+
+// NUL bytes would silently cut a C string short: node refuses them too.
+function assertNoNul(value: string, name: string): string {
+  if (value.includes('\0')) throw new TypeError(`Expected \`${name}\` to contain no null bytes, got ${JSON.stringify(value)}`);
+  return value;
+}
+
+// execvp(3)'s candidates: the command itself when it has a slash, else each
+// PATH entry (an empty one is the working directory).
+function execCandidates(command: string, path: string | undefined): string[] {
+  if (command.includes('/')) return [command];
+  return (path ?? DEFAULT_PATH).split(delimiter).map((dir) => (dir === '' ? command : `${dir.replace(/\/+$/, '')}/${command}`));
+}
+
+// A node stream over our end of a pipe. net.Socket over a pipe fd is what
+// node:child_process itself hands out (libuv pipe, non-blocking, EOF on exit)
+// on Node 20–24 and Deno. Bun 1.4's net.Socket accepts the fd but never reads
+// from it (measured), while its fs streams work: Bun gets those.
+const IS_BUN = typeof (process.versions as { bun?: string }).bun === 'string';
+function pipeStream(fd: number, readable: boolean): Readable | Writable {
+  if (IS_BUN) return readable ? createReadStream('', { fd }) : createWriteStream('', { fd });
+  try {
+    return new Socket({ fd, readable, writable: !readable });
+  } catch {
+    return readable ? createReadStream('', { fd }) : createWriteStream('', { fd });
+  }
+}
+
+/**
+ * Starts `command` natively. Returns what started, or the node-shaped error
+ * when it could not be started (exec failure, bad cwd, set*id refused, no fds).
+ * @throws TypeError for arguments with NUL bytes or a bad `cwd`.
+ */
+export function startNative(
+  binding: SpawnBinding,
+  command: string,
+  args: readonly string[],
+  node: NodeSpawnOptions,
+  job: NativeJobOptions,
+): NativeStarted | SpawnError {
+  const env = node.env ?? process.env;
+  const envp: string[] = [];
+  for (const key of Object.keys(env)) {
+    const value = env[key];
+    if (value !== undefined) envp.push(assertNoNul(`${key}=${value}`, 'options.env'));
+  }
+  const cwd = node.cwd === undefined ? undefined : typeof node.cwd === 'string' ? node.cwd : fileURLToPath(node.cwd);
+  if (cwd !== undefined) assertNoNul(cwd, 'options.cwd');
+  const argv0 = node.argv0 ?? command;
+  const argv = [assertNoNul(argv0, 'options.argv0'), ...args.map((a) => assertNoNul(a, 'args'))];
+  const entries = stdioList(node.stdio);
+  const stdio = entries.map(stdioCode);
+  let flags = job.session ? SESSION : job.processGroup ? PROCESS_GROUP : 0;
+  if (job.foreground) flags |= FOREGROUND;
+  const result = binding.spawn({
+    paths: execCandidates(assertNoNul(command, 'command'), env.PATH),
+    argv,
+    envp,
+    cwd,
+    stdio,
+    flags,
+    uid: node.uid ?? -1,
+    gid: node.gid ?? -1,
+    cgroupFd: job.cgroupFd,
+    ignored: job.ignoredSignals,
+  });
+  if ('errno' in result) return spawnError(command, args, result.errno, result.syscall);
+  return {
+    pid: result.pid,
+    pidfd: result.pidfd,
+    stdio: result.fds.map((fd, i) => (fd >= 0 ? pipeStream(fd, i !== 0) : null)),
+  };
+}

@@ -1,0 +1,133 @@
+// A process started by the native engine: exitmon's from birth. The reaper
+// watches it in the same synchronous turn as the spawn (race-free: the zombie
+// holds the pid and nobody else reaps it) and reaps it (outcome 'reaped'); the
+// pidfd from birth serves kill() and is closed once the exit is collected.
+import { closeSync } from 'node:fs';
+import { NativeUnavailableError } from '../core/errors.js';
+import type { ExitEvent } from '../core/exit-event.js';
+import type { ExitMonitor } from '../core/monitor.js';
+import { fromWaitResult } from '../sources/exit-status.js';
+import { reaperFor } from '../sources/reaper.js';
+import { probeCgroupBase } from './cgroup-base.js';
+import { ProcessCgroup } from './cgroup.js';
+import { subscribeExit, withExec } from './exit-subscription.js';
+import { holdLoop } from './keep-alive.js';
+import type { ProcessParts } from './managed-process.js';
+import { startNative } from './native-engine.js';
+import { refuseNativeSpawn, type SpawnBinding } from './spawn-engine.js';
+import type { ResolvedSpawnOptions } from './spawn-options.js';
+
+// Creates the process's cgroup, or returns undefined ('auto' without a
+// writable cgroup2, or no cgroup asked); `true` without one throws.
+function createCgroup(o: ResolvedSpawnOptions): ProcessCgroup | undefined {
+  if (o.cgroup === false) return undefined;
+  const probe = probeCgroupBase(o.cgroupBase);
+  let failure: unknown = probe.reason;
+  if (probe.base !== null) {
+    try {
+      return new ProcessCgroup(probe.base);
+    } catch (error) {
+      failure = error;
+    }
+  }
+  if (o.cgroup === 'auto') return undefined;
+  throw new NativeUnavailableError('cgroup containment (a writable cgroup v2 hierarchy)', { cause: failure });
+}
+
+// A clone that fails with these is refused for good (emulator, seccomp, old
+// kernel), unlike EAGAIN or ENOMEM, which are this spawn's failure.
+const CLONE_STEPS: ReadonlySet<string> = new Set(['clone', 'clone3']);
+const REFUSALS: ReadonlySet<string> = new Set(['EINVAL', 'ENOSYS', 'EPERM']);
+
+/** What startNativeProcess returns when the clone itself was refused (no process was created). */
+export const CLONE_REFUSED = Symbol('clone refused');
+
+/**
+ * Starts the process natively; exec failures reject `exited` (the parts have
+ * pid NaN). Returns CLONE_REFUSED when the kernel or an emulator refused the
+ * clone itself (qemu-user answers EINVAL to CLONE_VM without CLONE_THREAD):
+ * nothing was started and the caller may use node:child_process instead.
+ */
+export function startNativeProcess(binding: SpawnBinding, command: string, args: readonly string[], o: ResolvedSpawnOptions, monitor: ExitMonitor): ProcessParts | typeof CLONE_REFUSED {
+  const reaper = reaperFor(monitor)!; // spawn-engine.ts chose native only with one
+  let cgroup = createCgroup(o);
+  const job = { processGroup: o.processGroup, session: o.session, foreground: o.foreground, ignoredSignals: o.ignoredSignals, cgroupFd: cgroup?.fd ?? -1 };
+  let started = startNative(binding, command, args, o.node, job);
+  if (cgroup !== undefined && 'code' in started && (started as { step?: string }).step === 'clone3') {
+    // clone3 refused CLONE_INTO_CGROUP (Linux < 5.7, or seccomp).
+    cgroup.releaseFd();
+    cgroup.removeWhenEmpty();
+    if (o.cgroup !== 'auto') throw new NativeUnavailableError('cgroup containment (clone3 CLONE_INTO_CGROUP, Linux 5.7)', { cause: started });
+    cgroup = undefined;
+    started = startNative(binding, command, args, o.node, { ...job, cgroupFd: -1 });
+  }
+  cgroup?.releaseFd();
+  if ('code' in started && CLONE_STEPS.has((started as { step?: string }).step ?? '') && REFUSALS.has(started.code)) {
+    cgroup?.removeWhenEmpty();
+    refuseNativeSpawn(`${(started as { step?: string }).step} refused the native spawn (${started.code})`);
+    return CLONE_REFUSED;
+  }
+  if ('code' in started) {
+    cgroup?.removeWhenEmpty();
+    const error = started;
+    return {
+      pid: Number.NaN,
+      pgid: undefined,
+      child: undefined,
+      stdio: [null, null, null],
+      exited: Promise.reject(error),
+      cgroup: undefined,
+      signal: () => false,
+      collected: () => true,
+    };
+  }
+  const { pid, pidfd } = started;
+  const resources = cgroup === undefined ? undefined : () => cgroup.resources();
+  // The reaper was closed while the child runs: it dropped the watch, so
+  // collect and publish the exit here (checked once a second).
+  const release = holdLoop(() => {
+    if (!reaper.closed || collected || monitor.closed || binding.pidfdReady(pidfd) !== 1) return;
+    // Our own child (exitmon spawned it), so no runtime owns it: reap by pid.
+    const waited = binding.reapUnowned(pid);
+    if (typeof waited === 'number' || waited.pid === 0) return;
+    monitor.publish({ pid, ...withExec({}, o.execId, o.containerId), ...fromWaitResult(waited), outcome: 'reaped', resources: resources?.() });
+  });
+  let collected = false;
+  let exited: Promise<ExitEvent>;
+  try {
+    reaper.watch(pid, { ...withExec({ reap: true }, o.execId, o.containerId), ...(resources ? { resources } : {}) });
+    exited = subscribeExit(monitor, pid, o.execId, o.containerId);
+  } catch (error) {
+    // Unreachable with validated arguments; never leave an unwatched child behind.
+    binding.pidfdSendSignal(pidfd, 9);
+    release();
+    throw error;
+  }
+  // The bookkeeping after the exit runs after the caller's own reactions to
+  // `exited` (setImmediate): it must not add to the exit's latency.
+  const finish = (): void => {
+    collected = true;
+    setImmediate(() => {
+      closeSync(pidfd);
+      release();
+      const stdin = started.stdio[0];
+      if (stdin) stdin.destroy();
+      cgroup?.removeWhenEmpty();
+    });
+  };
+  void exited.then(finish, finish);
+  return {
+    pid,
+    pgid: o.processGroup ? pid : undefined,
+    child: undefined,
+    stdio: started.stdio,
+    exited,
+    cgroup,
+    collected: () => collected,
+    signal(signo) {
+      // An exited (zombie) process accepts signals and ignores them: report it gone.
+      if (collected || binding.pidfdReady(pidfd) === 1) return false;
+      return binding.pidfdSendSignal(pidfd, signo) === 0;
+    },
+  };
+}

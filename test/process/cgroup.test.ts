@@ -1,0 +1,59 @@
+// cgroup containment: a fresh cgroup v2 per process, placed at clone time,
+// stop() ends with cgroup.kill, resources on the exit, nothing left behind.
+import { existsSync, readFileSync } from 'node:fs';
+import { text } from 'node:stream/consumers';
+import { afterEach, describe, expect, it } from 'vitest';
+import { NativeUnavailableError } from '../../src/core/errors.js';
+import { loadNative } from '../../src/native/load.js';
+import { probeCgroupBase } from '../../src/process/cgroup-base.js';
+import { readProcessState } from '../../src/process/proc-stat.js';
+import { spawn, type ManagedProcess, type ManagedSpawnOptions } from '../../src/process/spawn.js';
+import { Reaper } from '../../src/sources/reaper.js';
+import { fixture, isGone, isLinux, killAll, track, waitFor } from './helpers.js';
+
+const LIVENESS_MS = 15_000;
+const canContain = isLinux && typeof loadNative()?.spawn === 'function' && probeCgroupBase().base !== null;
+
+function start(command: string, args: string[] = [], options: ManagedSpawnOptions = {}): ManagedProcess {
+  const p = spawn(command, args, options);
+  if (!Number.isNaN(p.pid)) track([p.pid], { asGroups: p.pgid !== undefined });
+  return p;
+}
+
+afterEach(() => killAll());
+
+describe.skipIf(!canContain)('cgroup containment', () => {
+  it('starts the child inside a fresh cgroup and removes it after the exit, with resources on the event', async () => {
+    const p = start('sh', ['-c', 'cat /proc/self/cgroup; i=0; while [ $i -lt 20000 ]; do i=$((i+1)); done'], { cgroup: true, stdio: ['ignore', 'pipe', 'ignore'] });
+    expect(p.cgroup).toMatch(/exitmon-\d+-\d+$/);
+    const relative = p.cgroup!.slice(probeCgroupBase().base!.length - (probeCgroupBase().base!.endsWith('/') ? 1 : 0));
+    expect(await text(p.stdout!)).toMatch(new RegExp(`^0::.*${relative.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'm'));
+    const exit = await p.exited;
+    expect(exit.outcome).toBe('reaped');
+    expect(exit.resources).toMatchObject({ cpuUserUs: expect.any(Number), cpuSystemUs: expect.any(Number) });
+    expect(exit.resources!.cpuUserUs + exit.resources!.cpuSystemUs).toBeGreaterThan(0);
+    await waitFor(() => !existsSync(p.cgroup!), LIVENESS_MS, 'the cgroup directory to be removed');
+  });
+
+  it('stop() kills a double-forked setsid daemon whose parent died, without a subreaper, and removes the cgroup', async () => {
+    expect(Reaper.shared().stats().adoptedTotal).toBe(0);
+    const p = start('sh', ['-c', `${fixture('process-daemonize.sh')}; sleep 100`], { cgroup: true, stdio: ['ignore', 'pipe', 'ignore'] });
+    const daemon = Number((await new Promise<Buffer>((resolve) => p.stdout!.once('data', resolve))).toString().trim());
+    track([daemon], { asGroups: true });
+    expect(readProcessState(daemon)).not.toBeNull();
+    // Left our tree: its parent is init (no subreaper here), its session its own.
+    expect(readFileSync(`/proc/${daemon}/stat`, 'utf8').split(') ')[1]!.split(' ')[1]).not.toBe(String(p.pid));
+    const result = await p.stop({ graceMs: 100 });
+    expect(result).toMatchObject({ forced: true, survivors: [] });
+    await waitFor(() => isGone(daemon), LIVENESS_MS, 'the daemon to be gone');
+    await p.exited;
+    await waitFor(() => !existsSync(p.cgroup!), LIVENESS_MS, 'the cgroup directory to be removed');
+  });
+
+  it("where no writable cgroup2 is found, cgroup: true throws NativeUnavailableError and 'auto' runs uncontained", async () => {
+    expect(() => spawn('true', [], { cgroup: true, cgroupBase: '/tmp', stdio: 'ignore' })).toThrow(NativeUnavailableError);
+    const p = start('true', [], { cgroup: 'auto', cgroupBase: '/tmp', stdio: 'ignore' });
+    expect(p.cgroup).toBeUndefined();
+    expect((await p.exited).resources).toBeUndefined();
+  });
+});

@@ -1,0 +1,172 @@
+// The native engine (clone3 + pidfd from birth): stdio, exec failures,
+// cwd/env/argv0, uid/gid, signal dispositions, kill(), engine selection.
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { text } from 'node:stream/consumers';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { ExitMonitor } from '../../src/core/monitor.js';
+import { loadNative } from '../../src/native/load.js';
+import { readProcStat } from '../../src/process/proc-stat.js';
+import { spawn, type ManagedProcess, type ManagedSpawnOptions } from '../../src/process/spawn.js';
+import { fixture, isLinux, killAll, track, waitFor } from './helpers.js';
+
+const hasNativeSpawn = isLinux && typeof loadNative()?.spawn === 'function';
+const isRoot = process.getuid?.() === 0;
+const scratch = mkdtempSync(join(tmpdir(), 'exitmon-spawn-'));
+
+function start(command: string, args: string[] = [], options: ManagedSpawnOptions = {}): ManagedProcess {
+  const p = spawn(command, args, options);
+  if (!Number.isNaN(p.pid)) track([p.pid], { asGroups: p.pgid !== undefined });
+  return p;
+}
+
+afterEach(() => killAll());
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+describe.skipIf(!hasNativeSpawn)('native spawn', () => {
+  it('is the default engine: no ChildProcess, and the reaper reaps the child', async () => {
+    const p = start('sh', ['-c', 'exit 5'], { stdio: 'ignore' });
+    expect(p.child).toBeUndefined();
+    expect(await p.exited).toMatchObject({ pid: p.pid, code: 5, outcome: 'reaped' });
+  });
+
+  it("engine: 'child_process', shell and a monitor without a reaper select node:child_process", async () => {
+    const monitor = new ExitMonitor();
+    try {
+      for (const options of [{ engine: 'child_process' }, { shell: true }, { monitor }] as ManagedSpawnOptions[]) {
+        const p = start('true', [], { stdio: 'ignore', ...options });
+        expect(p.child).toBeDefined();
+        await p.exited;
+      }
+    } finally {
+      monitor.close();
+    }
+  });
+
+  it("stdio 'pipe' gives node streams: stdin is read, stdout and stderr are written", async () => {
+    const p = start('sh', ['-c', 'read line; echo "out:$line"; echo err >&2']);
+    p.stdin!.end('hello\n');
+    const [out, err] = await Promise.all([text(p.stdout!), text(p.stderr!)]);
+    expect(out).toBe('out:hello\n');
+    expect(err).toBe('err\n');
+    expect((await p.exited).code).toBe(0);
+  });
+
+  it("stdio 'ignore' reads /dev/null and 'inherit' or an fd hands ours over", async () => {
+    const file = join(scratch, 'fd-out');
+    const { openSync, closeSync } = await import('node:fs');
+    const fd = openSync(file, 'w');
+    try {
+      const p = start('sh', ['-c', 'cat; echo to-fd'], { stdio: ['ignore', fd, 'inherit'] });
+      expect(p.stdin).toBeNull();
+      expect(p.stdout).toBeNull();
+      expect((await p.exited).code).toBe(0);
+    } finally {
+      closeSync(fd);
+    }
+    expect(readFileSync(file, 'utf8')).toBe('to-fd\n');
+  });
+
+  it('a command that does not exist rejects exited with ENOENT shaped like node:child_process', async () => {
+    const p = spawn('exitmon-no-such-command', ['a'], { stdio: 'ignore' });
+    expect(Number.isNaN(p.pid)).toBe(true);
+    await expect(p.exited).rejects.toMatchObject({
+      code: 'ENOENT',
+      errno: -2,
+      syscall: 'spawn exitmon-no-such-command',
+      path: 'exitmon-no-such-command',
+      spawnargs: ['a'],
+      message: 'spawn exitmon-no-such-command ENOENT',
+    });
+    expect(p.kill()).toBe(false);
+    expect(await p.stop()).toMatchObject({ alreadyExited: true });
+  });
+
+  it('a file without execute permission rejects exited with EACCES', async () => {
+    const file = join(scratch, 'not-executable');
+    writeFileSync(file, '#!/bin/sh\nexit 0\n');
+    chmodSync(file, 0o644);
+    // As root, execve still refuses a file with no execute bit at all.
+    await expect(spawn(file, [], { stdio: 'ignore' }).exited).rejects.toMatchObject({ code: 'EACCES', errno: -13, syscall: `spawn ${file}` });
+  });
+
+  it('cwd, env and argv0 reach the child', async () => {
+    const p = start('sh', ['-c', 'echo "$0|$(pwd)|$EXITMON_TEST"'], { cwd: scratch, env: { PATH: process.env.PATH, EXITMON_TEST: 'yes' }, argv0: 'custom-name', stdio: ['ignore', 'pipe', 'ignore'] });
+    expect(await text(p.stdout!)).toBe(`custom-name|${scratch}|yes\n`);
+  });
+
+  it.skipIf(!isRoot)('uid and gid: as root, the child runs as nobody', async () => {
+    const p = start('sh', ['-c', 'echo "$(id -u) $(id -g)"'], { uid: 65534, gid: 65534, stdio: ['ignore', 'pipe', 'ignore'] });
+    expect(await text(p.stdout!)).toBe('65534 65534\n');
+  });
+
+  it('a bad cwd rejects exited with ENOENT', async () => {
+    await expect(spawn('true', [], { cwd: join(scratch, 'missing'), stdio: 'ignore' }).exited).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
+  it('the child leads its own group in our session; session: true starts a new session', () => {
+    const ours = readProcStat(process.pid)!;
+    const grouped = start('sleep', ['100'], { stdio: 'ignore' });
+    const grouped_ = readProcStat(grouped.pid)!;
+    expect(grouped_.pgrp).toBe(grouped.pid);
+    expect(grouped_.sid).toBe(ours.sid);
+    const session = start('sleep', ['100'], { stdio: 'ignore', session: true });
+    expect(readProcStat(session.pid)!.sid).toBe(session.pid);
+  });
+
+  it('ignoredSignals are SIG_IGN in the child and every other disposition is the default', async () => {
+    const p = start('sleep', ['100'], { stdio: 'ignore', ignoredSignals: ['SIGHUP', 'SIGUSR1'] });
+    let status = '';
+    const field = (name: string): bigint => BigInt(`0x${new RegExp(`^${name}:\\s*([0-9a-f]+)$`, 'm').exec(status)![1]}`);
+    // spawn() returns once exec is under way (CLONE_VFORK); the kernel drops
+    // libc's own handlers only at the end of exec: wait for that first.
+    await waitFor(() => {
+      status = readFileSync(`/proc/${p.pid}/status`, 'utf8');
+      return /^Name:\s*sleep$/m.test(status) && field('SigCgt') === 0n;
+    }, 10_000, 'the exec to finish');
+    // Node ignores SIGPIPE: without the reset the child would inherit that.
+    expect(field('SigIgn')).toBe((1n << 0n) | (1n << 9n)); // SIGHUP (1), SIGUSR1 (10)
+    expect(field('SigBlk')).toBe(0n);
+    expect(field('SigCgt')).toBe(0n);
+  });
+
+  it('kill() signals the process only and returns false once it is gone', async () => {
+    const p = start('sleep', ['100'], { stdio: 'ignore' });
+    expect(p.kill()).toBe(true);
+    expect((await p.exited).signal).toBe('SIGTERM');
+    expect(p.kill('SIGKILL')).toBe(false);
+    expect(() => p.kill('SIGNOPE' as NodeJS.Signals)).toThrow(RangeError);
+  });
+
+  it('without a pipe or a wait, a running native child holds the event loop like a ChildProcess', async () => {
+    const script = `import { spawn } from ${JSON.stringify(new URL('../../src/process/spawn.ts', import.meta.url).pathname)};
+      const p = spawn('sh', ['-c', 'sleep 0.3; exit 4'], { stdio: 'ignore' });
+      p.exited.then((e) => console.log('exit', e.code, e.outcome));`;
+    const result = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 20_000 });
+    expect(result.stdout).toBe('exit 4 reaped\n');
+  });
+});
+
+// `foreground` needs a terminal: the fixture runs under a pty made by script(1).
+const hasScript = isLinux && spawnSync('script', ['--version']).status === 0;
+describe.skipIf(!hasNativeSpawn || !hasScript)('native spawn in a terminal', () => {
+  const run = (mode: string): { pgid: number; tpgid: number } => {
+    const command = `${process.execPath} --import tsx ${fixture('process-foreground.mjs')} ${mode}`;
+    const out = spawnSync('script', ['-qfc', command, '/dev/null'], { encoding: 'utf8', timeout: 20_000 }).stdout;
+    const match = /child pgid=(\d+) tpgid=(\d+)/.exec(out);
+    if (match === null) throw new Error(`unexpected output: ${out}`);
+    return { pgid: Number(match[1]), tpgid: Number(match[2]) };
+  };
+
+  it("foreground: true makes the child's group the terminal's foreground group", () => {
+    const { pgid, tpgid } = run('foreground');
+    expect(tpgid).toBe(pgid);
+  });
+
+  it('without foreground the child runs in a background group of our session', () => {
+    const { pgid, tpgid } = run('background');
+    expect(tpgid).not.toBe(pgid);
+  });
+});
