@@ -2,8 +2,11 @@
 // once per process (like containerd's capability probes). Containers often
 // mount the cgroup fs read-only and many hosts run cgroup v1 only, so this is
 // found out, never assumed (docs/linux.md, "cgroups").
-import { accessSync, constants, mkdirSync, readFileSync, rmdirSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, rmdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { cgroup2Mounts, ownCgroupPath } from '../proc/cgroup-info.js';
+
+export { cgroup2Mounts };
 
 /** The environment variable that names the cgroup v2 directory to create cgroups under. */
 export const CGROUP_BASE_ENV = 'EXITMON_CGROUP_BASE';
@@ -12,33 +15,6 @@ export const CGROUP_BASE_ENV = 'EXITMON_CGROUP_BASE';
 export type CgroupBaseProbe = { readonly base: string; readonly reason?: undefined } | { readonly base: null; readonly reason: string };
 
 const probes = new Map<string, CgroupBaseProbe>();
-
-// The cgroup2 mount points in /proc/self/mountinfo (field 5 is the mount
-// point; the fs type follows the " - " separator).
-export function cgroup2Mounts(mountinfo = readText('/proc/self/mountinfo')): string[] {
-  const mounts: string[] = [];
-  for (const line of (mountinfo ?? '').split('\n')) {
-    const [left, right] = line.split(' - ');
-    if (right === undefined || !right.startsWith('cgroup2 ')) continue;
-    const point = left!.split(' ')[4];
-    if (point !== undefined) mounts.push(point.replace(/\\040/g, ' '));
-  }
-  return mounts;
-}
-
-// This process's own cgroup v2 path (the `0::/path` line of /proc/self/cgroup).
-function ownCgroupPath(): string | undefined {
-  const line = (readText('/proc/self/cgroup') ?? '').split('\n').find((l) => l.startsWith('0::'));
-  return line?.slice(3) || undefined;
-}
-
-function readText(file: string): string | undefined {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch {
-    return undefined;
-  }
-}
 
 // Whether a child cgroup can really be made (and removed) under dir: access()
 // alone says yes on a read-only mount for root.
