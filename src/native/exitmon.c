@@ -1189,13 +1189,15 @@ static napi_value spawn_error(napi_env env, int err, const char *syscall_name) {
  *        stdio: number[] (fd | -1 inherit | -2 ignore | -3 pipe), flags,
  *        uid, gid (-1: unchanged), cgroupFd (-1: none), ignored: number[] }.
  * fds[i] is our end of the pipe at position i (O_CLOEXEC), else -1. The
- * pidfd is O_CLOEXEC and ours to close (it is not registered with pidfdOpen's
- * table: close it with fs.closeSync).
+ * pidfd is O_CLOEXEC and recorded in this environment's table like
+ * pidfdOpen's, so close(pidfd) releases it.
  */
 static napi_value js_spawn(napi_env env, napi_callback_info info) {
   napi_value argv[1], stdio_array, ignored_array, cwd_value, item, result, fds;
   size_t argc = 1;
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1) return NULL;
+  void *data = NULL;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, &data) != napi_ok || argc < 1 || data == NULL) return NULL;
+  struct state *state = data;
   struct spawn_job job;
   memset(&job, 0, sizeof job);
   int ok = 1;
@@ -1280,6 +1282,11 @@ done:
   free((char *)job.cwd);
   if (failed == NULL && err == 0 && pid < 0) return NULL; /* a TypeError is pending */
   if (err) return spawn_error(env, err, failed);
+  /* The pidfd is this environment's, like pidfdOpen's: close() takes it (a
+   * runtime's own fs.closeSync may refuse an fd it did not open: Deno). */
+  if (reserve(state, pidfd) == 0) {
+    state->slots[pidfd] = (struct slot){.pid = pid, .gen = state->slots[pidfd].gen, .mine = 1, .mode = MODE_NONE};
+  }
   if (napi_create_object(env, &result) != napi_ok || napi_create_array_with_length(env, (size_t)job.nstdio, &fds) != napi_ok) return NULL;
   set_int(env, result, "pid", (int)pid);
   set_int(env, result, "pidfd", pidfd);

@@ -108,7 +108,9 @@ export function startNativeProcess(binding: SpawnBinding, command: string, args:
   const finish = (): void => {
     collected = true;
     setImmediate(() => {
-      closeSync(pidfd);
+      // The addon owns the pidfd it returned; a runtime's closeSync may refuse
+      // an fd it did not open (Deno). EBADF only if the addon could not record it.
+      if (binding.close(pidfd) < 0) closeSync(pidfd);
       release();
       const stdin = started.stdio[0];
       if (stdin) stdin.destroy();
