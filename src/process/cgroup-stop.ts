@@ -3,6 +3,7 @@
 // which no double fork, setsid or reparenting escapes, and `populated 0` from
 // cgroup.events as the proof that nothing is left.
 import { signalNumber } from '../core/signals.js';
+import { killSignalNumber } from './kill-signal.js';
 import type { ProcessCgroup } from './cgroup.js';
 import { currentGuard, signalGroup, signalProcess } from './signal-safety.js';
 import { DEFAULT_GRACE_MS, DEFAULT_KILL_SIGNAL, DEFAULT_STOP_SIGNAL, KILL_VERIFY_MS, type StopOptions, type StopResult } from './stop.js';
@@ -30,7 +31,7 @@ export async function stopCgroup(cgroup: ProcessCgroup, pgid: number | undefined
   const start = performance.now();
   const o = options ?? {};
   const signal = signalNumber(o.signal ?? DEFAULT_STOP_SIGNAL, 'options.signal');
-  const killSignal = signalNumber(o.killSignal ?? DEFAULT_KILL_SIGNAL, 'options.killSignal');
+  const killSignal = killSignalNumber(o.killSignal ?? DEFAULT_KILL_SIGNAL, 'options.killSignal');
   const graceMs = o.graceMs ?? DEFAULT_GRACE_MS;
   const result = (forced: boolean, alreadyExited: boolean, survivors: number[]): StopResult => ({
     forced,

@@ -3,7 +3,7 @@ import type { SpawnOptions as NodeSpawnOptions } from 'node:child_process';
 import type { ExitMonitor } from '../core/monitor.js';
 import { assertDuration, assertOptionalString, typeError } from '../core/validate.js';
 import { DEFAULT_GRACE_MS, DEFAULT_KILL_SIGNAL } from './stop.js';
-import { terminatingSignalNumber } from './terminating-signal.js';
+import { killSignalNumber } from './kill-signal.js';
 import { signalNumber } from '../core/signals.js';
 
 /** Which implementation starts the process. */
@@ -132,7 +132,7 @@ export function resolveSpawnOptions(options: ManagedSpawnOptions | undefined): R
   if (timeout !== undefined) assertDuration(timeout, 'options.timeout');
   if (signal !== undefined && !(signal instanceof AbortSignal)) throw typeError('options.signal', 'an AbortSignal', signal);
   if (graceMs !== undefined) assertDuration(graceMs, 'options.graceMs');
-  if (killSignal !== undefined) terminatingSignalNumber(killSignal, 'options.killSignal');
+  if (killSignal !== undefined) killSignalNumber(killSignal, 'options.killSignal');
   if (cgroup !== undefined && cgroup !== true && cgroup !== false && cgroup !== 'auto') {
     throw typeError('options.cgroup', "a boolean or 'auto'", cgroup);
   }
