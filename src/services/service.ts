@@ -85,6 +85,9 @@ export class Service {
         cwd,
         stdio: stdio === 'stderr' ? ['ignore', STDERR_FD, STDERR_FD] : ['ignore', stdio, stdio],
         processGroup: true,
+        // Its own cgroup where one can be made: then nothing the service
+        // forks escapes its stop (double forks, setsid); else its tree.
+        cgroup: 'auto',
       });
     } catch (error) {
       // Nothing started (the monitor is closed): no restart could do better.
