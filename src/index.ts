@@ -34,3 +34,15 @@ export { stopProcessGroup, stopProcessTree, DEFAULT_STOP_SIGNAL, DEFAULT_GRACE_M
 export type { StopOptions, StopResult } from './process/stop.js';
 export { readProcessState, isRunning, listProcesses } from './process/proc-stat.js';
 export type { ProcessState, ProcStat } from './process/proc-stat.js';
+
+// Supervision support (@internal: what `exitmon run` uses; not part of the contract)
+export {
+  SignalForwarder,
+  signalsToLeaveAlone,
+  forwardableSignals,
+  FORWARDED_SIGNAL_NAMES,
+  STOP_SIGNALS,
+  START_SIGIGN_ENV,
+} from './process/signal-forwarder.js';
+export type { ForwardableSignal, SignalForwarderOptions } from './process/signal-forwarder.js';
+export { terminalForegroundGroup, inTerminalForeground, setTerminalForegroundGroup } from './process/terminal.js';

@@ -17,7 +17,7 @@ import {
 import type { ExitContext, ExitPrinter } from './format.js';
 import { liveChildren, zombieChildren } from './own-children.js';
 
-/** The signals `run` passes on to the command's process group (tini's set plus SIGWINCH). */
+/** The signals `demo` passes on to its process groups (`run` forwards every catchable one: JobControl). */
 export const FORWARDED_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH'];
 
 /** How long `settle()` waits for the last zombies to be reaped and the last lines printed. */
@@ -73,10 +73,17 @@ export class Supervisor {
 
   // Starts a command as the leader of its own process group; its exit line
   // carries `role` and its command line.
-  start(command: string, args: readonly string[], options: { role: ExitContext['role']; execId?: string; stdio?: StdioOptions }): ManagedProcess {
+  // `foreground` and `ignoredSignals` are the native engine's (see JobControl).
+  start(
+    command: string,
+    args: readonly string[],
+    options: { role: ExitContext['role']; execId?: string; stdio?: StdioOptions; foreground?: boolean; ignoredSignals?: NodeJS.Signals[] },
+  ): ManagedProcess {
     const managed = spawn(command, args, {
       monitor: this.reaper.monitor,
       processGroup: true,
+      ...(options.foreground === true ? { foreground: true } : {}),
+      ...(options.ignoredSignals !== undefined ? { ignoredSignals: options.ignoredSignals } : {}),
       stdio: options.stdio ?? 'inherit',
       ...(options.execId !== undefined ? { execId: options.execId } : {}),
     });

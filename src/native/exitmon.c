@@ -568,9 +568,11 @@ static napi_value js_peek_any(napi_env env, napi_callback_info info) {
  *                                             from a background group the call would otherwise
  *                                             stop us (termios(3), "SIGTTOU"). Callers check that
  *                                             they are in the foreground first.
- *   forwardSignal(signo, on) -> 0 | -errno   on=1: install a C handler (SA_RESTART) that forwards
+ *   forwardSignal(signo, mode) -> 0 | -errno mode 1: install a C handler (SA_RESTART) that forwards
  *                                             signo to the target group from signal context;
- *                                             on=0: restore the disposition found before.
+ *                                             mode 2: SIG_IGN (a signal ignored at exec that the
+ *                                             runtime reset: nohup's SIGHUP under Node);
+ *                                             mode 0: restore the disposition found before.
  *   setForwardTarget(pgid, ttyFd) -> 0        the group to forward to (0: none yet, signals are kept
  *                                             pending, one of each, and sent when a target is set);
  *                                             ttyFd >= 0: on SIGCONT, when our group holds the
@@ -664,15 +666,17 @@ static napi_value js_forward_signal(napi_env env, napi_callback_info info) {
   int a[2];
   if (run_arg_ints(env, info, 2, a) < 0 || !run_valid_signal(a[0])) return run_int(env, -EINVAL);
   int signo = a[0];
-  if (a[1]) {
+  if (a[1] == 1 || a[1] == 2) {
     if (run_installed[signo]) return run_int(env, 0);
     struct sigaction act;
     memset(&act, 0, sizeof act);
-    act.sa_handler = run_on_signal;
+    act.sa_handler = a[1] == 1 ? run_on_signal : SIG_IGN;
     act.sa_flags = SA_RESTART;
     sigfillset(&act.sa_mask); /* one forward at a time: counts and the SIGCONT handover stay consistent */
     if (sigaction(signo, &act, &run_saved[signo]) < 0) return run_int(env, -errno);
     run_installed[signo] = 1;
+  } else if (a[1] != 0) {
+    return run_int(env, -EINVAL);
   } else if (run_installed[signo]) {
     if (sigaction(signo, &run_saved[signo], NULL) < 0) return run_int(env, -errno);
     run_installed[signo] = 0;

@@ -45,6 +45,17 @@ export interface NativeBinding {
   ownEnd(pid: number): number;
   ownDelete(pid: number): number;
   ownHas(pid: number): number;
+  // exitmon run: signals and the terminal (the block of that name in exitmon.c).
+  /** sigaction query: 0 SIG_DFL, 1 SIG_IGN, 2 a handler is installed. */
+  signalIgnored?(signo: number): number;
+  tcgetpgrp?(fd: number): number;
+  /** tcsetpgrp with SIGTTOU blocked around it. */
+  tcsetpgrp?(fd: number, pgid: number): number;
+  /** 1: forward signo to the target group from signal context; 2: ignore it; 0: restore. */
+  forwardSignal?(signo: number, mode: 0 | 1 | 2): number;
+  setForwardTarget?(pgid: number, ttyFd: number): number;
+  forwardedCount?(signo: number): number;
+  realtimeSignals?(): [number, number];
 }
 
 /** The outcome of the one-time probe. */

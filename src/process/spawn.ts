@@ -38,6 +38,9 @@ export interface ManagedSpawnOptions extends NodeSpawnOptions {
    * @default true
    */
   processGroup?: boolean;
+  /** Placeholder for the native engine's options (the spawn12 branch defines them). */
+  foreground?: boolean;
+  ignoredSignals?: readonly NodeJS.Signals[];
 }
 
 /** A child process with a guaranteed exit promise and a thorough stop. */
