@@ -144,7 +144,7 @@ describe('exitmon run on a terminal', () => {
 
   it.runIf(nativeSpawn)('an interactive shell under exitmon has job control and /dev/tty (needs the native spawn engine)', async () => {
     const run = startOnPty(['run', '--format', 'json', '--', 'bash', '--norc', '--noprofile', '-i']);
-    await run.waitFor(/\$ /);
+    await run.waitFor(/[#$] /); // bash's prompt (root's default ends in '# ')
     run.type('tty; echo via-dev-tty > /dev/tty; sleep 30 &\n');
     await run.waitFor(/\[1\] \d+/);
     run.type('jobs; kill %1; wait; exit 7\n');
@@ -153,6 +153,24 @@ describe('exitmon run on a terminal', () => {
     expect(run.output).toMatch(/via-dev-tty/);
     expect(run.output).toMatch(/\[1\]\+\s+Running\s+sleep 30 &/);
     expect(run.output).not.toMatch(/no job control/);
+  }, 30_000);
+
+  it.runIf(nativeSpawn)('under a job-control shell, Ctrl-Z stops the job, `fg` resumes it, Ctrl-C ends it with 130 (needs the native spawn engine)', async () => {
+    const run = startOnPty([], ['bash', '--norc', '--noprofile', '-i']);
+    await run.waitFor(/[#$] /);
+    run.type(`"${process.execPath}" "${CLI}" run --quiet -- sh -c 'echo started; exec sleep 30'\n`);
+    await run.waitFor(/started/);
+    run.type(CTRL_Z);
+    await run.waitFor(/\[1\]\+\s+Stopped/);
+    run.type('fg\n');
+    // fg prints the job's command line again; then the job holds the terminal.
+    await run.waitFor(/fg\r?\n.*run --quiet/);
+    await new Promise((r) => setTimeout(r, 300));
+    run.type(CTRL_C);
+    run.type('echo status=$?; exit 0\n');
+    await run.waitFor(/status=\d+/);
+    expect(run.output).toMatch(/status=130/);
+    expect(await run.status).toBe(0);
   }, 30_000);
 
   it.runIf(nativeSpawn)('gives the terminal back to its own group when the command exits (needs the native spawn engine)', async () => {
