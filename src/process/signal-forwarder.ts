@@ -8,6 +8,7 @@
 // Without the addon the named signals are forwarded by runtime listeners.
 import { constants } from 'node:os';
 import { loadNative, type NativeBinding } from '../native/load.js';
+import { readProcStat } from './proc-stat.js';
 
 /** The named signals `exitmon run` forwards (the real-time ones come on top, from libc's range). */
 export const FORWARDED_SIGNAL_NAMES: readonly NodeJS.Signals[] = [
@@ -35,6 +36,10 @@ const RUNTIME_IGNORED: ReadonlySet<NodeJS.Signals> = new Set(['SIGPIPE', 'SIGXFS
 // to replace. Any other handler found at start belongs to the runtime (Bun's
 // garbage collector suspends threads with SIGPWR) and is left alone.
 const REPLACEABLE_HANDLERS: ReadonlySet<NodeJS.Signals> = new Set(['SIGINT', 'SIGTERM', 'SIGUSR1']);
+// How long setTarget() waits for the child to make its process group (a
+// spawn may return before the child's setpgid ran), and how often it looks.
+const GROUP_FORM_TIMEOUT_MS = 1000;
+const GROUP_FORM_POLL_MS = 1;
 const DISPOSITION_IGNORED = 1;
 const DISPOSITION_CAUGHT = 2;
 
@@ -119,6 +124,7 @@ export class SignalForwarder {
   readonly #onForward: ((signal: string, pgid: number) => void) | undefined;
   #target = 0;
   #started = false;
+  #formTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(options: SignalForwarderOptions = {}) {
     const native = loadNative();
@@ -175,6 +181,22 @@ export class SignalForwarder {
    * (after `fg` resumed exitmon). Sends what was held.
    */
   setTarget(pgid: number, terminalFd = -1): void {
+    clearTimeout(this.#formTimer);
+    const deadline = Date.now() + GROUP_FORM_TIMEOUT_MS;
+    const apply = (): void => {
+      // kill(-pgid) before the group exists fails (ESRCH) and the signal is
+      // lost: until then signals stay held. A leader already gone is final.
+      const leader = readProcStat(pgid);
+      if (leader !== null && leader.pgrp !== pgid && Date.now() < deadline && this.#started) {
+        this.#formTimer = setTimeout(apply, GROUP_FORM_POLL_MS).unref();
+        return;
+      }
+      this.#applyTarget(pgid, terminalFd);
+    };
+    apply();
+  }
+
+  #applyTarget(pgid: number, terminalFd: number): void {
     this.#target = pgid;
     if (this.#native !== null) {
       this.#native.setForwardTarget!(pgid, terminalFd);
@@ -199,6 +221,7 @@ export class SignalForwarder {
   close(): void {
     if (!this.#started) return;
     this.#started = false;
+    clearTimeout(this.#formTimer);
     if (this.#native !== null) {
       for (const { number } of [...this.#signals, ...this.#ignored]) this.#native.forwardSignal!(number, 0);
       this.#native.setForwardTarget!(0, -1);

@@ -113,7 +113,9 @@ describe('exitmon run on a terminal', () => {
     expect(run.output).toMatch(/"role":"main","status":130,"code":null,"signal":"SIGINT"/);
   }, 30_000);
 
-  it('Ctrl-Z stops the command and exitmon; SIGCONT (what `fg` sends) resumes both', async () => {
+  // With the native engine the command holds the terminal and Ctrl-Z goes to
+  // it alone: the test below covers that case.
+  it.skipIf(nativeSpawn)('Ctrl-Z typed while exitmon holds the terminal is forwarded, then stops exitmon; SIGCONT resumes it', async () => {
     const run = startOnPty(['run', '--format', 'json', '--', 'python3', join(FIXTURES, 'cli-trap-signals.py'), 'SIGCONT', 'SIGTSTP']);
     const exitmon = await run.pid;
     await run.waitFor(/ready pid=(\d+)/);
@@ -158,8 +160,10 @@ describe('exitmon run on a terminal', () => {
   it.runIf(nativeSpawn)('under a job-control shell, Ctrl-Z stops the job, `fg` resumes it, Ctrl-C ends it with 130 (needs the native spawn engine)', async () => {
     const run = startOnPty([], ['bash', '--norc', '--noprofile', '-i']);
     await run.waitFor(/[#$] /);
-    run.type(`"${process.execPath}" "${CLI}" run --quiet -- sh -c 'echo started; exec sleep 30'\n`);
-    await run.waitFor(/started/);
+    // The marker is computed, so the echo of the typed line does not match it:
+    // a Ctrl-Z typed while bash still edits the line would be just a character.
+    run.type(`"${process.execPath}" "${CLI}" run --quiet -- sh -c 'echo $((6*7))-started; exec sleep 30'\n`);
+    await run.waitFor(/42-started/);
     run.type(CTRL_Z);
     await run.waitFor(/\[1\]\+\s+Stopped/);
     run.type('fg\n');
