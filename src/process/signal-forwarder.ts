@@ -31,11 +31,12 @@ export const START_SIGIGN_ENV = 'EXITMON_START_SIGIGN';
 // What the runtimes set themselves before any user code: their start
 // disposition is unknown without the launcher's mask, so they are forwarded.
 const RUNTIME_IGNORED: ReadonlySet<NodeJS.Signals> = new Set(['SIGPIPE', 'SIGXFSZ']);
-// Handlers the runtimes install that only exit, re-raise or start the
-// inspector (Node's SIGINT/SIGTERM stdio reset, its SIGUSR1 debugger): safe
-// to replace. Any other handler found at start belongs to the runtime (Bun's
-// garbage collector suspends threads with SIGPWR) and is left alone.
-const REPLACEABLE_HANDLERS: ReadonlySet<NodeJS.Signals> = new Set(['SIGINT', 'SIGTERM', 'SIGUSR1']);
+// Handlers found at start that belong to the runtime are replaced where they
+// only exit, re-raise or start a debugger (Node's SIGINT/SIGTERM stdio reset
+// and SIGUSR1 inspector, Deno's SIGHUP), but not under Bun: JavaScriptCore's
+// garbage collector suspends threads with a signal (SIGPWR unless
+// JSC_SIGNAL_FOR_GC says otherwise), and taking it would hang the process.
+const RUNTIME_KEEPS_HANDLERS = (process.versions as { bun?: string }).bun !== undefined;
 // How long setTarget() waits for the child to make its process group (a
 // spawn may return before the child's setpgid ran), and how often it looks.
 const GROUP_FORM_TIMEOUT_MS = 1000;
@@ -79,7 +80,7 @@ export function signalsToLeaveAlone(native: NativeBinding | null = loadNative(),
   const mask = parseSigIgn(env[START_SIGIGN_ENV]);
   for (const { number, name } of forwardableSignals(native)) {
     const disposition = native?.signalIgnored?.(number) ?? 0;
-    if (disposition === DISPOSITION_CAUGHT && !REPLACEABLE_HANDLERS.has(name as NodeJS.Signals)) runtimeOwned.add(number);
+    if (disposition === DISPOSITION_CAUGHT && RUNTIME_KEEPS_HANDLERS) runtimeOwned.add(number);
     const startIgnored =
       mask !== undefined && number <= 64
         ? (mask & (1n << BigInt(number - 1))) !== 0n
