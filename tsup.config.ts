@@ -44,6 +44,11 @@ const noSourcesContent: Options['esbuildOptions'] = (options) => {
   options.sourcesContent = false;
 };
 
+const SH_LAUNCHER = [
+  '#!/bin/sh',
+  `":" //; v=; while read -r k v; do [ "$k" = SigIgn: ] && break; v=; done 2>/dev/null </proc/$$/status; EXITMON_START_SIGIGN=$v exec node "$0" "$@"`,
+].join('\n');
+
 // Library: ESM + CJS with types. The CLI is a separate ESM build with a shebang.
 export default defineConfig([
   {
@@ -78,6 +83,9 @@ export default defineConfig([
     // pino and prom-client are CommonJS: esbuild's ESM output needs a real
     // `require` for the Node built-ins they load.
     esbuildPlugins: [thirdPartyLicenses],
-    banner: { js: "#!/usr/bin/env node\nimport { createRequire as __exitmonRequire } from 'node:module';\nconst require = __exitmonRequire(import.meta.url);" },
+    // A sh/JS polyglot: sh records the inherited SigIgn mask (Node resets
+    // SIG_IGN of signals 1-31 at start-up, so `nohup` would be invisible),
+    // then execs node on this file; JS sees a string and a comment.
+    banner: { js: `${SH_LAUNCHER}\nimport { createRequire as __exitmonRequire } from 'node:module';\nconst require = __exitmonRequire(import.meta.url);` },
   },
 ]);

@@ -1,6 +1,7 @@
 // `exitmon run [options] -- COMMAND [ARGS…]`: supervise one command like tini.
 import type { ExitEvent, ManagedProcess } from '../index.js';
 import type { CliContext } from './context.js';
+import { JobControl } from './job-control.js';
 import { Supervisor } from './supervisor.js';
 
 /** What `run` needs from the command line. */
@@ -32,18 +33,26 @@ export async function runCommand(options: RunOptions, context: CliContext): Prom
     defaultRole: 'orphan',
   });
   let main: ManagedProcess | undefined;
-  // Handlers go in before the start: a SIGTERM right after spawn must reach the group.
-  supervisor.forwardSignals(() => (main?.pgid !== undefined ? [main.pgid] : []));
+  // Signal forwarding goes in before the start: a SIGTERM right after spawn
+  // is held and reaches the group once it exists.
+  const job = new JobControl(logger);
   try {
-    main = supervisor.start(options.command, options.args, { role: 'main', ...(options.execId !== undefined ? { execId: options.execId } : {}) });
+    main = supervisor.start(options.command, options.args, {
+      role: 'main',
+      ...job.spawnOptions(),
+      ...(options.execId !== undefined ? { execId: options.execId } : {}),
+    });
+    job.attach(main);
     let exit: ExitEvent;
     try {
       exit = await main.exited;
     } catch (error) {
       return startFailure(error, options.command, context);
     }
+    job.detach();
     // The command is gone: whatever it left in its group and every orphan
-    // still running get SIGTERM, then SIGKILL after the grace.
+    // still running get SIGTERM, then SIGKILL after the grace. When nothing
+    // is left, both return at once and so does exitmon.
     const pgid = main.pgid;
     await Promise.all([
       pgid !== undefined ? supervisor.stopGroup(pgid, options.graceMs, "the rest of the command's process group") : undefined,
@@ -53,6 +62,7 @@ export async function runCommand(options: RunOptions, context: CliContext): Prom
     // -1 means the status was not ours to read; cannot happen for our own child.
     return exit.status >= 0 ? exit.status : STATUS_FAILED;
   } finally {
+    job.close();
     supervisor.close();
   }
 }

@@ -17,7 +17,7 @@ import {
 import type { ExitContext, ExitPrinter } from './format.js';
 import { liveChildren, zombieChildren } from './own-children.js';
 
-/** The signals `run` passes on to the command's process group (tini's set plus SIGWINCH). */
+/** The signals `demo` passes on to its process groups (`run` forwards every catchable one: JobControl). */
 export const FORWARDED_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH'];
 
 /** How long `settle()` waits for the last zombies to be reaped and the last lines printed. */
@@ -73,14 +73,17 @@ export class Supervisor {
 
   // Starts a command as the leader of its own process group; its exit line
   // carries `role` and its command line.
-  start(command: string, args: readonly string[], options: { role: ExitContext['role']; execId?: string; stdio?: StdioOptions }): ManagedProcess {
+  // `foreground` and `ignoredSignals` are the native engine's (see JobControl).
+  start(
+    command: string,
+    args: readonly string[],
+    options: { role: ExitContext['role']; execId?: string; stdio?: StdioOptions; foreground?: boolean; ignoredSignals?: NodeJS.Signals[] },
+  ): ManagedProcess {
     const managed = spawn(command, args, {
       monitor: this.reaper.monitor,
       processGroup: true,
-      // 0.1's setsid, kept until the terminal is handed over (`foreground`):
-      // a group of its own in a terminal's session would be stopped by
-      // SIGTTIN on its first read from the terminal.
-      session: true,
+      ...(options.foreground === true ? { foreground: true } : {}),
+      ...(options.ignoredSignals !== undefined ? { ignoredSignals: options.ignoredSignals } : {}),
       stdio: options.stdio ?? 'inherit',
       ...(options.execId !== undefined ? { execId: options.execId } : {}),
     });
@@ -146,19 +149,21 @@ export class Supervisor {
   async settle(timeoutMs = SETTLE_TIMEOUT_MS): Promise<number> {
     const deadline = Date.now() + timeoutMs;
     let zombies = zombieChildren().length;
-    while ((zombies > 0 || this.#subscription.backlog > 0) && Date.now() < deadline) {
+    while (zombies > 0 && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, SETTLE_POLL_MS));
       zombies = zombieChildren().length;
     }
     if (zombies > 0) this.#logger.warn({ zombies }, `${zombies} zombie(s) left unreaped`);
+    await this.flushLines(Math.max(1, deadline - Date.now()));
     return zombies;
   }
 
-  // Waits until every exit published so far has been printed, so a log line
-  // that follows is not printed ahead of the exits it comes after.
+  // Waits until every exit published so far has been printed (drain), so a
+  // log line that follows is not printed ahead of the exits it comes after.
   async flushLines(timeoutMs = SETTLE_TIMEOUT_MS): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (this.#subscription.backlog > 0 && Date.now() < deadline) await new Promise((resolve) => setImmediate(resolve));
+    await this.reaper.monitor.drain({ timeout: timeoutMs }).catch((error: unknown) => {
+      this.#logger.warn({ err: error }, 'exit lines still buffered at exit');
+    });
   }
 
   // Removes the signal handlers and the subscription. The reaper is the caller's.

@@ -1294,6 +1294,163 @@ done:
   napi_set_named_property(env, result, "fds", fds);
   return result;
 }
+/* ==================== exitmon run: signal forwarding and the terminal ====================
+ * What `exitmon run` needs to behave like tini/dumb-init (issue 12, item 4). Self-contained:
+ * nothing above calls into this block, and it uses only N-API, so it merges on its own.
+ *
+ *   signalIgnored(signo) -> 0 | 1 | 2 | -errno  sigaction(signo, NULL, &old) (sigaction(2)): 1 when
+ *                                             the disposition is SIG_IGN, 2 when a handler is set
+ *                                             (the runtime's own, e.g. Bun's GC signal), 0 for SIG_DFL.
+ *                                             Node resets inherited SIG_IGN of signals 1-31 before any
+ *                                             addon loads (src/node.cc PlatformInit), so the CLI
+ *                                             also reads the mask its launcher line recorded.
+ *   tcgetpgrp(fd) -> pgid | -errno           tcgetpgrp(3)
+ *   tcsetpgrp(fd, pgid) -> 0 | -errno        tcsetpgrp(3) with SIGTTOU blocked around the call:
+ *                                             from a background group the call would otherwise
+ *                                             stop us (termios(3), "SIGTTOU"). Callers check that
+ *                                             they are in the foreground first.
+ *   forwardSignal(signo, mode) -> 0 | -errno mode 1: install a C handler (SA_RESTART) that forwards
+ *                                             signo to the target group from signal context;
+ *                                             mode 2: SIG_IGN (a signal ignored at exec that the
+ *                                             runtime reset: nohup's SIGHUP under Node);
+ *                                             mode 0: restore the disposition found before.
+ *   setForwardTarget(pgid, ttyFd) -> 0        the group to forward to (0: none yet, signals are kept
+ *                                             pending, one of each, and sent when a target is set);
+ *                                             ttyFd >= 0: on SIGCONT, when our group holds the
+ *                                             terminal, hand it to pgid before continuing it.
+ *   forwardedCount(signo) -> n               how many times signo was forwarded (for logs).
+ *   realtimeSignals() -> [SIGRTMIN, SIGRTMAX] libc's range (glibc keeps 32 and 33 for itself).
+ *
+ * Why C and not the runtime's signal events: the runtimes listen only to named signals (no
+ * real-time ones), their handler runs a loop turn later (2x tini's latency, issue 12), and a
+ * signal nobody listens to keeps its default action, which kills us. The handler calls only
+ * async-signal-safe functions (signal-safety(7): kill, getpid, getpgrp, tcgetpgrp, tcsetpgrp).
+ * SIGTSTP/SIGTTIN/SIGTTOU stop the group and then ourselves (SIGSTOP), like dumb-init; the
+ * SIGCONT that resumes us resumes the group. */
+#define RUN_MAX_SIGNAL 65
+static volatile sig_atomic_t run_target;         /* the command's process group; 0: not yet */
+static volatile sig_atomic_t run_tty = -1;       /* the terminal to hand over on SIGCONT */
+static volatile sig_atomic_t run_pending[RUN_MAX_SIGNAL];
+static volatile sig_atomic_t run_counts[RUN_MAX_SIGNAL];
+static struct sigaction run_saved[RUN_MAX_SIGNAL];
+static unsigned char run_installed[RUN_MAX_SIGNAL];
+
+static int run_valid_signal(int signo) {
+  return signo > 0 && signo < RUN_MAX_SIGNAL && signo != SIGKILL && signo != SIGSTOP;
+}
+
+/* tcsetpgrp with SIGTTOU blocked in this thread (the mask is per thread, pthread_sigmask(3)). */
+static int run_set_foreground(int fd, pid_t pgid) {
+  sigset_t ttou, old;
+  sigemptyset(&ttou);
+  sigaddset(&ttou, SIGTTOU);
+  pthread_sigmask(SIG_BLOCK, &ttou, &old);
+  int rc = tcsetpgrp(fd, pgid) == 0 ? 0 : -errno;
+  pthread_sigmask(SIG_SETMASK, &old, NULL);
+  return rc;
+}
+
+/* Sends signo to the group; called from the handler and from setForwardTarget. */
+static void run_send(int signo, pid_t pgid) {
+  if (signo == SIGCONT && run_tty >= 0 && tcgetpgrp(run_tty) == getpgrp()) run_set_foreground(run_tty, pgid);
+  if (kill(-pgid, signo) == 0) run_counts[signo]++;
+  if (signo == SIGTSTP || signo == SIGTTIN || signo == SIGTTOU) kill(getpid(), SIGSTOP);
+}
+
+static void run_on_signal(int signo) {
+  int saved = errno;
+  pid_t pgid = run_target;
+  if (pgid > 1) run_send(signo, pgid);
+  else run_pending[signo] = 1;
+  errno = saved;
+}
+
+static napi_value js_signal_ignored(napi_env env, napi_callback_info info) {
+  int signo;
+  if (!args(env, info, 1, &signo)) return NULL;
+  if (signo <= 0 || signo >= RUN_MAX_SIGNAL) return make_int(env, -EINVAL);
+  struct sigaction old;
+  if (sigaction(signo, NULL, &old) < 0) return make_int(env, -errno);
+  if (old.sa_flags & SA_SIGINFO) return make_int(env, 2);
+  return make_int(env, old.sa_handler == SIG_IGN ? 1 : old.sa_handler == SIG_DFL ? 0 : 2);
+}
+
+static napi_value js_tcgetpgrp(napi_env env, napi_callback_info info) {
+  int fd;
+  if (!args(env, info, 1, &fd)) return NULL;
+  if (fd < 0) return make_int(env, -EINVAL);
+  pid_t pgid = tcgetpgrp(fd);
+  return make_int(env, pgid < 0 ? -errno : pgid);
+}
+
+static napi_value js_tcsetpgrp(napi_env env, napi_callback_info info) {
+  int a[2];
+  if (!args(env, info, 2, a)) return NULL;
+  if (a[0] < 0 || a[1] <= 1) return make_int(env, -EINVAL);
+  return make_int(env, run_set_foreground(a[0], a[1]));
+}
+
+static napi_value js_forward_signal(napi_env env, napi_callback_info info) {
+  int a[2];
+  if (!args(env, info, 2, a)) return NULL;
+  if (!run_valid_signal(a[0])) return make_int(env, -EINVAL);
+  int signo = a[0];
+  if (a[1] == 1 || a[1] == 2) {
+    if (run_installed[signo]) return make_int(env, 0);
+    struct sigaction act;
+    memset(&act, 0, sizeof act);
+    act.sa_handler = a[1] == 1 ? run_on_signal : SIG_IGN;
+    act.sa_flags = SA_RESTART;
+    sigfillset(&act.sa_mask); /* one forward at a time: counts and the SIGCONT handover stay consistent */
+    if (sigaction(signo, &act, &run_saved[signo]) < 0) return make_int(env, -errno);
+    run_installed[signo] = 1;
+  } else if (a[1] != 0) {
+    return make_int(env, -EINVAL);
+  } else if (run_installed[signo]) {
+    if (sigaction(signo, &run_saved[signo], NULL) < 0) return make_int(env, -errno);
+    run_installed[signo] = 0;
+    run_pending[signo] = 0;
+  }
+  return make_int(env, 0);
+}
+
+static napi_value js_set_forward_target(napi_env env, napi_callback_info info) {
+  int a[2];
+  if (!args(env, info, 2, a)) return NULL;
+  if (a[0] < 0 || a[0] == 1) return make_int(env, -EINVAL);
+  sigset_t all, old;
+  sigfillset(&all);
+  pthread_sigmask(SIG_BLOCK, &all, &old); /* no handler in this thread between the stores */
+  run_tty = a[1] >= 0 ? a[1] : -1;
+  run_target = a[0];
+  pthread_sigmask(SIG_SETMASK, &old, NULL);
+  if (a[0] > 1) {
+    for (int signo = 1; signo < RUN_MAX_SIGNAL; signo++) {
+      if (run_pending[signo]) {
+        run_pending[signo] = 0;
+        run_send(signo, a[0]);
+      }
+    }
+  }
+  return make_int(env, 0);
+}
+
+static napi_value js_forwarded_count(napi_env env, napi_callback_info info) {
+  int signo;
+  if (!args(env, info, 1, &signo)) return NULL;
+  if (signo <= 0 || signo >= RUN_MAX_SIGNAL) return make_int(env, -EINVAL);
+  return make_int(env, run_counts[signo]);
+}
+
+static napi_value js_realtime_signals(napi_env env, napi_callback_info info) {
+  napi_value range;
+  napi_create_array_with_length(env, 2, &range);
+  napi_set_element(env, range, 0, make_int(env, SIGRTMIN));
+  napi_set_element(env, range, 1, make_int(env, SIGRTMAX < RUN_MAX_SIGNAL ? SIGRTMAX : RUN_MAX_SIGNAL - 1));
+  return range;
+}
+/* ==================== end of exitmon run: signal forwarding and the terminal ==================== */
+
 /* ==== end of native spawn ==== */
 
 static napi_value init(napi_env env, napi_value exports) {
@@ -1322,6 +1479,13 @@ static napi_value init(napi_env env, napi_value exports) {
     {"pidfdSendSignal", NULL, js_pidfd_send_signal, NULL, NULL, NULL, napi_enumerable, state},
     {"pidfdReady", NULL, js_pidfd_ready, NULL, NULL, NULL, napi_enumerable, state},
     {"spawn", NULL, js_spawn, NULL, NULL, NULL, napi_enumerable, state},
+    {"signalIgnored", NULL, js_signal_ignored, NULL, NULL, NULL, napi_enumerable, state},
+    {"tcgetpgrp", NULL, js_tcgetpgrp, NULL, NULL, NULL, napi_enumerable, state},
+    {"tcsetpgrp", NULL, js_tcsetpgrp, NULL, NULL, NULL, napi_enumerable, state},
+    {"forwardSignal", NULL, js_forward_signal, NULL, NULL, NULL, napi_enumerable, state},
+    {"setForwardTarget", NULL, js_set_forward_target, NULL, NULL, NULL, napi_enumerable, state},
+    {"forwardedCount", NULL, js_forwarded_count, NULL, NULL, NULL, napi_enumerable, state},
+    {"realtimeSignals", NULL, js_realtime_signals, NULL, NULL, NULL, napi_enumerable, state},
     {"getSubreaper", NULL, js_get_subreaper, NULL, NULL, NULL, napi_enumerable, state},
     {"setSubreaper", NULL, js_set_subreaper, NULL, NULL, NULL, napi_enumerable, state},
     {"peekAny", NULL, js_peek_any, NULL, NULL, NULL, napi_enumerable, state},

@@ -69,6 +69,17 @@ export interface NativeBinding {
    * Absent in addons built before 0.2.
    */
   spawn?(job: NativeSpawnJob): { pid: number; pidfd: number; fds: number[] } | { errno: number; syscall: string };
+  // exitmon run: signals and the terminal (the block of that name in exitmon.c).
+  /** sigaction query: 0 SIG_DFL, 1 SIG_IGN, 2 a handler is installed. */
+  signalIgnored?(signo: number): number;
+  tcgetpgrp?(fd: number): number;
+  /** tcsetpgrp with SIGTTOU blocked around it. */
+  tcsetpgrp?(fd: number, pgid: number): number;
+  /** 1: forward signo to the target group from signal context; 2: ignore it; 0: restore. */
+  forwardSignal?(signo: number, mode: 0 | 1 | 2): number;
+  setForwardTarget?(pgid: number, ttyFd: number): number;
+  forwardedCount?(signo: number): number;
+  realtimeSignals?(): [number, number];
 }
 
 /** The argument of the addon's spawn(). */

@@ -69,9 +69,13 @@ export interface CliRun {
 const running = new Set<CliRun>();
 const SIGNAL_NUMBERS: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGKILL: 9, SIGTERM: 15 };
 
-// Starts `node dist/cli/main.js ...args` (or `prefix... node dist/cli/main.js`).
-export function startCli(args: readonly string[], options: { prefix?: readonly string[]; env?: NodeJS.ProcessEnv } = {}): CliRun {
-  const argv = [...(options.prefix ?? []), process.execPath, CLI, ...args];
+// Starts `node dist/cli/main.js ...args` (or `prefix... node dist/cli/main.js`;
+// with `viaLauncher`, `prefix... dist/cli/main.js`: its sh launcher line runs node).
+export function startCli(
+  args: readonly string[],
+  options: { prefix?: readonly string[]; env?: NodeJS.ProcessEnv; viaLauncher?: boolean } = {},
+): CliRun {
+  const argv = [...(options.prefix ?? []), ...(options.viaLauncher === true ? [] : [process.execPath]), CLI, ...args];
   const child = spawn(argv[0]!, argv.slice(1), { cwd: ROOT, env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const run: CliRun = {
     child,

@@ -1,0 +1,131 @@
+// What makes `exitmon run` behave like tini and dumb-init towards signals and
+// the terminal: every catchable signal forwarded to the command's group
+// (none fatal to exitmon), signals ignored at start left ignored, the
+// terminal handed to the command and taken back, and a stopped command
+// (Ctrl-Z) stopping exitmon too, so the shell above sees the job stop.
+import { constants } from 'node:os';
+import type { Logger as PinoLogger } from 'pino';
+import {
+  inTerminalForeground,
+  listProcesses,
+  readProcessState,
+  setTerminalForegroundGroup,
+  SignalForwarder,
+  signalsToLeaveAlone,
+  START_SIGIGN_ENV,
+  terminalForegroundGroup,
+  type ManagedProcess,
+} from '../index.js';
+
+/** The terminal exitmon hands over: its stdin. */
+export const TERMINAL_FD = 0;
+
+/** Signals, the terminal and stops of one supervised command. */
+export class JobControl {
+  readonly #logger: PinoLogger;
+  readonly #forwarder: SignalForwarder;
+  readonly #ignored: ReadonlySet<number>;
+  readonly #foreground: boolean;
+  #main: ManagedProcess | undefined;
+  #handedOver = false;
+  #onChild: (() => void) | undefined;
+
+  // Reads what was ignored at start, then installs the forwarding at once, so
+  // that a signal arriving while the command starts is held, not lost or fatal.
+  constructor(logger: PinoLogger) {
+    this.#logger = logger;
+    const { ignored, runtimeOwned } = signalsToLeaveAlone();
+    // The command must not inherit the launcher's mask: a nested exitmon would misread it.
+    delete process.env[START_SIGIGN_ENV];
+    this.#ignored = ignored;
+    this.#forwarder = new SignalForwarder({
+      leaveAlone: runtimeOwned,
+      ignore: ignored,
+      onForward: (signal, pgid) => this.#logForward(signal, pgid),
+    });
+    this.#forwarder.start();
+    this.#foreground = inTerminalForeground(TERMINAL_FD);
+    if (ignored.size > 0) this.#logger.debug({ ignored: [...ignored] }, 'signals ignored at start stay ignored and are not forwarded');
+    if (runtimeOwned.size > 0) this.#logger.debug({ runtimeOwned: [...runtimeOwned] }, 'signals the runtime handles itself are not forwarded');
+    if (!this.#forwarder.native) this.#logger.debug('no native addon: named signals are forwarded by runtime listeners; real-time signals are not');
+  }
+
+  /** The spawn options that carry this job control into the command. */
+  spawnOptions(): { foreground?: boolean; ignoredSignals?: NodeJS.Signals[] } {
+    const names = Object.entries(constants.signals)
+      .filter(([, number]) => this.#ignored.has(number))
+      .map(([name]) => name as NodeJS.Signals);
+    return { ...(this.#foreground ? { foreground: true } : {}), ...(names.length > 0 ? { ignoredSignals: names } : {}) };
+  }
+
+  // The command started: forward to its group, make sure it holds the
+  // terminal (the child does it too; like a shell, both sides try, so the
+  // order of their first steps does not matter), and watch for its stops.
+  attach(main: ManagedProcess): void {
+    this.#main = main;
+    const pgid = main.pgid;
+    if (pgid === undefined) return;
+    this.#forwarder.setTarget(pgid, this.#foreground ? TERMINAL_FD : -1);
+    if (this.#foreground) {
+      // The child may not have made its group yet (EPERM here): it does the
+      // same itself, so the terminal counts as handed over either way.
+      const rc = setTerminalForegroundGroup(TERMINAL_FD, pgid);
+      if (rc !== 0) this.#logger.debug({ errno: -rc, pgid }, 'the terminal is handed over by the child');
+      this.#handedOver = true;
+    }
+    if (this.#handedOver) {
+      this.#onChild = () => this.#followStop();
+      process.on('SIGCHLD', this.#onChild);
+    }
+  }
+
+  // The command exited: take the terminal back when it (or a group it made)
+  // still holds it and nothing of that group is alive, so the shell that
+  // started exitmon gets a working terminal.
+  detach(): void {
+    if (this.#onChild !== undefined) process.off('SIGCHLD', this.#onChild);
+    this.#onChild = undefined;
+    if (!this.#handedOver) return;
+    this.#handedOver = false;
+    const holder = terminalForegroundGroup(TERMINAL_FD);
+    if (holder === undefined || inTerminalForeground(TERMINAL_FD)) return;
+    if (holder !== this.#main?.pgid && groupAlive(holder)) return; // not ours to take (exitmon was put in the background)
+    const ownGroup = listProcesses().find((p) => p.pid === process.pid)?.pgrp;
+    if (ownGroup === undefined) return;
+    const rc = setTerminalForegroundGroup(TERMINAL_FD, ownGroup);
+    if (rc !== 0) this.#logger.warn({ errno: -rc }, 'could not take the terminal back');
+  }
+
+  /** Restores every signal disposition and logs what was forwarded. */
+  close(): void {
+    this.detach();
+    const pgid = this.#main?.pgid;
+    if (this.#forwarder.native && pgid !== undefined) {
+      for (const [signal, count] of this.#forwarder.counts()) this.#logForward(signal, pgid, count);
+    }
+    this.#forwarder.close();
+  }
+
+  // Ctrl-Z stopped the command (it holds the terminal, so exitmon got no
+  // SIGTSTP): stop exitmon too, as dumb-init does, so that the job-control
+  // shell above takes the terminal back; its SIGCONT (`fg`) reaches the
+  // forwarder, which hands the terminal over again and continues the group.
+  #followStop(): void {
+    const main = this.#main;
+    if (main === undefined || readProcessState(main.pid) !== 'stopped') return;
+    this.#logger.debug({ childPid: main.pid }, 'the command stopped: stopping exitmon too');
+    process.kill(process.pid, 'SIGSTOP');
+  }
+
+  #logForward(signal: string, pgid: number, count = 1): void {
+    // SIGWINCH comes with every terminal resize: not worth an info line.
+    const level = signal === 'SIGWINCH' || signal === 'SIGCHLD' ? 'debug' : 'info';
+    const times = count > 1 ? ` (${count} times)` : '';
+    this.#logger[level]({ signal, pgid, count }, `forwarded ${signal} to process group ${pgid}${times}`);
+  }
+}
+
+// True while some process of group pgid is alive (zombies do not count).
+function groupAlive(pgid: number): boolean {
+  return listProcesses().some((p) => p.pgrp === pgid && p.state !== 'zombie' && p.state !== 'dead');
+}

@@ -1,0 +1,30 @@
+// The terminal's foreground process group: who gets Ctrl-C, Ctrl-Z and may
+// read the terminal. `exitmon run` hands it to its command and takes it back.
+import { isatty } from 'node:tty';
+import { loadNative } from '../native/load.js';
+import { ownProcessGroup } from './proc-stat.js';
+
+/** The terminal's foreground group, or undefined when fd is no terminal or the addon is missing. */
+export function terminalForegroundGroup(fd = 0): number | undefined {
+  if (!isatty(fd)) return undefined;
+  const pgid = loadNative()?.tcgetpgrp?.(fd);
+  return pgid !== undefined && pgid > 0 ? pgid : undefined;
+}
+
+/** True when this process's group holds the terminal on fd (so it may hand it over). */
+export function inTerminalForeground(fd = 0): boolean {
+  const foreground = terminalForegroundGroup(fd);
+  return foreground !== undefined && foreground === ownProcessGroup();
+}
+
+/**
+ * Makes pgid the terminal's foreground group (tcsetpgrp(3), SIGTTOU blocked so
+ * that a background caller is not stopped). Returns 0 or -errno; -ENOSYS
+ * without the addon. Callers check inTerminalForeground() first: with SIGTTOU
+ * blocked the kernel would let a background process take the terminal.
+ */
+export function setTerminalForegroundGroup(fd: number, pgid: number): number {
+  const native = loadNative();
+  if (native?.tcsetpgrp === undefined) return -38; // ENOSYS
+  return native.tcsetpgrp(fd, pgid);
+}
