@@ -86,6 +86,11 @@ export class Supervisor {
       ...(options.ignoredSignals !== undefined ? { ignoredSignals: options.ignoredSignals } : {}),
       stdio: options.stdio ?? 'inherit',
       ...(options.execId !== undefined ? { execId: options.execId } : {}),
+      // The supervisor forwards every signal to the group itself (from C, see
+      // SignalForwarder) and stops what is left when the command ends. spawn's
+      // cleanup would add SIGINT/SIGTERM/SIGHUP listeners that replace those
+      // handlers and kill the group on the first Ctrl-C.
+      cleanup: false,
     });
     if (!Number.isNaN(managed.pid)) {
       this.#contexts.set(managed.pid, { role: options.role, command: [command, ...args], startedAt: Date.now() });
