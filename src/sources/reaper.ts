@@ -229,9 +229,11 @@ export class Reaper implements Disposable {
    * default) the reaper never keeps the process alive. Works with either
    * backend and on Node, Bun and Deno.
    * @example
+   * // PID 1 of a container: ends (status 0) once every orphan exited and was logged
    * const reaper = Reaper.shared().ref();
    * reaper.becomeSubreaper();
-   * for await (const exit of reaper.monitor.subscribe('all')) log(exit);
+   * reaper.monitor.subscribe('all', (exit) => log(exit));
+   * spawn('sh', ['-c', 'start-daemons'], { stdio: 'inherit' });
    */
   ref(): this {
     if (this.#closed) throw new MonitorClosedError('Cannot ref: the reaper is closed');
