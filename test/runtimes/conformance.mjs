@@ -154,6 +154,22 @@ await check('a refed reaper holds the loop until its adopted orphans exited; ado
   assert(free.stdout.includes('running at exit true'), `unref: the script waited for its orphan: ${free.stdout}`);
 });
 
+if (runtime === 'deno') {
+  await check('without --allow-ffi the fallback warning says to allow ffi, not to build the addon', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'exitmon-rt-'));
+    const file = join(dir, 'script.mjs');
+    writeFileSync(file, `
+      import { createRequire } from 'node:module';
+      const { Reaper } = createRequire(import.meta.url)(${JSON.stringify(join(ROOT, 'dist', 'index.cjs'))});
+      console.log(Reaper.shared().backend);
+    `);
+    const result = spawnSync(process.execPath, ['run', '--allow-read', '--allow-env', '--allow-sys', file], { encoding: 'utf8', timeout: TIMEOUT_MS });
+    assert(result.status === 0 && result.stdout.trim() === 'poll', `status ${result.status}: ${result.stdout} ${result.stderr}`);
+    assert(/--allow-ffi \(or -A\)/.test(result.stderr), `no --allow-ffi advice: ${result.stderr}`);
+    assert(!result.stderr.includes('node-gyp'), `advises a build: ${result.stderr}`);
+  });
+}
+
 await check('a process that loaded the addon and armed a watch keeps its exit status (3) and does not crash at exit', async () => {
   const result = runScript(`
     import { createRequire } from 'node:module';
