@@ -190,7 +190,8 @@ export class Reaper implements Disposable {
    * not a child that existed before exitmon was loaded or before this
    * process became subreaper (owner unknown: tsx's esbuild helper, say).
    * Empty when this process is neither subreaper nor PID 1. Reads /proc
-   * (one listing, read-only: it reaps nothing). The rule is spelled out in
+   * (one listing, read-only: it reaps nothing); a question about the
+   * process, so it answers after `close()` too. The rule is spelled out in
    * docs/linux.md, "Which children are adopted orphans".
    * @example
    * reaper.becomeSubreaper();
@@ -198,7 +199,6 @@ export class Reaper implements Disposable {
    * reaper.adopted(); // [4711]
    */
   adopted(): number[] {
-    if (this.#closed) return [];
     return adoptedOrphans().map((p) => p.pid).sort((a, b) => a - b);
   }
 
@@ -217,8 +217,7 @@ export class Reaper implements Disposable {
    */
   async stopAdopted(options?: StopOptions): Promise<StopResult> {
     const stop = treeStopper();
-    const roots = this.#closed ? [] : adoptedOrphans();
-    return stop(roots.map(({ pid, startTime }) => ({ pid, startTime })), options);
+    return stop(adoptedOrphans().map(({ pid, startTime }) => ({ pid, startTime })), options);
   }
 
   /**
