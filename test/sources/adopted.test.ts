@@ -42,8 +42,10 @@ describe.skipIf(!linux)('reaper.adopted() and stopAdopted() as child subreaper (
     expect(reaper.becomeSubreaper()).toBe(true);
   });
 
+  // Kills what a test left running, only while it is still our child (never a recycled pid).
   afterEach(() => {
     for (const pid of leftovers.splice(0)) {
+      if (stateOf(pid)?.ppid !== process.pid) continue;
       try {
         process.kill(pid, 'SIGKILL');
       } catch {

@@ -6,6 +6,7 @@
 import { execFile, spawnSync } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadNative } from '../../src/native/load.js';
+import { readProcStat } from '../../src/proc/stat.js';
 import { ExitMonitor, MonitorClosedError, Reaper } from '../../src/index.js';
 import { FIXTURES, stateOf } from './helpers.js';
 
@@ -42,9 +43,13 @@ function run(fixture: string, args: readonly string[], prefix: readonly string[]
   });
 }
 
-const strays: number[] = [];
+// Processes a script left running (re-parented elsewhere), by pid and start
+// time: killed afterwards only if the pid still names the same process.
+const strays: { pid: number; startTime: number | undefined }[] = [];
+const leftBehind = (pid: unknown): void => void strays.push({ pid: pid as number, startTime: readProcStat(pid as number)?.startTime });
 afterEach(() => {
-  for (const pid of strays.splice(0)) {
+  for (const { pid, startTime } of strays.splice(0)) {
+    if (startTime === undefined || readProcStat(pid)?.startTime !== startTime) continue;
     try {
       process.kill(pid, 'SIGKILL');
     } catch {
@@ -82,7 +87,7 @@ describe('ref() / unref() / refed', () => {
 describe.skipIf(!linux)('what a reaper holds the loop for (Linux, native)', () => {
   it("an unref'd reaper lets a script exit while an adopted orphan still runs", async () => {
     const { status, lines, stderr } = await run('sources-ref-orphan.mjs', ['unref', 'orphan', '20']);
-    strays.push(lines[0]?.pid as number);
+    leftBehind(lines[0]?.pid);
     expect(status, stderr).toBe(0);
     expect(lines).toEqual([{ pid: expect.any(Number), refed: false }, { runningAtExit: true }]);
     expect(stateOf(lines[0]!.pid as number)).not.toBeNull(); // it runs on, re-parented elsewhere
@@ -99,7 +104,7 @@ describe.skipIf(!linux)('what a reaper holds the loop for (Linux, native)', () =
     expect(held.status, held.stderr).toBe(0);
     expect(held.lines[1]).toEqual({ runningAtExit: false });
     const free = await run('sources-ref-orphan.mjs', ['unref', 'watched', '20']);
-    strays.push(free.lines[0]?.pid as number);
+    leftBehind(free.lines[0]?.pid);
     expect(free.status, free.stderr).toBe(0);
     expect(free.lines[1]).toEqual({ runningAtExit: true });
   });
