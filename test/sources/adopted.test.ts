@@ -33,7 +33,10 @@ describe.skipIf(!linux)('reaper.adopted() and stopAdopted() as child subreaper (
   let monitor: ExitMonitor;
   let reaper: Reaper;
   let record: ReturnType<typeof recordExits>;
-  const leftovers: number[] = [];
+  const leftovers: { pid: number; startTime: number | undefined }[] = [];
+  const leave = (...pids: number[]): void => {
+    for (const pid of pids) leftovers.push({ pid, startTime: readProcStat(pid)?.startTime });
+  };
 
   beforeAll(() => {
     monitor = new ExitMonitor();
@@ -42,16 +45,20 @@ describe.skipIf(!linux)('reaper.adopted() and stopAdopted() as child subreaper (
     expect(reaper.becomeSubreaper()).toBe(true);
   });
 
-  // Kills what a test left running, only while it is still our child (never a recycled pid).
-  afterEach(() => {
-    for (const pid of leftovers.splice(0)) {
-      if (stateOf(pid)?.ppid !== process.pid) continue;
+  // Kills what a test left running, only while its pid names the same process (never a recycled pid).
+  // Waits until they are gone, so that the next test starts with nothing adopted.
+  afterEach(async () => {
+    const killed: number[] = [];
+    for (const { pid, startTime } of leftovers.splice(0)) {
+      if (startTime === undefined || readProcStat(pid)?.startTime !== startTime) continue;
       try {
         process.kill(pid, 'SIGKILL');
+        killed.push(pid);
       } catch {
         // gone already
       }
     }
+    await waitFor(() => !killed.some(alive), 'the left-over processes to die', 10_000);
   });
 
   afterAll(() => {
@@ -64,7 +71,7 @@ describe.skipIf(!linux)('reaper.adopted() and stopAdopted() as child subreaper (
   async function daemon(mode: 'plain' | 'stubborn'): Promise<{ daemon: number; worker: number }> {
     const pids = await runPrinting('sources-daemon.sh', [mode]);
     const started = { daemon: pids.daemon!, worker: pids.worker! };
-    leftovers.push(started.daemon, started.worker);
+    leave(started.daemon, started.worker);
     await waitFor(() => stateOf(started.daemon)?.ppid === process.pid, 'the daemon to be re-parented to us', 10_000);
     return started;
   }
@@ -72,7 +79,7 @@ describe.skipIf(!linux)('reaper.adopted() and stopAdopted() as child subreaper (
   it('lists a re-parented double-forked daemon, not its worker (whose parent lives), our node:child_process child or an exitmon spawn child', async () => {
     const own = spawnChild('sleep', ['30'], { stdio: 'ignore' });
     const managed = spawn('sleep', ['30'], { stdio: 'ignore', monitor });
-    leftovers.push(own.pid!, managed.pid);
+    leave(own.pid!, managed.pid);
     const { daemon: d, worker } = await daemon('plain');
     const adopted = reaper.adopted();
     expect(adopted).toContain(d);
@@ -95,7 +102,7 @@ describe.skipIf(!linux)('reaper.adopted() and stopAdopted() as child subreaper (
   it('escalates to SIGKILL for a daemon and worker that ignore SIGTERM, and leaves our own children running', async () => {
     const own = spawnChild('sleep', ['30'], { stdio: 'ignore' });
     const managed: ManagedProcess = spawn('sleep', ['30'], { stdio: 'ignore', monitor });
-    leftovers.push(own.pid!, managed.pid);
+    leave(own.pid!, managed.pid);
     const { daemon: d, worker } = await daemon('stubborn');
     const result = await reaper.stopAdopted({ graceMs: 200 });
     expect(result).toMatchObject({ forced: true, alreadyExited: false, survivors: [] });
@@ -116,7 +123,7 @@ describe.skipIf(!linux)('reaper.adopted() and stopAdopted() as child subreaper (
 
   it('with nothing adopted, stopAdopted() signals nothing and says alreadyExited', async () => {
     const own: ChildProcess = spawnChild('sleep', ['30'], { stdio: 'ignore' });
-    leftovers.push(own.pid!);
+    leave(own.pid!);
     await waitFor(() => stateOf(own.pid!) !== null, 'the child to start');
     expect(reaper.adopted()).toEqual([]);
     expect(await reaper.stopAdopted({ graceMs: 100 })).toMatchObject({ forced: false, alreadyExited: true, survivors: [] });
@@ -132,7 +139,7 @@ describe.skipIf(!linux)('reaper.adopted() and stopAdopted() as child subreaper (
 
   it('a root whose pid names another process than the listing saw is left alone (PID reuse)', async () => {
     const own = spawnChild('sleep', ['30'], { stdio: 'ignore' });
-    leftovers.push(own.pid!);
+    leave(own.pid!);
     await waitFor(() => readProcStat(own.pid!) !== null, 'the child to start');
     const seen = readProcStat(own.pid!)!;
     const result = await stopProcessTrees([{ pid: own.pid!, startTime: seen.startTime - 1 }], { graceMs: 100 });
