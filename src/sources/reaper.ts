@@ -174,11 +174,12 @@ export class Reaper implements Disposable {
       throw new TypeError('Expected `options.execId` to be set when `options.containerId` is, got only `containerId`');
     }
     if (this.#closed) throw new MonitorClosedError('Cannot watch: the reaper is closed');
+    // A refed reaper holds the loop for a watched process (evaluated once the watch is in).
+    if (this.#hold.refed && !this.#hold.holding) queueMicrotask(() => this.#hold.update());
     // Idempotent while the watched process runs; if it exited and the pid was
     // reused before its exit was collected, the old exit is published now and
     // the new process is watched (WatchSet.add).
     if (this.#watches.add(pid, { reap, execId, containerId })) this.monitor.forget({ pid });
-    if (this.#hold.refed && !this.#hold.holding) this.#hold.update();
   }
 
   /**
