@@ -87,6 +87,9 @@ export class LoopHold {
       alive = true; // could not tell: keep holding and look again later
     }
     if (!alive) return this.#release();
+    // Holding already, with its next look due within the usual period: keep
+    // that timer (a burst of exits re-arms nothing).
+    if (this.#timer !== undefined && recheckIn === HOLD_RECHECK_MS) return;
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     // A ref'd timer is what holds the loop; when it fires, it looks again.
     this.#timer = setTimeout(() => {
