@@ -144,6 +144,20 @@ export function nativeHint(root: string): string {
     `(needs python3, make and a C compiler); prebuilt binaries exist for ${PREBUILT_PLATFORMS}`;
 }
 
+/**
+ * What to do when the runtime itself refused to load the addon: Deno loads
+ * native addons only with the ffi permission (a `NotCapable` error, named
+ * `PermissionDenied` before Deno 2), and then the addon is fine and no build
+ * would help. Undefined for any other failure.
+ */
+export function runtimeRefusalHint(error: unknown): string | undefined {
+  if (typeof (globalThis as { Deno?: unknown }).Deno !== 'object') return undefined;
+  const name = (error as { name?: unknown } | null)?.name;
+  const message = String((error as { message?: unknown } | null)?.message ?? '');
+  if (name !== 'NotCapable' && name !== 'PermissionDenied' && !message.includes('--allow-ffi')) return undefined;
+  return 'Deno loads native addons only with the ffi permission: run deno with --allow-ffi (or -A)';
+}
+
 type NodeGypBuild = ((dir: string) => unknown) & { resolve(dir: string): string };
 
 let probe: NativeProbe | undefined;
@@ -192,7 +206,7 @@ function probeNative(): NativeProbe {
     if (rc < 0) return { binding: null, reason: `pidfd support is incomplete (errno ${-rc}; it needs Linux 5.4 or later)` };
     return { binding, file };
   } catch (error) {
-    return { binding: null, reason: `addon ${file} not loadable (${oneLine(error)}); ${hint}` };
+    return { binding: null, reason: `addon ${file} not loadable (${oneLine(error)}); ${runtimeRefusalHint(error) ?? hint}` };
   }
 }
 

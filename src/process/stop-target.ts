@@ -191,6 +191,7 @@ export class GroupTarget extends StopTarget {
 // led by a member and holds none of them; otherwise its members one by one.
 export class TreeTarget extends StopTarget {
   readonly #root: number;
+  readonly #rootStartTime: number | undefined;
   readonly #guard: SignalGuard;
   readonly #tracked = new Map<number, number>(); // pid → start time of every member ever seen
   readonly #outsiders = new Map<number, number>(); // ancestors and siblings: pid → start time
@@ -199,10 +200,13 @@ export class TreeTarget extends StopTarget {
   readonly listAtEscalation = true;
   #first = true;
 
-  constructor(pid: number, guard: SignalGuard) {
+  // rootStartTime: the root as an earlier listing saw it (stopProcessTrees);
+  // if the pid names another process by the first look, there is no tree.
+  constructor(pid: number, guard: SignalGuard, rootStartTime?: number) {
     super();
     this.#root = pid;
     this.#guard = guard;
+    this.#rootStartTime = rootStartTime;
   }
 
   *signalledGroups(): Iterable<number> {
@@ -249,6 +253,11 @@ export class TreeTarget extends StopTarget {
     this.#first = false;
     const byPid = new Map(procs.map((p) => [p.pid, p]));
     const root = byPid.get(this.#root);
+    if (root !== undefined && this.#rootStartTime !== undefined && root.startTime !== this.#rootStartTime) {
+      // The pid was reused since: neither that process nor a group of this id is the tree's.
+      this.#outsiders.set(root.pid, root.startTime);
+      return;
+    }
     if (root === undefined) {
       // The root is gone; a group with its pid can only be its own (a pid is
       // not handed out while a group of that id exists).

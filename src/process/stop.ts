@@ -9,7 +9,10 @@ import { assertDuration, assertOptions, typeError } from '../core/validate.js';
 import { signalNumber } from '../core/signals.js';
 import { killSignalNumber } from './kill-signal.js';
 import { freshListing, GroupTarget, TreeTarget, type Member, type StopTarget } from './stop-target.js';
-import { assertStoppableGroup, assertStoppablePid, currentGuard, signalGroup, type SignalGuard } from './signal-safety.js';
+import { assertStoppableGroup, assertStoppablePid, currentGuard, isProtectedGroup, isProtectedPid, signalGroup, type SignalGuard } from './signal-safety.js';
+import { setTreeStopper, type StopOptions, type StopResult, type TreeRoot } from '../sources/tree-stopper.js';
+
+export type { StopOptions, StopResult };
 
 /** The signal a stop starts with. */
 export const DEFAULT_STOP_SIGNAL: NodeJS.Signals = 'SIGTERM';
@@ -29,47 +32,6 @@ const POLL_MAX_MS = 25;
 const VERIFY_FIRST_MS = 1;
 const VERIFY_MAX_MS = 4;
 const SIGCONT = 18;
-
-/** How to stop a process group or tree. */
-export interface StopOptions {
-  /**
-   * The first signal, sent to the whole group.
-   * @default 'SIGTERM'
-   */
-  signal?: NodeJS.Signals;
-  /**
-   * How long to wait for every member to exit before escalating, in ms. `0`
-   * escalates at once.
-   * @default 5000
-   */
-  graceMs?: number;
-  /**
-   * The escalation signal, sent to every member still alive after the grace,
-   * one by one and to each group. Must terminate: SIGSTOP, SIGCONT, SIGTSTP,
-   * SIGTTIN, SIGTTOU, SIGCHLD, SIGURG and SIGWINCH are a RangeError.
-   * @default 'SIGKILL'
-   */
-  killSignal?: NodeJS.Signals;
-  /**
-   * Cancels the wait: the promise rejects with the signal's reason. Signals
-   * already sent stay sent; an already aborted signal sends nothing.
-   * @example
-   * await stopProcessGroup(pgid, { signalAbort: AbortSignal.timeout(1000) });
-   */
-  signalAbort?: AbortSignal;
-}
-
-/** How a stop went. */
-export interface StopResult {
-  /** The kill signal had to be sent (something outlived the grace). */
-  forced: boolean;
-  /** Nothing was alive when the stop began; nothing was signalled. */
-  alreadyExited: boolean;
-  /** Pids still alive after the kill signal and its verification window (normally empty). */
-  survivors: number[];
-  /** From the call to the result, in ms. */
-  durationMs: number;
-}
 
 interface ResolvedStopOptions {
   signal: number;
@@ -128,6 +90,35 @@ export async function stopProcessTree(pid: number, options?: StopOptions): Promi
   const resolved = resolveStopOptions(options);
   return runStop(new TreeTarget(pid, guard), resolved, guard, start);
 }
+
+/**
+ * Stops several trees at once (`reaper.stopAdopted()`): each root with its
+ * descendants and the groups they lead, as `stopProcessTree` does, in
+ * parallel (the trees' /proc listings are shared), with one combined result:
+ * `forced` when any tree needed the kill signal, `alreadyExited` when none
+ * had anything alive (or there were no roots), every survivor. A root whose
+ * pid names another process than the listing saw (`startTime`) is left
+ * alone. Roots that must never be signalled (pid ≤ 1, this process, the
+ * leader of its group) are skipped, not an error: they come from a listing,
+ * not from the caller.
+ * @internal
+ */
+export async function stopProcessTrees(roots: readonly TreeRoot[], options?: StopOptions): Promise<StopResult> {
+  const start = performance.now();
+  const guard = currentGuard();
+  const resolved = resolveStopOptions(options);
+  const stoppable = roots.filter(({ pid }) => !isProtectedPid(pid, guard) && !isProtectedGroup(pid, guard));
+  const results = await Promise.all(stoppable.map((root) => runStop(new TreeTarget(root.pid, guard, root.startTime), resolved, guard, start)));
+  return {
+    forced: results.some((r) => r.forced),
+    alreadyExited: results.every((r) => r.alreadyExited),
+    survivors: [...new Set(results.flatMap((r) => r.survivors))].sort((a, b) => a - b),
+    durationMs: performance.now() - start,
+  };
+}
+
+// The reaper (a layer below) stops its adopted orphans through this.
+setTreeStopper(stopProcessTrees);
 
 // Validates StopOptions without stopping anything (for callers that may
 // resolve early, like ManagedProcess.stop on a process that never started).

@@ -30,6 +30,8 @@ export interface OrphanSweepHost {
   readonly sweepIntervalMs: number;
   /** Publishes one adopted orphan's exit. */
   adopted(orphan: { pid: number; execId: undefined; containerId: undefined }, status: ExitStatus): void;
+  /** After every sweep: the set of our children may have changed (the reaper's loop hold re-checks). */
+  swept(): void;
   fault(): void;
 }
 
@@ -91,6 +93,9 @@ export class OrphanSweep {
       }
       this.#holding = true;
       subreaper.holders++;
+      // Children we have now were not re-parented to us as subreaper: owner
+      // unknown. (With adoptOrphans the snapshot is taken right below.)
+      if (!adoptOrphans) this.#host.ownership.rememberPreexisting();
     }
     if (adoptOrphans && !this.#scheduler.running) {
       this.#host.ownership.rememberPreexisting();
@@ -136,6 +141,7 @@ export class OrphanSweep {
     }
     const now = Date.now();
     if (now - this.#lastPruneAt >= PRUNE_INTERVAL_MS) this.#prune(now);
+    if (!final) this.#host.swept();
   }
 
   // Carries out Ownership's answer for one zombie child: collected (reaped, or via its watch), or skipped.

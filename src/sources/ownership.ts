@@ -14,8 +14,14 @@
 //     (perhaps node:child_process before exitmon was imported), never reaped;
 //   - anything else re-parented to us: an adopted orphan, ours to reap.
 // Identities are pid + start time, so a reused pid is a new process.
-import { readProcStat } from '../proc/stat.js';
+//
+// The same knowledge answers `reaper.adopted()`, the live orphans this
+// process adopted (see adoptedOrphans below and docs/linux.md, "Which
+// children are adopted orphans").
+import { loadNative } from '../native/load.js';
+import { hasExited, listProcesses, readProcStat, type ProcStat } from '../proc/stat.js';
 import { childrenOf } from '../proc/tree.js';
+import { ticksSinceBoot } from '../proc/uptime.js';
 import { isOwnedByRuntime, ownedChildProcess } from './runtime-children.js';
 
 export { isOwnedByRuntime, ownedChildProcess };
@@ -23,15 +29,75 @@ export { isOwnedByRuntime, ownedChildProcess };
 /** Whose zombie a zombie child is (see the module comment). */
 export type ZombieOwner = 'runtime' | 'watched' | 'left-to-owner' | 'preexisting' | 'adoptable' | 'gone';
 
+// What every open reaper of this realm knows about its children: its live
+// watches and the children it found when it became subreaper.
+interface ReaperClaims {
+  watched(pid: number): boolean;
+  preexisting(child: ProcStat): boolean;
+}
+
+// Realm-wide, on globalThis so that an ESM and a CJS copy of exitmon agree:
+// the moment exitmon was first loaded (clock ticks since boot, undefined
+// without /proc) and the claims of every open reaper.
+interface AdoptionRealm {
+  readonly loadedAt: number | undefined;
+  readonly claims: Set<ReaperClaims>;
+}
+const ADOPTION_KEY = Symbol.for('exitmon.adoption.v1');
+const adoptionRealm: AdoptionRealm = ((globalThis as { [ADOPTION_KEY]?: AdoptionRealm })[ADOPTION_KEY] ??= {
+  loadedAt: ticksSinceBoot(),
+  claims: new Set(),
+});
+
+/**
+ * Whether anything can be re-parented to this process: it is a child
+ * subreaper (prctl, needs the addon to ask) or PID 1 of its pid namespace.
+ */
+export function mayAdopt(): boolean {
+  return process.pid === 1 || loadNative()?.getSubreaper() === 1;
+}
+
+/**
+ * THE rule for "adopted orphan": a live child of this process (a running
+ * 'Z' leader counts, see hasExited) that this process did not start, as far
+ * as it can know. A child is excluded when
+ *   1. a runtime spawn API owns it (node:child_process in any realm that
+ *      loaded exitmon, Bun.spawn, Deno.Command, and the libraries built on
+ *      them; exitmon's own spawn() with the child_process engine);
+ *   2. an open reaper of this realm watches it: its watcher manages it
+ *      (exitmon's native spawn engine watches each child from its birth);
+ *   3. it was already a child when a reaper became subreaper, or it started
+ *      no later than the clock tick in which exitmon was loaded: spawned
+ *      before exitmon could record it (tsx's esbuild helper, a child of a
+ *      loader thread), so perhaps ours.
+ * Everything else became our child by re-parenting (a child subreaper, or
+ * PID 1): the kernel gives us no other children. Empty when nothing can be
+ * re-parented to us (mayAdopt()). `procs`: one /proc listing.
+ */
+export function adoptedOrphans(procs: readonly ProcStat[] = listProcesses()): ProcStat[] {
+  if (!mayAdopt()) return [];
+  const self = process.pid;
+  const { loadedAt, claims } = adoptionRealm;
+  return procs.filter((p) => {
+    if (p.ppid !== self || hasExited(p) || isOwnedByRuntime(p.pid)) return false;
+    if (loadedAt !== undefined && p.startTime <= loadedAt) return false;
+    for (const claim of claims) if (claim.watched(p.pid) || claim.preexisting(p)) return false;
+    return true;
+  });
+}
+
 /** Per-reaper ownership bookkeeping (pid -> start time). */
 export class Ownership {
   readonly #watched: (pid: number) => boolean;
   readonly #leftToOwner = new Map<number, number>();
   #preexisting = new Map<number, number>();
+  readonly #claims: ReaperClaims;
 
   /** `watched(pid)`: whether the reaper has a live watch of pid. */
   constructor(watched: (pid: number) => boolean) {
     this.#watched = watched;
+    this.#claims = { watched, preexisting: (child) => this.#preexisting.get(child.pid) === child.startTime };
+    adoptionRealm.claims.add(this.#claims);
   }
 
   // Whether a watch of pid may reap it: asked, and no runtime owns it.
@@ -85,7 +151,9 @@ export class Ownership {
     }
   }
 
+  // The reaper closed: forgets everything and withdraws its claims.
   clear(): void {
+    adoptionRealm.claims.delete(this.#claims);
     this.#leftToOwner.clear();
     this.#preexisting.clear();
   }

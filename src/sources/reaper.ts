@@ -9,18 +9,20 @@ import { ExitMonitor } from '../core/monitor.js';
 import { assertOptionalString, assertOptions, assertPid, typeError } from '../core/validate.js';
 import { probeNativeBinding } from '../native/load.js';
 import type { ExitStatus } from './exit-status.js';
+import { LoopHold } from './loop-hold.js';
 import { OrphanSweep } from './orphan-sweep.js';
-import { Ownership } from './ownership.js';
+import { adoptedOrphans, mayAdopt, Ownership } from './ownership.js';
 import { PidfdBackend } from './pidfd-backend.js';
 import { DEFAULT_POLL_INTERVAL_MS, PidPoller, warnPollingOnce } from './poll-backend.js';
 import { checkOptions, differingOption, type ReaperBackend, type ReaperOptions, type ReaperStats } from './reaper-options.js';
 import { batchCounters, scanCounters } from './reaper-counters.js';
 import { SharedReaperSlot } from './shared-reaper.js';
 import { DEFAULT_SWEEP_INTERVAL_MS } from './sweep-scheduler.js';
+import { treeStopper, type StopOptions, type StopResult } from './tree-stopper.js';
 import { WatchSet, type Watched, type WatchOptions } from './watch-set.js';
 
 export { exitBatches, orphanScans } from './reaper-counters.js';
-export { DEFAULT_POLL_INTERVAL_MS, DEFAULT_SWEEP_INTERVAL_MS, type ReaperBackend, type ReaperOptions, type ReaperStats, type WatchOptions };
+export { DEFAULT_POLL_INTERVAL_MS, DEFAULT_SWEEP_INTERVAL_MS, type ReaperBackend, type ReaperOptions, type ReaperStats, type StopOptions, type StopResult, type WatchOptions };
 
 const reapers = new WeakMap<ExitMonitor, Reaper>();
 const shared = new SharedReaperSlot<Reaper>();
@@ -54,6 +56,7 @@ export class Reaper implements Disposable {
   readonly #watches: WatchSet;
   readonly #ownership: Ownership;
   readonly #orphans: OrphanSweep | null;
+  readonly #hold: LoopHold;
   readonly #onMonitorClose = (): void => this.close();
   #ownsMonitor = false;
   #closed = false;
@@ -125,6 +128,13 @@ export class Reaper implements Disposable {
       watches: this.#watches,
       sweepIntervalMs,
       adopted: (watched, status) => this.#publish(watched, status, 'reaped', true),
+      swept: () => this.#hold.update(),
+    });
+    this.#hold = new LoopHold({
+      watchedCount: () => this.#watches.size,
+      mayAdopt,
+      peekAny: () => this.#pidfd?.peekAny() ?? null,
+      adopted: () => adoptedOrphans(),
     });
     const orphans = this.#orphans;
     if (orphans !== null) scanCounters.set(this, () => orphans.scans);
@@ -164,10 +174,82 @@ export class Reaper implements Disposable {
       throw new TypeError('Expected `options.execId` to be set when `options.containerId` is, got only `containerId`');
     }
     if (this.#closed) throw new MonitorClosedError('Cannot watch: the reaper is closed');
+    // A refed reaper holds the loop for a watched process (evaluated once the watch is in).
+    if (this.#hold.refed && !this.#hold.holding) queueMicrotask(() => this.#hold.update());
     // Idempotent while the watched process runs; if it exited and the pid was
     // reused before its exit was collected, the old exit is published now and
     // the new process is watched (WatchSet.add).
     if (this.#watches.add(pid, { reap, execId, containerId, resources })) this.monitor.forget({ pid });
+  }
+
+  /**
+   * The live orphans this process adopted: children re-parented to it as a
+   * child subreaper (or as PID 1) whose parent died. Never a child this
+   * process started itself: not one of node:child_process, `Bun.spawn`,
+   * `Deno.Command` or a library built on them, not one of exitmon's
+   * `spawn()`, not a pid an open reaper watches (its watcher manages it),
+   * not a child that existed before exitmon was loaded or before this
+   * process became subreaper (owner unknown: tsx's esbuild helper, say).
+   * Empty when this process is neither subreaper nor PID 1. Reads /proc
+   * (one listing, read-only: it reaps nothing); a question about the
+   * process, so it answers after `close()` too. The rule is spelled out in
+   * docs/linux.md, "Which children are adopted orphans".
+   * @example
+   * reaper.becomeSubreaper();
+   * // … a daemon double-forks and its parent exits …
+   * reaper.adopted(); // [4711]
+   */
+  adopted(): number[] {
+    return adoptedOrphans().map((p) => p.pid).sort((a, b) => a - b);
+  }
+
+  /**
+   * Stops every adopted orphan (see `adopted()`) with its descendants and the
+   * groups they lead, with `stopProcessTree`'s escalation: `signal`, up to
+   * `graceMs`, then `killSignal` to whatever is left, verified gone, every
+   * signal PID-reuse safe. One combined result for all of them;
+   * `alreadyExited` when there was nothing to stop. This process's own
+   * children and their trees are left alone (unless they are in an orphan's
+   * group that holds none of ours). Orphans re-parented during the stop are
+   * found as descendants. With `adoptOrphans`, the sweep reaps them as usual.
+   * @throws (rejects) TypeError/RangeError for bad options, as stopProcessTree.
+   * @example
+   * const { survivors } = await reaper.stopAdopted({ graceMs: 2000 });
+   */
+  async stopAdopted(options?: StopOptions): Promise<StopResult> {
+    const stop = treeStopper();
+    return stop(adoptedOrphans().map(({ pid, startTime }) => ({ pid, startTime })), options);
+  }
+
+  /**
+   * Holds the event loop open while any watched process or adopted orphan
+   * is alive, and lets go when none is (re-checked on every collected exit
+   * and orphan sweep): a PID-1 or supervisor script can `for await` its
+   * orphans' exits and end when the last one was delivered. Without it (the
+   * default) the reaper never keeps the process alive. Works with either
+   * backend and on Node, Bun and Deno.
+   * @example
+   * // PID 1 of a container: ends (status 0) once every orphan exited and was logged
+   * const reaper = Reaper.shared().ref();
+   * reaper.becomeSubreaper();
+   * reaper.monitor.subscribe('all', (exit) => log(exit));
+   * spawn('sh', ['-c', 'start-daemons'], { stdio: 'inherit' });
+   */
+  ref(): this {
+    if (this.#closed) throw new MonitorClosedError('Cannot ref: the reaper is closed');
+    this.#hold.ref();
+    return this;
+  }
+
+  /** Back to the default: the reaper never keeps the process alive. */
+  unref(): this {
+    this.#hold.unref();
+    return this;
+  }
+
+  /** Whether `ref()` is in effect (the loop is held only while something is alive). */
+  get refed(): boolean {
+    return this.#hold.refed;
   }
 
   /**
@@ -220,6 +302,7 @@ export class Reaper implements Disposable {
       }
     };
     step(() => this.monitor.lifecycle.off('close', this.#onMonitorClose));
+    step(() => this.#hold.unref());
     step(() => this.#orphans?.close());
     step(() => this.#watches.close((watched, status) => this.#publish(watched, status, 'observed', false)));
     step(() => this.#poller.close());
@@ -267,6 +350,7 @@ export class Reaper implements Disposable {
     if (this.#logger !== silentLogger) {
       this.#logger.debug({ childPid: watched.pid, outcome, status: status.status, adopted }, 'exitmon: exit collected');
     }
+    this.#hold.update(); // that may have been the last thing alive
   }
 }
 

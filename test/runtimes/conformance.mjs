@@ -132,6 +132,44 @@ if (runtime !== 'node') {
   });
 }
 
+await check('a refed reaper holds the loop until its adopted orphans exited; adopted() lists them; unref\'d it lets go at once', async () => {
+  const script = (mode) => `
+    import { createRequire } from 'node:module';
+    import { spawn } from 'node:child_process';
+    const { Reaper, isRunning } = createRequire(import.meta.url)(${JSON.stringify(join(ROOT, 'dist', 'index.cjs'))});
+    const reaper = Reaper.shared();
+    reaper.becomeSubreaper();
+    if ('${mode}' === 'ref') reaper.ref();
+    const sh = spawn('sh', ['-c', 'sleep 0.5 </dev/null >/dev/null 2>&1 & echo $!'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    const pid = await new Promise((resolve) => sh.stdout.once('data', (d) => resolve(Number(String(d).trim()))));
+    sh.once('exit', () => setTimeout(() => console.log('adopted', reaper.adopted().includes(pid)), 50));
+    process.on('exit', () => console.log('running at exit', isRunning(pid)));
+  `;
+  const held = runScript(script('ref'));
+  assert(held.status === 0, `ref: status ${held.status}: ${held.stderr}`);
+  assert(held.stdout.includes('adopted true'), `ref: adopted() did not list the orphan: ${held.stdout}`);
+  assert(held.stdout.includes('running at exit false'), `ref: the script ended before its orphan: ${held.stdout}`);
+  const free = runScript(script('unref'));
+  assert(free.status === 0, `unref: status ${free.status}: ${free.stderr}`);
+  assert(free.stdout.includes('running at exit true'), `unref: the script waited for its orphan: ${free.stdout}`);
+});
+
+if (runtime === 'deno') {
+  await check('without --allow-ffi the fallback warning says to allow ffi, not to build the addon', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'exitmon-rt-'));
+    const file = join(dir, 'script.mjs');
+    writeFileSync(file, `
+      import { createRequire } from 'node:module';
+      const { Reaper } = createRequire(import.meta.url)(${JSON.stringify(join(ROOT, 'dist', 'index.cjs'))});
+      console.log(Reaper.shared().backend);
+    `);
+    const result = spawnSync(process.execPath, ['run', '--allow-read', '--allow-env', '--allow-sys', file], { encoding: 'utf8', timeout: TIMEOUT_MS });
+    assert(result.status === 0 && result.stdout.trim() === 'poll', `status ${result.status}: ${result.stdout} ${result.stderr}`);
+    assert(/--allow-ffi \(or -A\)/.test(result.stderr), `no --allow-ffi advice: ${result.stderr}`);
+    assert(!result.stderr.includes('node-gyp'), `advises a build: ${result.stderr}`);
+  });
+}
+
 await check('a process that loaded the addon and armed a watch keeps its exit status (3) and does not crash at exit', async () => {
   const result = runScript(`
     import { createRequire } from 'node:module';

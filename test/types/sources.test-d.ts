@@ -32,6 +32,12 @@ describe('public reaper and process types', () => {
       watched: number; reapedTotal: number; observedTotal: number; unknownTotal: number;
       adoptedTotal: number; sweeps: number; lastSweepAt: number | null; errors: number;
     }>();
+    expectTypeOf(reaper.adopted()).toEqualTypeOf<number[]>();
+    expectTypeOf(reaper.stopAdopted({ graceMs: 100, killSignal: 'SIGKILL' })).toEqualTypeOf<Promise<StopResult>>();
+    expectTypeOf(reaper.ref()).toEqualTypeOf<Reaper>();
+    expectTypeOf(reaper.unref().ref().refed).toEqualTypeOf<boolean>();
+    // @ts-expect-error refed is readonly
+    reaper.refed = true;
     // @ts-expect-error backends are 'auto', 'pidfd' or 'poll'
     new Reaper(new ExitMonitor(), { backend: 'epoll' });
     // @ts-expect-error backend is readonly
