@@ -1,5 +1,7 @@
-// The children of this exitmon process, through the public listProcesses()
-// (a read-only scan of /proc/*/stat: looking never reaps anything).
+// The zombie children of this exitmon process, through the public
+// listProcesses() (a read-only scan of /proc/*/stat: looking never reaps
+// anything): what "zombies left" counts. Orphans to stop come from
+// reaper.adopted(), which knows which children are ours.
 import { listProcesses, type ProcStat } from '../index.js';
 
 // Every current child of this process (zombies included).
@@ -11,9 +13,4 @@ export function ownChildren(): ProcStat[] {
 // Children that exited and wait to be reaped: what "zombies left" counts.
 export function zombieChildren(): ProcStat[] {
   return ownChildren().filter((c) => c.state === 'zombie');
-}
-
-// Children still running (not zombies, not dead).
-export function liveChildren(): ProcStat[] {
-  return ownChildren().filter((c) => c.state !== 'zombie' && c.state !== 'dead');
 }

@@ -56,7 +56,7 @@ export async function runCommand(options: RunOptions, context: CliContext): Prom
     const pgid = main.pgid;
     await Promise.all([
       pgid !== undefined ? supervisor.stopGroup(pgid, options.graceMs, "the rest of the command's process group") : undefined,
-      supervisor.stopOrphans(options.graceMs, new Set(pgid !== undefined ? [pgid] : [])),
+      supervisor.stopOrphans(options.graceMs),
     ]);
     await supervisor.settle();
     // -1 means the status was not ours to read; cannot happen for our own child.

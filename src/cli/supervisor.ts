@@ -7,7 +7,6 @@ import {
   NativeUnavailableError,
   spawn,
   stopProcessGroup,
-  stopProcessTree,
   type ExitEvent,
   type ExitSubscription,
   type ManagedProcess,
@@ -15,7 +14,7 @@ import {
   type StopResult,
 } from '../index.js';
 import type { ExitContext, ExitPrinter } from './format.js';
-import { liveChildren, zombieChildren } from './own-children.js';
+import { zombieChildren } from './own-children.js';
 
 /** The signals `demo` passes on to its process groups (`run` forwards every catchable one: JobControl). */
 export const FORWARDED_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH'];
@@ -127,25 +126,20 @@ export class Supervisor {
     return result;
   }
 
-  // Stops every child still running (re-parented orphans), each with its
-  // whole tree, in parallel and with the same grace, so that nothing exitmon
-  // adopted outlives it. The first round leaves out `skipGroups`, which the
-  // caller is stopping concurrently; later rounds catch processes re-parented
-  // to us while the others were being stopped.
-  async stopOrphans(graceMs: number, skipGroups: ReadonlySet<number> = new Set()): Promise<void> {
+  // Stops every orphan this process adopted and still runs (reaper.adopted(),
+  // each with its tree, in parallel, with the same grace), so that nothing
+  // exitmon adopted outlives it. Stopping one can orphan others onto us while
+  // it runs: a few rounds catch those.
+  async stopOrphans(graceMs: number): Promise<void> {
     if (!this.#adopting) return;
     for (let round = 0; round < LEFTOVER_ROUNDS; round++) {
-      const left = liveChildren().filter((c) => !skipGroups.has(c.pgrp) || round > 0);
-      if (left.length === 0) return;
-      await Promise.all(
-        left.map(async ({ pid }) => {
-          try {
-            this.#reportStop(await stopProcessTree(pid, { graceMs }), { childPid: pid }, 'an orphan still running');
-          } catch (error) {
-            this.#logger.warn({ err: error, childPid: pid }, 'could not stop an orphan');
-          }
-        }),
-      );
+      if (this.reaper.adopted().length === 0) return;
+      try {
+        this.#reportStop(await this.reaper.stopAdopted({ graceMs }), {}, 'adopted orphans still running');
+      } catch (error) {
+        this.#logger.warn({ err: error }, 'could not stop the adopted orphans');
+        return;
+      }
     }
   }
 

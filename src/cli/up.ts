@@ -8,12 +8,12 @@ import {
   ServiceConfigError,
   ServiceManager,
   findServicesFile,
-  stopProcessTree,
+  type Reaper,
   DEFAULT_SERVICE_FILES,
   type StopResult,
 } from '../index.js';
 import type { CliContext } from './context.js';
-import { liveChildren, zombieChildren } from './own-children.js';
+import { zombieChildren } from './own-children.js';
 import { ServiceEventPrinter } from './service-format.js';
 import { registerServiceMetrics } from './service-metrics.js';
 
@@ -76,7 +76,7 @@ export async function runUp(options: UpOptions, context: CliContext, registry?: 
     void manager.start().catch(() => undefined); // rejects only when a stop came first
     await Promise.race([stopping, manager.whenIdle()]);
     const result = await manager.stop();
-    const orphans = adopting ? await stopOrphans(() => signals > 1) : [];
+    const orphans = adopting ? await stopOrphans(context.reaper, () => signals > 1) : [];
     const zombies = await settle();
     const status = exitStatus(manager, result, orphans, context);
     logger.info({ survivors: result.survivors.length + orphans.length, zombies, status }, `done: ${result.survivors.length + orphans.length} survivor(s), ${zombies} zombie(s) left, exit status ${status}`);
@@ -110,16 +110,11 @@ function becomeSubreaper(context: CliContext): boolean {
 
 // Stops every adopted orphan still running (a service's setsid grandchild
 // whose parent died), with its tree; returns the pids that survived.
-async function stopOrphans(escalated: () => boolean): Promise<number[]> {
-  const survivors: number[] = [];
+async function stopOrphans(reaper: Reaper, escalated: () => boolean): Promise<number[]> {
   // Stopping one can orphan others onto us: a few rounds catch those.
-  for (let round = 0; round < 3; round++) {
-    const left = liveChildren();
-    if (left.length === 0) break;
-    const results = await Promise.all(
-      left.map(({ pid }) => stopProcessTree(pid, { graceMs: escalated() ? 0 : ORPHAN_GRACE_MS }).catch(() => undefined)),
-    );
-    if (round === 2) for (const r of results) survivors.push(...(r?.survivors ?? []));
+  let survivors: number[] = [];
+  for (let round = 0; round < 3 && reaper.adopted().length > 0; round++) {
+    survivors = (await reaper.stopAdopted({ graceMs: escalated() ? 0 : ORPHAN_GRACE_MS }).catch(() => undefined))?.survivors ?? [];
   }
   return survivors;
 }

@@ -77,7 +77,7 @@ describe('exitmon run', () => {
     expect(status).toBe(0);
     const escapee = Number(/escapee=(\d+)/.exec(stdout)?.[1]);
     expect(exitLines(stdout).find((l) => l.pid === escapee)).toMatchObject({ role: 'orphan', signal: 'SIGTERM', outcome: 'reaped' });
-    expect(stderr).toMatch(/stopped an orphan still running/);
+    expect(stderr).toMatch(/stopped adopted orphans still running/);
     expect(isAlive(escapee)).toBe(false);
   });
 
