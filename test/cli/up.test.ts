@@ -81,7 +81,7 @@ describe('exitmon up', () => {
   });
 
   it('a second SIGTERM during the stop kills at once instead of waiting out the grace', async () => {
-    const file = servicesFile(`services:\n  stubborn: { command: ["sh", "$FIXTURES/services-logger.sh", "stubborn", "$DIR", "ignore"], stopGrace: 60s }\n`);
+    const file = servicesFile(`services:\n  stubborn: { command: ["bash", "$FIXTURES/services-logger.sh", "stubborn", "$DIR", "ignore"], stopGrace: 60s }\n`);
     const cli = startCli(['up', '-f', file, '--format', 'json']);
     await cli.waitFor('stdout', /"service":"stubborn","event":"ready"/);
     const family = descendants(cli.pid);

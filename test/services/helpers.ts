@@ -38,7 +38,7 @@ export async function cleanup(): Promise<void> {
 /** The logger fixture as a service: writes start/stop lines to DIR/log, ready once DIR/NAME.ready exists. */
 export function loggerService(name: string, dir: string, extra: { after?: string[]; ignoreTerm?: boolean; stopGrace?: string | number } = {}) {
   return {
-    command: ['sh', fixture('services-logger.sh'), name, dir, ...(extra.ignoreTerm === true ? ['ignore'] : [])],
+    command: ['bash', fixture('services-logger.sh'), name, dir, ...(extra.ignoreTerm === true ? ['ignore'] : [])],
     ready: { command: ['test', '-e', join(dir, `${name}.ready`)] },
     ...(extra.after !== undefined ? { after: extra.after } : {}),
     ...(extra.stopGrace !== undefined ? { stopGrace: extra.stopGrace } : {}),
