@@ -66,6 +66,10 @@ export abstract class StopTarget {
   abstract signalledGroups(): Iterable<number>;
   /** Takes in a listing: pins new members, drops gone ones. */
   abstract update(procs: readonly ProcStat[]): void;
+  /** True when the kernel says there is nothing to stop at all (no listing needed). */
+  emptyNow(): boolean {
+    return false;
+  }
   /** Every known member exited: see AfterKnownGone. */
   abstract afterKnownGone(): AfterKnownGone;
   /** Whether the escalation needs a fresh listing first (members forked during the grace). */
@@ -156,6 +160,13 @@ export class GroupTarget extends StopTarget {
 
   *signalledGroups(): Iterable<number> {
     if (!hasProcFs() || this.groupIsSafe(this.#pgid)) yield this.#pgid;
+  }
+
+  // kill(-pgid, 0) answers ESRCH only when no process, zombies included, is
+  // in the group: then a stop is over before its first listing (exitmon run
+  // stopping the rest of a command's group that left nothing behind).
+  override emptyNow(): boolean {
+    return !probeKill(-this.#pgid);
   }
 
   update(procs: readonly ProcStat[]): void {

@@ -163,6 +163,7 @@ async function escalate(target: StopTarget, o: ResolvedStopOptions, guard: Signa
     durationMs: performance.now() - start,
   });
 
+  if (target.emptyNow()) return result(false, true, []);
   // The first look: a listing taken after the call (shared with the stops
   // started in the same loop turn). It pins every member it shows.
   target.update(await freshListing());

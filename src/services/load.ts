@@ -2,6 +2,7 @@
 // `restart: no` stays the string "no") or JSON, chosen by the extension.
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { ServiceConfigError } from './errors.js';
 
@@ -17,6 +18,24 @@ export function findServicesFile(dir = process.cwd()): string | undefined {
  * Reads and parses a services file (not yet validated).
  * @throws ServiceConfigError when it cannot be read or parsed (with the line, for YAML)
  */
+type YamlParse = typeof import('yaml').parse;
+
+// The YAML parser, loaded on first use (importing exitmon should not cost
+// one): dist/yaml.cjs in the package (the library build sits next to it, the
+// CLI's chunks one folder down), else the `yaml` devDependency (this
+// repository's own tests run the sources).
+async function yamlParser(): Promise<YamlParse> {
+  const require = createRequire(import.meta.url);
+  for (const bundled of ['./yaml.cjs', '../yaml.cjs']) {
+    try {
+      return (require(bundled) as { parse: YamlParse }).parse;
+    } catch {
+      // not this layout
+    }
+  }
+  return (await import('yaml')).parse;
+}
+
 export async function readServicesFile(file: string): Promise<unknown> {
   let text: string;
   try {
@@ -26,8 +45,7 @@ export async function readServicesFile(file: string): Promise<unknown> {
   }
   try {
     if (file.endsWith('.json')) return JSON.parse(text);
-    // Loaded on first use: importing exitmon should not cost a YAML parser.
-    const { parse } = await import('yaml');
+    const parse = await yamlParser();
     return parse(text, { prettyErrors: true, uniqueKeys: true });
   } catch (error) {
     const message = (error as Error).message.split('\n')[0] ?? String(error);

@@ -2,7 +2,10 @@
 // parallel), supervises them, and stops them in reverse order, verified.
 // Each Service owns its process; this file owns only the order.
 import { dirname, resolve } from 'node:path';
-import { Observable, Subject } from 'rxjs';
+// rxjs/internal/Subject: the same module the rxjs index re-exports, without
+// loading every operator (docs/dependencies.md, rxjs).
+import type { Observable } from 'rxjs';
+import { Subject } from 'rxjs/internal/Subject';
 import { ExitMonitorError } from '../core/errors.js';
 import { silentLogger, type Logger } from '../core/logger.js';
 import type { ExitMonitor } from '../core/monitor.js';

@@ -95,10 +95,10 @@ export class OrphanSweep {
       subreaper.holders++;
       // Children we have now were not re-parented to us as subreaper: owner
       // unknown. (With adoptOrphans the snapshot is taken right below.)
-      if (!adoptOrphans) this.#host.ownership.rememberPreexisting();
+      if (!adoptOrphans) this.#host.ownership.rememberPreexisting(this.#host.pidfd.hasNoChildren());
     }
     if (adoptOrphans && !this.#scheduler.running) {
-      this.#host.ownership.rememberPreexisting();
+      this.#host.ownership.rememberPreexisting(this.#host.pidfd.hasNoChildren());
       this.#lastPruneAt = Date.now();
       this.#scheduler.start();
     }

@@ -122,9 +122,9 @@ export class Ownership {
   }
 
   // Snapshots this process's children now: their owner is unknown, never reap them.
-  rememberPreexisting(): void {
+  rememberPreexisting(noChildren = false): void {
     this.#preexisting = new Map(
-      childrenOf(process.pid)
+      (noChildren ? [] : childrenOf(process.pid))
         .filter((p) => !isOwnedByRuntime(p.pid))
         .map((p) => [p.pid, p.startTime]),
     );

@@ -140,6 +140,13 @@ export class PidfdBackend {
     return answer(this.#binding.peekAny());
   }
 
+  // Whether this process has no child at all, running or zombie: the same
+  // waitid answers ECHILD (waitid(2)). One system call instead of a /proc scan.
+  hasNoChildren(): boolean {
+    const peeked = this.peekAny();
+    return peeked.kind === 'error' && peeked.errno === ERRNO.ECHILD;
+  }
+
   // How many exit batches the addon delivered to JS in this thread.
   get batches(): number {
     return this.#binding.batches();

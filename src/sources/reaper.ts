@@ -134,7 +134,7 @@ export class Reaper implements Disposable {
       watchedCount: () => this.#watches.size,
       mayAdopt,
       peekAny: () => this.#pidfd?.peekAny() ?? null,
-      adopted: () => adoptedOrphans(),
+      adopted: () => this.#adoptedNow(),
     });
     const orphans = this.#orphans;
     if (orphans !== null) scanCounters.set(this, () => orphans.scans);
@@ -200,7 +200,7 @@ export class Reaper implements Disposable {
    * reaper.adopted(); // [4711]
    */
   adopted(): number[] {
-    return adoptedOrphans().map((p) => p.pid).sort((a, b) => a - b);
+    return this.#adoptedNow().map((p) => p.pid).sort((a, b) => a - b);
   }
 
   /**
@@ -218,7 +218,7 @@ export class Reaper implements Disposable {
    */
   async stopAdopted(options?: StopOptions): Promise<StopResult> {
     const stop = treeStopper();
-    return stop(adoptedOrphans().map(({ pid, startTime }) => ({ pid, startTime })), options);
+    return stop(this.#adoptedNow().map(({ pid, startTime }) => ({ pid, startTime })), options);
   }
 
   /**
@@ -316,6 +316,12 @@ export class Reaper implements Disposable {
 
   [Symbol.dispose](): void {
     this.close();
+  }
+
+  // The adopted orphans now. When the kernel says this process has no child
+  // at all (one waitid), there is none, and no /proc scan is needed.
+  #adoptedNow(): ReturnType<typeof adoptedOrphans> {
+    return this.#pidfd?.hasNoChildren() === true ? [] : adoptedOrphans();
   }
 
   #publish(watched: Pick<Watched, 'pid' | 'execId' | 'containerId' | 'resources'>, status: ExitStatus, outcome: ExitOutcome, adopted: boolean): void {

@@ -164,7 +164,7 @@ describe('the packed tarball', () => {
   it('holds the bundles, their types, the CLI, the four prebuilds and the sources for a rebuild, and nothing else', async () => {
     const { stdout } = ok(await run('tar', ['-tzf', tarball], work), 'tar');
     const files = stdout.split('\n').filter(Boolean).map((file) => file.replace(/^package\//, '')).sort();
-    for (const file of ['dist/index.js', 'dist/index.cjs', 'dist/index.d.ts', 'dist/index.d.cts', 'dist/cli/main.js',
+    for (const file of ['dist/index.js', 'dist/index.cjs', 'dist/index.d.ts', 'dist/index.d.cts', 'dist/yaml.cjs', 'dist/cli/main.js',
       'dist/cli/THIRD-PARTY-LICENSES.txt', ...PREBUILDS, 'src/native/exitmon.c', 'src/native/binding.gyp', 'package.json',
       'README.md', 'LICENSE']) {
       expect(files).toContain(file);
@@ -262,6 +262,17 @@ describe('installed with npm defaults: no install script runs', () => {
     expect(result.code).toBe(3);
     expect(result.stdout).toMatch(/"status":3/);
     expect(result.stderr).toMatch(/"msg":"metrics at http:\/\/127\.0\.0\.1:\d+\/metrics"/);
+  }, STEP_TIMEOUT_MS);
+
+  it('reads YAML services files without the yaml package (its bundled parser, dist/yaml.cjs)', async () => {
+    expect(existsSync(join(app, 'node_modules', 'yaml'))).toBe(false);
+    writeFileSync(join(app, 'exitmon.yaml'), 'services:\n  once: { command: ["sh", "-c", "exit 0"], oneshot: true }\n');
+    const cli = await run(installed('dist', 'cli', 'main.js'), ['up', '--format', 'json'], app);
+    expect(cli.code).toBe(0);
+    expect(cli.stdout).toMatch(/"service":"once","event":"exited".*"status":0/);
+    const script = "const { ServiceManager } = require('exitmon'); ServiceManager.load('exitmon.yaml').then((m) => console.log(Object.keys(m.status()).join()));";
+    const library = ok(await run(process.execPath, ['-e', script], app), 'ServiceManager.load');
+    expect(library.stdout.trim()).toBe('once');
   }, STEP_TIMEOUT_MS);
 });
 
