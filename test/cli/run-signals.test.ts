@@ -24,7 +24,7 @@ const NAMED = [
 const SIGRTMIN = 34;
 const REALTIME = [0, 1, 15, 30] as const;
 
-// The native engine (spawn12's branch) sets `child` only for node:child_process.
+// The native engine sets `child` only for node:child_process.
 const nativeSpawn = (() => {
   const probe = spawn('true', [], { stdio: 'ignore' });
   void probe.exited.catch(() => undefined);

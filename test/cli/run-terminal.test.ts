@@ -15,7 +15,7 @@ const PTY = join(FIXTURES, 'cli-pty.py');
 const CTRL_C = '\x03';
 const CTRL_Z = '\x1a';
 
-// The native engine (spawn12's branch) sets `child` only for node:child_process;
+// The native engine sets `child` only for node:child_process;
 // until it is merged the command gets its own session, so it cannot hold
 // exitmon's terminal.
 const nativeSpawn = (() => {
