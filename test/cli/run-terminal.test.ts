@@ -15,9 +15,9 @@ const PTY = join(FIXTURES, 'cli-pty.py');
 const CTRL_C = '\x03';
 const CTRL_Z = '\x1a';
 
-// The native engine sets `child` only for node:child_process;
-// until it is merged the command gets its own session, so it cannot hold
-// exitmon's terminal.
+// The native engine sets `child` only for node:child_process. Without the
+// addon (EXITMON_NO_NATIVE=1) the command gets its own session (setsid), so it
+// cannot hold exitmon's terminal: those tests run only with the native engine.
 const nativeSpawn = (() => {
   const probe = spawn('true', [], { stdio: 'ignore' });
   void probe.exited.catch(() => undefined);
