@@ -17,6 +17,8 @@ export interface LatencyContext {
   reaper: Reaper;
   /** When the reaper's publish() of each pid's exit was entered and left (ns), to split collection, publish and delivery. */
   published: Map<number, PublishTimes>;
+  /** Head-to-head: when node's own 'exit' event fired for the probe in each slot (ns). */
+  sameExitNode: Map<number, bigint>;
 }
 
 /** When one exit entered and left the monitor's publish(), ns. */
@@ -59,6 +61,35 @@ function exitmonObserved(ctx: LatencyContext, slot: number): Promise<bigint> {
       const woke = process.hrtime.bigint();
       subscription.unsubscribe();
       resolve(woke);
+    });
+    ctx.reaper.watch(pid);
+  });
+}
+
+// Head to head on the same exit: a node:child_process probe, watched by
+// exitmon, with node's own 'exit' listener too. Returns exitmon's wake-up and
+// notes node's in ctx.sameExitNode: the two latencies of one exit, in the same
+// loop state, whichever path the loop serves first.
+function sameExit(ctx: LatencyContext, slot: number): Promise<bigint> {
+  return new Promise((resolve, reject) => {
+    const child = spawnChild(ctx.probe, [ctx.slotFile, String(slot)], { stdio: 'ignore' });
+    child.once('error', reject);
+    const pid = child.pid as number;
+    let exitmonWoke: bigint | undefined;
+    let nodeWoke: bigint | undefined;
+    const settle = (): void => {
+      if (exitmonWoke === undefined || nodeWoke === undefined) return;
+      ctx.sameExitNode.set(slot, nodeWoke);
+      resolve(exitmonWoke);
+    };
+    child.once('exit', () => {
+      nodeWoke = process.hrtime.bigint();
+      settle();
+    });
+    const subscription = ctx.reaper.monitor.subscribe({ pid }, () => {
+      exitmonWoke = process.hrtime.bigint();
+      subscription.unsubscribe();
+      settle();
     });
     ctx.reaper.watch(pid);
   });
@@ -134,6 +165,8 @@ export const REAPED_SUBJECT = 'exitmon watch, reaped';
 export const ADOPTED_SUBJECT = 'exitmon orphan, adopted';
 export const C_SUBJECT = 'C pidfd + poll loop';
 export const SPAWNED_SUBJECT = 'exitmon native spawn, exited';
+export const SAME_EXIT_SUBJECT = "exitmon watch, observed, same exit as node 'exit'";
+export const SAME_EXIT_NODE = "node:child_process 'exit', same exit";
 
 /** Every contender, in the order of the table. */
 export const LATENCY_SUBJECTS: readonly LatencySubject[] = [
@@ -142,5 +175,6 @@ export const LATENCY_SUBJECTS: readonly LatencySubject[] = [
   { subject: ADOPTED_SUBJECT, run: (ctx, first, count) => sequential(first, count, (slot) => exitmonAdopted(ctx, slot)) },
   { subject: SPAWNED_SUBJECT, run: (ctx, first, count) => sequential(first, count, (slot) => exitmonSpawned(ctx, slot)) },
   { subject: NODE_SUBJECT, run: (ctx, first, count) => sequential(first, count, (slot) => nodeExit(ctx, slot)) },
+  { subject: SAME_EXIT_SUBJECT, run: (ctx, first, count) => sequential(first, count, (slot) => sameExit(ctx, slot)) },
   { subject: C_SUBJECT, run: cLoop },
 ];
