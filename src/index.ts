@@ -70,3 +70,4 @@ export {
 } from './process/signal-forwarder.js';
 export type { ForwardableSignal, SignalForwarderOptions } from './process/signal-forwarder.js';
 export { terminalForegroundGroup, inTerminalForeground, setTerminalForegroundGroup } from './process/terminal.js';
+export { ownProcessGroup } from './process/proc-stat.js';

@@ -95,10 +95,12 @@ function sameExit(ctx: LatencyContext, slot: number): Promise<bigint> {
   });
 }
 
-// exitmon reaping a child it owns: `launch` starts the probe and exits, the
-// probe is re-parented to this subreaper, we watch it and then send its go
-// signal (SIGUSR1). Event path: pidfd readiness, waitid reap, publish, delivery.
-function exitmonReaped(ctx: LatencyContext, slot: number): Promise<bigint> {
+// An orphan of this subreaper: `launch` starts the probe and exits, the probe
+// is re-parented here and waits for its go signal (SIGUSR1). With `watch`,
+// the reaper watches it first (pidfd readiness, waitid reap, publish,
+// delivery); without, the orphan sweep finds it (SIGCHLD, WNOWAIT peek, the
+// reap by pid, publish, delivery). Resolves with the listener's wake-up.
+function exitmonOrphan(ctx: LatencyContext, slot: number, watch: boolean): Promise<bigint> {
   return new Promise((resolve, reject) => {
     const launcher = spawnChild(ctx.launch, [ctx.probe, ctx.slotFile, String(slot)], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
@@ -113,29 +115,7 @@ function exitmonReaped(ctx: LatencyContext, slot: number): Promise<bigint> {
         if (event.outcome !== 'reaped') reject(new Error(`expected a reaped exit, got ${event.outcome}`));
         else resolve(woke);
       });
-      ctx.reaper.watch(pid, { reap: true });
-      process.kill(pid, 'SIGUSR1');
-    });
-  });
-}
-
-// exitmon adopting an orphan it never watched: as for the reaped path, but no
-// watch: SIGCHLD, the orphan sweep's WNOWAIT peek, the reap by pid, publish, delivery.
-function exitmonAdopted(ctx: LatencyContext, slot: number): Promise<bigint> {
-  return new Promise((resolve, reject) => {
-    const launcher = spawnChild(ctx.launch, [ctx.probe, ctx.slotFile, String(slot)], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    launcher.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
-    launcher.once('error', reject);
-    launcher.once('close', () => {
-      const pid = Number(out.trim());
-      if (!Number.isInteger(pid) || pid <= 0) return reject(new Error(`launch printed no pid: ${out}`));
-      const subscription = ctx.reaper.monitor.subscribe({ pid }, (event) => {
-        const woke = process.hrtime.bigint();
-        subscription.unsubscribe();
-        if (event.outcome !== 'reaped') reject(new Error(`expected a reaped orphan, got ${event.outcome}`));
-        else resolve(woke);
-      });
+      if (watch) ctx.reaper.watch(pid, { reap: true });
       process.kill(pid, 'SIGUSR1');
     });
   });
@@ -171,8 +151,8 @@ export const SAME_EXIT_NODE = "node:child_process 'exit', same exit";
 /** Every contender, in the order of the table. */
 export const LATENCY_SUBJECTS: readonly LatencySubject[] = [
   { subject: OBSERVED_SUBJECT, run: (ctx, first, count) => sequential(first, count, (slot) => exitmonObserved(ctx, slot)) },
-  { subject: REAPED_SUBJECT, run: (ctx, first, count) => sequential(first, count, (slot) => exitmonReaped(ctx, slot)) },
-  { subject: ADOPTED_SUBJECT, run: (ctx, first, count) => sequential(first, count, (slot) => exitmonAdopted(ctx, slot)) },
+  { subject: REAPED_SUBJECT, run: (ctx, first, count) => sequential(first, count, (slot) => exitmonOrphan(ctx, slot, true)) },
+  { subject: ADOPTED_SUBJECT, run: (ctx, first, count) => sequential(first, count, (slot) => exitmonOrphan(ctx, slot, false)) },
   { subject: SPAWNED_SUBJECT, run: (ctx, first, count) => sequential(first, count, (slot) => exitmonSpawned(ctx, slot)) },
   { subject: NODE_SUBJECT, run: (ctx, first, count) => sequential(first, count, (slot) => nodeExit(ctx, slot)) },
   { subject: SAME_EXIT_SUBJECT, run: (ctx, first, count) => sequential(first, count, (slot) => sameExit(ctx, slot)) },

@@ -8,6 +8,7 @@ import type { Logger as PinoLogger } from 'pino';
 import {
   inTerminalForeground,
   listProcesses,
+  ownProcessGroup,
   readProcessState,
   setTerminalForegroundGroup,
   SignalForwarder,
@@ -90,7 +91,7 @@ export class JobControl {
     const holder = terminalForegroundGroup(TERMINAL_FD);
     if (holder === undefined || inTerminalForeground(TERMINAL_FD)) return;
     if (holder !== this.#main?.pgid && groupAlive(holder)) return; // not ours to take (exitmon was put in the background)
-    const ownGroup = listProcesses().find((p) => p.pid === process.pid)?.pgrp;
+    const ownGroup = ownProcessGroup();
     if (ownGroup === undefined) return;
     const rc = setTerminalForegroundGroup(TERMINAL_FD, ownGroup);
     if (rc !== 0) this.#logger.warn({ errno: -rc }, 'could not take the terminal back');

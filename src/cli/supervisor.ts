@@ -14,14 +14,11 @@ import {
   type StopResult,
 } from '../index.js';
 import type { ExitContext, ExitPrinter } from './format.js';
-import { zombieChildren } from './own-children.js';
+import { SETTLE_TIMEOUT_MS, waitForNoZombies } from './own-children.js';
 
 /** The signals `demo` passes on to its process groups (`run` forwards every catchable one: JobControl). */
 export const FORWARDED_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH'];
 
-/** How long `settle()` waits for the last zombies to be reaped and the last lines printed. */
-export const SETTLE_TIMEOUT_MS = 3000;
-const SETTLE_POLL_MS = 10;
 // Processes can be re-parented to us while we stop others (their parent died
 // in the stop): a few rounds catch those without looping forever.
 const LEFTOVER_ROUNDS = 3;
@@ -147,11 +144,7 @@ export class Supervisor {
   // printed, or SETTLE_TIMEOUT_MS passed; returns the zombies left.
   async settle(timeoutMs = SETTLE_TIMEOUT_MS): Promise<number> {
     const deadline = Date.now() + timeoutMs;
-    let zombies = zombieChildren().length;
-    while (zombies > 0 && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, SETTLE_POLL_MS));
-      zombies = zombieChildren().length;
-    }
+    const zombies = await waitForNoZombies(timeoutMs);
     if (zombies > 0) this.#logger.warn({ zombies }, `${zombies} zombie(s) left unreaped`);
     await this.flushLines(Math.max(1, deadline - Date.now()));
     return zombies;

@@ -13,7 +13,7 @@ import {
   type StopResult,
 } from '../index.js';
 import type { CliContext } from './context.js';
-import { zombieChildren } from './own-children.js';
+import { waitForNoZombies } from './own-children.js';
 import { ServiceEventPrinter } from './service-format.js';
 import { registerServiceMetrics } from './service-metrics.js';
 
@@ -22,8 +22,6 @@ export const BAD_FILE_STATUS = 2;
 /** Grace given to orphans still running once every service stopped, in ms. */
 export const ORPHAN_GRACE_MS = 5000;
 /** How long `up` waits for the last zombies to be reaped, in ms. */
-const SETTLE_TIMEOUT_MS = 3000;
-const SETTLE_POLL_MS = 10;
 const STOP_SIGNALS: readonly NodeJS.Signals[] = ['SIGTERM', 'SIGINT'];
 
 /** What `up` needs from the command line. */
@@ -77,7 +75,7 @@ export async function runUp(options: UpOptions, context: CliContext, registry?: 
     await Promise.race([stopping, manager.whenIdle()]);
     const result = await manager.stop();
     const orphans = adopting ? await stopOrphans(context.reaper, () => signals > 1) : [];
-    const zombies = await settle();
+    const zombies = await waitForNoZombies();
     const status = exitStatus(manager, result, orphans, context);
     logger.info({ survivors: result.survivors.length + orphans.length, zombies, status }, `done: ${result.survivors.length + orphans.length} survivor(s), ${zombies} zombie(s) left, exit status ${status}`);
     return status;
@@ -117,11 +115,4 @@ async function stopOrphans(reaper: Reaper, escalated: () => boolean): Promise<nu
     survivors = (await reaper.stopAdopted({ graceMs: escalated() ? 0 : ORPHAN_GRACE_MS }).catch(() => undefined))?.survivors ?? [];
   }
   return survivors;
-}
-
-// Waits (bounded) until no zombie child is left for the reaper to collect; returns how many are left.
-async function settle(): Promise<number> {
-  const deadline = Date.now() + SETTLE_TIMEOUT_MS;
-  while (zombieChildren().length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, SETTLE_POLL_MS));
-  return zombieChildren().length;
 }

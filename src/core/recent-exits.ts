@@ -48,9 +48,11 @@ export class RecentExits {
    */
   forget(match: (event: ExitEvent) => boolean): void {
     const ring = this.#ring;
+    // Slots fill from 0 up: the first empty one ends what was ever stored.
     for (let i = 0; i < ring.length; i++) {
       const event = ring[i];
-      if (event !== undefined && match(event)) ring[i] = FORGOTTEN;
+      if (event === undefined) break;
+      if (match(event)) ring[i] = FORGOTTEN;
     }
   }
 

@@ -672,6 +672,21 @@ static napi_value js_watch(napi_env env, napi_callback_info info) {
   return make_int(env, 0);
 }
 
+
+/*
+ * pidfd_poll(fd, mask) -> 1 when poll(2) reports any of `mask` on the pidfd
+ * now (readable: the whole thread group exited, Linux 5.3), 0 if not, or
+ * -errno. Never blocks, never reaps; EINTR is retried.
+ */
+static int pidfd_poll(int fd, short mask) {
+  struct pollfd p = {.fd = fd, .events = POLLIN, .revents = 0};
+  int n;
+  do n = poll(&p, 1, 0);
+  while (n < 0 && errno == EINTR);
+  if (n < 0) return -errno;
+  return (p.revents & mask) ? 1 : 0;
+}
+
 /*
  * collect(fd) -> Int32Array (one exit, see start), 0 while the process runs,
  * or -errno: the synchronous path, for a watch whose wakeup has not been
@@ -684,11 +699,8 @@ static napi_value js_collect(napi_env env, napi_callback_info info) {
   if (!state) return NULL;
   int fd = a[0];
   if (!is_mine(state, fd) || state->slots[fd].mode == MODE_NONE) return make_int(env, -EBADF);
-  struct pollfd p = {.fd = fd, .events = POLLIN, .revents = 0};
-  int n;
-  do n = poll(&p, 1, 0); while (n < 0 && errno == EINTR);
-  if (n < 0) return make_int(env, -errno);
-  if (!(p.revents & (POLLIN | POLLHUP))) return make_int(env, 0);
+  int ready = pidfd_poll(fd, POLLIN | POLLHUP);
+  if (ready <= 0) return make_int(env, ready);
   int32_t exit[EXIT_INTS];
   if (!collect_one(state, fd, exit)) return make_int(env, 0);
   napi_value buffer, array;
@@ -777,12 +789,7 @@ static napi_value js_pidfd_send_signal(napi_env env, napi_callback_info info) {
 static napi_value js_pidfd_ready(napi_env env, napi_callback_info info) {
   int a[1];
   if (!args(env, info, 1, a)) return NULL;
-  struct pollfd p = {.fd = a[0], .events = POLLIN};
-  int rc;
-  do rc = poll(&p, 1, 0);
-  while (rc < 0 && errno == EINTR);
-  if (rc < 0) return make_int(env, -errno);
-  return make_int(env, rc > 0 && (p.revents & POLLIN) ? 1 : 0);
+  return make_int(env, pidfd_poll(a[0], POLLIN));
 }
 
 /* Turns a waitid(2) answer into {pid, code | signal, coreDumped}; pid 0: nothing to report. */

@@ -6,7 +6,6 @@ import { accessSync, constants, mkdirSync, rmdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { cgroup2Mounts, ownCgroupPath } from '../proc/cgroup-info.js';
 
-export { cgroup2Mounts };
 
 /** The environment variable that names the cgroup v2 directory to create cgroups under. */
 export const CGROUP_BASE_ENV = 'EXITMON_CGROUP_BASE';

@@ -69,8 +69,3 @@ export function killAtExit(kill: ExitKill): () => void {
     live.delete(kill);
   };
 }
-
-/** @internal How many managed processes would be killed at exit now (tests). */
-export function exitKillCount(): number {
-  return live.size;
-}

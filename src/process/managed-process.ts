@@ -11,7 +11,6 @@ import { killAtExit } from './exit-cleanup.js';
 import { currentGuard, signalGroup } from './signal-safety.js';
 import type { ResolvedSpawnOptions } from './spawn-options.js';
 import { checkStopOptions, stopProcessGroup, stopProcessTree, type StopOptions, type StopResult } from './stop.js';
-import { killSignalNumber } from './kill-signal.js';
 
 // How long the exit cleanup waits for a cgroup to empty after cgroup.kill, in ms.
 const EXIT_CGROUP_WAIT_MS = 100;
@@ -117,7 +116,6 @@ export class ManagedChild implements ManagedProcess {
   stop(options?: StopOptions): Promise<StopResult> {
     try {
       checkStopOptions(options);
-      if (options?.killSignal !== undefined) killSignalNumber(options.killSignal, 'options.killSignal');
     } catch (error) {
       return Promise.reject(error);
     }

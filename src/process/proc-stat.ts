@@ -2,12 +2,10 @@
 // src/proc/stat.ts, which holds every piece of /proc knowledge and the one
 // liveness rule (hasExited).
 export {
-  PROC_ROOT,
   hasProcFs,
   parseProcStat,
   readProcStat,
   probeKill,
-  processExists,
   hasExited,
   readProcessState,
   isRunning,

@@ -6,7 +6,7 @@
 import { constants } from 'node:os';
 import { loadNative, type NativeBinding } from '../native/load.js';
 import { syscallError } from '../sources/native-errors.js';
-import { isRunning, readProcStat, type ProcStat } from './proc-stat.js';
+import { hasExited, isRunning, readProcStat, type ProcStat } from './proc-stat.js';
 import { isProtectedPid, type SignalGuard, type SignalOutcome } from './signal-safety.js';
 
 const { ESRCH, EPERM } = constants.errno;
@@ -74,7 +74,7 @@ export class SeenProcess {
     const native = pidfds();
     if (this.#fd >= 0 && native !== null) {
       if (native.pidfdReady(this.#fd) === 1) this.#markGone();
-    } else if (!this.#sameProcess() || !isRunning(this.pid)) {
+    } else if (!this.#stillRunning()) {
       this.#markGone();
     }
     return this.#gone;
@@ -115,6 +115,13 @@ export class SeenProcess {
   close(): void {
     if (this.#fd >= 0) pidfds()?.close(this.#fd);
     this.#fd = -1;
+  }
+
+  // One /proc read: the same process (when its start time is known) and not exited.
+  #stillRunning(): boolean {
+    if (Number.isNaN(this.startTime)) return isRunning(this.pid);
+    const now = readProcStat(this.pid);
+    return now !== null && now.startTime === this.startTime && !hasExited(now);
   }
 
   #sameProcess(): boolean {

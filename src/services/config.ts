@@ -4,6 +4,7 @@
 // fixes a file in one round rather than one error per run.
 import { isAbsolute, resolve } from 'node:path';
 import { SIGNAL_NUMBERS } from '../core/signals.js';
+import { NON_TERMINATING_SIGNALS } from '../process/kill-signal.js';
 import { describe } from '../core/validate.js';
 import { parseServiceDuration } from './duration.js';
 import { ServiceConfigError, type ServiceConfigIssue } from './errors.js';
@@ -97,8 +98,8 @@ const SERVICE_KEYS = new Set([
 ]);
 const RESTART_POLICIES: readonly RestartPolicy[] = ['no', 'on-failure', 'always'];
 const SERVICE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
-// Signals that cannot stop anything or are not asynchronous requests.
-const NOT_STOP_SIGNALS = new Set(['SIGSTOP', 'SIGTSTP', 'SIGTTIN', 'SIGTTOU', 'SIGCONT', 'SIGCHLD', 'SIGWINCH', 'SIGURG']);
+// A stopSignal must be one that can end a process: the kill-signal rule.
+const NOT_STOP_SIGNALS = NON_TERMINATING_SIGNALS;
 
 /**
  * Validates a config and resolves it. `baseDir` anchors relative `cwd`s.

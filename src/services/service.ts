@@ -74,14 +74,15 @@ export class Service {
   /** Starts the process (the manager calls this once every `after` service is satisfied). */
   launch(): void {
     if (this.#stopping) return;
-    const { argv, env, cwd } = this.config;
+    const { argv, cwd } = this.config;
+    const env = { ...process.env, ...this.config.env }; // its env over exitmon's, for the process and its readiness probe
     const { monitor, stdio } = this.#context;
     const startedAt = Date.now();
     let child: ManagedProcess;
     try {
       child = spawn(argv[0]!, argv.slice(1), {
         monitor,
-        env: { ...process.env, ...env },
+        env,
         cwd,
         stdio: stdio === 'stderr' ? ['ignore', STDERR_FD, STDERR_FD] : ['ignore', stdio, stdio],
         processGroup: true,
@@ -110,7 +111,7 @@ export class Service {
     const readiness = new AbortController();
     this.#readiness = readiness;
     const timeout = AbortSignal.timeout(this.config.readyTimeoutMs);
-    const probe = { monitor, env: { ...process.env, ...env }, cwd };
+    const probe = { monitor, env, cwd };
     waitUntilReady(check, startedAt, probe, AbortSignal.any([readiness.signal, timeout])).then(
       () => {
         if (this.#process === child && this.#alive && this.#state === 'starting') this.#set('ready', 'ready', { pid: child.pid });

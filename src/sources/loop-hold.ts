@@ -18,10 +18,7 @@
 // /proc scanned, and scans are spaced like the orphan sweep's (at least
 // MIN_SCAN_GAP_MS and ten times their own duration), holding meanwhile.
 import { clearTimeout, setTimeout } from 'node:timers';
-import { performance } from 'node:perf_hooks';
 import { hasExited, readProcStat, type ProcStat } from '../proc/stat.js';
-import { ERRNO } from './native-errors.js';
-import type { WaitAnswer } from './pidfd-backend.js';
 
 /** How often a holding reaper looks again by itself (exits and sweeps make it look sooner), in ms. */
 export const HOLD_RECHECK_MS = 1000;
@@ -35,8 +32,8 @@ export interface LoopHoldHost {
   watchedCount(): number;
   /** Whether anything can be re-parented to us (subreaper or PID 1). */
   mayAdopt(): boolean;
-  /** waitid(P_ALL, WEXITED|WNOHANG|WNOWAIT), or null without the addon. */
-  peekAny(): WaitAnswer | null;
+  /** Whether this process has no child at all (waitid answers ECHILD); false without the addon. */
+  hasNoChildren(): boolean;
   /** The adopted orphans now (Ownership's rule, one /proc listing). */
   adopted(): ProcStat[];
 }
@@ -103,8 +100,7 @@ export class LoopHold {
     const host = this.#host;
     if (host.watchedCount() > 0) return true;
     if (!host.mayAdopt()) return this.#forget();
-    const peeked = host.peekAny();
-    if (peeked?.kind === 'error' && peeked.errno === ERRNO.ECHILD) return this.#forget(); // no child at all
+    if (host.hasNoChildren()) return this.#forget(); // no child at all
     for (const [pid, startTime] of this.#known) {
       const stat = readProcStat(pid);
       if (stat !== null && stat.startTime === startTime && !hasExited(stat)) return true;

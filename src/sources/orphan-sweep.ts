@@ -11,7 +11,6 @@
 // limited because a scan costs ~40 µs per process on the machine. Which
 // zombie is ours is Ownership's answer (ownership.ts), never decided here.
 import type { Logger } from '../core/logger.js';
-import { performance } from 'node:perf_hooks';
 import type { ChildProcess } from 'node:child_process';
 import { fromWaitResult, type ExitStatus } from './exit-status.js';
 import { ERRNO, syscallError } from './native-errors.js';

@@ -113,9 +113,13 @@ export class Ownership {
 
   // True when pid is a zombie observed earlier and left to its owner (same process).
   isLeftToOwner(pid: number): boolean {
+    return this.#leftToOwner.has(pid) && this.#stillLeftToOwner(pid, readProcStat(pid));
+  }
+
+  // The same, from a stat already read (`stat`: /proc/<pid>/stat now, or null).
+  #stillLeftToOwner(pid: number, stat: ProcStat | null): boolean {
     const kept = this.#leftToOwner.get(pid);
     if (kept === undefined) return false;
-    const stat = readProcStat(pid);
     if (stat !== null && stat.startTime === kept && stat.state === 'zombie') return true;
     this.#leftToOwner.delete(pid); // reaped by its owner, or the pid was reused
     return false;
@@ -137,7 +141,7 @@ export class Ownership {
     if (this.#leftToOwner.has(pid) || this.#preexisting.has(pid)) {
       const stat = readProcStat(pid);
       if (stat === null) return 'gone';
-      if (this.isLeftToOwner(pid)) return 'left-to-owner';
+      if (this.#stillLeftToOwner(pid, stat)) return 'left-to-owner';
       if (this.#preexisting.get(pid) === stat.startTime) return 'preexisting';
     }
     return 'adoptable';

@@ -133,8 +133,9 @@ export class Reaper implements Disposable {
     this.#hold = new LoopHold({
       watchedCount: () => this.#watches.size,
       mayAdopt,
-      peekAny: () => this.#pidfd?.peekAny() ?? null,
-      adopted: () => this.#adoptedNow(),
+      hasNoChildren: () => this.#pidfd?.hasNoChildren() ?? false,
+      // The hold has asked mayAdopt() and hasNoChildren() already.
+      adopted: () => adoptedOrphans(),
     });
     const orphans = this.#orphans;
     if (orphans !== null) scanCounters.set(this, () => orphans.scans);
@@ -356,7 +357,9 @@ export class Reaper implements Disposable {
     if (this.#logger !== silentLogger) {
       this.#logger.debug({ childPid: watched.pid, outcome, status: status.status, adopted }, 'exitmon: exit collected');
     }
-    this.#hold.update(); // that may have been the last thing alive
+    // That may have been the last thing alive. An adopted orphan's sweep
+    // ends with swept(), which checks once for all of them.
+    if (!adopted) this.#hold.update();
   }
 }
 

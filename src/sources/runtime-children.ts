@@ -245,6 +245,3 @@ export function isOwnedByRuntime(pid: number): boolean {
   if (child === 'runtime') return true;
   return nativeOf(reg)?.ownHas(pid) === 1;
 }
-
-/** @deprecated Use isOwnedByRuntime: the same answer, for every runtime spawn API. */
-export const isOwnedByChildProcess = isOwnedByRuntime;
