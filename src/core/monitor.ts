@@ -199,6 +199,18 @@ export class ExitMonitor implements Disposable {
     }
   }
 
+  /**
+   * @internal The first exit of `pid` (or of `execId`, in `containerId` when
+   * given) published after the call, never a remembered one: spawn()'s
+   * `exited`. A wait, not a subscription: publish() settles it synchronously,
+   * so its promise reactions run in the same microtask checkpoint as the
+   * delivery slice, after it, with no dispatcher turn of its own.
+   */
+  nextExit(subject: { pid: number } | { execId: string; containerId?: string }): Promise<ExitEvent> {
+    if ('pid' in subject) return this.#wait(this.#pidWaiters, subject.pid, undefined, {}, `the exit of pid ${subject.pid}`);
+    return this.#wait(this.#execWaiters, subject.execId, undefined, {}, `the exit of exec ${subject.execId}`, subject.containerId);
+  }
+
   /** The remembered last exit of `pid`, if it is still in the recent-exits cache. */
   lastExit(pid: number): ExitEvent | undefined {
     assertPid(pid);
