@@ -2,6 +2,8 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { defineConfig, type Options } from 'tsup';
 
+type TsupPlugin = NonNullable<Options['plugins']>[number];
+
 type Plugin = NonNullable<Options['esbuildPlugins']>[number];
 
 // Bundling third-party code means shipping its licence: writes the licence of
@@ -33,6 +35,31 @@ const thirdPartyLicenses: Plugin = {
   },
 };
 
+// Node's built-ins reach the CLI through `require`, not `import`: an ESM
+// import of a built-in builds its ESM facade, which reads every export's
+// descriptor once, and that loads every lazy one (node:fs's streams and
+// fs/promises, node:util's worker_threads): about 15 ms of module loading at
+// every start that `exitmon run` never uses (docs/benchmarks.md, start-up).
+// Rewrites esbuild's import statements of `node:` built-ins (at the top of
+// each chunk) into destructuring `require` calls; the banner's createRequire
+// provides `require` in every chunk.
+const IMPORT_BUILTIN = /import\s*(?:(\w+)\s*,?\s*)?(?:\{([^}]*)\}|\*\s*as\s+(\w+))?\s*from\s*"(node:[\w/]+)";?/g;
+const builtinsByRequire: TsupPlugin = {
+  name: 'builtins-by-require',
+  renderChunk(code) {
+    return {
+      code: code.replace(IMPORT_BUILTIN, (_all, defaultName: string | undefined, named: string | undefined, namespace: string | undefined, specifier: string) => {
+        const module = `require(${JSON.stringify(specifier)})`;
+        const out: string[] = [];
+        if (defaultName !== undefined) out.push(`const ${defaultName}=${module};`);
+        if (namespace !== undefined) out.push(`const ${namespace}=${module};`);
+        if (named !== undefined) out.push(`const{${named.replace(/\s+as\s+/g, ':')}}=${module};`);
+        return out.join('');
+      }),
+    };
+  },
+};
+
 // The package's dependencies stay external; everything the CLI alone needs
 // (pino, prom-client) is bundled into the CLI's own chunks, so a library user
 // does not install it (docs/dependencies.md).
@@ -60,7 +87,7 @@ export default defineConfig([
     sourcemap: true,
     esbuildOptions: noSourcesContent,
     // dist/cli and dist/yaml.cjs are the other builds', which run at the same time.
-    clean: ['!cli/**', '!yaml.cjs', '!THIRD-PARTY-LICENSES.txt'],
+    clean: ['!cli/**', '!yaml.cjs', '!pino.cjs', '!THIRD-PARTY-LICENSES.txt'],
     target: 'node20',
     external,
   },
@@ -79,13 +106,17 @@ export default defineConfig([
     // The CLI carries its own copy of the library; bundling rxjs's Observable
     // and eventemitter3 into it too saves loading them as separate modules
     // (CommonJS through the ESM loader) at every start.
-    external: ['node-gyp-build', 'yaml'],
+    // pino is dist/pino.cjs, loaded by logger.ts on the first record.
+    external: ['node-gyp-build', 'yaml', 'pino'],
     noExternal: ['rxjs', 'eventemitter3'],
     // Mostly bundled third-party code: minified, it is half the install size.
     minify: true,
     // pino and prom-client are CommonJS: esbuild's ESM output needs a real
     // `require` for the Node built-ins they load.
+    // Keeps the node: prefix, which builtinsByRequire looks for.
+    removeNodeProtocol: false,
     esbuildPlugins: [thirdPartyLicenses],
+    plugins: [builtinsByRequire],
     // A sh/JS polyglot: sh records the inherited SigIgn mask (Node resets
     // SIG_IGN of signals 1-31 at start-up, so `nohup` would be invisible),
     // then execs node on this file; JS sees a string and a comment.
@@ -95,12 +126,13 @@ export default defineConfig([
     // ServiceManager.load's YAML parser: the yaml package bundled and minified
     // into one file that the library and the CLI load on first use
     // (src/services/load.ts), instead of a 1.4 MB dependency.
-    entry: { yaml: 'src/services/yaml-parser.ts' },
+    // The same for the CLI's logger, pino: dist/pino.cjs (src/cli/pino-bundle.ts).
+    entry: { yaml: 'src/services/yaml-parser.ts', pino: 'src/cli/pino-bundle.ts' },
     format: ['cjs'],
     outExtension: () => ({ js: '.cjs' }),
-    noExternal: ['yaml'],
+    noExternal: ['yaml', 'pino'],
     minify: true,
-    esbuildPlugins: [thirdPartyLicenses], // dist/THIRD-PARTY-LICENSES.txt: yaml's ISC licence
+    esbuildPlugins: [thirdPartyLicenses], // dist/THIRD-PARTY-LICENSES.txt: yaml's and pino's
     target: 'node20',
     platform: 'node',
   },

@@ -1,8 +1,10 @@
 // exitmon's own logs: pino to stderr, JSON lines, or one readable line per
 // record on a terminal. Always stderr, so the command's stdout and exitmon's
-// exit lines stay clean. pino is bundled into the CLI (it is not a dependency
-// of the package: library users inject their own logger), and it is loaded on
-// the first record actually written: a quiet `exitmon run` never loads it.
+// exit lines stay clean. pino is bundled into dist/pino.cjs (it is not a
+// dependency of the package: library users inject their own logger), and it
+// is loaded on the first record actually written: a quiet `exitmon run` never
+// loads it.
+import { createRequire } from 'node:module';
 import type { Logger as PinoLogger } from 'pino';
 import { prettyLogLine } from './pretty-log.js';
 
@@ -20,12 +22,24 @@ const LEVEL_VALUES: Readonly<Record<string, number>> = { trace: 10, debug: 20, i
 const STDERR_FD = 2;
 const noop = (): void => {};
 
+// pino: dist/pino.cjs next to the CLI's folder in the package, else the
+// `pino` devDependency (this repository's tests run the sources). The CLI
+// build keeps `pino` external, so only the bundled file ships.
+function loadPino(): typeof import('pino') {
+  const require = createRequire(import.meta.url);
+  try {
+    return require('../pino.cjs') as typeof import('pino');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND') throw error;
+    return require('pino') as typeof import('pino');
+  }
+}
+
 // A pino logger on fd 2. Both destinations write synchronously: exitmon ends
 // with process.exit(), and a log line still in a buffer or a worker thread
 // then would be lost.
 function createPino(level: Level, pretty: boolean): PinoLogger {
-  // A require() that tsup bundles: evaluating pino waits until this call.
-  const { pino } = require('pino') as typeof import('pino');
+  const { pino } = loadPino();
   const destination = pino.destination({ dest: STDERR_FD, sync: true });
   if (pretty) {
     const colour = process.env.NO_COLOR === undefined;

@@ -1,7 +1,8 @@
 // Reading a services file: YAML (through the `yaml` package, YAML 1.2, so
 // `restart: no` stays the string "no") or JSON, chosen by the extension.
-import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+// node:fs, not node:fs/promises: the latter loads readline and the REPL's
+// history module with it, at every start of the CLI (docs/benchmarks.md).
+import { existsSync, readFile } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { ServiceConfigError } from './errors.js';
@@ -39,7 +40,7 @@ async function yamlParser(): Promise<YamlParse> {
 export async function readServicesFile(file: string): Promise<unknown> {
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    text = await new Promise<string>((resolve, reject) => readFile(file, 'utf8', (error, data) => (error === null ? resolve(data) : reject(error))));
   } catch (error) {
     throw new ServiceConfigError([{ service: undefined, key: '', message: `cannot read: ${(error as Error).message}` }], file, { cause: error });
   }
