@@ -6,7 +6,6 @@ import type { ExitMonitor, ExitSubscription, ManagedProcess } from '../index.js'
 import type { CliContext } from './context.js';
 import { formatDuration } from './duration.js';
 import { ExitPrinter } from './format.js';
-import { zombieChildren } from './own-children.js';
 import { Supervisor } from './supervisor.js';
 
 /** Orphaned grandchildren in the orphan burst. */
@@ -85,8 +84,8 @@ export async function runDemo(context: CliContext): Promise<number> {
       adopted: stats.adoptedTotal,
       forcedStops: supervisor.forcedStops,
       slowSubscriber: { received: slow.received, peakBacklog: slow.peakBacklog },
-      // Counted again after everything settled, straight from /proc.
-      zombiesLeft: Math.max(zombiesLeft, zombieChildren().length),
+      // Counted again after everything settled.
+      zombiesLeft: Math.max(zombiesLeft, reaper.zombies().length),
       durationMs: Date.now() - started,
     };
     printSummary(summary, context);

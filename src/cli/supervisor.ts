@@ -144,7 +144,7 @@ export class Supervisor {
   // printed, or SETTLE_TIMEOUT_MS passed; returns the zombies left.
   async settle(timeoutMs = SETTLE_TIMEOUT_MS): Promise<number> {
     const deadline = Date.now() + timeoutMs;
-    const zombies = await waitForNoZombies(timeoutMs);
+    const zombies = await waitForNoZombies(this.reaper, timeoutMs);
     if (zombies > 0) this.#logger.warn({ zombies }, `${zombies} zombie(s) left unreaped`);
     await this.flushLines(Math.max(1, deadline - Date.now()));
     return zombies;

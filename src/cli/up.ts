@@ -75,7 +75,7 @@ export async function runUp(options: UpOptions, context: CliContext, registry?: 
     await Promise.race([stopping, manager.whenIdle()]);
     const result = await manager.stop();
     const orphans = adopting ? await stopOrphans(context.reaper, () => signals > 1) : [];
-    const zombies = await waitForNoZombies();
+    const zombies = await waitForNoZombies(context.reaper);
     const status = exitStatus(manager, result, orphans, context);
     logger.info({ survivors: result.survivors.length + orphans.length, zombies, status }, `done: ${result.survivors.length + orphans.length} survivor(s), ${zombies} zombie(s) left, exit status ${status}`);
     return status;

@@ -148,6 +148,13 @@ export class PidfdBackend {
     return peeked.kind === 'error' && peeked.errno === ERRNO.ECHILD;
   }
 
+  // Whether this process has no zombie child now (no child, or none exited):
+  // the same WNOWAIT peek, which reaps nothing. False also when the peek failed.
+  hasNoZombie(): boolean {
+    const peeked = this.peekAny();
+    return peeked.kind === 'running' || (peeked.kind === 'error' && peeked.errno === ERRNO.ECHILD);
+  }
+
   // How many exit batches the addon delivered to JS in this thread.
   get batches(): number {
     return this.#binding.batches();

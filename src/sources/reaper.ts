@@ -8,6 +8,7 @@ import { silentLogger, type Logger } from '../core/logger.js';
 import { ExitMonitor } from '../core/monitor.js';
 import { assertOptionalString, assertOptions, assertPid, typeError } from '../core/validate.js';
 import { probeNativeBinding } from '../native/load.js';
+import { zombieChildren } from '../proc/tree.js';
 import type { ExitStatus } from './exit-status.js';
 import { LoopHold } from './loop-hold.js';
 import { OrphanSweep } from './orphan-sweep.js';
@@ -202,6 +203,20 @@ export class Reaper implements Disposable {
    */
   adopted(): number[] {
     return this.#adoptedNow().map((p) => p.pid).sort((a, b) => a - b);
+  }
+
+  /**
+   * This process's zombie children now, whoever owns them (a zombie of
+   * node:child_process is its owner's to collect): exits not collected yet.
+   * One waitid(2) with WNOWAIT answers when there is none (it reaps nothing);
+   * only then is /proc listed. `exitmon run` and `up` wait for it to be empty
+   * before they exit.
+   * @example
+   * reaper.zombies(); // [] once every exit was collected
+   */
+  zombies(): number[] {
+    if (this.#pidfd?.hasNoZombie() === true) return [];
+    return zombieChildren(process.pid).map((p) => p.pid).sort((a, b) => a - b);
   }
 
   /**

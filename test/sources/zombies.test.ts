@@ -1,0 +1,34 @@
+// reaper.zombies(): this process's zombie children, kernel first (one waitid
+// with WNOWAIT when there is none), a /proc listing otherwise. A child
+// subreaper that does not adopt leaves a re-parented orphan's zombie in place,
+// which makes one to look at; vitest forks one process per file, so the
+// subreaper flag stays here.
+import { execFile } from 'node:child_process';
+import { afterAll, describe, expect, it } from 'vitest';
+import { loadNative } from '../../src/native/load.js';
+import { ExitMonitor, Reaper } from '../../src/index.js';
+import { stateOf, waitFor } from './helpers.js';
+
+const linux = process.platform === 'linux' && loadNative() !== null;
+
+describe.skipIf(!linux)('reaper.zombies() (Linux, native)', () => {
+  const reaper = new Reaper(new ExitMonitor());
+  afterAll(() => reaper.close());
+
+  it('lists an exited child until it is collected, and nothing once it is', async () => {
+    expect(reaper.zombies()).toEqual([]);
+    expect(reaper.becomeSubreaper({ adoptOrphans: false })).toBe(true);
+    // sh starts a short sleep in the background and exits: the sleep is
+    // re-parented to us and, once it exits, nobody collects it yet.
+    const out = await new Promise<string>((resolve, reject) =>
+      execFile('sh', ['-c', 'sleep 0.2 & echo $!'], (error, stdout) => (error ? reject(error) : resolve(stdout))));
+    const orphan = Number(out.trim());
+    await waitFor(() => stateOf(orphan)?.state === 'Z', 'the orphan to exit');
+    expect(reaper.zombies()).toEqual([orphan]);
+    // It was our child before any adoption began (owner unknown), so no sweep
+    // takes it: collect it here, and the list is empty again.
+    expect(loadNative()!.reapUnowned(orphan)).toMatchObject({ pid: orphan, code: 0 });
+    expect(reaper.zombies()).toEqual([]);
+    expect(stateOf(orphan)).toBeNull();
+  });
+});
