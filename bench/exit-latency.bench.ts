@@ -178,8 +178,8 @@ function methodNotes(s: LatencySizes, metrics: Metric[]): string[] {
       `watched, then released with SIGUSR1 (pidfd readiness in the addon's epoll set, waitid reap in the same C call, one batch call into JS, publish, delivery). ` +
       `*${ADOPTED_SUBJECT}*: the same orphan, not watched: SIGCHLD, the orphan sweep's WNOWAIT peek, the reap by pid, publish, delivery. *${NODE_SUBJECT}*: a plain ` +
       `spawn and its 'exit' listener (SIGCHLD → libuv waitpid → onexit). *${SPAWNED_SUBJECT}*: \`spawn()\` with the native ` +
-      `engine into the same reaper's monitor, time when \`exited\` settles (pidfd readiness, waitid reap, publish, delivery ` +
-      `to the exit subscription, promise resolution). *${C_SUBJECT}*: bench/native/pidfd-loop.c: ` +
+      `engine into the same reaper's monitor, time when \`exited\` settles (pidfd readiness, waitid reap, publish, which ` +
+      `settles the \`exited\` wait directly, promise resolution; no dispatcher turn). *${C_SUBJECT}*: bench/native/pidfd-loop.c: ` +
       `posix_spawn, pidfd_open, poll, clock_gettime, waitid(P_PIDFD) — the floor for waking up on an exit. ` +
       `*${SAME_EXIT_SUBJECT}* and *${SAME_EXIT_NODE}*: one node:child_process probe watched by exitmon with node's own 'exit' ` +
       `listener as well, both latencies taken from the same exit in the same loop state. The separate subjects differ in ` +

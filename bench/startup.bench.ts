@@ -163,8 +163,11 @@ function notes(profile: Profile): string[] {
       `The footprint packs the working tree (npm pack, which builds) and installs the tarball into an empty project with ` +
       `npm's defaults (--prefer-offline); size is \`du -sk node_modules\`. 0.1 measured 37 packages and 22 MB.`,
     `**What start-up costs.** bin.ts turns on V8's compile cache where Node has it (22.1 and later), then loads only ` +
-      `what the command line needs: \`--version\` loads no library code, \`run\` no metrics code; pino is loaded on the ` +
-      `first log record (a quiet run never loads it); rxjs's Observable comes from its own modules, not its index (the ` +
+      `what the command line needs: \`--version\` loads no library code, \`run\` no metrics code; pino (dist/pino.cjs) is ` +
+      `read on the first log record (a quiet run never parses it); Node's built-ins are loaded with require, not import ` +
+      `(an ESM import of node:fs or node:util loads every lazy export: streams, fs/promises, worker_threads; about 15 ms); ` +
+      `\`run\` asks the kernel for zombies (reaper.zombies(), one waitid) instead of scanning /proc before it exits; ` +
+      `rxjs's Observable comes from its own modules, not its index (the ` +
       `CommonJS index loads every operator). The supervisor runs with TurboFan and Maglev off (\`--no-opt --no-maglev\` ` +
       `set at start): optimising its short bursts of JS cost about 3.5 MB RSS.`,
   ];

@@ -6,7 +6,7 @@ import type { ExitEvent } from '../core/exit-event.js';
 import type { ExitMonitor } from '../core/monitor.js';
 import { loadNative } from '../native/load.js';
 import { reaperFor } from '../sources/reaper.js';
-import { subscribeExit, withExec } from './exit-subscription.js';
+import { waitForExit, withExec } from './exit-wait.js';
 import type { ProcessParts } from './managed-process.js';
 import type { ResolvedSpawnOptions } from './spawn-options.js';
 
@@ -38,7 +38,7 @@ export function startWithChildProcess(command: string, args: readonly string[], 
         if (!monitor.closed) monitor.publish(withExec({ pid, code, signal, outcome: 'observed' }, o.execId, o.containerId));
       });
     }
-    exited = subscribeExit(monitor, pid, o.execId, o.containerId);
+    exited = waitForExit(monitor, pid, o.execId, o.containerId);
   } catch (error) {
     // Unreachable with validated arguments; if it happens anyway, do not
     // leave a process running that nobody can see exit.

@@ -10,7 +10,7 @@ import { fromWaitResult } from '../sources/exit-status.js';
 import { reaperFor } from '../sources/reaper.js';
 import { probeCgroupBase } from './cgroup-base.js';
 import { ProcessCgroup } from './cgroup.js';
-import { subscribeExit, withExec } from './exit-subscription.js';
+import { waitForExit, withExec } from './exit-wait.js';
 import { holdLoop } from './keep-alive.js';
 import type { ProcessParts } from './managed-process.js';
 import { startNative } from './native-engine.js';
@@ -96,7 +96,7 @@ export function startNativeProcess(binding: SpawnBinding, command: string, args:
   let exited: Promise<ExitEvent>;
   try {
     reaper.watch(pid, { ...withExec({ reap: true }, o.execId, o.containerId), ...(resources ? { resources } : {}) });
-    exited = subscribeExit(monitor, pid, o.execId, o.containerId);
+    exited = waitForExit(monitor, pid, o.execId, o.containerId);
   } catch (error) {
     // Unreachable with validated arguments; never leave an unwatched child behind.
     binding.pidfdSendSignal(pidfd, 9);

@@ -18,7 +18,7 @@ import type { ExitEvent } from '../core/exit-event.js';
 import type { ExitMonitor } from '../core/monitor.js';
 
 /** Waits for the next exit of pid (as an exec when execId is set); call right after the watch. */
-export function subscribeExit(monitor: ExitMonitor, pid: number, execId?: string, containerId?: string): Promise<ExitEvent> {
+export function waitForExit(monitor: ExitMonitor, pid: number, execId?: string, containerId?: string): Promise<ExitEvent> {
   return monitor.nextExit(execId === undefined ? { pid } : containerId === undefined ? { execId } : { execId, containerId });
 }
 
