@@ -38,7 +38,7 @@ export interface ExitMonitorOptions {
 export interface MonitorStats {
   /** Open subscriptions. */
   subscriptions: number;
-  /** Pending `waitPid` / `waitExec` calls. */
+  /** Pending `waitPid` / `waitExec` calls and `exited` promises of running spawns. */
   waiters: number;
   /** Events published since creation. */
   published: number;
