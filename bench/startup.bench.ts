@@ -169,6 +169,7 @@ function notes(profile: Profile): string[] {
       `\`run\` asks the kernel for zombies (reaper.zombies(), one waitid) instead of scanning /proc before it exits; ` +
       `rxjs's Observable comes from its own modules, not its index (the ` +
       `CommonJS index loads every operator). The supervisor runs with TurboFan and Maglev off (\`--no-opt --no-maglev\` ` +
-      `set at start): optimising its short bursts of JS cost about 3.5 MB RSS.`,
+      `set 100 ms after the start, from an unref'd timer: loading node:v8 costs 4-7 ms here, which a short run never pays): ` +
+      `optimising its short bursts of JS cost about 3.5 MB RSS.`,
   ];
 }
