@@ -13,6 +13,7 @@
 //   the next loop iteration). Before it, libuv polls I/O and runs the check
 //   phase, where the reaper collects exits signalled during the slice; a
 //   setImmediate continuation would run ahead of that work instead.
+import { runMicrotask } from './microtask.js';
 import { Queue } from './queue.js';
 import type { SubscriptionState } from './subscription-state.js';
 
@@ -43,6 +44,7 @@ export class Dispatcher {
   #scheduled = false;
   #draining = false;
   #microtaskUsed = false; // this loop turn already had its microtask slice
+  #rearmDue = false; // that slice has not yet scheduled the next turn's rearm
   #delivered = 0;
 
   constructor(sliceMs = DEFAULT_SLICE_MS) {
@@ -70,8 +72,8 @@ export class Dispatcher {
         afterIo(this.#drain);
       } else {
         this.#microtaskUsed = true;
-        queueMicrotask(this.#drain);
-        afterIo(this.#rearm);
+        this.#rearmDue = true;
+        runMicrotask(this.#drain);
       }
     }
   }
@@ -127,6 +129,13 @@ export class Dispatcher {
       }
     } finally {
       this.#draining = false;
+      // The microtask slice schedules the rearm when it ends, not when it is
+      // queued: setImmediate costs a few µs that would otherwise come before
+      // the first delivery. It still runs in this loop turn's check phase.
+      if (this.#rearmDue) {
+        this.#rearmDue = false;
+        afterIo(this.#rearm);
+      }
       if (ready.length > 0 && !this.#scheduled) {
         this.#scheduled = true;
         (late ? nextIteration : afterIo)(this.#drain);

@@ -8,6 +8,7 @@ import type { ChildProcess } from 'node:child_process';
 import { NativeUnavailableError, NoSuchProcessError } from '../core/errors.js';
 import type { ExitOutcome, ExitResources } from '../core/exit-event.js';
 import type { Logger } from '../core/logger.js';
+import { runMicrotask } from '../core/microtask.js';
 import { processExists, readProcStat } from '../proc/stat.js';
 import { fromChildExit, type ExitStatus } from './exit-status.js';
 import { ERRNO, syscallError } from './native-errors.js';
@@ -210,7 +211,7 @@ export class WatchSet {
       if (verdict.leftToOwner) this.#host.ownership.leaveToOwner(watched.pid);
       this.#host.collected(watched, verdict.status, verdict.outcome);
     } finally {
-      queueMicrotask(() => this.#releaseHandles(watched));
+      runMicrotask(() => this.#releaseHandles(watched));
     }
   }
 
