@@ -3,8 +3,10 @@
 // SIGTERM, processes of the workload still alive afterwards, and the restart
 // latencies of the crasher read back from its own log.
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { isRunning } from '../../src/proc/stat.js';
+import { descendantsOf } from '../../src/proc/tree.js';
 
 /** What one manager run measured. */
 export interface ManagerRun {
@@ -36,14 +38,14 @@ export async function measureManager(argv: readonly string[], dir: string, servi
     await new Promise((r) => setTimeout(r, POLL_MS));
   }
   const rssKiB = rss(pid);
-  const family = descendants(pid);
+  const family = descendantsOf([pid]).map((p) => p.pid);
   const t0 = performance.now();
   child.kill('SIGTERM');
   const exitStatus = await exited;
   const shutdownMs = performance.now() - t0;
   // Give the kernel a moment to finish tearing down SIGKILLed processes.
   await new Promise((r) => setTimeout(r, 100));
-  const alive = family.filter(isAlive);
+  const alive = family.filter(isRunning);
   for (const p of alive) {
     try {
       process.kill(p, 'SIGKILL');
@@ -89,37 +91,3 @@ function rss(pid: number): number {
   return Number(match?.[1] ?? Number.NaN);
 }
 
-// Every descendant of pid, from /proc parent links.
-function descendants(pid: number): number[] {
-  const children = new Map<number, number[]>();
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      children.set(ppid, [...(children.get(ppid) ?? []), Number(name)]);
-    } catch {
-      // gone meanwhile
-    }
-  }
-  const out: number[] = [];
-  const stack = [pid];
-  while (stack.length > 0) {
-    for (const c of children.get(stack.pop()!) ?? []) {
-      out.push(c);
-      stack.push(c);
-    }
-  }
-  return out;
-}
-
-// Alive and not a zombie (a zombie is dead; its parent has yet to reap it).
-function isAlive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const state = stat.slice(stat.lastIndexOf(')') + 2)[0];
-    return state !== 'Z' && state !== 'X';
-  } catch {
-    return false;
-  }
-}
