@@ -18,7 +18,8 @@ export interface ExitContext {
 const MAX_COMMAND_CHARS = 80;
 const ROLE_WIDTH = 'watched'.length;
 
-const ANSI = { green: '\x1b[32m', red: '\x1b[31m', yellow: '\x1b[33m', dim: '\x1b[2m', reset: '\x1b[0m' } as const;
+/** The terminal colours of exitmon's output lines. */
+export const ANSI = { green: '\x1b[32m', red: '\x1b[31m', yellow: '\x1b[33m', dim: '\x1b[2m', reset: '\x1b[0m' } as const;
 
 /** Writes exit lines in one format to one sink. */
 export class ExitPrinter {

@@ -88,11 +88,11 @@ export class JobControl {
     this.#onChild = undefined;
     if (!this.#handedOver) return;
     this.#handedOver = false;
+    // One tcgetpgrp and one read of our own group: holding the terminal already is holder === ownGroup.
     const holder = terminalForegroundGroup(TERMINAL_FD);
-    if (holder === undefined || inTerminalForeground(TERMINAL_FD)) return;
-    if (holder !== this.#main?.pgid && groupAlive(holder)) return; // not ours to take (exitmon was put in the background)
     const ownGroup = ownProcessGroup();
-    if (ownGroup === undefined) return;
+    if (holder === undefined || ownGroup === undefined || holder === ownGroup) return;
+    if (holder !== this.#main?.pgid && groupAlive(holder)) return; // not ours to take (exitmon was put in the background)
     const rc = setTerminalForegroundGroup(TERMINAL_FD, ownGroup);
     if (rc !== 0) this.#logger.warn({ errno: -rc }, 'could not take the terminal back');
   }

@@ -2,8 +2,8 @@
 // ServiceEvent), or a short text line for people. Written whole, one write().
 import type { ServiceEvent } from '../index.js';
 import type { OutputFormat } from './args.js';
+import { ANSI } from './format.js';
 
-const ANSI = { green: '\x1b[32m', red: '\x1b[31m', yellow: '\x1b[33m', reset: '\x1b[0m' } as const;
 const EVENT_COLOR: Partial<Record<ServiceEvent['event'], string>> = { ready: ANSI.green, failed: ANSI.red, restarting: ANSI.yellow, exited: ANSI.yellow };
 
 // `service=web ready      pid=4242 restarts=0`

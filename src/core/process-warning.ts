@@ -22,12 +22,21 @@ export function setProcessWarningHook(fn: ProcessWarningHook | undefined): void 
   hook = fn;
 }
 
+/** Describes any thrown value for a message, without throwing itself. */
+export function describeError(error: unknown): string {
+  try {
+    return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  } catch {
+    return Object.prototype.toString.call(error);
+  }
+}
+
 // Prints the listener-failure warning unless this process already did.
 export function warnListenerFailureOnce(error: unknown): void {
   const global = globalThis as Record<symbol, unknown>;
   if (hook === undefined || global[WARNED] === true) return;
   global[WARNED] = true;
-  const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  const reason = describeError(error);
   try {
     hook(
       `An exitmon listener or observer threw (${reason}); delivery goes on. ` +

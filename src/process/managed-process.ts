@@ -7,6 +7,7 @@ import type { ExitEvent } from '../core/exit-event.js';
 import { signalNumber } from '../core/signals.js';
 import type { ProcessCgroup } from './cgroup.js';
 import { stopCgroup } from './cgroup-stop.js';
+import { probeKill } from './proc-stat.js';
 import { killAtExit } from './exit-cleanup.js';
 import { currentGuard, signalGroup } from './signal-safety.js';
 import type { ResolvedSpawnOptions } from './spawn-options.js';
@@ -181,12 +182,7 @@ export class ManagedChild implements ManagedProcess {
     if (this.pgid === undefined) return false;
     // Signal 0 only asks whether the group exists; the pgid is our child's
     // pid, never our own group, so the guard's /proc read is not needed.
-    try {
-      process.kill(-this.pgid, 0);
-      return true;
-    } catch {
-      return false;
-    }
+    return probeKill(-this.pgid);
   }
 
   // Synchronous: runs inside process 'exit'.

@@ -7,16 +7,13 @@ import { constants } from 'node:os';
 import { loadNative, type NativeBinding } from '../native/load.js';
 import { syscallError } from '../sources/native-errors.js';
 import { hasExited, isRunning, readProcStat, type ProcStat } from './proc-stat.js';
-import { isProtectedPid, type SignalGuard, type SignalOutcome } from './signal-safety.js';
+import { isProtectedPid, signalProcess, type SignalGuard, type SignalOutcome } from './signal-safety.js';
 
 const { ESRCH, EPERM } = constants.errno;
 
-let binding: NativeBinding | null | undefined;
-
-// The addon's pidfd calls, or null for the /proc identity check. Memoised.
+// The addon's pidfd calls, or null for the /proc identity check (loadNative() memoises).
 function pidfds(): NativeBinding | null {
-  binding ??= loadNative();
-  return binding;
+  return loadNative();
 }
 
 /** Whether stops hold pidfds (true) or re-check pid + start time before kill(2) (false). */
@@ -100,15 +97,8 @@ export class SeenProcess {
     // a pid is recycled only after the old process was reaped and the pid
     // space wrapped around; docs/stopping.md says what that does not cover.
     if (!Number.isNaN(this.startTime) && !this.#sameProcess()) return this.#markGone();
-    try {
-      process.kill(this.pid, signal);
-      return 'sent';
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      if (code === 'ESRCH') return this.#markGone();
-      if (code === 'EPERM') return 'denied';
-      throw error;
-    }
+    const outcome = signalProcess(this.pid, signal, guard);
+    return outcome === 'gone' ? this.#markGone() : outcome;
   }
 
   /** Releases the pidfd. Idempotent. */
@@ -124,8 +114,8 @@ export class SeenProcess {
     return now !== null && now.startTime === this.startTime && !hasExited(now);
   }
 
+  // Only called with a known start time.
   #sameProcess(): boolean {
-    if (Number.isNaN(this.startTime)) return isRunning(this.pid);
     return readProcStat(this.pid)?.startTime === this.startTime;
   }
 

@@ -57,14 +57,18 @@ function nativeObstacle(node: NodeSpawnOptions): string | undefined {
  */
 export function chooseEngine(options: ResolvedSpawnOptions, monitor: ExitMonitor): EngineChoice {
   const reason = nativeReason(options, monitor);
-  const needsNative = options.engine === 'native' || options.cgroup === true;
   if (reason !== undefined) {
-    if (needsNative) {
+    if (needsNativeEngine(options)) {
       throw new NativeUnavailableError(options.cgroup === true ? 'cgroup containment (native spawn)' : 'The native spawn engine', { cause: reason });
     }
     return { engine: 'child_process', reason };
   }
   return { engine: 'native', binding: loadNative() as SpawnBinding };
+}
+
+/** Whether the options can only be honoured by the native engine (`engine: 'native'`, `cgroup: true`). */
+export function needsNativeEngine(options: ResolvedSpawnOptions): boolean {
+  return options.engine === 'native' || options.cgroup === true;
 }
 
 // Set once the kernel (or an emulator such as qemu-user, or a seccomp

@@ -8,7 +8,7 @@ import { Reaper } from '../sources/reaper.js';
 import { startWithChildProcess } from './child-process-engine.js';
 import { ManagedChild, type ManagedProcess } from './managed-process.js';
 import { CLONE_REFUSED, startNativeProcess } from './native-process.js';
-import { chooseEngine } from './spawn-engine.js';
+import { chooseEngine, needsNativeEngine } from './spawn-engine.js';
 import { resolveSpawnOptions, type ManagedSpawnOptions } from './spawn-options.js';
 
 export type { ManagedProcess } from './managed-process.js';
@@ -60,7 +60,7 @@ export function spawn(
   let parts = choice.engine === 'native' ? startNativeProcess(choice.binding, command, args, resolved, monitor) : undefined;
   if (parts === CLONE_REFUSED) {
     // Nothing was started: the clone itself is refused here (see spawn-engine.ts).
-    if (resolved.engine === 'native' || resolved.cgroup === true) throw new NativeUnavailableError('The native spawn engine', { cause: 'clone refused' });
+    if (needsNativeEngine(resolved)) throw new NativeUnavailableError('The native spawn engine', { cause: 'clone refused' });
     parts = undefined;
   }
   parts ??= startWithChildProcess(command, args, resolved, monitor);

@@ -4,7 +4,7 @@
 // the pin, never through a pid read again from /proc.
 import { hasExited, hasProcFs, listProcesses, probeKill, readProcStat, type ProcStat } from './proc-stat.js';
 import { descendantsOf } from './proc-tree.js';
-import { loadNative } from '../native/load.js';
+import { mayAdopt } from '../sources/ownership.js';
 import { SeenProcess } from './seen-process.js';
 import { isProtectedGroup, type SignalGuard } from './signal-safety.js';
 
@@ -31,12 +31,6 @@ export function freshListing(): Promise<ProcStat[]> {
     });
   });
   return pendingListing;
-}
-
-// Whether this process adopts orphans (PR_SET_CHILD_SUBREAPER); only the
-// addon can ask, and only with it can the flag have been set by exitmon.
-function isChildSubreaper(): boolean {
-  return (loadNative()?.getSubreaper() ?? 0) === 1;
 }
 
 /** One pinned member: the pin and what the listing said about it. */
@@ -128,11 +122,10 @@ export abstract class StopTarget {
       known.stat = p;
       return;
     }
+    // The one liveness rule: a 'Z' leader whose threads still run is running.
+    if (hasExited(p)) return;
     const pin = SeenProcess.pin(p);
     if (pin === null) return;
-    // A 'Z' or 'X' line may still be a running process (a leader that called
-    // pthread_exit()): its pin decides (see SeenProcess.exited).
-    if (hasExited(p.state) && pin.exited()) return;
     this.#pins.push(pin);
     this.members.set(p.pid, { process: pin, stat: p });
   }
@@ -282,8 +275,8 @@ export class TreeTarget extends StopTarget {
     // Siblings: the parent's other children. When the parent is init, or this
     // process as a child subreaper, its other children include the tree's own
     // orphans (adopted when their parent died), so they are not set apart.
-    const parentAdopts = root.ppid <= 1 || (root.ppid === this.#guard.self && isChildSubreaper());
+    const parentAdopts = root.ppid <= 1 || (root.ppid === this.#guard.self && mayAdopt());
     if (!parentAdopts) for (const p of procs) if (p.ppid === root.ppid && p.pid !== root.pid) this.#outsiders.set(p.pid, p.startTime);
-    this.#outsiders.set(this.#guard.self, readProcStat('self')?.startTime ?? Number.NaN);
+    this.#outsiders.set(this.#guard.self, byPid.get(this.#guard.self)?.startTime ?? Number.NaN);
   }
 }

@@ -2,6 +2,7 @@
 // epoll set; the addon collects every exit of a wakeup (reaping or peeking,
 // as each watch says) and delivers the batch in one call, which this module
 // routes to each fd's handler. Every -errno becomes a SyscallError here.
+import { describeError } from '../core/process-warning.js';
 import { EXIT_INTS, hostEventSource, EventSourceKind, type NativeBinding, type NativeWaitResult } from '../native/load.js';
 import { ERRNO, syscallError } from './native-errors.js';
 
@@ -32,15 +33,6 @@ interface Router {
   readonly handlers: Map<number, ExitHandler>;
 }
 
-// Describes any thrown value without throwing.
-function describe(error: unknown): string {
-  try {
-    return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-  } catch {
-    return Object.prototype.toString.call(error);
-  }
-}
-
 // Decodes entry i of a batch (layout: exitmon.c EXIT_*).
 function decode(exits: Int32Array, i: number): CollectedExit {
   const pid = exits[i + 1]!;
@@ -67,7 +59,7 @@ function routerOf(binding: NativeBinding): Router {
         handler(decode(exits, i));
       } catch (error) {
         try {
-          process.emitWarning(`exitmon: a pidfd exit handler threw: ${describe(error)}`, 'ExitmonWarning');
+          process.emitWarning(`exitmon: a pidfd exit handler threw: ${describeError(error)}`, 'ExitmonWarning');
         } catch {
           // Nothing sensible is left to do; never let it escape.
         }

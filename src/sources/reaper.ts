@@ -5,6 +5,7 @@
 import type { ExitOutcome, ExitResources } from '../core/exit-event.js';
 import { ExitMonitorError, MonitorClosedError, NativeUnavailableError, TeardownError } from '../core/errors.js';
 import { silentLogger, type Logger } from '../core/logger.js';
+import { runMicrotask } from '../core/microtask.js';
 import { ExitMonitor } from '../core/monitor.js';
 import { assertOptionalString, assertOptions, assertPid, typeError } from '../core/validate.js';
 import { probeNativeBinding } from '../native/load.js';
@@ -177,7 +178,7 @@ export class Reaper implements Disposable {
     }
     if (this.#closed) throw new MonitorClosedError('Cannot watch: the reaper is closed');
     // A refed reaper holds the loop for a watched process (evaluated once the watch is in).
-    if (this.#hold.refed && !this.#hold.holding) queueMicrotask(() => this.#hold.update());
+    if (this.#hold.refed && !this.#hold.holding) runMicrotask(() => this.#hold.update());
     // Idempotent while the watched process runs; if it exited and the pid was
     // reused before its exit was collected, the old exit is published now and
     // the new process is watched (WatchSet.add).

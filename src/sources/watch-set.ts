@@ -208,9 +208,11 @@ export class WatchSet {
         this.#host.fault();
         this.#host.logger.error({ childPid: watched.pid, err: syscallError('waitid', -verdict.fault) }, 'exitmon: waitid failed');
       }
-      if (verdict.leftToOwner) this.#host.ownership.leaveToOwner(watched.pid);
       this.#host.collected(watched, verdict.status, verdict.outcome);
     } finally {
+      // After the publish: it reads /proc/<pid>/stat, and nothing that
+      // publish() runs needs it (it runs no consumer code).
+      if (verdict.leftToOwner) this.#host.ownership.leaveToOwner(watched.pid);
       runMicrotask(() => this.#releaseHandles(watched));
     }
   }
