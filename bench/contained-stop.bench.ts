@@ -7,6 +7,7 @@ import { spawn } from '../src/index.js';
 import { probeCgroupBase } from '../src/process/cgroup-base.js';
 import { section } from './lib/progress.js';
 import type { Metric, Profile, Scenario } from './lib/types.js';
+import { percentile } from './lib/timing.js';
 
 const SUBJECT = 'exitmon spawn({ cgroup: true }).stop()';
 /** Time past the grace, p50, in ms. */
@@ -21,12 +22,6 @@ const SIZES: Record<Profile, { processes: number; rounds: number }> = {
   quick: { processes: 100, rounds: 5 },
   full: { processes: 100, rounds: 15 },
 };
-
-// Nearest-rank percentile of a non-empty list.
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
-}
 
 // Starts one tree: sh forks `processes` sleepers, every other one with SIGTERM ignored.
 async function startTree(processes: number): Promise<ReturnType<typeof spawn>> {

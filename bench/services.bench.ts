@@ -10,6 +10,7 @@ import { ROOT } from './lib/paths.js';
 import type { Metric, Profile, Scenario } from './lib/types.js';
 import { measureManager, type ManagerRun } from './services/measure.js';
 import { servicesOf, writeExitmonConfig, writeSupervisordConfig, type Workload } from './services/workload.js';
+import { percentile } from './lib/timing.js';
 
 const CLI = join(ROOT, 'dist/cli/main.js');
 const SUPERVISORD = '/usr/bin/supervisord';
@@ -57,13 +58,6 @@ export const scenario: Scenario = {
     return { metrics: metricsOf(runs, workload, count), notes: notes(workload, count, runs) };
   },
 };
-
-// Nearest-rank percentile.
-function percentile(values: readonly number[], p: number): number {
-  if (values.length === 0) return Number.NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
-}
 
 function metricsOf(runs: ReadonlyMap<string, ManagerRun>, w: Workload, count: number): Metric[] {
   const metrics: Metric[] = [];

@@ -13,6 +13,13 @@ export function nextMacrotask(): Promise<void> {
   return yieldImmediate() as Promise<void>;
 }
 
+// Nearest-rank percentile (p in 0–100) of a list; NaN when it is empty.
+export function percentile(values: readonly number[], p: number): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
+}
+
 // The median of a non-empty list (mean of the middle two for even lengths).
 export function median(values: readonly number[]): number {
   if (values.length === 0) throw new RangeError('Expected at least one value, got none');

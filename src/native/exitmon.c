@@ -625,6 +625,13 @@ static napi_value js_start(napi_env env, napi_callback_info info) {
   return make_int(env, 0);
 }
 
+/* Records fd as a pidfd of this environment (for pid), unwatched. 0 or -ENOMEM. */
+static int own_pidfd(struct state *state, int fd, int pid) {
+  int rc = reserve(state, fd);
+  if (rc == 0) state->slots[fd] = (struct slot){.pid = pid, .gen = state->slots[fd].gen, .mine = 1, .mode = MODE_NONE};
+  return rc;
+}
+
 /*
  * pidfdOpen(pid) -> fd or -errno (ESRCH: no such process). The fd is recorded
  * as ours: close() and watch() accept only fds opened here, and the
@@ -636,12 +643,11 @@ static napi_value js_pidfd_open(napi_env env, napi_callback_info info) {
   if (!state) return NULL;
   int fd = pidfd_open(a[0]);
   if (fd < 0) return make_int(env, fd);
-  int rc = reserve(state, fd);
+  int rc = own_pidfd(state, fd, a[0]);
   if (rc < 0) {
     close(fd);
     return make_int(env, rc);
   }
-  state->slots[fd] = (struct slot){.pid = a[0], .gen = state->slots[fd].gen, .mine = 1, .mode = MODE_NONE};
   return make_int(env, fd);
 }
 
@@ -1291,9 +1297,7 @@ done:
   if (err) return spawn_error(env, err, failed);
   /* The pidfd is this environment's, like pidfdOpen's: close() takes it (a
    * runtime's own fs.closeSync may refuse an fd it did not open: Deno). */
-  if (reserve(state, pidfd) == 0) {
-    state->slots[pidfd] = (struct slot){.pid = pid, .gen = state->slots[pidfd].gen, .mine = 1, .mode = MODE_NONE};
-  }
+  (void)own_pidfd(state, pidfd, (int)pid); /* on -ENOMEM, native-process.ts closes it with closeSync */
   if (napi_create_object(env, &result) != napi_ok || napi_create_array_with_length(env, (size_t)job.nstdio, &fds) != napi_ok) return NULL;
   set_int(env, result, "pid", (int)pid);
   set_int(env, result, "pidfd", pidfd);
