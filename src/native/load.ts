@@ -39,8 +39,8 @@ export const EXIT_INTS = 5;
 export interface NativeBinding {
   /** 0 when pidfd_open, waitid(P_PIDFD) and pidfd_send_signal all work, else -errno. */
   probe(): number;
-  /** Joins the epoll set to the host loop; `dispatch` receives every batch of exits (EXIT_INTS each). */
-  start(source: EventSourceKind, dispatch: (exits: Int32Array) => void): number;
+  /** Joins the epoll set to the host loop; `dispatch` receives every batch of `count` exits (EXIT_INTS each; a reused array, read during the call only). */
+  start(source: EventSourceKind, dispatch: (exits: Int32Array, count: number) => void): number;
   pidfdOpen(pid: number): number;
   /** Arms a one-shot watch; its exit is reaped when `reap` is 1 and no runtime owns pid, else peeked at. */
   watch(fd: number, pid: number, reap: 0 | 1): number;

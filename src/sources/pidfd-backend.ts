@@ -49,8 +49,8 @@ function routerOf(binding: NativeBinding): Router {
   if (existing !== undefined) return existing;
   const router: Router = { handlers: new Map() };
   const { handlers } = router;
-  const dispatch = (exits: Int32Array): void => {
-    for (let i = 0; i < exits.length; i += EXIT_INTS) {
+  const dispatch = (exits: Int32Array, count: number): void => {
+    for (let i = 0, end = count * EXIT_INTS; i < end; i += EXIT_INTS) {
       const fd = exits[i]!;
       const handler = handlers.get(fd);
       if (handler === undefined) continue;

@@ -32,4 +32,33 @@ describe.skipIf(!native)('exit batches', () => {
       monitor.close();
     }
   });
+
+  // The addon reuses one array for batches of up to 256 exits and makes a
+  // larger one for a bigger burst: no batch may carry another's statuses.
+  it('a burst larger than the reused batch array, then small batches, carry each exit its own status', async () => {
+    const monitor = new ExitMonitor();
+    const reaper = new Reaper(monitor);
+    try {
+      const start = (count: number, offset: number) => Array.from({ length: count }, (_, i) => {
+        const kid = spawn('sh', ['-c', `read x; exit ${(offset + i) % 200}`], { stdio: ['pipe', 'ignore', 'ignore'] });
+        reaper.watch(kid.pid!);
+        return { kid, code: (offset + i) % 200, exit: monitor.waitPid(kid.pid!, { timeout: 30_000 }) };
+      });
+      const release = async (group: ReturnType<typeof start>) => {
+        for (const { kid } of group) kid.stdin!.end('\n');
+        const deadline = Date.now() + 20_000;
+        while (group.some(({ kid }) => stateOf(kid.pid!)?.state !== 'Z') && Date.now() < deadline) { /* spin: one wakeup for all */ }
+        const events = await Promise.all(group.map(({ exit }) => exit));
+        return events.map((e, i) => [e.pid, e.code] as const).filter(([pid, code], i) => pid !== group[i]!.kid.pid || code !== group[i]!.code);
+      };
+      const burst = start(300, 0);
+      const beforeBurst = exitBatches(reaper);
+      expect(await release(burst)).toEqual([]);
+      expect(exitBatches(reaper) - beforeBurst).toBeLessThanOrEqual(2);
+      for (const offset of [7, 13]) expect(await release(start(3, offset))).toEqual([]);
+    } finally {
+      reaper.close();
+      monitor.close();
+    }
+  }, 60_000);
 });
