@@ -12,4 +12,6 @@ export interface CliContext {
   readonly printer: ExitPrinter | null;
   /** The output format, for records printed even with --quiet (the demo summary). */
   readonly format: OutputFormat;
+  /** The SigIgn mask the launcher line recorded before exec (START_SIGIGN_ENV), already removed from process.env. */
+  readonly startSigIgn: string | undefined;
 }

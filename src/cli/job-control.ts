@@ -31,13 +31,12 @@ export class JobControl {
   #handedOver = false;
   #onChild: (() => void) | undefined;
 
-  // Reads what was ignored at start, then installs the forwarding at once, so
-  // that a signal arriving while the command starts is held, not lost or fatal.
-  constructor(logger: PinoLogger) {
+  // Reads what was ignored at start (startSigIgn: the launcher's mask, see
+  // CliContext), then installs the forwarding at once, so that a signal
+  // arriving while the command starts is held, not lost or fatal.
+  constructor(logger: PinoLogger, startSigIgn: string | undefined) {
     this.#logger = logger;
-    const { ignored, runtimeOwned } = signalsToLeaveAlone();
-    // The command must not inherit the launcher's mask: a nested exitmon would misread it.
-    delete process.env[START_SIGIGN_ENV];
+    const { ignored, runtimeOwned } = signalsToLeaveAlone(undefined, startSigIgn === undefined ? {} : { [START_SIGIGN_ENV]: startSigIgn });
     this.#ignored = ignored;
     this.#forwarder = new SignalForwarder({
       leaveAlone: runtimeOwned,

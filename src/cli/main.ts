@@ -61,16 +61,21 @@ async function main(argv: readonly string[]): Promise<number> {
 
 // The logger, the shared reaper and the printer for one subcommand.
 async function createContext(common: CommonOptions): Promise<CliContext> {
-  const [{ Reaper }, { createCliLogger }, { ExitPrinter }] = await Promise.all([
+  const [{ Reaper, START_SIGIGN_ENV }, { createCliLogger }, { ExitPrinter }] = await Promise.all([
     import('../index.js'),
     import('./logger.js'),
     import('./format.js'),
   ]);
   const logger = createCliLogger({ quiet: common.quiet, verbose: common.verbose, pretty: process.stderr.isTTY === true });
+  // The launcher's mask describes this process's start only: taken out of the
+  // environment before any subcommand starts a process, so that no command
+  // or service (a nested exitmon among them) inherits and misreads it.
+  const startSigIgn = process.env[START_SIGIGN_ENV];
+  delete process.env[START_SIGIGN_ENV];
   const reaper = Reaper.shared({ logger });
   const color = common.format === 'pretty' && process.stdout.isTTY === true && process.env.NO_COLOR === undefined;
   const printer = common.quiet ? null : new ExitPrinter(common.format, { color });
-  return { reaper, logger, printer, format: common.format };
+  return { reaper, logger, printer, format: common.format, startSigIgn };
 }
 
 main(process.argv.slice(2)).then(

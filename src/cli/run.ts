@@ -35,7 +35,7 @@ export async function runCommand(options: RunOptions, context: CliContext): Prom
   let main: ManagedProcess | undefined;
   // Signal forwarding goes in before the start: a SIGTERM right after spawn
   // is held and reaches the group once it exists.
-  const job = new JobControl(logger);
+  const job = new JobControl(logger, context.startSigIgn);
   try {
     main = supervisor.start(options.command, options.args, {
       role: 'main',

@@ -120,6 +120,15 @@ describe('exitmon up', () => {
     expect(readdirSync(dir)).toEqual(['exitmon.yaml']);
   });
 
+  it("services do not inherit the launcher's start-signal mask (EXITMON_START_SIGIGN)", async () => {
+    const file = servicesFile('services:\n  once: { command: "env > $DIR/env", oneshot: true }\n');
+    const { status, stderr } = await startCli(['up', '-f', file, '-q'], { viaLauncher: true }).done;
+    expect(status, stderr).toBe(0);
+    const env = readFileSync(join(dir, 'env'), 'utf8');
+    expect(env).toMatch(/^PATH=/m);
+    expect(env).not.toMatch(/^EXITMON_START_SIGIGN=/m);
+  });
+
   it('reads exitmon.yaml from the working directory, and exits 2 when there is none', () => {
     servicesFile('services:\n  once: { command: "touch $DIR/ran", oneshot: true }\n');
     const found = spawnSync(process.execPath, [CLI, 'up', '--format', 'json'], { cwd: dir, encoding: 'utf8' });
