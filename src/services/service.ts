@@ -9,6 +9,7 @@ import type { StopResult } from '../process/stop.js';
 import type { ResolvedService } from './config.js';
 import { waitUntilReady } from './readiness.js';
 import { RestartPolicy } from './restart-policy.js';
+import { ProcessStops } from './service-stop.js';
 import type { ServiceEvent, ServiceEventName, ServiceState, ServiceStatus } from './types.js';
 
 /** What a service needs from its manager. */
@@ -42,11 +43,13 @@ export class Service {
   #readiness: AbortController | undefined;
   /** Set once a stop began: exits no longer lead to restarts. */
   #stopping = false;
+  readonly #stops: ProcessStops;
 
   constructor(config: ResolvedService, context: ServiceContext) {
     this.config = config;
     this.#context = context;
     this.#policy = new RestartPolicy(config);
+    this.#stops = new ProcessStops(config, context.logger);
   }
 
   get name(): string {
@@ -120,9 +123,7 @@ export class Service {
         if (!timeout.aborted || this.#process !== child || this.#state !== 'starting' || this.#stopping) return;
         // Not ready in time: the service failed; what it started must not linger.
         this.#fail(`not ready within ${this.config.readyTimeoutMs}ms`, { pid: child.pid });
-        void child.stop({ signal: this.config.stopSignal, graceMs: this.config.stopGraceMs }).catch((error: unknown) => {
-          this.#context.logger.warn({ err: error, service: this.name }, 'could not stop a service that was not ready in time');
-        });
+        this.#stops.begin(child);
       },
     );
   }
@@ -136,29 +137,22 @@ export class Service {
     this.suppressRestarts();
     this.#readiness?.abort();
     const child = this.#process;
-    if (!this.#alive || child === undefined) {
-      if (this.#state === 'pending' || this.#state === 'backoff') this.#set('stopped', this.#state === 'backoff' ? 'stopped' : undefined);
-      // The main process is gone; whatever it left in its group is stopped all the same.
-      return child === undefined ? { forced: false, alreadyExited: true, survivors: [], durationMs: 0 } : this.#stopProcess(child, escalate);
-    }
+    if (this.#alive && child !== undefined) return this.#stopRunning(child, escalate);
+    if (this.#state === 'pending' || this.#state === 'backoff') this.#set('stopped', this.#state === 'backoff' ? 'stopped' : undefined);
+    // The main process is gone: what it left in its group is stopped (or was).
+    if (child === undefined) return { forced: false, alreadyExited: true, survivors: [], durationMs: 0 };
+    return this.#stops.join(child, escalate);
+  }
+
+  // Stops the running process as a stop (not an exit): 'stopping', the stop,
+  // its exit, 'stopped'. In 'stopping', #onExit records the exit without
+  // taking it for a crash.
+  async #stopRunning(child: ManagedProcess, escalate: AbortSignal): Promise<StopResult> {
     this.#set('stopping', 'stopping', { pid: child.pid });
-    const result = await this.#stopProcess(child, escalate);
+    const result = await this.#stops.join(child, escalate);
     const exit = await child.exited.catch(() => undefined);
     this.#set('stopped', 'stopped', { pid: child.pid, ...(exit !== undefined ? { status: exit.status } : {}) });
     return result;
-  }
-
-  // stopSignal, stopGrace, SIGKILL; once `escalate` aborts, SIGKILL at once.
-  async #stopProcess(child: ManagedProcess, escalate: AbortSignal): Promise<StopResult> {
-    const { stopSignal, stopGraceMs } = this.config;
-    try {
-      return escalate.aborted
-        ? await child.stop({ signal: 'SIGKILL', graceMs: 0 })
-        : await child.stop({ signal: stopSignal, graceMs: stopGraceMs, signalAbort: escalate });
-    } catch (error) {
-      if (!escalate.aborted) throw error;
-      return { ...(await child.stop({ signal: 'SIGKILL', graceMs: 0 })), forced: true };
-    }
   }
 
   /**
@@ -178,15 +172,7 @@ export class Service {
     const restarting = this.#state !== 'pending';
     if (restarting) this.#context.emit(this.#event('restarting', { delayMs: 0 }, this.#restarts + 1));
     const child = this.#process;
-    if (this.#alive && child !== undefined) {
-      // In 'stopping', #onExit records the exit without taking it for a crash.
-      this.#set('stopping', 'stopping', { pid: child.pid });
-      await child.stop({ signal: this.config.stopSignal, graceMs: this.config.stopGraceMs });
-      const exit = await child.exited.catch(() => undefined);
-      this.#alive = false;
-      this.#lastExit = exit ?? this.#lastExit;
-      this.#set('stopped', 'stopped', { pid: child.pid, ...(exit !== undefined ? { status: exit.status } : {}) });
-    }
+    if (this.#alive && child !== undefined) await this.#stopRunning(child, new AbortController().signal);
     if (this.#stopping) return this.#set('stopped'); // the manager began to stop meanwhile: no new start
     this.#policy.reset();
     if (restarting) this.#restarts++;
@@ -206,7 +192,7 @@ export class Service {
     else this.#afterExit(exit.status);
     // After the restart decision: the first look of a stop scans /proc, which
     // should not delay the restart timer.
-    this.#stopLeftovers(child);
+    this.#stops.begin(child, true);
   }
 
   // The process could not be started at all (ENOENT, EACCES…).
@@ -216,18 +202,6 @@ export class Service {
     this.#context.logger.error({ err: error, service: this.name }, `cannot start service ${this.name}: ${code ?? (error as Error).message}`);
     if (this.#stopping) return;
     this.#afterExit(code === 'ENOENT' ? STATUS_NOT_FOUND : STATUS_NOT_EXECUTABLE);
-  }
-
-  // The main process exited on its own: what it left in its process group is
-  // stopped too (systemd's KillMode=control-group), so a restart never runs
-  // next to the remains of the previous instance.
-  #stopLeftovers(child: ManagedProcess): void {
-    child.stop({ signal: this.config.stopSignal, graceMs: this.config.stopGraceMs }).then(
-      (result) => {
-        if (!result.alreadyExited) this.#context.logger.info({ service: this.name, forced: result.forced, survivors: result.survivors }, `stopped what ${this.name} left in its process group`);
-      },
-      (error: unknown) => this.#context.logger.warn({ err: error, service: this.name }, `could not stop what ${this.name} left in its process group`),
-    );
   }
 
   #afterExit(status: number): void {

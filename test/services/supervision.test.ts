@@ -144,6 +144,25 @@ describe('ServiceManager supervision', () => {
     expect(isRunning(leftover)).toBe(false);
   });
 
+  it("a stop during the stop of what a service left joins it, and forceStop() kills the leftovers without waiting out the grace", async () => {
+    const dir = tempDir();
+    // The leftover ignores SIGTERM (inherited SIG_IGN), so only SIGKILL ends it; the grace is long.
+    const { manager } = managerFor({ grace: '20s', services: { leaver: { command: `trap '' TERM; sleep 30 & echo $! > ${dir}/leftover; exit 0` } } });
+    await manager.start();
+    await manager.whenIdle();
+    const leftover = Number(readFileSync(join(dir, 'leftover'), 'utf8'));
+    expect(isRunning(leftover)).toBe(true); // SIGTERM'd by the leftover stop, ignored, in its grace
+    const started = Date.now();
+    const stopping = manager.stop();
+    await new Promise((r) => setTimeout(r, 100));
+    expect(isRunning(leftover)).toBe(true); // the service's stop joined the leftover stop: same grace
+    const result = await manager.forceStop();
+    await stopping;
+    expect(result.survivors).toEqual([]);
+    expect(isRunning(leftover)).toBe(false);
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
   it('restart(name) replaces the process and counts the restart', async () => {
     const dir = tempDir();
     const { manager, events } = managerFor({ services: { a: loggerService('a', dir) } });
