@@ -1,6 +1,6 @@
-// The supervision core shared by `run` and `demo`: adopt orphans, start
-// commands in their own process groups, print every exit, forward signals,
-// stop leftovers with escalation and wait until no zombie is left.
+// The supervision core shared by `run`, `up` and `demo`: adopt orphans,
+// start commands in their own process groups, print every exit, forward
+// signals, stop leftovers with escalation and wait until no zombie is left.
 import type { StdioOptions } from 'node:child_process';
 import type { Logger as PinoLogger } from 'pino';
 import {
@@ -126,18 +126,21 @@ export class Supervisor {
   // Stops every orphan this process adopted and still runs (reaper.adopted(),
   // each with its tree, in parallel, with the same grace), so that nothing
   // exitmon adopted outlives it. Stopping one can orphan others onto us while
-  // it runs: a few rounds catch those.
-  async stopOrphans(graceMs: number): Promise<void> {
-    if (!this.#adopting) return;
-    for (let round = 0; round < LEFTOVER_ROUNDS; round++) {
-      if (this.reaper.adopted().length === 0) return;
+  // it runs: a few rounds catch those. Returns the pids that survived.
+  async stopOrphans(graceMs: number): Promise<number[]> {
+    let survivors: number[] = [];
+    if (!this.#adopting) return survivors;
+    for (let round = 0; round < LEFTOVER_ROUNDS && this.reaper.adopted().length > 0; round++) {
       try {
-        this.#reportStop(await this.reaper.stopAdopted({ graceMs }), {}, 'adopted orphans still running');
+        const result = await this.reaper.stopAdopted({ graceMs });
+        this.#reportStop(result, {}, 'adopted orphans still running');
+        survivors = result.survivors;
       } catch (error) {
         this.#logger.warn({ err: error }, 'could not stop the adopted orphans');
-        return;
+        break;
       }
     }
+    return survivors;
   }
 
   // Waits until every zombie child has been reaped and every exit line

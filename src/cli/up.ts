@@ -3,25 +3,16 @@
 // service event, reap every orphan, stop them in reverse order on SIGTERM or
 // SIGINT (a second one escalates to SIGKILL at once), verify nothing is left.
 import type { Registry } from 'prom-client';
-import {
-  NativeUnavailableError,
-  ServiceConfigError,
-  ServiceManager,
-  findServicesFile,
-  type Reaper,
-  DEFAULT_SERVICE_FILES,
-  type StopResult,
-} from '../index.js';
+import { ServiceConfigError, ServiceManager, findServicesFile, DEFAULT_SERVICE_FILES, type StopResult } from '../index.js';
 import type { CliContext } from './context.js';
-import { waitForNoZombies } from './own-children.js';
 import { ServiceEventPrinter } from './service-format.js';
 import { registerServiceMetrics } from './service-metrics.js';
+import { Supervisor } from './supervisor.js';
 
 /** `up`'s exit status for a bad or missing services file. */
 export const BAD_FILE_STATUS = 2;
 /** Grace given to orphans still running once every service stopped, in ms. */
 export const ORPHAN_GRACE_MS = 5000;
-/** How long `up` waits for the last zombies to be reaped, in ms. */
 const STOP_SIGNALS: readonly NodeJS.Signals[] = ['SIGTERM', 'SIGINT'];
 
 /** What `up` needs from the command line. */
@@ -49,7 +40,8 @@ export async function runUp(options: UpOptions, context: CliContext, registry?: 
     process.stderr.write(`exitmon: ${error.message}\n`);
     return BAD_FILE_STATUS;
   }
-  const adopting = becomeSubreaper(context);
+  // Adopts and reaps orphans (a service's setsid grandchild whose parent died); exit lines are the services' events instead.
+  const supervisor = new Supervisor({ reaper: context.reaper, logger, printer: null, adoptOrphans: true, defaultRole: 'orphan' });
   const color = context.format === 'pretty' && process.stdout.isTTY === true && process.env.NO_COLOR === undefined;
   const printer = options.quiet ? null : new ServiceEventPrinter(context.format, Object.keys(manager.status()), { color });
   manager.events.subscribe((event) => printer?.print(event));
@@ -74,14 +66,15 @@ export async function runUp(options: UpOptions, context: CliContext, registry?: 
     void manager.start().catch(() => undefined); // rejects only when a stop came first
     await Promise.race([stopping, manager.whenIdle()]);
     const result = await manager.stop();
-    const orphans = adopting ? await stopOrphans(context.reaper, () => signals > 1) : [];
-    const zombies = await waitForNoZombies(context.reaper);
+    const orphans = await supervisor.stopOrphans(signals > 1 ? 0 : ORPHAN_GRACE_MS);
+    const zombies = await supervisor.settle();
     const status = exitStatus(manager, result, orphans, context);
     logger.info({ survivors: result.survivors.length + orphans.length, zombies, status }, `done: ${result.survivors.length + orphans.length} survivor(s), ${zombies} zombie(s) left, exit status ${status}`);
     return status;
   } finally {
     for (const signal of STOP_SIGNALS) process.off(signal, onSignal);
     stopCounting?.();
+    supervisor.close();
   }
 }
 
@@ -92,27 +85,4 @@ function exitStatus(manager: ServiceManager, result: StopResult, orphans: readon
   if (survivors.length > 0) context.logger.error({ survivors }, `${survivors.length} process(es) survived the stop`);
   if (failed.length > 0) context.logger.warn({ failed }, `failed: ${failed.join(', ')}`);
   return survivors.length === 0 && failed.length === 0 ? 0 : 1;
-}
-
-// PR_SET_CHILD_SUBREAPER with adoption; false (with a warning) when refused or without the addon.
-function becomeSubreaper(context: CliContext): boolean {
-  try {
-    if (context.reaper.becomeSubreaper({ adoptOrphans: true })) return true;
-    context.logger.warn('the kernel refused PR_SET_CHILD_SUBREAPER: orphans go to init, not reaped here');
-  } catch (error) {
-    if (!(error instanceof NativeUnavailableError)) throw error;
-    context.logger.warn('no native addon: orphans will not be adopted or reaped here (they go to init)');
-  }
-  return false;
-}
-
-// Stops every adopted orphan still running (a service's setsid grandchild
-// whose parent died), with its tree; returns the pids that survived.
-async function stopOrphans(reaper: Reaper, escalated: () => boolean): Promise<number[]> {
-  // Stopping one can orphan others onto us: a few rounds catch those.
-  let survivors: number[] = [];
-  for (let round = 0; round < 3 && reaper.adopted().length > 0; round++) {
-    survivors = (await reaper.stopAdopted({ graceMs: escalated() ? 0 : ORPHAN_GRACE_MS }).catch(() => undefined))?.survivors ?? [];
-  }
-  return survivors;
 }
