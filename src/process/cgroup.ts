@@ -22,12 +22,15 @@ let sequence = 0;
 export class ProcessCgroup {
   /** The cgroup's directory. */
   readonly path: string;
+  /** The directory it was created in (as given). */
+  readonly base: string;
   #fd: number;
   #removed = false;
   #watcher: FSWatcher | undefined;
 
   // Creates `<base>/exitmon-<our pid>-<n>` and opens it O_DIRECTORY for clone3.
   constructor(base: string) {
+    this.base = base;
     this.path = join(base, `exitmon-${process.pid}-${++sequence}`);
     mkdirSync(this.path);
     try {

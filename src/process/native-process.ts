@@ -17,12 +17,31 @@ import { startNative } from './native-engine.js';
 import { refuseNativeSpawn, type SpawnBinding } from './spawn-engine.js';
 import type { ResolvedSpawnOptions } from './spawn-options.js';
 
+// A clone that fails with these is refused for good (emulator, seccomp, old
+// kernel), unlike EAGAIN or ENOMEM, which are this spawn's failure.
+const CLONE_STEPS: ReadonlySet<string> = new Set(['clone', 'clone3']);
+const REFUSALS: ReadonlySet<string> = new Set(['EINVAL', 'ENOSYS', 'EPERM']);
+
+// The cgroup bases whose CLONE_INTO_CGROUP clone3 refused for good, with the
+// refusal: later spawns skip the cgroup there at once ('auto') or throw
+// (`true`), instead of making a cgroup and a clone3 that fail every time.
+const placementRefused = new Map<string, Error>();
+
+function isRefusal(started: object): started is Error & { code: string; step?: string } {
+  return 'code' in started && REFUSALS.has(String(started.code));
+}
+
 // Creates the process's cgroup, or returns undefined ('auto' without a
 // writable cgroup2, or no cgroup asked); `true` without one throws.
 function createCgroup(o: ResolvedSpawnOptions): ProcessCgroup | undefined {
   if (o.cgroup === false) return undefined;
   const probe = probeCgroupBase(o.cgroupBase);
   let failure: unknown = probe.reason;
+  const refused = probe.base === null ? undefined : placementRefused.get(probe.base);
+  if (refused !== undefined) {
+    if (o.cgroup === 'auto') return undefined;
+    throw new NativeUnavailableError('cgroup containment (clone3 CLONE_INTO_CGROUP, Linux 5.7)', { cause: refused });
+  }
   if (probe.base !== null) {
     try {
       return new ProcessCgroup(probe.base);
@@ -33,11 +52,6 @@ function createCgroup(o: ResolvedSpawnOptions): ProcessCgroup | undefined {
   if (o.cgroup === 'auto') return undefined;
   throw new NativeUnavailableError('cgroup containment (a writable cgroup v2 hierarchy)', { cause: failure });
 }
-
-// A clone that fails with these is refused for good (emulator, seccomp, old
-// kernel), unlike EAGAIN or ENOMEM, which are this spawn's failure.
-const CLONE_STEPS: ReadonlySet<string> = new Set(['clone', 'clone3']);
-const REFUSALS: ReadonlySet<string> = new Set(['EINVAL', 'ENOSYS', 'EPERM']);
 
 /** What startNativeProcess returns when the clone itself was refused (no process was created). */
 export const CLONE_REFUSED = Symbol('clone refused');
@@ -57,12 +71,13 @@ export function startNativeProcess(binding: SpawnBinding, command: string, args:
     // clone3 refused CLONE_INTO_CGROUP (Linux < 5.7, or seccomp).
     cgroup.releaseFd();
     cgroup.removeWhenEmpty();
+    if (isRefusal(started)) placementRefused.set(cgroup.base, started);
     if (o.cgroup !== 'auto') throw new NativeUnavailableError('cgroup containment (clone3 CLONE_INTO_CGROUP, Linux 5.7)', { cause: started });
     cgroup = undefined;
     started = startNative(binding, command, args, o.node, { ...job, cgroupFd: -1 });
   }
   cgroup?.releaseFd();
-  if ('code' in started && CLONE_STEPS.has((started as { step?: string }).step ?? '') && REFUSALS.has(started.code)) {
+  if (isRefusal(started) && CLONE_STEPS.has(started.step ?? '')) {
     cgroup?.removeWhenEmpty();
     refuseNativeSpawn(`${(started as { step?: string }).step} refused the native spawn (${started.code})`);
     return CLONE_REFUSED;
