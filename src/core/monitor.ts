@@ -3,7 +3,7 @@
 // time-bounded slices. Platform-free: no `node:` imports.
 import { EventEmitter } from 'eventemitter3';
 import { Dispatcher, DEFAULT_SLICE_MS } from './dispatcher.js';
-import { MonitorClosedError, TeardownError } from './errors.js';
+import { MonitorClosedError } from './errors.js';
 import { createExitEvent, type ExitEvent, type ExitInit } from './exit-event.js';
 import { silentLogger, type Logger } from './logger.js';
 import { warnListenerFailureOnce } from './process-warning.js';
@@ -11,6 +11,7 @@ import { DEFAULT_RECENT_EXITS, RecentExits } from './recent-exits.js';
 import { Router } from './router.js';
 import { Subscription, type ExitSubscription } from './subscription.js';
 import { SubscriptionState, type DrainMark, type ExitListener, type SubscriptionHub } from './subscription-state.js';
+import { runTeardown } from './teardown.js';
 import { normalizeTopic, publicTopic, type Topic } from './topic.js';
 import { assertNonEmptyString, assertOptionalString, assertOptions, assertPid, rangeError, typeError } from './validate.js';
 import { checkWaitOptions, pendingWait, type WaitOptions } from './wait.js';
@@ -318,19 +319,10 @@ export class ExitMonitor implements Disposable {
     this.#pidWaiters.rejectAll(reason);
     this.#execWaiters.rejectAll(reason);
     // Each 'close' listener is called on its own (emit() would stop at the
-    // first that throws), like RxJS runs every finalizer and collects errors.
-    // 'close' never fires again, so the listeners are released.
-    const errors: unknown[] = [];
+    // first that throws). 'close' never fires again, so they are released.
     const listeners = this.lifecycle.listeners('close');
     this.lifecycle.removeAllListeners('close');
-    for (const listener of listeners) {
-      try {
-        listener.call(this.lifecycle);
-      } catch (error) {
-        errors.push(error);
-      }
-    }
-    if (errors.length > 0) throw new TeardownError('The exit monitor', errors);
+    runTeardown('The exit monitor', listeners.map((listener) => () => listener.call(this.lifecycle)));
   }
 
   [Symbol.dispose](): void {

@@ -2,14 +2,15 @@
 // elsewhere), adopts orphans as a child subreaper, and publishes every exit it
 // is responsible for to one ExitMonitor, exactly once. Who may reap what is
 // decided in ownership.ts; never wait on "any child" (docs/linux.md).
-import type { ExitOutcome, ExitResources } from '../core/exit-event.js';
-import { ExitMonitorError, MonitorClosedError, NativeUnavailableError, TeardownError } from '../core/errors.js';
-import { silentLogger, type Logger } from '../core/logger.js';
+import type { ExitOutcome } from '../core/exit-event.js';
+import { ExitMonitorError, MonitorClosedError, NativeUnavailableError } from '../core/errors.js';
 import { runMicrotask } from '../core/microtask.js';
+import { runTeardown } from '../core/teardown.js';
 import { ExitMonitor } from '../core/monitor.js';
 import { assertOptionalString, assertOptions, assertPid, typeError } from '../core/validate.js';
 import { probeNativeBinding } from '../native/load.js';
 import { zombieChildren } from '../proc/tree.js';
+import { ExitPublisher, type PublishedWatch } from './exit-publisher.js';
 import type { ExitStatus } from './exit-status.js';
 import { LoopHold } from './loop-hold.js';
 import { OrphanSweep } from './orphan-sweep.js';
@@ -52,7 +53,7 @@ export class Reaper implements Disposable {
   readonly monitor: ExitMonitor;
   /** `'pidfd'` with the native addon, `'poll'` without it. */
   readonly backend: ReaperBackend;
-  readonly #logger: Logger;
+  readonly #exits: ExitPublisher;
   readonly #pidfd: PidfdBackend | null;
   readonly #poller: PidPoller;
   readonly #watches: WatchSet;
@@ -62,7 +63,6 @@ export class Reaper implements Disposable {
   readonly #onMonitorClose = (): void => this.close();
   #ownsMonitor = false;
   #closed = false;
-  #counts = { reapedTotal: 0, observedTotal: 0, unknownTotal: 0, adoptedTotal: 0, errors: 0 };
 
   /**
    * The process-wide reaper with its own monitor, created on first use (and
@@ -99,7 +99,7 @@ export class Reaper implements Disposable {
     const probe = probeNativeBinding();
     if (backend === 'pidfd' && probe.binding === null) throw new NativeUnavailableError('The pidfd backend', { cause: probe.reason });
     this.monitor = monitor;
-    this.#logger = logger;
+    this.#exits = new ExitPublisher(monitor, logger);
     let reason = probe.reason;
     let pidfd: PidfdBackend | null = null;
     if (backend !== 'poll' && probe.binding !== null) {
@@ -121,7 +121,7 @@ export class Reaper implements Disposable {
       ownership: this.#ownership,
       logger,
       collected: (watched: Watched, status: ExitStatus, outcome: ExitOutcome) => this.#publish(watched, status, outcome, false),
-      fault: () => void this.#counts.errors++,
+      fault: () => this.#exits.fault(),
     };
     this.#watches = new WatchSet(host);
     this.#orphans = this.#pidfd === null ? null : new OrphanSweep({
@@ -287,7 +287,7 @@ export class Reaper implements Disposable {
   stats(): ReaperStats {
     return {
       watched: this.#watches.size,
-      ...this.#counts,
+      ...this.#exits.counts,
       sweeps: this.#orphans?.sweeps ?? 0,
       lastSweepAt: this.#orphans?.lastSweepAt ?? null,
     };
@@ -308,27 +308,20 @@ export class Reaper implements Disposable {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    // Every step runs even when one throws (RxJS Subscription's finalizers);
-    // the failures come out as one TeardownError afterwards.
-    const errors: unknown[] = [];
-    const step = (run: () => void): void => {
-      try {
-        run();
-      } catch (error) {
-        errors.push(error);
-      }
-    };
-    step(() => this.monitor.lifecycle.off('close', this.#onMonitorClose));
-    step(() => this.#hold.unref());
-    step(() => this.#orphans?.close());
-    step(() => this.#watches.close((watched, status) => this.#publish(watched, status, 'observed', false)));
-    step(() => this.#poller.close());
-    step(() => this.#ownership.clear());
-    step(() => {
-      if (reapers.get(this.monitor) === this) reapers.delete(this.monitor);
-    });
-    if (this.#ownsMonitor) step(() => this.monitor.close());
-    if (errors.length > 0) throw new TeardownError('The reaper', errors);
+    runTeardown('The reaper', [
+      () => this.monitor.lifecycle.off('close', this.#onMonitorClose),
+      () => this.#hold.unref(),
+      () => this.#orphans?.close(),
+      () => this.#watches.close((watched, status) => this.#publish(watched, status, 'observed', false)),
+      () => this.#poller.close(),
+      () => this.#ownership.clear(),
+      () => {
+        if (reapers.get(this.monitor) === this) reapers.delete(this.monitor);
+      },
+      () => {
+        if (this.#ownsMonitor) this.monitor.close();
+      },
+    ]);
   }
 
   [Symbol.dispose](): void {
@@ -341,50 +334,10 @@ export class Reaper implements Disposable {
     return this.#pidfd?.hasNoChildren() === true ? [] : adoptedOrphans();
   }
 
-  #publish(watched: Pick<Watched, 'pid' | 'execId' | 'containerId' | 'resources'>, status: ExitStatus, outcome: ExitOutcome, adopted: boolean): void {
-    const counts = this.#counts;
-    if (outcome === 'reaped') counts.reapedTotal++;
-    else if (outcome === 'observed') counts.observedTotal++;
-    else counts.unknownTotal++;
-    if (adopted) counts.adoptedTotal++;
-    // Publish first, log after: the exit reaches subscribers sooner, and a
-    // silent logger costs nothing (no record object is built for it).
-    if (!this.monitor.closed) {
-      try {
-        this.monitor.publish({
-          pid: watched.pid,
-          execId: watched.execId,
-          containerId: watched.containerId,
-          code: status.code,
-          signal: status.signal,
-          status: status.status,
-          coreDumped: status.coreDumped,
-          outcome,
-          resources: readResources(watched),
-          // The moment of collection, read here: one clock read per exit is
-          // cheaper on this cold path than the core's burst-amortised clock.
-          timestamp: Date.now(),
-        });
-      } catch (error) {
-        counts.errors++;
-        this.#logger.error({ childPid: watched.pid, err: error }, 'exitmon: could not publish an exit');
-      }
-    }
-    if (this.#logger !== silentLogger) {
-      this.#logger.debug({ childPid: watched.pid, outcome, status: status.status, adopted }, 'exitmon: exit collected');
-    }
+  #publish(watched: PublishedWatch, status: ExitStatus, outcome: ExitOutcome, adopted: boolean): void {
+    this.#exits.publish(watched, status, outcome, adopted);
     // That may have been the last thing alive. An adopted orphan's sweep
     // ends with swept(), which checks once for all of them.
     if (!adopted) this.#hold.update();
-  }
-}
-
-// The watch's resource reader (spawn's cgroup containment), if any; a reader
-// that throws costs the event its resources, never the event itself.
-function readResources(watched: Pick<Watched, 'resources'>): ExitResources | undefined {
-  try {
-    return watched.resources?.();
-  } catch {
-    return undefined;
   }
 }
