@@ -2,25 +2,13 @@
 // group and to every process of the cgroup, the grace, then `cgroup.kill`,
 // which no double fork, setsid or reparenting escapes, and `populated 0` from
 // cgroup.events as the proof that nothing is left.
-import { signalNumber } from '../core/signals.js';
-import { killSignalNumber } from './kill-signal.js';
+import type { StopOptions, StopResult } from '../sources/tree-stopper.js';
 import type { ProcessCgroup } from './cgroup.js';
 import { currentGuard, signalGroup, signalProcess } from './signal-safety.js';
-import { DEFAULT_GRACE_MS, DEFAULT_KILL_SIGNAL, DEFAULT_STOP_SIGNAL, KILL_VERIFY_MS, type StopOptions, type StopResult } from './stop.js';
+import { KILL_VERIFY_MS, resolveStopOptions } from './stop-options.js';
 
 const SIGKILL = 9;
 const SIGCONT = 18;
-
-// Rejects with the abort reason as soon as `abort` fires, else settles with `work`.
-function abortable<T>(work: Promise<T>, abort: AbortSignal | undefined): Promise<T> {
-  if (abort === undefined) return work;
-  abort.throwIfAborted();
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(abort.reason);
-    abort.addEventListener('abort', onAbort, { once: true });
-    work.then(resolve, reject).finally(() => abort.removeEventListener('abort', onAbort));
-  });
-}
 
 /**
  * Stops everything in `cgroup`. The pids of cgroup.procs are signalled by pid:
@@ -29,17 +17,14 @@ function abortable<T>(work: Promise<T>, abort: AbortSignal | undefined): Promise
  */
 export async function stopCgroup(cgroup: ProcessCgroup, pgid: number | undefined, options: StopOptions | undefined): Promise<StopResult> {
   const start = performance.now();
-  const o = options ?? {};
-  const signal = signalNumber(o.signal ?? DEFAULT_STOP_SIGNAL, 'options.signal');
-  const killSignal = killSignalNumber(o.killSignal ?? DEFAULT_KILL_SIGNAL, 'options.killSignal');
-  const graceMs = o.graceMs ?? DEFAULT_GRACE_MS;
+  const { signal, killSignal, graceMs, abort } = resolveStopOptions(options);
   const result = (forced: boolean, alreadyExited: boolean, survivors: number[]): StopResult => ({
     forced,
     alreadyExited,
     survivors,
     durationMs: performance.now() - start,
   });
-  o.signalAbort?.throwIfAborted();
+  abort?.throwIfAborted();
   if (!cgroup.populated()) return result(false, true, []);
   const guard = currentGuard();
   const sendToAll = (signo: number): void => {
@@ -49,9 +34,9 @@ export async function stopCgroup(cgroup: ProcessCgroup, pgid: number | undefined
   sendToAll(signal);
   // A stopped process keeps the signal pending until it runs again (systemd does the same).
   if (signal !== SIGCONT) sendToAll(SIGCONT);
-  if (await abortable(cgroup.waitEmpty(start + graceMs), o.signalAbort)) return result(false, false, []);
+  if (await cgroup.waitEmpty(start + graceMs, abort)) return result(false, false, []);
   if (killSignal !== SIGKILL) sendToAll(killSignal);
   if (!cgroup.kill()) sendToAll(SIGKILL); // no cgroup.kill before Linux 5.14
-  const emptied = await abortable(cgroup.waitEmpty(performance.now() + KILL_VERIFY_MS), o.signalAbort);
+  const emptied = await cgroup.waitEmpty(performance.now() + KILL_VERIFY_MS, abort);
   return result(true, false, emptied ? [] : cgroup.pids());
 }

@@ -77,10 +77,12 @@ export class ProcessCgroup {
     }
   }
 
-  /** Resolves true once the cgroup is empty, false at the deadline (performance.now()). */
-  async waitEmpty(deadline: number): Promise<boolean> {
+  /** Resolves true once the cgroup is empty, false at the deadline (performance.now()); rejects with the reason once `abort` fires while it is populated. */
+  async waitEmpty(deadline: number, abort?: AbortSignal): Promise<boolean> {
     let interval = EMPTY_POLL_FIRST_MS;
     let wake: (() => void) | undefined;
+    const onAbort = (): void => wake?.();
+    abort?.addEventListener('abort', onAbort, { once: true });
     let watcher: FSWatcher | undefined;
     try {
       watcher = watch(join(this.path, 'cgroup.events'), () => wake?.());
@@ -90,6 +92,7 @@ export class ProcessCgroup {
     }
     try {
       while (this.populated()) {
+        abort?.throwIfAborted();
         const left = deadline - performance.now();
         if (left <= 0) return false;
         await new Promise<void>((resolve) => {
@@ -104,6 +107,7 @@ export class ProcessCgroup {
       return true;
     } finally {
       watcher?.close();
+      abort?.removeEventListener('abort', onAbort);
     }
   }
 

@@ -5,23 +5,15 @@
 // then a check that nothing is left. Who is a member is stop-target.ts's call;
 // every signal to a member goes through its pin (seen-process.ts). See
 // docs/stopping.md.
-import { assertDuration, assertOptions, typeError } from '../core/validate.js';
-import { signalNumber } from '../core/signals.js';
-import { killSignalNumber } from './kill-signal.js';
-import { freshListing, GroupTarget, TreeTarget, type Member, type StopTarget } from './stop-target.js';
+import { GroupTarget } from './group-target.js';
+import { freshListing, type Member, type StopTarget } from './stop-target.js';
+import { TreeTarget } from './tree-target.js';
+import { KILL_VERIFY_MS, resolveStopOptions, type ResolvedStopOptions } from './stop-options.js';
 import { assertStoppableGroup, assertStoppablePid, currentGuard, isProtectedGroup, isProtectedPid, signalGroup, type SignalGuard } from './signal-safety.js';
 import { setTreeStopper, type StopOptions, type StopResult, type TreeRoot } from '../sources/tree-stopper.js';
 
 export type { StopOptions, StopResult };
-
-/** The signal a stop starts with. */
-export const DEFAULT_STOP_SIGNAL: NodeJS.Signals = 'SIGTERM';
-/** How long a stop waits after the first signal before escalating, in ms. */
-export const DEFAULT_GRACE_MS = 5000;
-/** The signal a stop escalates to. */
-export const DEFAULT_KILL_SIGNAL: NodeJS.Signals = 'SIGKILL';
-/** How long a stop keeps checking after the kill signal before it reports survivors, in ms. */
-export const KILL_VERIFY_MS = 2000;
+export { checkStopOptions, DEFAULT_GRACE_MS, DEFAULT_KILL_SIGNAL, DEFAULT_STOP_SIGNAL, KILL_VERIFY_MS } from './stop-options.js';
 
 // Polling starts fast (most processes exit within milliseconds of SIGTERM)
 // and backs off, so a long grace over many groups does not burn a core.
@@ -33,12 +25,6 @@ const VERIFY_FIRST_MS = 1;
 const VERIFY_MAX_MS = 4;
 const SIGCONT = 18;
 
-interface ResolvedStopOptions {
-  signal: number;
-  graceMs: number;
-  killSignal: number;
-  abort: AbortSignal | undefined;
-}
 
 /**
  * Stops every process of a process group: `signal` to the group, up to
@@ -119,30 +105,6 @@ export async function stopProcessTrees(roots: readonly TreeRoot[], options?: Sto
 
 // The reaper (a layer below) stops its adopted orphans through this.
 setTreeStopper(stopProcessTrees);
-
-// Validates StopOptions without stopping anything (for callers that may
-// resolve early, like ManagedProcess.stop on a process that never started).
-export function checkStopOptions(options: StopOptions | undefined): void {
-  resolveStopOptions(options);
-}
-
-// Validates StopOptions with the shared argument-error wording.
-function resolveStopOptions(options: StopOptions | undefined): ResolvedStopOptions {
-  assertOptions(options);
-  const o = options ?? {};
-  const graceMs = o.graceMs ?? DEFAULT_GRACE_MS;
-  assertDuration(graceMs, 'options.graceMs');
-  const abort = o.signalAbort;
-  if (abort !== undefined && !(abort instanceof AbortSignal)) {
-    throw typeError('options.signalAbort', 'an AbortSignal', abort);
-  }
-  return {
-    signal: signalNumber(o.signal ?? DEFAULT_STOP_SIGNAL, 'options.signal'),
-    graceMs,
-    killSignal: killSignalNumber(o.killSignal ?? DEFAULT_KILL_SIGNAL, 'options.killSignal'),
-    abort,
-  };
-}
 
 // The escalation itself, shared by groups and trees. Every pin is released
 // at the end, however the stop ends.

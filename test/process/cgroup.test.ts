@@ -50,6 +50,20 @@ describe.skipIf(!canContain)('cgroup containment', () => {
     await waitFor(() => !existsSync(p.cgroup!), LIVENESS_MS, 'the cgroup directory to be removed');
   });
 
+  it('stop() of a contained process with signalAbort rejects with its reason at the abort, without escalating', async () => {
+    const p = start('sh', ['-c', "trap '' TERM; echo up; while :; do sleep 1; done"], { cgroup: true, stdio: ['ignore', 'pipe', 'ignore'] });
+    await new Promise((resolve) => p.stdout!.once('data', resolve));
+    const controller = new AbortController();
+    const stopping = p.stop({ graceMs: 60_000, signalAbort: controller.signal });
+    setTimeout(() => controller.abort(new Error('enough')), 100);
+    const started = performance.now();
+    await expect(stopping).rejects.toThrow('enough');
+    expect(performance.now() - started).toBeLessThan(LIVENESS_MS); // the abort, not the 60 s grace, ended it
+    expect(isGone(p.pid)).toBe(false); // SIGTERM ignored, and no SIGKILL came
+    expect(await p.stop({ graceMs: 0 })).toMatchObject({ forced: true, survivors: [] });
+    await p.exited;
+  });
+
   it("where no writable cgroup2 is found, cgroup: true throws NativeUnavailableError and 'auto' runs uncontained", async () => {
     expect(() => spawn('true', [], { cgroup: true, cgroupBase: '/tmp', stdio: 'ignore' })).toThrow(NativeUnavailableError);
     const p = start('true', [], { cgroup: 'auto', cgroupBase: '/tmp', stdio: 'ignore' });
