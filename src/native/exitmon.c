@@ -8,17 +8,15 @@
  * watch's mode says, and hands the whole batch to JavaScript in ONE call.
  *
  * How the epoll set joins the host's event loop:
- *   - SOURCE_UV (Node) and SOURCE_UV_SYNC_CLOSE (Deno): one uv_poll_t on the
- *     epoll fd. Node's teardown keeps the loop running through an async
- *     cleanup hook until uv_close's callback ran (Node unloads the addon right
- *     after a worker's environment is gone: a later callback would jump into
- *     unmapped code). Deno runs uv_close callbacks synchronously, double-frees
- *     a self-removing async cleanup hook and must not see napi_async_destroy at
- *     shutdown: it gets a plain env cleanup hook, and no async context is ever
- *     created (napi_make_callback accepts a NULL context).
- *   - SOURCE_THREAD (Bun: no libuv, its uv_* functions are crash stubs): a
- *     watcher thread blocks in epoll_wait and wakes the JS thread through an
- *     unref'd napi_threadsafe_function; the JS thread then collects.
+ *   - SOURCE_UV (Node): one uv_poll_t on the epoll fd. Node's teardown keeps
+ *     the loop running through an async cleanup hook until uv_close's
+ *     callback ran (Node unloads the addon right after a worker's environment
+ *     is gone: a later callback would jump into unmapped code).
+ *   - SOURCE_THREAD (Bun: no libuv, its uv_* functions are crash stubs; Deno:
+ *     its uv_poll_t fires for the first readiness only): a watcher thread
+ *     blocks in epoll_wait and wakes the JS thread through an unref'd
+ *     napi_threadsafe_function; the JS thread then collects. No async context
+ *     is ever created (Deno treats napi_async_destroy at shutdown as fatal).
  * The loader picks the source from the runtime (never by trying uv_* and
  * aborting). Every readiness is EPOLLONESHOT: a collected pidfd is disarmed.
  *
@@ -67,7 +65,7 @@
 #define SYS_pidfd_send_signal 424
 #endif
 
-enum { SOURCE_NONE = -1, SOURCE_UV = 0, SOURCE_UV_SYNC_CLOSE = 1, SOURCE_THREAD = 2 };
+enum { SOURCE_NONE = -1, SOURCE_UV = 0, SOURCE_THREAD = 1 };
 enum { MODE_NONE = 0, MODE_PEEK = 1, MODE_REAP = 2 };
 
 /* One collected exit as JS receives it: 5 int32 per exit in one Int32Array. */
@@ -542,9 +540,7 @@ static void teardown(void *arg) {
   state->tearing_down = true;
   if (state->uv) {
     uv_poll_stop(&state->uv->poll);
-    state->uv->poll.data = NULL;
-    /* On Node the async hook closes it; elsewhere close it here (Deno calls back at once). */
-    if (state->source == SOURCE_UV_SYNC_CLOSE) uv_close((uv_handle_t *)&state->uv->poll, on_uv_closed);
+    state->uv->poll.data = NULL; /* the async cleanup hook closes it */
     state->uv = NULL;
   }
   stop_thread(state);
@@ -587,7 +583,7 @@ static napi_value js_start(napi_env env, napi_callback_info info) {
   int32_t source = -1;
   if (argc < 2 || napi_get_value_int32(env, argv[0], &source) != napi_ok || source < SOURCE_UV || source > SOURCE_THREAD ||
       napi_typeof(env, argv[1], &type) != napi_ok || type != napi_function) {
-    napi_throw_type_error(env, NULL, "exitmon native: expected start(source: 0 | 1 | 2, dispatch: function)");
+    napi_throw_type_error(env, NULL, "exitmon native: expected start(source: 0 | 1, dispatch: function)");
     return NULL;
   }
   if (state->tearing_down) return make_int(env, -ESHUTDOWN);
@@ -628,8 +624,8 @@ static napi_value js_start(napi_env env, napi_callback_info info) {
       uv->poll.data = state;
       state->uv = uv;
       uv_unref((uv_handle_t *)&uv->poll); /* never keeps the host alive */
-      if (source == SOURCE_UV) hooked = napi_add_async_cleanup_hook(env, close_uv_async, uv, NULL) == napi_ok;
-      rc = source == SOURCE_UV && !hooked ? -ENOMEM : uv_poll_start(&uv->poll, UV_READABLE, on_uv_ready);
+      hooked = napi_add_async_cleanup_hook(env, close_uv_async, uv, NULL) == napi_ok;
+      rc = !hooked ? -ENOMEM : uv_poll_start(&uv->poll, UV_READABLE, on_uv_ready);
       if (rc < 0) {
         state->uv = NULL;
         uv->poll.data = NULL;

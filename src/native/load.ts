@@ -23,10 +23,10 @@ export interface NativeWaitResult {
 
 /**
  * How the addon's epoll set joins the host loop (exitmon.c SOURCE_*): one
- * uv_poll with Node's async teardown, one uv_poll closed synchronously (Deno),
- * or a watcher thread plus a thread-safe function (Bun, which has no libuv).
+ * uv_poll with Node's async teardown, or a watcher thread plus a thread-safe
+ * function (Bun, which has no libuv, and Deno, whose uv_poll fires once).
  */
-export const EventSourceKind = Object.freeze({ uv: 0, uvSyncClose: 1, thread: 2 } as const);
+export const EventSourceKind = Object.freeze({ uv: 0, thread: 1 } as const);
 export type EventSourceKind = (typeof EventSourceKind)[keyof typeof EventSourceKind];
 
 /** Ints per exit in a batch: fd, pid (or -errno), si_code, si_status, reaped (0/1). */
@@ -105,11 +105,13 @@ export interface NativeSpawnJob {
 /**
  * The event source this runtime supports. Decided from the runtime, never by
  * trying: on Bun every uv_* function is a crash stub that aborts the process
- * (Bun issue #18546), so it must never be called there.
+ * (Bun issue #18546), so it must never be called there. Deno 2.9 accepts a
+ * uv_poll_t but calls it back for the first readiness only (every later exit
+ * was lost: test/runtimes/conformance.mjs checks three in a row).
  */
 export function hostEventSource(): EventSourceKind {
   if (typeof process.versions.bun === 'string') return EventSourceKind.thread;
-  if (typeof (globalThis as { Deno?: unknown }).Deno === 'object') return EventSourceKind.uvSyncClose;
+  if (typeof (globalThis as { Deno?: unknown }).Deno === 'object') return EventSourceKind.thread;
   return EventSourceKind.uv;
 }
 

@@ -69,10 +69,14 @@ await check(`the native backend is used (backend: ${reaper.backend})`, async () 
   assert(reaper.backend === 'pidfd', `expected pidfd, got ${reaper.backend}`);
 });
 
-await check('spawn() resolves exited with the exit code', async () => {
-  const child = spawn('sh', ['-c', 'exit 6'], { stdio: 'ignore' });
-  const exit = await child.exited;
-  assert(exit.code === 6, `code ${exit.code}`);
+await check('spawn() resolves exited with the exit code, three in a row, then 50 at once (every wakeup reaches JS)', async () => {
+  for (const code of [6, 7, 8]) {
+    const exit = await spawn('sh', ['-c', `exit ${code}`], { stdio: 'ignore' }).exited;
+    assert(exit.code === code && exit.outcome === 'reaped', `code ${exit.code}, outcome ${exit.outcome}`);
+  }
+  const burst = Array.from({ length: 50 }, (_, i) => spawn('sh', ['-c', `exit ${i}`], { stdio: 'ignore' }));
+  const exits = await Promise.all(burst.map((p) => p.exited));
+  assert(exits.every((e, i) => e.code === i), `codes ${exits.map((e) => e.code)}`);
 });
 
 await check("20 node:child_process children watched: right codes, outcome 'observed', every 'exit' fires", async () => {
