@@ -1,19 +1,15 @@
 // The child_process engine: node:child_process.spawn as in 0.1. The reaper,
 // when the monitor has one, only observes the child (libuv reaps it); a
 // monitor without a reaper gets the exit from the ChildProcess 'exit' event.
-import { spawn as spawnChild, type ChildProcess } from 'node:child_process';
+import { spawn as spawnChild } from 'node:child_process';
 import type { ExitEvent } from '../core/exit-event.js';
 import type { ExitMonitor } from '../core/monitor.js';
 import { loadNative } from '../native/load.js';
+import { childProcessReaped } from '../sources/ownership.js';
 import { reaperFor } from '../sources/reaper.js';
 import { waitForExit, withExec } from './exit-wait.js';
 import type { ProcessParts } from './managed-process.js';
 import type { ResolvedSpawnOptions } from './spawn-options.js';
-
-// libuv reaped the child (exitCode/signalCode are set in the callback that reaps it).
-function hasBeenReaped(child: ChildProcess): boolean {
-  return child.exitCode !== null || child.signalCode !== null;
-}
 
 /** Starts the process with node:child_process and returns its parts. */
 export function startWithChildProcess(command: string, args: readonly string[], o: ResolvedSpawnOptions, monitor: ExitMonitor): ProcessParts {
@@ -58,9 +54,9 @@ export function startWithChildProcess(command: string, args: readonly string[], 
     stdio: child.stdio.map((s) => s ?? null),
     exited,
     cgroup: undefined,
-    collected: () => exitSeen || hasBeenReaped(child),
+    collected: () => exitSeen || childProcessReaped(child),
     signal(signo) {
-      if (exitSeen || hasBeenReaped(child)) return false;
+      if (exitSeen || childProcessReaped(child)) return false;
       if (pidfd >= 0 && native !== null) return native.pidfdSendSignal(pidfd, signo) === 0;
       return child.kill(signo);
     },

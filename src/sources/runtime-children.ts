@@ -36,9 +36,20 @@ const REGISTRY_KEY = Symbol.for('exitmon.ownership.v1');
 type Fn = (this: unknown, ...args: unknown[]) => unknown;
 type ExitHandle = { onexit?: Fn };
 
-// libuv reaped the child: it is no longer owned.
-function hasBeenReaped(child: ChildProcess): boolean {
-  return child.exitCode !== null || child.signalCode !== null;
+// ChildProcesses whose exit the runtime reaped, marked the moment it did
+// (trackChildProcess): before 'exit' is emitted, whatever its listeners.
+const reapedChildren = new WeakSet<ChildProcess>();
+
+/**
+ * Whether the runtime has reaped this node:child_process child: then its
+ * pid is free for reuse, and exitCode/signalCode are its final status.
+ * Marked when the reap happens for every child spawned after exitmon was
+ * loaded; for others the fields tell, with one caution: Deno's kill() sets
+ * signalCode at once, long before the child is reaped, so signalCode counts
+ * only for a child nobody killed through its ChildProcess.
+ */
+export function childProcessReaped(child: ChildProcess): boolean {
+  return reapedChildren.has(child) || child.exitCode !== null || (child.signalCode !== null && !child.killed);
 }
 
 // The addon for this realm, loaded on first use (null: the JS registry alone).
@@ -193,6 +204,7 @@ function trackChildProcess(registry: Registry, child: ChildProcess, pid: number,
   const forget = (): void => {
     if (forgotten) return;
     forgotten = true;
+    reapedChildren.add(child);
     if (registry.owned.get(pid) === child) registry.owned.delete(pid);
     release();
   };
@@ -213,7 +225,7 @@ function trackChildProcess(registry: Registry, child: ChildProcess, pid: number,
 
 // Deletes a stale ChildProcess entry (libuv reaped it but the entry stayed); true if it was stale.
 function dropIfStale(registry: Registry, pid: number, child: ChildProcess): boolean {
-  if (!hasBeenReaped(child)) return false;
+  if (!childProcessReaped(child)) return false;
   registry.owned.delete(pid);
   registry.native?.ownDelete(pid);
   return true;

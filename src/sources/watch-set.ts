@@ -12,7 +12,7 @@ import { runMicrotask } from '../core/microtask.js';
 import { processExists, readProcStat } from '../proc/stat.js';
 import { fromChildExit, type ExitStatus } from './exit-status.js';
 import { ERRNO, syscallError } from './native-errors.js';
-import { ownedChildProcess, type Ownership } from './ownership.js';
+import { childProcessReaped, ownedChildProcess, type Ownership } from './ownership.js';
 import type { CollectedExit, PidfdBackend } from './pidfd-backend.js';
 import type { PidPoller, PollExit } from './poll-backend.js';
 import { verdictOfCollected, verdictOfPolled, type ExitVerdict } from './watch-exits.js';
@@ -126,7 +126,7 @@ export class WatchSet {
     for (const watched of [...this.#byPid.values()]) {
       this.#release(watched);
       const child = watched.child;
-      if (handOver !== undefined && child !== undefined && child.exitCode === null && child.signalCode === null) {
+      if (handOver !== undefined && child !== undefined && !childProcessReaped(child)) {
         child.once('exit', (code: number | null, signal: NodeJS.Signals | null) => handOver(watched, fromChildExit(code, signal)));
       }
     }
@@ -140,9 +140,8 @@ export class WatchSet {
       if (exit === null) return false;
       this.#onCollected(watched, exit);
     } else if (watched.child !== undefined) {
-      const { exitCode, signalCode } = watched.child;
-      if (exitCode === null && signalCode === null) return false;
-      watched.onChildExit?.(exitCode, signalCode);
+      if (!childProcessReaped(watched.child)) return false;
+      watched.onChildExit?.(watched.child.exitCode, watched.child.signalCode);
     } else {
       this.#host.poller.check(watched.pid);
     }

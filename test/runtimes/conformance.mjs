@@ -101,6 +101,27 @@ await check("as subreaper, orphans are reaped with their status (outcome 'reaped
   exits.forEach((exit, i) => assert(exit.code === 11 + i && exit.outcome === 'reaped', JSON.stringify(exit)));
 });
 
+// Deno's ChildProcess#kill() sets signalCode at once: exitmon must not take
+// that for "reaped" (the sweep then reaped the child and Deno's own wait
+// failed with ECHILD; a stop or a second kill() saw nothing left to stop).
+await check("as subreaper, a node:child_process child killed by kill() is still its owner's: 'exit' fires, and stop()/kill() of a killed child_process-engine process still work", async () => {
+  const child = spawnChild('sleep', ['5'], { stdio: 'ignore' });
+  const exit = new Promise((resolve) => child.once('exit', (code, signal) => resolve(signal)));
+  await sleep(50);
+  child.kill('SIGKILL');
+  // A reaped exit makes the sweep look at every zombie child, the killed one among them.
+  await spawn('sh', ['-c', 'exit 0'], { stdio: 'ignore' }).exited;
+  assert((await exit) === 'SIGKILL', "the child's 'exit' did not report SIGKILL");
+  const stubborn = spawn('sh', ['-c', "trap '' TERM; echo up; while :; do sleep 1; done"], { engine: 'child_process', stdio: ['ignore', 'pipe', 'ignore'] });
+  await new Promise((resolve) => stubborn.stdout.once('data', resolve));
+  assert(stubborn.kill() === true, 'the first kill() (SIGTERM, ignored) was refused');
+  await sleep(50);
+  assert(stubborn.kill('SIGTERM') === true, 'a second kill() of the running process was refused');
+  const result = await stubborn.stop({ graceMs: 100 });
+  assert(result.forced === true && result.survivors.length === 0, `stop: ${JSON.stringify(result)}`);
+  assert((await stubborn.exited).signal === 'SIGKILL', 'the process did not die of the stop');
+});
+
 if (runtime !== 'node') {
   const name = runtime === 'bun' ? 'Bun.spawn' : 'Deno.Command';
   // In a fresh process that becomes subreaper right before the spawns: in this
