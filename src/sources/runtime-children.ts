@@ -22,9 +22,20 @@ import { ChildProcess } from 'node:child_process';
 import { syncBuiltinESMExports } from 'node:module';
 import { loadNative, type NativeBinding } from '../native/load.js';
 
+/** How a runtime reported a child's exit: its code, or the signal that ended it. */
+export interface RuntimeExit {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+}
+
+/** A Bun.spawn / Deno.Command child: its exit, once the runtime reaped it. */
+interface RuntimeChild {
+  readonly exit: Promise<RuntimeExit>;
+}
+
 interface Registry {
-  /** node:child_process children of this realm; 'runtime': a Bun.spawn / Deno.Command child. */
-  readonly owned: Map<number, ChildProcess | 'runtime'>;
+  /** node:child_process children of this realm, and Bun.spawn / Deno.Command children. */
+  readonly owned: Map<number, ChildProcess | RuntimeChild>;
   /** The addon of this realm: undefined until first use, null without it. */
   native: NativeBinding | null | undefined;
 }
@@ -108,8 +119,8 @@ function holdDuringCall(registry: Registry): (original: Fn) => Fn {
     };
 }
 
-// An asynchronous runtime spawn whose result has a pid and a promise that settles once it was reaped.
-function ownRuntimeChild(registry: Registry, settled: (result: Record<string, unknown>) => unknown): (original: Fn) => Fn {
+// An asynchronous runtime spawn whose result has a pid and a promise of its exit that settles once it was reaped.
+function ownRuntimeChild(registry: Registry, settled: (result: Record<string, unknown>) => Promise<RuntimeExit>): (original: Fn) => Fn {
   return (original) =>
     function (this: unknown, ...args: unknown[]): unknown {
       const native = nativeOf(registry);
@@ -122,12 +133,13 @@ function ownRuntimeChild(registry: Registry, settled: (result: Record<string, un
         const pid = (result as { pid?: unknown } | undefined)?.pid;
         const release = endSpawn(native, typeof pid === 'number' && pid > 0 ? pid : 0);
         if (typeof pid === 'number' && pid > 0) {
-          if (!registry.owned.has(pid)) registry.owned.set(pid, 'runtime');
+          const entry: RuntimeChild = { exit: settled(result as Record<string, unknown>) };
+          if (!registry.owned.has(pid)) registry.owned.set(pid, entry);
           const forget = (): void => {
-            if (registry.owned.get(pid) === 'runtime') registry.owned.delete(pid);
+            if (registry.owned.get(pid) === entry) registry.owned.delete(pid);
             release();
           };
-          Promise.resolve(settled(result as Record<string, unknown>)).then(forget, forget);
+          entry.exit.then(forget, forget);
         }
       }
     };
@@ -188,10 +200,19 @@ function registry(): Registry {
     }
   }
   const bun = global.Bun;
-  wrapMethod(bun, 'spawn', ownRuntimeChild(created, (subprocess) => subprocess.exited));
+  // Bun: `exited` resolves once reaped; exitCode/signalCode are set by then.
+  wrapMethod(bun, 'spawn', ownRuntimeChild(created, async (subprocess) => {
+    await subprocess.exited;
+    const { exitCode, signalCode } = subprocess as { exitCode?: number | null; signalCode?: NodeJS.Signals | null };
+    return { code: signalCode ? null : (exitCode ?? null), signal: signalCode ?? null };
+  }));
   wrapMethod(bun, 'spawnSync', holdDuringCall(created));
   const command = global.Deno?.Command?.prototype;
-  wrapMethod(command, 'spawn', ownRuntimeChild(created, (child) => child.status));
+  // Deno: `status` resolves once reaped, with the signal's name for a signal death.
+  wrapMethod(command, 'spawn', ownRuntimeChild(created, async (child) => {
+    const { code, signal } = (await child.status) as { code: number; signal: NodeJS.Signals | null };
+    return { code: signal ? null : code, signal: signal ?? null };
+  }));
   wrapMethod(command, 'output', holdUntilSettled(created));
   wrapMethod(command, 'outputSync', holdDuringCall(created));
   return created;
@@ -240,8 +261,14 @@ registry();
 export function ownedChildProcess(pid: number): ChildProcess | undefined {
   const reg = registry();
   const child = reg.owned.get(pid);
-  if (child === undefined || child === 'runtime' || dropIfStale(reg, pid, child)) return undefined;
+  if (!(child instanceof ChildProcess) || dropIfStale(reg, pid, child)) return undefined;
   return child;
+}
+
+/** The exit of pid as its runtime (Bun.spawn, Deno.Command in this realm) will report it, while it owns pid. */
+export function runtimeChildExit(pid: number): Promise<RuntimeExit> | undefined {
+  const child = registry().owned.get(pid);
+  return child === undefined || child instanceof ChildProcess ? undefined : child.exit;
 }
 
 /**
@@ -253,7 +280,7 @@ export function ownedChildProcess(pid: number): ChildProcess | undefined {
 export function isOwnedByRuntime(pid: number): boolean {
   const reg = registry();
   const child = reg.owned.get(pid);
-  if (child !== undefined && child !== 'runtime') return !dropIfStale(reg, pid, child);
-  if (child === 'runtime') return true;
+  if (child instanceof ChildProcess) return !dropIfStale(reg, pid, child);
+  if (child !== undefined) return true;
   return nativeOf(reg)?.ownHas(pid) === 1;
 }

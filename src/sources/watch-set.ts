@@ -12,7 +12,7 @@ import { runMicrotask } from '../core/microtask.js';
 import { processExists, readProcStat } from '../proc/stat.js';
 import { fromChildExit, type ExitStatus } from './exit-status.js';
 import { ERRNO, syscallError } from './native-errors.js';
-import { childProcessReaped, ownedChildProcess, type Ownership } from './ownership.js';
+import { childProcessReaped, ownedChildProcess, runtimeChildExit, type Ownership } from './ownership.js';
 import type { CollectedExit, PidfdBackend } from './pidfd-backend.js';
 import type { PidPoller, PollExit } from './poll-backend.js';
 import { verdictOfCollected, verdictOfPolled, type ExitVerdict } from './watch-exits.js';
@@ -37,6 +37,8 @@ export interface Watched {
   readonly containerId: string | undefined;
   readonly resources?: () => ExitResources | undefined;
   readonly child: ChildProcess | undefined;
+  /** A Bun.spawn / Deno.Command child: the runtime's report of its exit. */
+  readonly runtimeExit?: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   /** The pidfd, or -1 while polled. */
   fd: number;
   onChildExit?: (code: number | null, signal: NodeJS.Signals | null) => void;
@@ -52,6 +54,11 @@ export interface WatchHost {
   collected(watched: Watched, status: ExitStatus, outcome: ExitOutcome): void;
   /** Counts one fault that was worked around. */
   fault(): void;
+}
+
+// A child of a runtime spawn API: its runtime reaps it and reports the exit.
+function isRuntimeChild(watched: Watched): boolean {
+  return watched.child !== undefined || watched.runtimeExit !== undefined;
 }
 
 /** The watched pids of one reaper, by pid. */
@@ -85,7 +92,8 @@ export class WatchSet {
     const { pidfd, logger, ownership } = this.#host;
     if (ownership.isLeftToOwner(pid)) return false;
     const child = ownedChildProcess(pid);
-    const watched: Watched = { pid, reap: ownership.mayReap(pid, options.reap), execId: options.execId, containerId: options.containerId, resources: options.resources, child, fd: -1 };
+    const runtimeExit = child === undefined ? runtimeChildExit(pid) : undefined;
+    const watched: Watched = { pid, reap: ownership.mayReap(pid, options.reap), execId: options.execId, containerId: options.containerId, resources: options.resources, child, runtimeExit, fd: -1 };
     if (pidfd !== null) {
       const opened = pidfd.open(pid);
       if ('fd' in opened) watched.fd = opened.fd;
@@ -104,9 +112,15 @@ export class WatchSet {
     if (child !== undefined) {
       watched.onChildExit = (code, signal) => this.#finish(watched, { publish: true, status: fromChildExit(code, signal), outcome: 'observed', leftToOwner: false });
       child.once('exit', watched.onChildExit);
+    } else if (runtimeExit !== undefined) {
+      // Like a ChildProcess's 'exit': the runtime tells the status when it reaped first.
+      runtimeExit.then(
+        ({ code, signal }) => this.#finish(watched, { publish: true, status: fromChildExit(code, signal), outcome: 'observed', leftToOwner: false }),
+        () => this.#finish(watched, verdictOfPolled(null)),
+      );
     }
     if (watched.fd >= 0) this.#arm(watched);
-    else if (child === undefined) this.#poll(watched);
+    else if (child === undefined && runtimeExit === undefined) this.#poll(watched);
     return true;
   }
 
@@ -150,12 +164,12 @@ export class WatchSet {
 
   #arm(watched: Watched): void {
     try {
-      this.#host.pidfd!.watch(watched.fd, watched.pid, watched.reap && watched.child === undefined, (exit) => this.#onCollected(watched, exit));
+      this.#host.pidfd!.watch(watched.fd, watched.pid, watched.reap && !isRuntimeChild(watched), (exit) => this.#onCollected(watched, exit));
     } catch (error) {
       this.#host.fault();
       this.#host.logger.warn({ childPid: watched.pid, err: error }, 'exitmon: pidfd watch failed; polling this pid instead');
       this.#dropFd(watched);
-      if (watched.child === undefined) this.#poll(watched);
+      if (!isRuntimeChild(watched)) this.#poll(watched);
     }
   }
 
@@ -171,8 +185,8 @@ export class WatchSet {
   // The addon collected the exit (in a batch, or synchronously in collect()).
   #onCollected(watched: Watched, exit: CollectedExit): void {
     if (this.#byPid.get(watched.pid) !== watched || watched.fd < 0) return;
-    const verdict = verdictOfCollected(exit, watched.child !== undefined);
-    // libuv reaped it first: the fd is done, the child's 'exit' event publishes.
+    const verdict = verdictOfCollected(exit, isRuntimeChild(watched));
+    // The runtime reaped it first: the fd is done, the child's 'exit' event (or its runtime's report) publishes.
     if (!verdict.publish) return this.#dropFd(watched);
     this.#finish(watched, verdict);
   }

@@ -124,6 +124,25 @@ await check("as subreaper, a node:child_process child killed by kill() is still 
 
 if (runtime !== 'node') {
   const name = runtime === 'bun' ? 'Bun.spawn' : 'Deno.Command';
+  await check(`watch() of ${name} children publishes their exits as 'observed' with the codes their runtime reports`, async () => {
+    const started = Array.from({ length: 10 }, (_, i) => {
+      const args = ['-c', `sleep 0.0${i}; exit ${20 + i}`];
+      if (runtime === 'bun') {
+        const p = Bun.spawn(['sh', ...args], { stdio: ['ignore', 'ignore', 'ignore'] });
+        return { pid: p.pid, own: p.exited };
+      }
+      const p = new Deno.Command('sh', { args, stdout: 'null', stderr: 'null' }).spawn();
+      return { pid: p.pid, own: p.status.then((s) => s.code) };
+    });
+    const events = started.map(({ pid }) => {
+      reaper.watch(pid);
+      return reaper.monitor.waitPid(pid, { timeout: 10_000 });
+    });
+    const own = await Promise.all(started.map((s) => s.own));
+    const published = await Promise.all(events);
+    published.forEach((e, i) => assert(e.outcome === 'observed' && e.code === 20 + i && own[i] === 20 + i, `child ${i}: ${JSON.stringify(e)}, runtime said ${own[i]}`));
+  });
+
   // In a fresh process that becomes subreaper right before the spawns: in this
   // long script the earlier checks change the sweep's timing so much that the
   // race hardly shows (the check passed with the wrappers disabled on Bun);
