@@ -1,8 +1,9 @@
 // `cleanup`: when this process exits, every live managed process's group (or
 // cgroup) gets its killSignal, the way execa kills its children. Three ways
-// out are covered: a normal exit and an uncaught exception (both emit
-// process 'exit'), and SIGINT/SIGTERM/SIGHUP with their default (fatal)
-// disposition. For those signals a listener is installed only while nobody
+// out are covered: a normal exit and an uncaught exception or unhandled
+// rejection (Node and Bun emit process 'exit' for both; Deno emits no 'exit'
+// then, only 'uncaughtExceptionMonitor', which is also listened to), and
+// SIGINT/SIGTERM/SIGHUP with their default (fatal) disposition. For those signals a listener is installed only while nobody
 // else listens, so a host that handles them keeps handling them; ours runs
 // the cleanup and re-raises the signal with the default disposition, so the
 // process still dies of it (status 128 + n, as before).
@@ -28,6 +29,14 @@ function killAll(): void {
   }
 }
 
+// An uncaught exception or rejection ends the process unless someone handles
+// it: then, and only then, is this the exit.
+function onFatalError(_error: unknown, origin: string): void {
+  if (process.listenerCount('uncaughtException') > 0) return;
+  if (origin === 'unhandledRejection' && process.listenerCount('unhandledRejection') > 0) return;
+  killAll();
+}
+
 function onSignal(signal: NodeJS.Signals): void {
   // Someone else listens too: the host decided what this signal means.
   if (process.listenerCount(signal) > 1) return;
@@ -39,6 +48,7 @@ function onSignal(signal: NodeJS.Signals): void {
 function install(): void {
   if (!exitListening) {
     process.on('exit', killAll);
+    process.on('uncaughtExceptionMonitor', onFatalError);
     exitListening = true;
   }
   for (const signal of FATAL_SIGNALS) {
@@ -50,7 +60,10 @@ function install(): void {
 }
 
 function uninstall(): void {
-  if (exitListening) process.off('exit', killAll);
+  if (exitListening) {
+    process.off('exit', killAll);
+    process.off('uncaughtExceptionMonitor', onFatalError);
+  }
   exitListening = false;
   for (const [signal, listener] of ourListeners) process.off(signal, listener);
   ourListeners.clear();

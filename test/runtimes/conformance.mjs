@@ -5,7 +5,7 @@
 //   bun test/runtimes/conformance.mjs
 //   deno run -A test/runtimes/conformance.mjs   (-A: the addon needs --allow-ffi, children --allow-run)
 import { spawn as spawnChild, spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -274,6 +274,50 @@ await check('a worker thread collects an exit with the addon, exits with a watch
   `);
   assert(result.status === 4 && result.signal === null, `status ${result.status}, signal ${result.signal}: ${result.stderr}`);
   assert(result.stdout.includes('code 9'), `the worker saw: ${result.stdout}`);
+});
+
+// Deno emits no process 'exit' after an uncaught error: cleanup listens to
+// 'uncaughtExceptionMonitor' too, unless a handler keeps the process alive.
+await check("spawn()'s cleanup kills its processes on an uncaught exception and an unhandled rejection, not when a handler keeps the process alive", async () => {
+  const gone = (pid) => {
+    try {
+      return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')[0] === 'Z';
+    } catch {
+      return true;
+    }
+  };
+  const endings = {
+    uncaught: "setTimeout(() => { throw new Error('boom'); }, 20);",
+    rejection: "setTimeout(() => { Promise.reject(new Error('boom')); }, 20); setTimeout(() => {}, 5000);",
+    // The handler looks 100 ms after the error: the child must still run.
+    handled: `process.on('uncaughtException', () => setTimeout(() => {
+        let state = 'gone';
+        try { state = readFileSync('/proc/' + p.pid + '/stat', 'utf8').split(') ')[1].split(' ')[0]; } catch {}
+        console.log(state === 'Z' || state === 'gone' ? 'gone-after-error' : 'alive-after-error');
+        process.exit(5);
+      }, 100));
+      setTimeout(() => { throw new Error('boom'); }, 20);`,
+  };
+  for (const [name, ending] of Object.entries(endings)) {
+    const result = runScript(`
+      import { createRequire } from 'node:module';
+      import { readFileSync } from 'node:fs';
+      const { spawn } = createRequire(import.meta.url)(${JSON.stringify(join(ROOT, 'dist', 'index.cjs'))});
+      const p = spawn('sleep', ['30'], { stdio: 'ignore' });
+      console.log(p.pid);
+      ${ending}
+    `);
+    const pid = Number(result.stdout.trim().split('\n')[0]);
+    assert(pid > 0, `${name}: no pid (status ${result.status}): ${result.stderr}`);
+    await sleep(100);
+    const dead = gone(pid);
+    if (!dead) process.kill(pid, 'SIGKILL');
+    if (name === 'handled') {
+      assert(result.status === 5 && result.stdout.includes('alive-after-error'), `handled: status ${result.status}, ${result.stdout}`);
+    } else {
+      assert(result.status === 1 && dead, `${name}: status ${result.status}, child ${dead ? 'gone' : 'still running'}`);
+    }
+  }
 });
 
 await check("`exitmon run -- sh -c 'exit 3'` exits 3", async () => {
