@@ -140,9 +140,12 @@ export class SubscriptionState {
   }
 
   // Claims the subscription for one consumer kind, or throws if another has it.
+  // next() calls are one consumer while any is pending; once none is, they
+  // are done, and a for-await loop may take over ("one consumer at a time").
+  // The other way round is refused: a loop between two pulls is still reading.
   claim(kind: ConsumerKind): void {
     const has = this.consumer;
-    if (has === undefined || (has === 'pull' && kind === 'pull')) {
+    if (has === undefined || (has === 'pull' && (kind === 'pull' || (kind === 'iterator' && this.activeWaiters === 0)))) {
       this.consumer = kind;
       return;
     }

@@ -158,6 +158,27 @@ describe('consumers', () => {
     expect(() => iterated[Symbol.asyncIterator]()).toThrow(/one consumer/);
   });
 
+  it('one consumer at a time: once no next() is pending a for-await loop may take over, in order; not while one is pending, nor next() during a loop', async () => {
+    const monitor = new ExitMonitor();
+    const sub = monitor.subscribe('all');
+    for (let pid = 1; pid <= 3; pid++) monitor.publish({ pid });
+    expect((await sub.next()).pid).toBe(1);
+    const seen: number[] = [];
+    for await (const event of sub) {
+      seen.push(event.pid);
+      // A loop between two pulls is still reading: next() may not cut in.
+      await expect(sub.next()).rejects.toBeInstanceOf(SubscriptionConsumedError);
+      if (seen.length === 2) break;
+    }
+    expect(seen).toEqual([2, 3]);
+
+    const pending = monitor.subscribe('all');
+    const waiting = pending.next();
+    expect(() => pending[Symbol.asyncIterator]()).toThrow(SubscriptionConsumedError);
+    monitor.publish({ pid: 4 });
+    expect((await waiting).pid).toBe(4);
+  });
+
   it('buffers for a pull subscription until it is read (backlog)', async () => {
     const monitor = new ExitMonitor();
     const sub = monitor.subscribe('all');
