@@ -76,11 +76,17 @@ export class NoSuchProcessError extends ExitMonitorError {
   }
 }
 
-/** A feature needs the native (pidfd) backend, which is not loaded. */
+/**
+ * A feature needs what this process does not have: the native (pidfd)
+ * backend, a native spawn the options allow, a writable cgroup v2. The
+ * message names why when the cause says (`cause`: a reason or an error).
+ */
 export class NativeUnavailableError extends ExitMonitorError {
   constructor(feature: string, options?: { cause?: unknown }) {
+    const cause = options?.cause;
+    const why = typeof cause === 'string' ? cause : cause instanceof Error ? cause.message : undefined;
     super(
-      `${feature} needs the native exitmon addon (Linux ≥ 5.4 with pidfd), which is not available here`,
+      why === undefined ? `${feature} needs the native exitmon addon (Linux ≥ 5.4 with pidfd), which is not available here` : `${feature} is not available here: ${why}`,
       'ERR_NATIVE_UNAVAILABLE',
       options,
     );
