@@ -178,7 +178,9 @@ export function hasExited(stat: ProcStat | ProcessState): boolean {
  * The state of a process, or `null` when there is no such process. Never
  * reaps: it reads `/proc/<pid>/stat`, so a zombie stays a zombie for its
  * owner to collect. Without /proc it falls back to `kill(pid, 0)` and answers
- * `'unknown'` for any process that exists (zombies included).
+ * `'unknown'` for any process that exists (zombies included). A process whose
+ * thread-group leader called pthread_exit() while other threads run is not a
+ * zombie (see hasExited): its state is that of its first live thread.
  *
  * Returns `null` for 0, negative, fractional and out-of-range numbers; throws
  * a TypeError for a non-number.
@@ -190,7 +192,32 @@ export function hasExited(stat: ProcStat | ProcessState): boolean {
 export function readProcessState(pid: number): ProcessState | null {
   if (!isPidLike(pid, 'pid')) return null;
   if (!hasProcFs()) return probeKill(pid) ? 'unknown' : null;
-  return readProcStat(pid)?.state ?? null;
+  const stat = readProcStat(pid);
+  if (stat === null || stat.state !== 'zombie' || hasExited(stat)) return stat?.state ?? null;
+  return liveThreadState(pid) ?? stat.state;
+}
+
+// The state of the first thread of pid that has not exited (tasks of a
+// running process whose leader already exited), if any.
+function liveThreadState(pid: number): ProcessState | undefined {
+  let tids: string[];
+  try {
+    tids = readdirSync(`${PROC_ROOT}/${pid}/task`);
+  } catch {
+    return undefined;
+  }
+  for (const tid of tids) {
+    if (tid === String(pid)) continue;
+    let text: string;
+    try {
+      text = readFileSync(`${PROC_ROOT}/${pid}/task/${tid}/stat`, 'latin1');
+    } catch {
+      continue; // that thread ended meanwhile
+    }
+    const state = parseProcStat(text)?.state;
+    if (state !== undefined && !hasExited(state)) return state;
+  }
+  return undefined;
 }
 
 /**

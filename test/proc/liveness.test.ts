@@ -7,7 +7,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { hasExited, isRunning, readProcStat } from '../../src/proc/stat.js';
+import { hasExited, isRunning, readProcessState, readProcStat } from '../../src/proc/stat.js';
 import { zombieChildren } from '../../src/proc/tree.js';
 import { stopProcessGroup } from '../../src/process/stop.js';
 import { FIXTURES, stateOf, waitFor } from '../sources/helpers.js';
@@ -33,6 +33,8 @@ describe.skipIf(!hasCc)('liveness of a zombie thread-group leader with live thre
       expect(stat.threads).toBeGreaterThan(1);
       expect(hasExited(stat)).toBe(false);
       expect(isRunning(pid)).toBe(true);
+      // The public state follows the same rule: the state of a live thread, not 'zombie'.
+      expect(readProcessState(pid)).toBe('sleeping');
       expect(zombieChildren(process.pid).map((p) => p.pid)).not.toContain(pid);
     } finally {
       process.kill(pid, 'SIGKILL');
