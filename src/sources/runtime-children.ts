@@ -38,6 +38,12 @@ interface Registry {
   readonly owned: Map<number, ChildProcess | RuntimeChild>;
   /** The addon of this realm: undefined until first use, null without it. */
   native: NativeBinding | null | undefined;
+  /**
+   * ChildProcesses whose exit the runtime reaped, marked the moment it did
+   * (trackChildProcess): before 'exit' is emitted, whatever its listeners.
+   * Made on first use: a registry made by an older copy of exitmon lacks it.
+   */
+  reaped?: WeakSet<ChildProcess>;
 }
 
 // Shared through globalThis so an ESM and a CJS copy of exitmon in one realm
@@ -46,10 +52,6 @@ const REGISTRY_KEY = Symbol.for('exitmon.ownership.v1');
 
 type Fn = (this: unknown, ...args: unknown[]) => unknown;
 type ExitHandle = { onexit?: Fn };
-
-// ChildProcesses whose exit the runtime reaped, marked the moment it did
-// (trackChildProcess): before 'exit' is emitted, whatever its listeners.
-const reapedChildren = new WeakSet<ChildProcess>();
 
 /**
  * Whether the runtime has reaped this node:child_process child: then its
@@ -60,7 +62,7 @@ const reapedChildren = new WeakSet<ChildProcess>();
  * only for a child nobody killed through its ChildProcess.
  */
 export function childProcessReaped(child: ChildProcess): boolean {
-  return reapedChildren.has(child) || child.exitCode !== null || (child.signalCode !== null && !child.killed);
+  return registry().reaped?.has(child) === true || child.exitCode !== null || (child.signalCode !== null && !child.killed);
 }
 
 // The addon for this realm, loaded on first use (null: the JS registry alone).
@@ -98,29 +100,22 @@ function wrapMethod(object: object | undefined, key: string, wrap: (original: Fn
   const original = (object as Record<string, unknown>)[key];
   if (typeof original !== 'function') return false;
   try {
-    (object as Record<string, unknown>)[key] = wrap(original as Fn);
+    const wrapped = wrap(original as Fn);
+    // Named after the method it replaces (stack traces, feature checks).
+    Object.defineProperty(wrapped, 'name', { value: key });
+    (object as Record<string, unknown>)[key] = wrapped;
     return (object as Record<string, unknown>)[key] !== original;
   } catch {
     return false;
   }
 }
 
-// A synchronous spawn: "spawning" for the whole call (no reap in any thread may take its child).
-function holdDuringCall(registry: Registry): (original: Fn) => Fn {
-  return (original) =>
-    function (this: unknown, ...args: unknown[]): unknown {
-      const native = nativeOf(registry);
-      native?.ownBegin();
-      try {
-        return original.apply(this, args);
-      } finally {
-        native?.ownEnd(0);
-      }
-    };
-}
+// What closes a wrapped spawn's "spawning" window, given what the call returned (or undefined if it threw) and its `this`.
+type SpawnEnd = (native: NativeBinding | null, result: unknown, self: unknown) => void;
 
-// An asynchronous runtime spawn whose result has a pid and a promise of its exit that settles once it was reaped.
-function ownRuntimeChild(registry: Registry, settled: (result: Record<string, unknown>) => Promise<RuntimeExit>): (original: Fn) => Fn {
+// Wraps a spawn entry point: the window opens before the real call forks and
+// `end` closes it in the same synchronous step, before any other JS runs.
+function spawnHook(registry: Registry, end: SpawnEnd): (original: Fn) => Fn {
   return (original) =>
     function (this: unknown, ...args: unknown[]): unknown {
       const native = nativeOf(registry);
@@ -130,37 +125,45 @@ function ownRuntimeChild(registry: Registry, settled: (result: Record<string, un
         result = original.apply(this, args);
         return result;
       } finally {
-        const pid = (result as { pid?: unknown } | undefined)?.pid;
-        const release = endSpawn(native, typeof pid === 'number' && pid > 0 ? pid : 0);
-        if (typeof pid === 'number' && pid > 0) {
-          const entry: RuntimeChild = { exit: settled(result as Record<string, unknown>) };
-          if (!registry.owned.has(pid)) registry.owned.set(pid, entry);
-          const forget = (): void => {
-            if (registry.owned.get(pid) === entry) registry.owned.delete(pid);
-            release();
-          };
-          entry.exit.then(forget, forget);
-        }
+        end(native, result, this);
       }
     };
 }
 
+// A synchronous spawn: "spawning" for the whole call (no reap in any thread may take its child).
+const endAtReturn: SpawnEnd = (native) => void native?.ownEnd(0);
+
 // Deno.Command#output() spawns and reaps inside one promise, pid unseen: "spawning" until it settles.
-function holdUntilSettled(registry: Registry): (original: Fn) => Fn {
-  return (original) =>
-    function (this: unknown, ...args: unknown[]): unknown {
-      const native = nativeOf(registry);
-      native?.ownBegin();
-      let promise: unknown;
-      try {
-        promise = original.apply(this, args);
-        return promise;
-      } finally {
-        const end = (): void => void native?.ownEnd(0);
-        if (promise instanceof Promise) promise.then(end, end);
-        else end();
-      }
+const endWhenSettled: SpawnEnd = (native, promise) => {
+  const end = (): void => void native?.ownEnd(0);
+  if (promise instanceof Promise) promise.then(end, end);
+  else end();
+};
+
+// node:child_process: the ChildProcess is `this`; child.pid is set even if spawn threw after the fork.
+function endWithChildProcess(registry: Registry): SpawnEnd {
+  return (native, _result, self) => {
+    const child = self as ChildProcess;
+    const pid = child.pid;
+    const release = endSpawn(native, pid ?? 0);
+    if (pid !== undefined) trackChildProcess(registry, child, pid, release);
+  };
+}
+
+// Bun.spawn / Deno.Command#spawn: the result has the pid, and `exitOf` its exit, settled once reaped.
+function endWithRuntimeChild(registry: Registry, exitOf: (result: Record<string, unknown>) => Promise<RuntimeExit>): SpawnEnd {
+  return (native, result) => {
+    const pid = (result as { pid?: unknown } | undefined)?.pid;
+    const release = endSpawn(native, typeof pid === 'number' && pid > 0 ? pid : 0);
+    if (typeof pid !== 'number' || pid <= 0) return;
+    const entry: RuntimeChild = { exit: exitOf(result as Record<string, unknown>) };
+    if (!registry.owned.has(pid)) registry.owned.set(pid, entry);
+    const forget = (): void => {
+      if (registry.owned.get(pid) === entry) registry.owned.delete(pid);
+      release();
     };
+    entry.exit.then(forget, forget);
+  };
 }
 
 // Installs every wrapper on first use and returns the registry.
@@ -170,28 +173,11 @@ function registry(): Registry {
   if (existing) return existing;
   const created: Registry = { owned: new Map(), native: undefined };
   global[REGISTRY_KEY] = created;
-  const proto = ChildProcess.prototype as unknown as { spawn: Fn };
-  wrapMethod(proto, 'spawn', (original) =>
-    function spawn(this: unknown, ...args: unknown[]): unknown {
-      const child = this as ChildProcess;
-      const native = nativeOf(created);
-      native?.ownBegin();
-      try {
-        return original.apply(child, args);
-      } finally {
-        // Ends the "being spawned" window and records the pid in the same
-        // locked step, before any other JS runs. child.pid is set even if
-        // spawn threw after the fork.
-        const pid = child.pid;
-        const release = endSpawn(native, pid ?? 0);
-        if (pid !== undefined) trackChildProcess(created, child, pid, release);
-      }
-    },
-  );
+  wrapMethod(ChildProcess.prototype, 'spawn', spawnHook(created, endWithChildProcess(created)));
   // The module namespace object of a builtin is not writable; its default export is.
   const cp = ((childProcess as unknown as { default?: object }).default ?? childProcess) as object;
   let synced = false;
-  for (const name of ['spawnSync', 'execSync', 'execFileSync']) synced = wrapMethod(cp, name, holdDuringCall(created)) || synced;
+  for (const name of ['spawnSync', 'execSync', 'execFileSync']) synced = wrapMethod(cp, name, spawnHook(created, endAtReturn)) || synced;
   if (synced) {
     try {
       syncBuiltinESMExports(); // named ESM imports see the wrappers too
@@ -201,20 +187,20 @@ function registry(): Registry {
   }
   const bun = global.Bun;
   // Bun: `exited` resolves once reaped; exitCode/signalCode are set by then.
-  wrapMethod(bun, 'spawn', ownRuntimeChild(created, async (subprocess) => {
+  wrapMethod(bun, 'spawn', spawnHook(created, endWithRuntimeChild(created, async (subprocess) => {
     await subprocess.exited;
     const { exitCode, signalCode } = subprocess as { exitCode?: number | null; signalCode?: NodeJS.Signals | null };
     return { code: signalCode ? null : (exitCode ?? null), signal: signalCode ?? null };
-  }));
-  wrapMethod(bun, 'spawnSync', holdDuringCall(created));
+  })));
+  wrapMethod(bun, 'spawnSync', spawnHook(created, endAtReturn));
   const command = global.Deno?.Command?.prototype;
   // Deno: `status` resolves once reaped, with the signal's name for a signal death.
-  wrapMethod(command, 'spawn', ownRuntimeChild(created, async (child) => {
+  wrapMethod(command, 'spawn', spawnHook(created, endWithRuntimeChild(created, async (child) => {
     const { code, signal } = (await child.status) as { code: number; signal: NodeJS.Signals | null };
     return { code: signal ? null : code, signal: signal ?? null };
-  }));
-  wrapMethod(command, 'output', holdUntilSettled(created));
-  wrapMethod(command, 'outputSync', holdDuringCall(created));
+  })));
+  wrapMethod(command, 'output', spawnHook(created, endWhenSettled));
+  wrapMethod(command, 'outputSync', spawnHook(created, endAtReturn));
   return created;
 }
 
@@ -225,7 +211,7 @@ function trackChildProcess(registry: Registry, child: ChildProcess, pid: number,
   const forget = (): void => {
     if (forgotten) return;
     forgotten = true;
-    reapedChildren.add(child);
+    (registry.reaped ??= new WeakSet()).add(child);
     if (registry.owned.get(pid) === child) registry.owned.delete(pid);
     release();
   };

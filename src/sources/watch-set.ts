@@ -12,7 +12,7 @@ import { runMicrotask } from '../core/microtask.js';
 import { processExists, readProcStat } from '../proc/stat.js';
 import { fromChildExit, type ExitStatus } from './exit-status.js';
 import { ERRNO, syscallError } from './native-errors.js';
-import { childProcessReaped, ownedChildProcess, runtimeChildExit, type Ownership } from './ownership.js';
+import { childProcessReaped, ownedChildProcess, runtimeChildExit, type Ownership, type RuntimeExit } from './ownership.js';
 import type { CollectedExit, PidfdBackend } from './pidfd-backend.js';
 import type { PidPoller, PollExit } from './poll-backend.js';
 import { verdictOfCollected, verdictOfPolled, type ExitVerdict } from './watch-exits.js';
@@ -38,7 +38,7 @@ export interface Watched {
   readonly resources?: () => ExitResources | undefined;
   readonly child: ChildProcess | undefined;
   /** A Bun.spawn / Deno.Command child: the runtime's report of its exit. */
-  readonly runtimeExit?: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  readonly runtimeExit?: Promise<RuntimeExit>;
   /** The pidfd, or -1 while polled. */
   fd: number;
   onChildExit?: (code: number | null, signal: NodeJS.Signals | null) => void;
