@@ -13,7 +13,18 @@ import { Supervisor } from './supervisor.js';
 export const BAD_FILE_STATUS = 2;
 /** Grace given to orphans still running once every service stopped, in ms. */
 export const ORPHAN_GRACE_MS = 5000;
-const STOP_SIGNALS: readonly NodeJS.Signals[] = ['SIGTERM', 'SIGINT'];
+// Each stops the services (a second one escalates): SIGHUP too, so that
+// closing the terminal `up` runs in stops what it started instead of killing
+// `up` alone and leaving every service (each in its own group, so the hangup
+// does not reach them) running unsupervised; SIGQUIT as supervisord does.
+const STOP_SIGNALS: readonly NodeJS.Signals[] = ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGQUIT'];
+// Signals whose default action would end `up` and orphan its services: they
+// are logged and otherwise ignored. Not SIGPWR under Bun: its garbage
+// collector suspends threads with it (see docs/cli.md).
+const SURVIVED_SIGNALS: readonly NodeJS.Signals[] = [
+  'SIGUSR1', 'SIGUSR2', 'SIGALRM', 'SIGVTALRM', 'SIGPROF', 'SIGIO', 'SIGSTKFLT', 'SIGXCPU', 'SIGXFSZ',
+  ...(typeof process.versions.bun === 'string' ? [] : (['SIGPWR'] as const)),
+];
 
 /** What `up` needs from the command line. */
 export interface UpOptions {
@@ -61,7 +72,9 @@ export async function runUp(options: UpOptions, context: CliContext, registry?: 
       void manager.forceStop();
     }
   };
+  const onOther = (signal: NodeJS.Signals): void => logger.info({ signal }, `${signal} ignored: SIGTERM, SIGINT, SIGHUP or SIGQUIT stop the services`);
   for (const signal of STOP_SIGNALS) process.on(signal, onSignal);
+  const survived = SURVIVED_SIGNALS.filter((signal) => listenIfPossible(signal, onOther));
   try {
     void manager.start().catch(() => undefined); // rejects only when a stop came first
     await Promise.race([stopping, manager.whenIdle()]);
@@ -73,6 +86,7 @@ export async function runUp(options: UpOptions, context: CliContext, registry?: 
     return status;
   } finally {
     for (const signal of STOP_SIGNALS) process.off(signal, onSignal);
+    for (const signal of survived) process.off(signal, onOther);
     stopCounting?.();
     supervisor.close();
   }
@@ -85,4 +99,15 @@ function exitStatus(manager: ServiceManager, result: StopResult, orphans: readon
   if (survivors.length > 0) context.logger.error({ survivors }, `${survivors.length} process(es) survived the stop`);
   if (failed.length > 0) context.logger.warn({ failed }, `failed: ${failed.join(', ')}`);
   return survivors.length === 0 && failed.length === 0 ? 0 : 1;
+}
+
+// Listens to a signal where the runtime lets JavaScript do so (not every
+// runtime supports every name); true when the listener is in place.
+function listenIfPossible(signal: NodeJS.Signals, listener: (signal: NodeJS.Signals) => void): boolean {
+  try {
+    process.on(signal, listener);
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -23,15 +23,17 @@ ${SHORT_USAGE.split('\nTry')[0]}
 
 Subcommands:
   run    Becomes a child subreaper (or init when it is PID 1), starts COMMAND in
-         its own process group, forwards SIGINT SIGTERM SIGHUP SIGQUIT SIGUSR1
-         SIGUSR2 SIGWINCH to the group, reaps every orphan, prints one line per
-         exit, stops what is left when COMMAND exits, and exits with its status.
+         its own process group (handing it the terminal), forwards every
+         catchable signal to the group (Ctrl-Z stops the group, then exitmon),
+         reaps every orphan, prints one line per exit, stops what is left when
+         COMMAND exits, and exits with its status.
   watch  Prints the exit of each PID (outcome 'unknown' for non-children) and
          ends when all are gone.
   up     Starts the services of FILE (default exitmon.yaml, exitmon.yml or
          exitmon.json) in dependency order, restarts them as configured, reaps
-         every orphan, and on SIGTERM/SIGINT stops them in reverse order,
-         verified (a second signal kills at once). See docs/services.md.
+         every orphan, and on SIGTERM/SIGINT/SIGHUP/SIGQUIT stops them in
+         reverse order, verified (a second signal kills at once). See
+         docs/services.md.
   demo   Children, orphaned grandchildren, a process that ignores SIGTERM, a
          burst of short-lived processes and a slow subscriber; ends with a summary.
 
@@ -39,7 +41,8 @@ Options (all subcommands):
 ${COMMON_HELP}
 
 Run 'exitmon help run' for run's own options. Exit lines go to stdout, logs to stderr.
-Exit status: the command's (run), 0/1 (watch, demo, up), 2 for bad usage.`,
+Exit status: the command's (run), 0/1 (watch, demo, up; up: 2 for a bad
+services file), 2 for bad usage.`,
   up: `Usage: exitmon up [-f FILE] [options]
 
   -f, --file FILE        the services file (YAML or JSON; default: exitmon.yaml,
@@ -48,7 +51,9 @@ ${COMMON_HELP}
 
 Prints one line per service event (starting ready exited restarting failed
 stopping stopped). Ends when no service runs or waits to restart, or on
-SIGTERM/SIGINT after stopping every service; a second signal kills at once.
+SIGTERM, SIGINT, SIGHUP (a closed terminal) or SIGQUIT after stopping every
+service; a second signal kills at once. Other signals that would end it
+(SIGUSR1, SIGUSR2, SIGALRM, …) are logged and ignored.
 Exit status: 0 when everything ended or stopped with nothing left and no
 service failed; 1 otherwise; 2 for a bad services file or bad usage.`,
   run: `Usage: exitmon run [options] -- COMMAND [ARGS…]

@@ -97,6 +97,23 @@ describe('exitmon up', () => {
     expect(family.filter(isAlive)).toEqual([]);
   });
 
+  it('survives SIGUSR1, SIGUSR2 and SIGALRM, and stops every service on SIGHUP (a closed terminal), nothing left', async () => {
+    const cli = startCli(['up', '-f', servicesFile(FAMILY), '--format', 'json']);
+    await cli.waitFor('stdout', /"service":"b","event":"ready"/);
+    const family = descendants(cli.pid);
+    for (const signal of ['SIGUSR1', 'SIGUSR2', 'SIGALRM'] as const) {
+      process.kill(cli.pid, signal);
+      await cli.waitFor('stderr', new RegExp(`${signal} ignored`));
+    }
+    expect(isAlive(cli.pid)).toBe(true);
+    expect(family.filter(isAlive)).toEqual(family);
+    process.kill(cli.pid, 'SIGHUP');
+    const { status, stdout, stderr } = await cli.done;
+    expect(status, stderr).toBe(0);
+    expect(family.filter(isAlive)).toEqual([]);
+    expect(lines(stdout).map((e) => `${e.service} ${e.event}`).slice(-4)).toEqual(['b stopping', 'b stopped', 'a stopping', 'a stopped']);
+  });
+
   it('exits by itself when no service runs any more: 0 when none failed, 1 when one did', async () => {
     const ok = await runCli(['up', '-f', servicesFile('services:\n  once: { command: "exit 0", oneshot: true }\n'), '--format', 'json']);
     expect(ok.status).toBe(0);
