@@ -2,6 +2,7 @@
 // ServiceManager) and its validation into resolved, defaulted services.
 // Every problem is collected, each naming the service and the key, so a user
 // fixes a file in one round rather than one error per run.
+import { statSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { SIGNAL_NUMBERS } from '../core/signals.js';
 import { NON_TERMINATING_SIGNALS } from '../process/kill-signal.js';
@@ -158,6 +159,10 @@ function resolveService(name: string, raw: unknown, graceMs: number, baseDir: st
   if (ready !== undefined && oneshot === true) add('ready', 'a oneshot is ready when it exits 0; it takes no ready check');
   const env = environment(raw.env, (m) => add('env', m));
   const cwd = raw.cwd === undefined ? undefined : typeof raw.cwd === 'string' && raw.cwd.length > 0 ? raw.cwd : void add('cwd', `expected a directory path, got ${describe(raw.cwd)}`);
+  // Like compose, a file's relative paths are relative to the file, not to where exitmon runs.
+  const dir = cwd === undefined ? baseDir : isAbsolute(cwd) ? cwd : resolve(baseDir, cwd);
+  const notADirectory = cwd === undefined ? undefined : directoryProblem(dir);
+  if (notADirectory !== undefined) add('cwd', notADirectory);
   const restartDelayMs = ms('restartDelay', DEFAULT_RESTART_DELAY_MS);
   const maxRestartDelayMs = ms('maxRestartDelay', DEFAULT_MAX_RESTART_DELAY_MS);
   if (maxRestartDelayMs < restartDelayMs) add('maxRestartDelay', `must not be shorter than restartDelay (${restartDelayMs}ms), got ${maxRestartDelayMs}ms`);
@@ -176,9 +181,20 @@ function resolveService(name: string, raw: unknown, graceMs: number, baseDir: st
     maxRestarts: maxRestarts as number,
     restartWindowMs: ms('restartWindow', DEFAULT_RESTART_WINDOW_MS),
     env: env ?? {},
-    // Like compose, a file's relative paths are relative to the file, not to where exitmon runs.
-    cwd: cwd === undefined ? baseDir : isAbsolute(cwd) ? cwd : resolve(baseDir, cwd),
+    cwd: dir,
   };
+}
+
+// Why `path` cannot be a working directory now, or undefined when it can: a
+// missing one would otherwise surface only at start, as the spawn's ENOENT,
+// which reads as if the command were missing.
+function directoryProblem(path: string): string | undefined {
+  try {
+    return statSync(path).isDirectory() ? undefined : `not a directory: ${path}`;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return code === 'ENOENT' ? `no such directory: ${path}` : `cannot use ${path} (${code ?? (error as Error).message})`;
+  }
 }
 
 // Unknown dependencies, depending on oneself, and cycles (the cycle printed).

@@ -71,6 +71,15 @@ describe('services config', () => {
     ]);
   });
 
+  it('checks a cwd before anything starts: missing or not a directory is reported, relative ones against the base', () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'file'), '');
+    const config = (cwd: string) => ({ services: { web: { command: 'true', cwd } } });
+    expect(resolveServicesConfig(config('.'), dir)[0]!.cwd).toBe(dir);
+    expect(() => resolveServicesConfig(config('no-such-dir'), dir)).toThrow(/services\.web\.cwd: no such directory: .*no-such-dir/);
+    expect(() => resolveServicesConfig(config('file'), dir)).toThrow(/services\.web\.cwd: not a directory: .*file/);
+  });
+
   it('rejects unknown dependencies and prints a cycle', () => {
     expect(problems({ services: { a: { command: 'x', after: ['ghost'] } } })).toEqual([
       'services.a.after: unknown service "ghost" (known: a)',
