@@ -94,6 +94,17 @@ function durationOf(event: ExitEvent, context: ExitContext): number | undefined 
 
 // The command line as a shell would show it, cut to a readable length.
 function shortCommand(argv: readonly string[]): string {
-  const text = argv.map((arg) => (/^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replaceAll("'", `'\\''`)}'`)).join(' ');
+  const text = argv.map(shellWord).join(' ');
   return text.length > MAX_COMMAND_CHARS ? `${text.slice(0, MAX_COMMAND_CHARS - 1)}…` : text;
+}
+
+const ESCAPES: Readonly<Record<string, string>> = { '\n': '\\n', '\t': '\\t', '\r': '\\r', '\\': '\\\\', "'": "\\'" };
+
+// One argument as a shell word. Control characters (a newline, ESC) use
+// bash's $'…' escapes: the line stays one line and nothing reaches the
+// terminal raw.
+function shellWord(arg: string): string {
+  if (/^[\w@%+=:,./-]+$/.test(arg)) return arg;
+  if (!/[\x00-\x1f\x7f]/.test(arg)) return `'${arg.replaceAll("'", `'\\''`)}'`;
+  return `$'${arg.replace(/[\x00-\x1f\x7f\\']/g, (c) => ESCAPES[c] ?? `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`)}'`;
 }

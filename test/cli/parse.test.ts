@@ -87,6 +87,12 @@ describe('exit lines', () => {
     expect(formatExitPretty({ ...event, signal: null, status: -1, outcome: 'unknown' }, { role: 'watched' })).toBe('exit pid=4242 watched status=?   outcome=unknown');
   });
 
+  it('pretty: a command with a newline or an escape stays on one line, in bash $\'…\' quoting', () => {
+    const line = formatExitPretty(event, { role: 'main', command: ['sh', '-c', "true\nexit 3", "it's\x1b[31mred"] });
+    expect(line).not.toMatch(/[\x00-\x1f]/);
+    expect(line).toMatch(/ sh -c \$'true\\nexit 3' \$'it\\'s\\x1b\[31mred'$/);
+  });
+
   it('json: one object per line without absent fields', () => {
     const line = formatExitJson(event, { role: 'orphan' });
     expect(line).not.toContain('\n');
