@@ -981,6 +981,7 @@ struct exitmon_clone_args {
 struct spawn_job {
   char **paths; /* execve candidates in PATH order (execvp(3) semantics) */
   char **argv;
+  char **script_argv; /* "/bin/sh", (the candidate), argv[1..]: for ENOEXEC, made before the clone */
   char **envp;
   const char *cwd;
   int stdio[SPAWN_MAX_STDIO]; /* the fd to place at each position, or SPAWN_INHERIT / SPAWN_IGNORE */
@@ -1051,11 +1052,18 @@ static int spawn_child(void *arg) {
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, NULL);
   /* execvp(3)'s search: EACCES is remembered and the search goes on; a
-   * missing file or directory goes on; anything else ends it. */
+   * missing file or directory goes on; anything else ends it. A file the
+   * kernel cannot execute (ENOEXEC: a script without a #! line) is run by
+   * /bin/sh, as execvp(3), and so node:child_process, tini and dumb-init do. */
   int err = ENOENT, saw_eacces = 0;
   for (char **path = job->paths; *path; path++) {
     execve(*path, job->argv, job->envp);
     err = errno;
+    if (err == ENOEXEC && job->script_argv) {
+      job->script_argv[1] = *path;
+      execve(job->script_argv[0], job->script_argv, job->envp);
+      err = errno;
+    }
     if (err == EACCES) saw_eacces = 1;
     else if (err != ENOENT && err != ENOTDIR && err != ESTALE && err != ENODEV && err != ETIMEDOUT) break;
   }
@@ -1186,6 +1194,20 @@ static char **spawn_strings(napi_env env, napi_value object, const char *key, in
   return vector;
 }
 
+/* The argv of `/bin/sh SCRIPT ARGS…` for argv (slot 1 is filled by the child
+ * with the candidate it tried), allocated here: the vfork child must not
+ * allocate. NULL without argv or memory (then ENOEXEC is reported as such). */
+static char **spawn_script_argv(char **argv) {
+  if (!argv || !argv[0]) return NULL;
+  size_t argc = 0;
+  while (argv[argc]) argc++;
+  char **script = calloc(argc + 2, sizeof *script);
+  if (!script) return NULL;
+  script[0] = (char *)"/bin/sh";
+  for (size_t i = 1; i < argc; i++) script[i + 1] = argv[i];
+  return script;
+}
+
 static void spawn_free_strings(char **vector) {
   if (!vector) return;
   for (char **s = vector; *s; s++) free(*s);
@@ -1237,6 +1259,7 @@ static napi_value js_spawn(napi_env env, napi_callback_info info) {
   int ok = 1;
   job.paths = spawn_strings(env, argv[0], "paths", &ok);
   job.argv = spawn_strings(env, argv[0], "argv", &ok);
+  job.script_argv = spawn_script_argv(job.argv);
   job.envp = spawn_strings(env, argv[0], "envp", &ok);
   napi_valuetype type = napi_undefined;
   if (napi_get_named_property(env, argv[0], "cwd", &cwd_value) == napi_ok &&
@@ -1312,6 +1335,7 @@ done:
   }
   spawn_free_strings(job.paths);
   spawn_free_strings(job.argv);
+  free(job.script_argv); /* its strings are argv's, and one literal */
   spawn_free_strings(job.envp);
   free((char *)job.cwd);
   if (failed == NULL && err == 0 && pid < 0) return NULL; /* a TypeError is pending */

@@ -92,6 +92,18 @@ describe.skipIf(!hasNativeSpawn)('native spawn', () => {
     await expect(spawn(file, [], { stdio: 'ignore' }).exited).rejects.toMatchObject({ code: 'EACCES', errno: -13, syscall: `spawn ${file}` });
   });
 
+  it('an executable script without a #! line runs under /bin/sh with its arguments, as execvp and node:child_process do', async () => {
+    const file = join(scratch, 'no-shebang');
+    writeFileSync(file, 'echo "$0 $1 $2"; exit 5\n');
+    chmodSync(file, 0o755);
+    const results = [];
+    for (const engine of ['native', 'child_process'] as const) {
+      const p = start(file, ['one', 'two words'], { engine, stdio: ['ignore', 'pipe', 'ignore'] });
+      results.push([(await text(p.stdout!)).trim(), (await p.exited).code]);
+    }
+    expect(results).toEqual([[`${file} one two words`, 5], [`${file} one two words`, 5]]);
+  });
+
   it('cwd, env and argv0 reach the child', async () => {
     const p = start('sh', ['-c', 'echo "$0|$(pwd)|$EXITMON_TEST"'], { cwd: scratch, env: { PATH: process.env.PATH, EXITMON_TEST: 'yes' }, argv0: 'custom-name', stdio: ['ignore', 'pipe', 'ignore'] });
     expect(await text(p.stdout!)).toBe(`custom-name|${scratch}|yes\n`);
