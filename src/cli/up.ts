@@ -1,7 +1,8 @@
 // `exitmon up [-f FILE]`: supervise the services of exitmon.yaml as a child
 // subreaper (or PID 1): start them in dependency order, print one line per
-// service event, reap every orphan, stop them in reverse order on SIGTERM or
-// SIGINT (a second one escalates to SIGKILL at once), verify nothing is left.
+// service event, reap every orphan, stop them in reverse order on SIGTERM,
+// SIGINT, SIGHUP or SIGQUIT (a second one escalates to SIGKILL at once),
+// verify nothing is left.
 import type { Registry } from 'prom-client';
 import { ServiceConfigError, ServiceManager, findServicesFile, DEFAULT_SERVICE_FILES, type StopResult } from '../index.js';
 import type { CliContext } from './context.js';
