@@ -5,7 +5,7 @@ import { EventEmitter } from 'eventemitter3';
 import { Dispatcher, DEFAULT_SLICE_MS } from './dispatcher.js';
 import { MonitorClosedError } from './errors.js';
 import { createExitEvent, type ExitEvent, type ExitInit } from './exit-event.js';
-import { silentLogger, type Logger } from './logger.js';
+import { assertLogger, silentLogger, type Logger } from './logger.js';
 import { warnListenerFailureOnce } from './process-warning.js';
 import { DEFAULT_RECENT_EXITS, RecentExits } from './recent-exits.js';
 import { Router } from './router.js';
@@ -93,9 +93,7 @@ export class ExitMonitor implements Disposable {
   constructor(options?: ExitMonitorOptions) {
     assertOptions(options);
     const { logger = silentLogger, recentExits = DEFAULT_RECENT_EXITS, sliceMs = DEFAULT_SLICE_MS } = options ?? {};
-    if (typeof logger !== 'object' || logger === null || typeof logger.error !== 'function') {
-      throw typeError('options.logger', 'a pino-compatible logger', logger);
-    }
+    assertLogger(logger);
     if (typeof recentExits !== 'number') throw typeError('options.recentExits', 'a non-negative integer', recentExits);
     if (!Number.isSafeInteger(recentExits) || recentExits < 0) {
       throw rangeError('options.recentExits', 'a non-negative integer', recentExits);

@@ -7,34 +7,18 @@ import { dirname, resolve } from 'node:path';
 import type { Observable } from 'rxjs';
 import { Subject } from 'rxjs/internal/Subject';
 import { ExitMonitorError } from '../core/errors.js';
-import { silentLogger, type Logger } from '../core/logger.js';
-import type { ExitMonitor } from '../core/monitor.js';
-import { describe } from '../core/validate.js';
+import { assertNonEmptyString, describe } from '../core/validate.js';
 import type { StopResult } from '../process/stop.js';
 import { Reaper } from '../sources/reaper.js';
 import { resolveServicesConfig, type ServicesConfig } from './config.js';
 import { ServiceConfigError } from './errors.js';
 import { dependentsOf } from './graph.js';
+import { checkManagerOptions, type ServiceManagerOptions } from './manager-options.js';
 import { readServicesFile } from './load.js';
 import { Service } from './service.js';
 import type { ServiceEvent, ServiceStatus } from './types.js';
 
-/** Options of a ServiceManager. */
-export interface ServiceManagerOptions {
-  /** Where the services' exits are published. @default Reaper.shared().monitor */
-  monitor?: ExitMonitor;
-  /** pino-compatible; default silent. */
-  logger?: Logger;
-  /** Where relative `cwd`s are resolved. @default the file's directory for `load()`, else process.cwd() */
-  baseDir?: string;
-  /**
-   * Where the services' stdout and stderr go: shared with this process
-   * (`'inherit'`), both to this process's stderr (`'stderr'`, so that stdout
-   * carries only what this process prints, e.g. JSON lines), or nowhere.
-   * @default 'inherit'
-   */
-  stdio?: 'inherit' | 'stderr' | 'ignore';
-}
+export type { ServiceManagerOptions };
 
 /**
  * Supervises the services of a config: see docs/services.md.
@@ -60,12 +44,12 @@ export class ServiceManager implements AsyncDisposable {
    * @throws ServiceConfigError listing every problem (unknown keys, bad values, unknown dependencies, cycles)
    */
   constructor(config: ServicesConfig, options: ServiceManagerOptions = {}) {
-    if (typeof options !== 'object' || options === null) throw new TypeError(`Expected \`options\` to be an object, got ${describe(options)}`);
-    const resolved = resolveServicesConfig(config, options.baseDir ?? process.cwd());
+    const { monitor, logger, stdio, baseDir } = checkManagerOptions(options);
+    const resolved = resolveServicesConfig(config, baseDir);
     const context = {
-      monitor: options.monitor ?? Reaper.shared().monitor,
-      logger: options.logger ?? silentLogger,
-      stdio: options.stdio ?? 'inherit',
+      monitor: monitor ?? Reaper.shared().monitor,
+      logger,
+      stdio,
       emit: (event: ServiceEvent) => this.#subject.next(event),
       changed: () => this.#schedule(),
     };
@@ -78,6 +62,7 @@ export class ServiceManager implements AsyncDisposable {
    * @throws ServiceConfigError (code 'ERR_SERVICE_CONFIG') naming the file, service and key
    */
   static async load(file: string, options: Omit<ServiceManagerOptions, 'baseDir'> = {}): Promise<ServiceManager> {
+    assertNonEmptyString(file, 'file');
     const path = resolve(file);
     const config = await readServicesFile(path);
     try {
@@ -114,13 +99,18 @@ export class ServiceManager implements AsyncDisposable {
     return this.stop();
   }
 
-  /** Stops the service (if it runs) and starts it again once its dependencies are satisfied; resolves when it is ready, ended or failed. */
+  /**
+   * Stops the service (if it runs) and starts it again once its dependencies
+   * are satisfied; resolves when it is ready, ended or failed, or when it can
+   * never start (a dependency failed), or at once before `start()`.
+   * Concurrent restarts of one service are one restart.
+   */
   async restart(name: string): Promise<void> {
     const service = this.#service(name);
     if (this.#stop !== undefined) throw new ExitMonitorError(`Cannot restart ${name}: the services are stopping`, 'ERR_SERVICES_STOPPING');
     await service.reset();
-    const startable = (): boolean => service.state === 'pending' && this.#started && this.#startable(service);
-    const done = this.#until(() => !startable() && !['starting', 'running', 'backoff', 'stopping'].includes(service.state));
+    const waiting = (): boolean => service.state === 'pending' && this.#started && this.#mayStart(service);
+    const done = this.#until(() => !waiting() && !['starting', 'running', 'backoff', 'stopping'].includes(service.state));
     this.#schedule();
     await done;
   }
@@ -166,6 +156,17 @@ export class ServiceManager implements AsyncDisposable {
   // Every service in its `after` is satisfied.
   #startable(service: Service): boolean {
     return service.config.after.every((dep) => this.#services.get(dep)!.satisfied);
+  }
+
+  // A pending service may still start: no dependency (through pending ones)
+  // has ended without satisfying it (failed, stopped, a oneshot that failed).
+  #mayStart(service: Service): boolean {
+    return service.config.after.every((name) => {
+      const dep = this.#services.get(name)!;
+      if (dep.satisfied) return true;
+      if (dep.state === 'pending') return this.#mayStart(dep);
+      return dep.state !== 'failed' && dep.state !== 'stopped' && dep.state !== 'exited';
+    });
   }
 
   #until(condition: () => boolean): Promise<void> {

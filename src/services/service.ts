@@ -44,6 +44,10 @@ export class Service {
   /** Set once a stop began: exits no longer lead to restarts. */
   #stopping = false;
   readonly #stops: ProcessStops;
+  /** The reset in progress: a second restart joins it instead of starting a second process. */
+  #resetting: Promise<void> | undefined;
+  /** The stop of the running process as a stop (stop() or reset()), so its events come once. */
+  #running: { readonly child: ManagedProcess; readonly done: Promise<StopResult> } | undefined;
 
   constructor(config: ResolvedService, context: ServiceContext) {
     this.config = config;
@@ -76,7 +80,8 @@ export class Service {
 
   /** Starts the process (the manager calls this once every `after` service is satisfied). */
   launch(): void {
-    if (this.#stopping) return;
+    // Never two processes of one service, whoever asks (a restart from an event listener, say).
+    if (this.#stopping || this.#alive) return;
     const { argv, cwd } = this.config;
     const env = { ...process.env, ...this.config.env }; // its env over exitmon's, for the process and its readiness probe
     const { monitor, stdio } = this.#context;
@@ -100,12 +105,13 @@ export class Service {
     }
     this.#process = child;
     this.#alive = !Number.isNaN(child.pid);
-    this.#set(this.config.oneshot ? 'running' : 'starting', 'starting', this.#alive ? { pid: child.pid } : {});
     child.exited.then(
       (exit) => this.#onExit(child, exit),
       (error: unknown) => this.#onStartError(child, error),
     );
-    if (!this.#alive || this.config.oneshot) return;
+    this.#set(this.config.oneshot ? 'running' : 'starting', 'starting', this.#alive ? { pid: child.pid } : {});
+    // A listener of 'starting' may have stopped or restarted the service already.
+    if (!this.#alive || this.config.oneshot || this.#process !== child || this.#state !== 'starting') return;
     const check = this.config.ready;
     if (check === undefined) {
       this.#set('ready', 'ready', { pid: child.pid });
@@ -145,14 +151,21 @@ export class Service {
   }
 
   // Stops the running process as a stop (not an exit): 'stopping', the stop,
-  // its exit, 'stopped'. In 'stopping', #onExit records the exit without
-  // taking it for a crash.
-  async #stopRunning(child: ManagedProcess, escalate: AbortSignal): Promise<StopResult> {
+  // its exit, 'stopped', once per process: a stop() during a restart's stop
+  // joins it (and may escalate it). In 'stopping', #onExit records the exit
+  // without taking it for a crash.
+  #stopRunning(child: ManagedProcess, escalate: AbortSignal): Promise<StopResult> {
+    const stopping = this.#stops.join(child, escalate);
+    if (this.#running?.child === child) return this.#running.done;
     this.#set('stopping', 'stopping', { pid: child.pid });
-    const result = await this.#stops.join(child, escalate);
-    const exit = await child.exited.catch(() => undefined);
-    this.#set('stopped', 'stopped', { pid: child.pid, ...(exit !== undefined ? { status: exit.status } : {}) });
-    return result;
+    const done = (async () => {
+      const result = await stopping;
+      const exit = await child.exited.catch(() => undefined);
+      this.#set('stopped', 'stopped', { pid: child.pid, ...(exit !== undefined ? { status: exit.status } : {}) });
+      return result;
+    })();
+    this.#running = { child, done };
+    return done;
   }
 
   /**
@@ -165,8 +178,24 @@ export class Service {
     clearTimeout(this.#backoff);
   }
 
-  /** Stops the process if one runs (not as a final stop), forgets the crash history, and returns to `pending`. */
-  async reset(): Promise<void> {
+  /**
+   * Stops the process if one runs (not as a final stop), forgets the crash
+   * history, and returns to `pending`. One at a time: a reset while one is in
+   * progress joins it.
+   */
+  reset(): Promise<void> {
+    if (this.#resetting !== undefined) return this.#resetting;
+    // In place before #reset runs: its 'restarting' event may reach a listener that restarts again.
+    let run!: (reset: Promise<void>) => void;
+    const resetting = new Promise<void>((resolve) => (run = resolve)).finally(() => {
+      if (this.#resetting === resetting) this.#resetting = undefined;
+    });
+    this.#resetting = resetting;
+    run(this.#reset());
+    return resetting;
+  }
+
+  async #reset(): Promise<void> {
     clearTimeout(this.#backoff);
     this.#readiness?.abort();
     const restarting = this.#state !== 'pending';
@@ -207,11 +236,12 @@ export class Service {
   #afterExit(status: number): void {
     const decision = this.#policy.decide(status);
     if (decision.restart) {
-      this.#set('backoff', 'restarting', { delayMs: decision.delayMs }, this.#restarts + 1);
+      // The timer first: a listener of 'restarting' that restarts or stops the service clears it.
       this.#backoff = setTimeout(() => {
         this.#restarts++;
         this.launch();
       }, decision.delayMs);
+      this.#set('backoff', 'restarting', { delayMs: decision.delayMs }, this.#restarts + 1);
     } else if (decision.failed) {
       this.#fail(decision.reason, {});
     } else {

@@ -1,6 +1,5 @@
 // The options of a Reaper: their types, defaults and checks, and the counters it reports.
-import type { Logger } from '../core/logger.js';
-import { silentLogger } from '../core/logger.js';
+import { assertLogger, silentLogger, type Logger } from '../core/logger.js';
 import { assertDuration, assertOptions, rangeError, typeError } from '../core/validate.js';
 import { DEFAULT_POLL_INTERVAL_MS } from './poll-backend.js';
 import { DEFAULT_SWEEP_INTERVAL_MS } from './sweep-scheduler.js';
@@ -44,9 +43,7 @@ export interface ReaperStats {
 export function checkOptions(options: ReaperOptions | undefined): Required<ReaperOptions> {
   assertOptions(options);
   const { logger = silentLogger, backend = 'auto', pollIntervalMs = DEFAULT_POLL_INTERVAL_MS, sweepIntervalMs = DEFAULT_SWEEP_INTERVAL_MS } = options ?? {};
-  if (typeof logger !== 'object' || logger === null || typeof logger.warn !== 'function') {
-    throw typeError('options.logger', 'a pino-compatible logger', logger);
-  }
+  assertLogger(logger);
   if (backend !== 'auto' && backend !== 'pidfd' && backend !== 'poll') {
     throw (typeof backend === 'string' ? rangeError : typeError)('options.backend', "'auto', 'pidfd' or 'poll'", backend);
   }

@@ -94,6 +94,18 @@ describe('services config', () => {
     expect(() => new ServiceManager(config)).toThrow(/dependency cycle: a -> b -> a/);
   });
 
+  it('the ServiceManager options are checked at construction, with the argument-error wording', async () => {
+    const config = { services: { a: { command: 'true' } } };
+    const bad = (options: unknown) => () => new ServiceManager(config, options as never);
+    expect(bad({ logger: 5 })).toThrow(/Expected `options\.logger` to be a pino-compatible logger/);
+    expect(bad({ logger: { warn() {} } })).toThrow(TypeError);
+    expect(bad({ monitor: {} })).toThrow(/Expected `options\.monitor` to be an ExitMonitor/);
+    expect(bad({ stdio: 'pipe' })).toThrow(RangeError);
+    expect(bad({ stdio: 1 })).toThrow(TypeError);
+    expect(bad('x')).toThrow(TypeError);
+    await expect(ServiceManager.load(5 as never)).rejects.toThrow(/Expected `file` to be a non-empty string/);
+  });
+
   it('load() reads YAML (restart: no stays "no") and JSON, and names the file in errors', async () => {
     const dir = tempDir();
     const yaml = join(dir, 'exitmon.yaml');

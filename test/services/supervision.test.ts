@@ -177,6 +177,51 @@ describe('ServiceManager supervision', () => {
     await expect(manager.restart('nope')).rejects.toThrow(RangeError);
   });
 
+  it('restart(name) twice at once, or from an event listener, is one restart: never two processes of one service', async () => {
+    const { manager, events } = managerFor({ services: { a: { command: 'exec sleep 30' } } });
+    await manager.start();
+    await Promise.all([manager.restart('a'), manager.restart('a')]);
+    expect(manager.status().a).toMatchObject({ state: 'ready', restarts: 1 });
+    expect(events.filter((e) => e.event === 'starting')).toHaveLength(2);
+    expect(events.filter((e) => e.event === 'stopping')).toHaveLength(1);
+    // From a listener of the backoff's own 'restarting' event: the backoff timer must not start a second one.
+    const crashing = managerFor({ services: { c: { command: 'sleep 0.2; exit 1', restart: 'on-failure', restartDelay: '100ms' } } });
+    let restarted: Promise<void> | undefined;
+    crashing.manager.events.subscribe((e) => {
+      if (e.event === 'restarting' && restarted === undefined) restarted = crashing.manager.restart('c');
+    });
+    await crashing.manager.start();
+    await new Promise((r) => setTimeout(r, 400));
+    await restarted;
+    const pids = crashing.events.filter((e) => e.event === 'starting').map((e) => e.pid!);
+    expect(pids.filter((pid) => isRunning(pid)).length).toBeLessThanOrEqual(1);
+    const result = await crashing.manager.stop();
+    expect(result.survivors).toEqual([]);
+    expect(pids.filter((pid) => isRunning(pid))).toEqual([]);
+  });
+
+  it('restart(name) waits while a dependency is in its backoff, and resolves once the service is ready', async () => {
+    const dir = tempDir();
+    const { manager } = managerFor({
+      services: {
+        // Fails once, then runs: its first exit puts it in a 300 ms backoff.
+        db: {
+          command: `test -e ${dir}/up || { touch ${dir}/up; exit 1; }; touch ${dir}/ready; exec sleep 30`,
+          ready: { command: ['test', '-e', `${dir}/ready`] },
+          restart: 'on-failure',
+          restartDelay: '300ms',
+        },
+        web: { command: 'exec sleep 30', after: ['db'] },
+      },
+    });
+    const started = manager.start();
+    while (manager.status().db!.state !== 'backoff') await new Promise((r) => setTimeout(r, 5));
+    expect(manager.status().web!.state).toBe('pending');
+    await manager.restart('web');
+    expect(manager.status()).toMatchObject({ db: { state: 'ready' }, web: { state: 'ready' } });
+    await started;
+  });
+
   it('restart(name) of a failed oneshot lets its waiting dependents start', async () => {
     const dir = tempDir();
     const { manager } = managerFor({
