@@ -57,17 +57,19 @@ export class ProcessStops {
 
   /** The stop of `child`'s tree, begun now or joined; `escalate` aborting turns it into SIGKILL at once. */
   join(child: ManagedProcess, escalate: AbortSignal): Promise<StopResult> {
-    const stop = this.#of(child);
+    // Escalated already (forceStop() before any stop): SIGKILL first, no polite signal.
+    const stop = this.#of(child, false, escalate.aborted);
     if (escalate.aborted) stop.escalate.abort();
     else escalate.addEventListener('abort', () => stop.escalate.abort(), { once: true });
     return stop.done;
   }
 
-  #of(child: ManagedProcess, exited = false): ProcessStop {
+  #of(child: ManagedProcess, exited = false, escalated = false): ProcessStop {
     if (this.#current?.child === child) return this.#current;
     const { name } = this.#config;
     const what = exited ? `what ${name} left in its process group` : `the processes of ${name}`;
     const escalate = new AbortController();
+    if (escalated) escalate.abort();
     const done = stopProcess(child, this.#config, escalate.signal).then(
       (result) => {
         if (exited && !result.alreadyExited) this.#logger.info({ service: name, forced: result.forced, survivors: result.survivors }, `stopped ${what}`);

@@ -104,4 +104,15 @@ describe('ServiceManager order', () => {
     expect(result).toMatchObject({ forced: true, survivors: [] });
     expect(performance.now() - t0).toBeLessThan(10_000);
   });
+
+  it('forceStop() with no stop in progress sends SIGKILL at once: a service that handles SIGTERM never sees one', async () => {
+    const dir = tempDir();
+    // The logger fixture writes a 'stop' line when it gets SIGTERM.
+    const { manager, events } = managerFor({ services: { polite: loggerService('polite', dir) } });
+    await manager.start();
+    const result = await manager.forceStop();
+    expect(result).toMatchObject({ forced: true, survivors: [] });
+    expect(readLog(dir).filter((l) => l.what === 'stop')).toEqual([]);
+    expect(events.at(-1)).toMatchObject({ event: 'stopped', status: 137 });
+  });
 });
