@@ -219,18 +219,14 @@ export class ExitMonitor implements Disposable {
   /**
    * @internal Forgets remembered exits so that `waitPid`/`waitExec`/`lastExit`
    * wait for the next process instead of answering with an older one: all of
-   * `pid`'s, or those of `execId` (only in `containerId` when given). Sources
-   * call it when a pid is watched again as a live process, `spawn()` when an
-   * execId starts again.
+   * `pid`'s, or those of `execId` (only in `containerId` when given), each
+   * for its own lookup only (an old pid's exit still answers waitPid after its
+   * execId started again). Sources call it when a pid is watched again as a
+   * live process, `spawn()` when an execId starts again.
    */
   forget(subject: { pid: number } | { execId: string; containerId?: string }): void {
-    if ('pid' in subject) {
-      const { pid } = subject;
-      this.#recent.forget((e) => e.pid === pid);
-    } else {
-      const { execId, containerId } = subject;
-      this.#recent.forget((e) => e.execId === execId && (containerId === undefined || e.containerId === containerId));
-    }
+    if ('pid' in subject) this.#recent.forgetPid(subject.pid);
+    else this.#recent.forgetExec(subject.execId, subject.containerId);
   }
 
   /**

@@ -11,16 +11,22 @@ import type { ExitEvent } from './exit-event.js';
 /** Default number of recent exits remembered. */
 export const DEFAULT_RECENT_EXITS = 1024;
 
-// Marks a forgotten slot: not undefined, because undefined ends the scan
-// (empty slots only exist past the newest entry).
-const FORGOTTEN = Object.freeze({ pid: -1 }) as ExitEvent;
+// What a forgotten entry is hidden from: a pid's exit is forgotten when that
+// pid is watched again (a new process has it), an exec's when a new process
+// of that exec starts; neither makes the other lookup wrong, so each hides
+// the entry from its own lookup only (an old pid's exit stays there for
+// waitPid(oldPid) after its exec was started again under a new pid).
+const HIDDEN_FROM_PID = 1;
+const HIDDEN_FROM_EXEC = 2;
 
 export class RecentExits {
   readonly #ring: (ExitEvent | undefined)[];
+  readonly #hidden: Uint8Array; // HIDDEN_FROM_* bits per slot
   #next = 0; // slot the next event goes to (holds the oldest once full)
 
   constructor(capacity: number) {
     this.#ring = new Array<ExitEvent | undefined>(capacity).fill(undefined);
+    this.#hidden = new Uint8Array(capacity);
   }
 
   remember(event: ExitEvent): void {
@@ -28,43 +34,48 @@ export class RecentExits {
     if (ring.length === 0) return;
     const slot = this.#next;
     ring[slot] = event;
+    this.#hidden[slot] = 0;
     this.#next = slot + 1 === ring.length ? 0 : slot + 1;
   }
 
-  /** The newest remembered exit of `pid`. */
   byPid(pid: number): ExitEvent | undefined {
-    return this.#newest((e) => e.pid === pid);
+    return this.#newest(HIDDEN_FROM_PID, (e) => e.pid === pid);
   }
 
-  /** The newest remembered exit of `execId` (in `containerId`, when given). */
   byExec(execId: string, containerId?: string): ExitEvent | undefined {
-    return this.#newest((e) => e.execId === execId && (containerId === undefined || e.containerId === containerId));
+    return this.#newest(HIDDEN_FROM_EXEC, (e) => e.execId === execId && (containerId === undefined || e.containerId === containerId));
   }
 
-  /**
-   * Forgets every remembered exit that `match` accepts (rare: a pid watched
-   * again as a live process, an execId spawned again), so that a later wait
-   * never answers for a newer process with the exit of an older one.
-   */
-  forget(match: (event: ExitEvent) => boolean): void {
+  /** Hides every remembered exit of `pid` from byPid (a new process has the pid). */
+  forgetPid(pid: number): void {
+    this.#hide(HIDDEN_FROM_PID, (e) => e.pid === pid);
+  }
+
+  /** Hides the remembered exits of `execId` (in `containerId` when given) from byExec (a new process of it started). */
+  forgetExec(execId: string, containerId?: string): void {
+    this.#hide(HIDDEN_FROM_EXEC, (e) => e.execId === execId && (containerId === undefined || e.containerId === containerId));
+  }
+
+  #hide(bit: number, match: (event: ExitEvent) => boolean): void {
     const ring = this.#ring;
     // Slots fill from 0 up: the first empty one ends what was ever stored.
     for (let i = 0; i < ring.length; i++) {
       const event = ring[i];
       if (event === undefined) break;
-      if (match(event)) ring[i] = FORGOTTEN;
+      if (match(event)) this.#hidden[i]! |= bit;
     }
   }
 
   // Scans from the newest slot backwards; empty slots only exist before the
   // ring first fills, and they all sit after the newest entry.
-  #newest(match: (event: ExitEvent) => boolean): ExitEvent | undefined {
+  #newest(bit: number, match: (event: ExitEvent) => boolean): ExitEvent | undefined {
     const ring = this.#ring;
     const n = ring.length;
     for (let i = 1; i <= n; i++) {
-      const event = ring[(this.#next - i + n) % n];
+      const slot = (this.#next - i + n) % n;
+      const event = ring[slot];
       if (event === undefined) return undefined;
-      if (event !== FORGOTTEN && match(event)) return event;
+      if ((this.#hidden[slot]! & bit) === 0 && match(event)) return event;
     }
     return undefined;
   }

@@ -90,5 +90,8 @@ describe.skipIf(!isLinux)('spawn lifecycle', () => {
     const second = start('sh', ['-c', 'sleep 0.2; exit 3'], { execId: 'restart-me', stdio: 'ignore' });
     const exit = await monitor.waitExec('restart-me', { timeout: LIVENESS_MS });
     expect(exit).toMatchObject({ pid: second.pid, code: 3 });
+    // The old pid was not reused: its own exit is still remembered for it.
+    expect(monitor.lastExit(first.pid)).toMatchObject({ pid: first.pid, code: 0 });
+    await expect(monitor.waitPid(first.pid, { timeout: 100 })).resolves.toMatchObject({ code: 0 });
   });
 });
