@@ -23,6 +23,9 @@ export function normalizeTopic(topic: unknown): NormalizedTopic {
   if (topic === 'all' || topic === 'pid' || topic === 'exec') return { kind: topic };
   if (typeof topic === 'object' && topic !== null && !Array.isArray(topic)) {
     const t = topic as Record<string, unknown>;
+    // An unknown key is a typo that would otherwise widen or narrow the topic silently.
+    const unknown = Object.keys(t).find((key) => key !== 'pid' && key !== 'execId' && key !== 'containerId');
+    if (unknown !== undefined) throw new TypeError(`Expected \`topic\` to be ${EXPECTED}, got the unknown key \`${unknown}\` in ${describe(topic)}`);
     const hasPid = 'pid' in t;
     const hasExec = 'execId' in t;
     if (hasPid && !hasExec && !('containerId' in t)) {

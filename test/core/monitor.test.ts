@@ -90,6 +90,8 @@ describe('ExitMonitor routing', () => {
     [{ execId: 1 }, TypeError],
     [{ pid: 1, execId: 'a' }, TypeError],
     [{}, TypeError],
+    [{ pid: 5, foo: 1 }, TypeError],
+    [{ execId: 'a', container: 'c' }, TypeError],
     [42, TypeError],
   ])('rejects the topic %j with a message naming the forms', (topic, type) => {
     const monitor = new ExitMonitor();
