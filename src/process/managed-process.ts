@@ -148,7 +148,8 @@ export class ManagedChild implements ManagedProcess {
       this.stop({ graceMs: o.graceMs, killSignal: o.killSignal }).catch(() => undefined);
     };
     const disarm: (() => void)[] = [];
-    if (o.timeout !== undefined) {
+    // 0 is no timeout, as in node:child_process and execa.
+    if (o.timeout !== undefined && o.timeout > 0) {
       const timer = setTimeout(stopWithOptions, o.timeout);
       timer.unref(); // the running process holds the loop, not its timeout
       disarm.push(() => clearTimeout(timer));

@@ -59,7 +59,7 @@ export interface ManagedSpawnOptions extends Omit<NodeSpawnOptions, 'timeout' | 
    * @default []
    */
   ignoredSignals?: readonly NodeJS.Signals[];
-  /** Stop the whole group (`graceMs`, then `killSignal`) after this many ms. */
+  /** Stop the whole group (`graceMs`, then `killSignal`) after this many ms; 0 (as in node:child_process): none. */
   timeout?: number;
   /** Stop the whole group the same way when this signal aborts. */
   signal?: AbortSignal;

@@ -35,6 +35,11 @@ describe.skipIf(!isLinux)('spawn lifecycle', () => {
         await waitFor(() => groupMembers(p.pgid!).length === 0, LIVENESS_MS, 'an empty group');
       });
 
+      it('timeout: 0 is no timeout, as in node:child_process', async () => {
+        const p = start('sh', ['-c', 'sleep 0.3; exit 4'], { engine, stdio: 'ignore', timeout: 0 });
+        expect((await p.exited).code).toBe(4);
+      });
+
       it('an abort signal stops the whole group', async () => {
         const controller = new AbortController();
         const p = start('sh', ['-c', 'sleep 100 & sleep 101 & wait'], { engine, stdio: 'ignore', signal: controller.signal });
