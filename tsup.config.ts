@@ -8,7 +8,7 @@ type Plugin = NonNullable<Options['esbuildPlugins']>[number];
 
 // Bundling third-party code means shipping its licence: writes the licence of
 // every package bundled into a build to THIRD-PARTY-LICENSES.txt in its
-// output folder (dist/cli/ for the CLI, dist/ for the YAML parser).
+// output folder (dist/cli/ for the CLI, dist/ for the yaml and pino bundles).
 const thirdPartyLicenses: Plugin = {
   name: 'third-party-licenses',
   setup(build) {
@@ -60,9 +60,9 @@ const builtinsByRequire: TsupPlugin = {
   },
 };
 
-// The package's dependencies stay external; everything the CLI alone needs
-// (pino, prom-client) is bundled into the CLI's own chunks, so a library user
-// does not install it (docs/dependencies.md).
+// The package's dependencies stay external; everything the CLI alone needs is
+// bundled (prom-client into the CLI's own chunks, pino into dist/pino.cjs),
+// so a library user does not install it (docs/dependencies.md).
 const external = ['rxjs', 'eventemitter3', 'node-gyp-build', 'yaml'];
 
 // Source maps map stack traces back to src/ but carry no copy of the sources
@@ -100,7 +100,7 @@ export default defineConfig([
     clean: true, // chunk names carry hashes: stale ones must go
     format: ['esm'],
     splitting: true,
-    // No source maps: this code is mostly bundled pino and prom-client, unminified.
+    // No source maps: this code is mostly bundled prom-client and the library.
     target: 'node20',
     platform: 'node',
     // The CLI carries its own copy of the library; bundling rxjs's Observable
@@ -111,15 +111,15 @@ export default defineConfig([
     noExternal: ['rxjs', 'eventemitter3'],
     // Mostly bundled third-party code: minified, it is half the install size.
     minify: true,
-    // pino and prom-client are CommonJS: esbuild's ESM output needs a real
-    // `require` for the Node built-ins they load.
     // Keeps the node: prefix, which builtinsByRequire looks for.
     removeNodeProtocol: false,
     esbuildPlugins: [thirdPartyLicenses],
     plugins: [builtinsByRequire],
     // A sh/JS polyglot: sh records the inherited SigIgn mask (Node resets
     // SIG_IGN of signals 1-31 at start-up, so `nohup` would be invisible),
-    // then execs node on this file; JS sees a string and a comment.
+    // then execs node on this file; JS sees a string and a comment. The real
+    // `require` serves builtinsByRequire's built-ins and the CommonJS code
+    // bundled in (prom-client), which esbuild's ESM output cannot require.
     banner: { js: `${SH_LAUNCHER}\nimport { createRequire as __exitmonRequire } from 'node:module';\nconst require = __exitmonRequire(import.meta.url);` },
   },
   {

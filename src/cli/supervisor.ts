@@ -14,10 +14,13 @@ import {
   type StopResult,
 } from '../index.js';
 import type { ExitContext, ExitPrinter } from './format.js';
-import { SETTLE_TIMEOUT_MS, waitForNoZombies } from './own-children.js';
 
 /** The signals `demo` passes on to its process groups (`run` forwards every catchable one: JobControl). */
 export const FORWARDED_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH'];
+
+/** How long the CLI waits for the reaper to collect the last zombies, in ms. */
+export const SETTLE_TIMEOUT_MS = 3000;
+const SETTLE_POLL_MS = 10;
 
 // Processes can be re-parented to us while we stop others (their parent died
 // in the stop): a few rounds catch those without looping forever.
@@ -130,9 +133,11 @@ export class Supervisor {
   async stopOrphans(graceMs: number): Promise<number[]> {
     let survivors: number[] = [];
     if (!this.#adopting) return survivors;
-    for (let round = 0; round < LEFTOVER_ROUNDS && this.reaper.adopted().length > 0; round++) {
+    // stopAdopted() lists the orphans itself and answers alreadyExited when there is none.
+    for (let round = 0; round < LEFTOVER_ROUNDS; round++) {
       try {
         const result = await this.reaper.stopAdopted({ graceMs });
+        if (result.alreadyExited) break;
         this.#reportStop(result, {}, 'adopted orphans still running');
         survivors = result.survivors;
       } catch (error) {
@@ -147,7 +152,12 @@ export class Supervisor {
   // printed, or SETTLE_TIMEOUT_MS passed; returns the zombies left.
   async settle(timeoutMs = SETTLE_TIMEOUT_MS): Promise<number> {
     const deadline = Date.now() + timeoutMs;
-    const zombies = await waitForNoZombies(this.reaper, timeoutMs);
+    // reaper.zombies(): one waitid with WNOWAIT when there is none (looking never reaps).
+    let zombies = this.reaper.zombies().length;
+    while (zombies > 0 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, SETTLE_POLL_MS));
+      zombies = this.reaper.zombies().length;
+    }
     if (zombies > 0) this.#logger.warn({ zombies }, `${zombies} zombie(s) left unreaped`);
     await this.flushLines(Math.max(1, deadline - Date.now()));
     return zombies;

@@ -4,7 +4,7 @@
 // SIGINT, SIGHUP or SIGQUIT (a second one escalates to SIGKILL at once),
 // verify nothing is left.
 import type { Registry } from 'prom-client';
-import { ServiceConfigError, ServiceManager, findServicesFile, DEFAULT_SERVICE_FILES, type StopResult } from '../index.js';
+import { ServiceConfigError, ServiceManager, findServicesFile, DEFAULT_SERVICE_FILES, FORWARDED_SIGNAL_NAMES, type StopResult } from '../index.js';
 import type { CliContext } from './context.js';
 import { ServiceEventPrinter } from './service-format.js';
 import { registerServiceMetrics } from './service-metrics.js';
@@ -19,13 +19,15 @@ export const ORPHAN_GRACE_MS = 5000;
 // `up` alone and leaving every service (each in its own group, so the hangup
 // does not reach them) running unsupervised; SIGQUIT as supervisord does.
 const STOP_SIGNALS: readonly NodeJS.Signals[] = ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGQUIT'];
-// Signals whose default action would end `up` and orphan its services: they
-// are logged and otherwise ignored. Not SIGPWR under Bun: its garbage
-// collector suspends threads with it (see docs/cli.md).
-const SURVIVED_SIGNALS: readonly NodeJS.Signals[] = [
-  'SIGUSR1', 'SIGUSR2', 'SIGALRM', 'SIGVTALRM', 'SIGPROF', 'SIGIO', 'SIGSTKFLT', 'SIGXCPU', 'SIGXFSZ',
-  ...(typeof process.versions.bun === 'string' ? [] : (['SIGPWR'] as const)),
-];
+// What `run` forwards whose default action would end `up` and orphan its
+// services: logged and otherwise ignored. Left out: the stop signals above,
+// those whose default action is harmless or a stop (SIGPIPE the runtimes
+// ignore already), and SIGPWR under Bun, whose garbage collector suspends
+// threads with it (see docs/cli.md).
+const NOT_FATAL: ReadonlySet<string> = new Set(['SIGWINCH', 'SIGURG', 'SIGCONT', 'SIGTSTP', 'SIGTTIN', 'SIGTTOU', 'SIGPIPE']);
+const SURVIVED_SIGNALS: readonly NodeJS.Signals[] = FORWARDED_SIGNAL_NAMES.filter(
+  (signal) => !STOP_SIGNALS.includes(signal) && !NOT_FATAL.has(signal) && !(signal === 'SIGPWR' && typeof process.versions.bun === 'string'),
+);
 
 /** What `up` needs from the command line. */
 export interface UpOptions {

@@ -19,6 +19,10 @@ export const DEFAULT_RECENT_EXITS = 1024;
 const HIDDEN_FROM_PID = 1;
 const HIDDEN_FROM_EXEC = 2;
 
+const ofPid = (pid: number) => (e: ExitEvent): boolean => e.pid === pid;
+const ofExec = (execId: string, containerId: string | undefined) => (e: ExitEvent): boolean =>
+  e.execId === execId && (containerId === undefined || e.containerId === containerId);
+
 export class RecentExits {
   readonly #ring: (ExitEvent | undefined)[];
   readonly #hidden: Uint8Array; // HIDDEN_FROM_* bits per slot
@@ -39,21 +43,21 @@ export class RecentExits {
   }
 
   byPid(pid: number): ExitEvent | undefined {
-    return this.#newest(HIDDEN_FROM_PID, (e) => e.pid === pid);
+    return this.#newest(HIDDEN_FROM_PID, ofPid(pid));
   }
 
   byExec(execId: string, containerId?: string): ExitEvent | undefined {
-    return this.#newest(HIDDEN_FROM_EXEC, (e) => e.execId === execId && (containerId === undefined || e.containerId === containerId));
+    return this.#newest(HIDDEN_FROM_EXEC, ofExec(execId, containerId));
   }
 
   /** Hides every remembered exit of `pid` from byPid (a new process has the pid). */
   forgetPid(pid: number): void {
-    this.#hide(HIDDEN_FROM_PID, (e) => e.pid === pid);
+    this.#hide(HIDDEN_FROM_PID, ofPid(pid));
   }
 
   /** Hides the remembered exits of `execId` (in `containerId` when given) from byExec (a new process of it started). */
   forgetExec(execId: string, containerId?: string): void {
-    this.#hide(HIDDEN_FROM_EXEC, (e) => e.execId === execId && (containerId === undefined || e.containerId === containerId));
+    this.#hide(HIDDEN_FROM_EXEC, ofExec(execId, containerId));
   }
 
   #hide(bit: number, match: (event: ExitEvent) => boolean): void {

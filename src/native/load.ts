@@ -110,9 +110,9 @@ export interface NativeSpawnJob {
  * was lost: test/runtimes/conformance.mjs checks three in a row).
  */
 export function hostEventSource(): EventSourceKind {
-  if (typeof process.versions.bun === 'string') return EventSourceKind.thread;
-  if (typeof (globalThis as { Deno?: unknown }).Deno === 'object') return EventSourceKind.thread;
-  return EventSourceKind.uv;
+  const bun = typeof process.versions.bun === 'string';
+  const deno = typeof (globalThis as { Deno?: unknown }).Deno === 'object';
+  return bun || deno ? EventSourceKind.thread : EventSourceKind.uv;
 }
 
 /** The outcome of the one-time probe. */

@@ -113,9 +113,14 @@ export function parseProcStat(text: string): ProcStat | null {
 // Reads and parses /proc/<pid>/stat; null when the process is gone (or /proc
 // is missing). Callers validate pid.
 export function readProcStat(pid: number | 'self'): ProcStat | null {
+  return readStatFile(`${PROC_ROOT}/${pid}/stat`);
+}
+
+// Reads and parses one stat file (a process's, or a thread's under task/).
+function readStatFile(path: string): ProcStat | null {
   let text: string;
   try {
-    text = readFileSync(`${PROC_ROOT}/${pid}/stat`, 'latin1');
+    text = readFileSync(path, 'latin1');
   } catch {
     // ENOENT: gone; ESRCH: exited between open and read. Either way, no process.
     return null;
@@ -208,13 +213,7 @@ function liveThreadState(pid: number): ProcessState | undefined {
   }
   for (const tid of tids) {
     if (tid === String(pid)) continue;
-    let text: string;
-    try {
-      text = readFileSync(`${PROC_ROOT}/${pid}/task/${tid}/stat`, 'latin1');
-    } catch {
-      continue; // that thread ended meanwhile
-    }
-    const state = parseProcStat(text)?.state;
+    const state = readStatFile(`${PROC_ROOT}/${pid}/task/${tid}/stat`)?.state; // null: that thread ended meanwhile
     if (state !== undefined && !hasExited(state)) return state;
   }
   return undefined;

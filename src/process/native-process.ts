@@ -79,7 +79,7 @@ export function startNativeProcess(binding: SpawnBinding, command: string, args:
   cgroup?.releaseFd();
   if (isRefusal(started) && CLONE_STEPS.has(started.step ?? '')) {
     cgroup?.removeWhenEmpty();
-    refuseNativeSpawn(`${(started as { step?: string }).step} refused the native spawn (${started.code})`);
+    refuseNativeSpawn(`${started.step} refused the native spawn (${started.code})`);
     return CLONE_REFUSED;
   }
   if ('code' in started) {

@@ -4,21 +4,16 @@
 // never signalled (the PID-reuse race that Go 1.23 and Rust std closed with
 // pidfds). See docs/stopping.md, "PID reuse".
 import { constants } from 'node:os';
-import { loadNative, type NativeBinding } from '../native/load.js';
+import { loadNative } from '../native/load.js';
 import { syscallError } from '../sources/native-errors.js';
 import { hasExited, isRunning, readProcStat, type ProcStat } from './proc-stat.js';
 import { isProtectedPid, signalProcess, type SignalGuard, type SignalOutcome } from './signal-safety.js';
 
 const { ESRCH, EPERM } = constants.errno;
 
-// The addon's pidfd calls, or null for the /proc identity check (loadNative() memoises).
-function pidfds(): NativeBinding | null {
-  return loadNative();
-}
-
 /** Whether stops hold pidfds (true) or re-check pid + start time before kill(2) (false). */
 export function usesPidfds(): boolean {
-  return pidfds() !== null;
+  return loadNative() !== null;
 }
 
 export class SeenProcess {
@@ -40,7 +35,7 @@ export class SeenProcess {
    * Returns null when that process is already gone.
    */
   static pin(stat: ProcStat): SeenProcess | null {
-    const native = pidfds();
+    const native = loadNative();
     if (native === null) return new SeenProcess(stat.pid, stat.startTime, -1);
     const fd = native.pidfdOpen(stat.pid);
     if (fd === -ESRCH) return null; // gone (reaped) since the listing
@@ -68,7 +63,7 @@ export class SeenProcess {
    */
   exited(): boolean {
     if (this.#gone) return true;
-    const native = pidfds();
+    const native = loadNative();
     if (this.#fd >= 0 && native !== null) {
       if (native.pidfdReady(this.#fd) === 1) this.#markGone();
     } else if (!this.#stillRunning()) {
@@ -85,7 +80,7 @@ export class SeenProcess {
   signal(signal: number, guard: SignalGuard): SignalOutcome {
     if (isProtectedPid(this.pid, guard)) return 'refused';
     if (this.#gone) return 'gone';
-    const native = pidfds();
+    const native = loadNative();
     if (this.#fd >= 0 && native !== null) {
       const rc = native.pidfdSendSignal(this.#fd, signal);
       if (rc === 0) return 'sent';
@@ -103,7 +98,7 @@ export class SeenProcess {
 
   /** Releases the pidfd. Idempotent. */
   close(): void {
-    if (this.#fd >= 0) pidfds()?.close(this.#fd);
+    if (this.#fd >= 0) loadNative()?.close(this.#fd);
     this.#fd = -1;
   }
 

@@ -2,7 +2,8 @@
 // polite signal to the whole group, a grace period, then the kill signal to
 // every member still alive (not only the leader: execa stops escalating once
 // its direct child exits, leaving the rest of the group running; aurae #599),
-// then a check that nothing is left. Who is a member is stop-target.ts's call;
+// then a check that nothing is left. Who is a member is group-target.ts's and
+// tree-target.ts's call;
 // every signal to a member goes through its pin (seen-process.ts). See
 // docs/stopping.md.
 import { GroupTarget } from './group-target.js';
@@ -13,7 +14,7 @@ import { assertStoppableGroup, assertStoppablePid, currentGuard, isProtectedGrou
 import { setTreeStopper, type StopOptions, type StopResult, type TreeRoot } from '../sources/tree-stopper.js';
 
 export type { StopOptions, StopResult };
-export { checkStopOptions, DEFAULT_GRACE_MS, DEFAULT_KILL_SIGNAL, DEFAULT_STOP_SIGNAL, KILL_VERIFY_MS } from './stop-options.js';
+export { checkStopOptions, DEFAULT_GRACE_MS, DEFAULT_KILL_SIGNAL, DEFAULT_STOP_SIGNAL } from './stop-options.js';
 
 // Polling starts fast (most processes exit within milliseconds of SIGTERM)
 // and backs off, so a long grace over many groups does not burn a core.

@@ -5,19 +5,14 @@ import type { ExitOutcome, ExitResources } from '../core/exit-event.js';
 import { silentLogger, type Logger } from '../core/logger.js';
 import type { ExitMonitor } from '../core/monitor.js';
 import type { ExitStatus } from './exit-status.js';
+import type { ReaperStats } from './reaper-options.js';
 import type { Watched } from './watch-set.js';
 
 /** What one exit is published as: the watch's identity and resource reader. */
 export type PublishedWatch = Pick<Watched, 'pid' | 'execId' | 'containerId' | 'resources'>;
 
-/** The counters of Reaper.stats(). */
-export interface ExitCounts {
-  reapedTotal: number;
-  observedTotal: number;
-  unknownTotal: number;
-  adoptedTotal: number;
-  errors: number;
-}
+/** The counters of Reaper.stats() kept here. */
+export type ExitCounts = { -readonly [K in 'reapedTotal' | 'observedTotal' | 'unknownTotal' | 'adoptedTotal' | 'errors']: ReaperStats[K] };
 
 export class ExitPublisher {
   readonly counts: ExitCounts = { reapedTotal: 0, observedTotal: 0, unknownTotal: 0, adoptedTotal: 0, errors: 0 };

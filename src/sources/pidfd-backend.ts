@@ -68,7 +68,7 @@ function routerOf(binding: NativeBinding): Router {
   };
   const source = hostEventSource();
   let rc = binding.start(source, dispatch);
-  // A host whose loop refuses the uv_poll (never Bun: not tried there) gets the thread.
+  // A host whose loop refuses the uv_poll (Node only: Bun and Deno get the thread at once) gets the thread.
   if (rc < 0 && source !== EventSourceKind.thread) rc = binding.start(EventSourceKind.thread, dispatch);
   if (rc < 0) throw syscallError('epoll_create1', rc, 'starting the pidfd event source');
   Object.defineProperty(holder, ROUTER, { value: router });

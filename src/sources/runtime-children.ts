@@ -16,7 +16,8 @@
 // it returned, so under the addon's lock such a child is always "being
 // spawned" or in the process-wide table until its owner reaped it; the addon
 // checks both under that lock before any reap (exitmon.c). This realm also
-// keeps pid -> ChildProcess, for the 'exit' event fallback.
+// keeps pid -> ChildProcess (and the exits Bun.spawn / Deno.Command will
+// report), for the fallback when the runtime reaps first.
 import * as childProcess from 'node:child_process';
 import { ChildProcess } from 'node:child_process';
 import { syncBuiltinESMExports } from 'node:module';
@@ -28,14 +29,15 @@ export interface RuntimeExit {
   readonly signal: NodeJS.Signals | null;
 }
 
-/** A Bun.spawn / Deno.Command child: its exit, once the runtime reaped it. */
-interface RuntimeChild {
-  readonly exit: Promise<RuntimeExit>;
-}
-
 interface Registry {
-  /** node:child_process children of this realm, and Bun.spawn / Deno.Command children. */
-  readonly owned: Map<number, ChildProcess | RuntimeChild>;
+  /**
+   * node:child_process children of this realm; 'runtime': a Bun.spawn /
+   * Deno.Command child. The shape every copy of exitmon sharing this key
+   * (v1) understands: additions go in optional fields below.
+   */
+  readonly owned: Map<number, ChildProcess | 'runtime'>;
+  /** The exits that Bun.spawn / Deno.Command will report, by pid, while owned. Made on first use. */
+  exits?: Map<number, Promise<RuntimeExit>>;
   /** The addon of this realm: undefined until first use, null without it. */
   native: NativeBinding | null | undefined;
   /**
@@ -156,13 +158,18 @@ function endWithRuntimeChild(registry: Registry, exitOf: (result: Record<string,
     const pid = (result as { pid?: unknown } | undefined)?.pid;
     const release = endSpawn(native, typeof pid === 'number' && pid > 0 ? pid : 0);
     if (typeof pid !== 'number' || pid <= 0) return;
-    const entry: RuntimeChild = { exit: exitOf(result as Record<string, unknown>) };
-    if (!registry.owned.has(pid)) registry.owned.set(pid, entry);
+    const exit = exitOf(result as Record<string, unknown>);
+    const exits = (registry.exits ??= new Map());
+    if (!registry.owned.has(pid)) registry.owned.set(pid, 'runtime');
+    exits.set(pid, exit);
     const forget = (): void => {
-      if (registry.owned.get(pid) === entry) registry.owned.delete(pid);
+      if (exits.get(pid) === exit) {
+        exits.delete(pid);
+        if (registry.owned.get(pid) === 'runtime') registry.owned.delete(pid);
+      }
       release();
     };
-    entry.exit.then(forget, forget);
+    exit.then(forget, forget);
   };
 }
 
@@ -253,8 +260,8 @@ export function ownedChildProcess(pid: number): ChildProcess | undefined {
 
 /** The exit of pid as its runtime (Bun.spawn, Deno.Command in this realm) will report it, while it owns pid. */
 export function runtimeChildExit(pid: number): Promise<RuntimeExit> | undefined {
-  const child = registry().owned.get(pid);
-  return child === undefined || child instanceof ChildProcess ? undefined : child.exit;
+  const reg = registry();
+  return reg.owned.get(pid) === 'runtime' ? reg.exits?.get(pid) : undefined;
 }
 
 /**

@@ -1,6 +1,6 @@
 // What one collected exit means for a watch: the status and outcome to
-// publish, or that the runtime's own 'exit' event will tell (libuv reaped
-// first). Pure decisions, kept apart from the bookkeeping of WatchSet.
+// publish, or that the runtime will tell (libuv, Bun or Deno reaped first:
+// the ChildProcess 'exit' event or the runtime's exit report publishes). Pure decisions, kept apart from the bookkeeping of WatchSet.
 import type { ExitOutcome } from '../core/exit-event.js';
 import type { ProcStat } from '../proc/stat.js';
 import { fromRawWaitStatus, fromWaitResult, UNKNOWN_STATUS, type ExitStatus } from './exit-status.js';
@@ -23,8 +23,8 @@ const UNKNOWN: PublishVerdict = { publish: true, status: UNKNOWN_STATUS, outcome
 
 /**
  * From the addon's batch: reaped by the addon, peeked (left to its owner),
- * or an errno. ECHILD on a runtime's child means libuv reaped it first: its
- * 'exit' event carries the status. ECHILD otherwise: not our child, its status
+ * or an errno. ECHILD on a runtime's child means its runtime reaped it first:
+ * the 'exit' event (or Bun's / Deno's exit report) carries the status. ECHILD otherwise: not our child, its status
  * is not ours to read ('unknown'). Another errno is a fault, also 'unknown'.
  */
 export function verdictOfCollected(exit: CollectedExit, runtimeChild: boolean): ExitVerdict {

@@ -223,8 +223,9 @@ export class WatchSet {
       }
       this.#host.collected(watched, verdict.status, verdict.outcome);
     } finally {
-      // After the publish: it reads /proc/<pid>/stat, and nothing that
-      // publish() runs needs it (it runs no consumer code).
+      // Synchronously, before any consumer runs (publish() only queues the
+      // delivery): a subscriber that watches the pid again must find it
+      // left to its owner.
       if (verdict.leftToOwner) this.#host.ownership.leaveToOwner(watched.pid);
       runMicrotask(() => this.#releaseHandles(watched));
     }
