@@ -2,60 +2,25 @@
 // only validates, numbers and enqueues; the Dispatcher delivers later in
 // time-bounded slices. Platform-free: no `node:` imports.
 import { EventEmitter } from 'eventemitter3';
-import { Dispatcher, DEFAULT_SLICE_MS } from './dispatcher.js';
+import { Dispatcher } from './dispatcher.js';
+import { drainSubscriptions } from './drain.js';
 import { MonitorClosedError } from './errors.js';
 import { createExitEvent, type ExitEvent, type ExitInit } from './exit-event.js';
-import { assertLogger, silentLogger, type Logger } from './logger.js';
+import { silentLogger, type Logger } from './logger.js';
+import { checkMonitorOptions, type ExitMonitorOptions } from './monitor-options.js';
+import { backlogOf, type MonitorStats } from './monitor-stats.js';
 import { warnListenerFailureOnce } from './process-warning.js';
-import { DEFAULT_RECENT_EXITS, RecentExits } from './recent-exits.js';
+import { RecentExits } from './recent-exits.js';
 import { Router } from './router.js';
 import { Subscription, type ExitSubscription } from './subscription.js';
-import { SubscriptionState, type DrainMark, type ExitListener, type SubscriptionHub } from './subscription-state.js';
+import { SubscriptionState, type ExitListener, type SubscriptionHub } from './subscription-state.js';
 import { runTeardown } from './teardown.js';
 import { normalizeTopic, publicTopic, type Topic } from './topic.js';
-import { assertNonEmptyString, assertOptionalString, assertOptions, assertPid, rangeError, typeError } from './validate.js';
+import { assertNonEmptyString, assertOptionalString, assertPid, typeError } from './validate.js';
 import { checkWaitOptions, pendingWait, type WaitOptions } from './wait.js';
+
+export type { ExitMonitorOptions, MonitorStats };
 import { Waiters, type Waiter } from './waiters.js';
-
-/** Options of `new ExitMonitor()`. */
-export interface ExitMonitorOptions {
-  /**
-   * A pino-compatible logger. Without one, the first listener failure in the
-   * process prints one process warning (code `EXITMON_LISTENER_ERROR`).
-   * @default silent
-   */
-  logger?: Logger;
-  /**
-   * How many of the most recent exits `waitPid`, `waitExec` and `lastExit`
-   * answer from (the last N publishes, newest per pid / execId); 0 disables.
-   * @default 1024
-   */
-  recentExits?: number;
-  /** Longest delivery slice before yielding to the event loop, in ms. @default 4 */
-  sliceMs?: number;
-}
-
-/** Counters of one monitor, for metrics and alerts. */
-export interface MonitorStats {
-  /** Open subscriptions. */
-  subscriptions: number;
-  /** Pending `waitPid` / `waitExec` calls and `exited` promises of running spawns. */
-  waiters: number;
-  /** Events published since creation. */
-  published: number;
-  /** Event deliveries made (one per subscription reached). */
-  delivered: number;
-  /** Buffered events dropped because their subscription closed first. */
-  dropped: number;
-  /** Events buffered in all subscriptions. */
-  backlogTotal: number;
-  /** The largest backlog of one subscription now. */
-  backlogMax: number;
-  /** Subscriptions reclaimed because they became unreachable undisposed. */
-  leaked: number;
-  /** Listener and observer failures caught. */
-  listenerErrors: number;
-}
 
 /** Coarse lifecycle signals of a monitor (eventemitter3). */
 export interface MonitorLifecycleEvents {
@@ -91,15 +56,7 @@ export class ExitMonitor implements Disposable {
   #listenerErrors = 0;
 
   constructor(options?: ExitMonitorOptions) {
-    assertOptions(options);
-    const { logger = silentLogger, recentExits = DEFAULT_RECENT_EXITS, sliceMs = DEFAULT_SLICE_MS } = options ?? {};
-    assertLogger(logger);
-    if (typeof recentExits !== 'number') throw typeError('options.recentExits', 'a non-negative integer', recentExits);
-    if (!Number.isSafeInteger(recentExits) || recentExits < 0) {
-      throw rangeError('options.recentExits', 'a non-negative integer', recentExits);
-    }
-    if (typeof sliceMs !== 'number') throw typeError('options.sliceMs', 'a positive number of milliseconds', sliceMs);
-    if (!(sliceMs > 0) || !Number.isFinite(sliceMs)) throw rangeError('options.sliceMs', 'a positive number of milliseconds', sliceMs);
+    const { logger, recentExits, sliceMs } = checkMonitorOptions(options);
     this.#logger = logger;
     this.#recent = new RecentExits(recentExits);
     this.#dispatcher = new Dispatcher(sliceMs);
@@ -251,47 +208,17 @@ export class ExitMonitor implements Disposable {
     } catch (error) {
       return Promise.reject(error);
     }
-    const states = [...this.#router.states()].filter((s) => s.completed < s.pushed);
-    if (states.length === 0) return Promise.resolve();
-    const marks = new Map<SubscriptionState, DrainMark>();
-    return pendingWait<void, { resolve(): void; reject(reason: unknown): void }>(
-      checked,
-      'the delivery of every published event',
-      {},
-      (waiter) => {
-        let left = states.length;
-        const done = (): void => {
-          if (--left === 0) waiter.resolve();
-        };
-        for (const state of states) {
-          const mark = state.addDrain(done);
-          if (mark === undefined) done();
-          else marks.set(state, mark);
-        }
-      },
-      // Timed out or aborted: leave nothing behind on the subscriptions.
-      () => {
-        for (const [state, mark] of marks) state.removeDrain(mark);
-      },
-    );
+    return drainSubscriptions(this.#router.states(), checked);
   }
 
   stats(): MonitorStats {
-    let backlogTotal = 0;
-    let backlogMax = 0;
-    for (const state of this.#router.states()) {
-      const n = state.queue.length;
-      backlogTotal += n;
-      if (n > backlogMax) backlogMax = n;
-    }
     return {
       subscriptions: this.#router.size,
       waiters: this.#pidWaiters.size + this.#execWaiters.size,
       published: this.#seq,
       delivered: this.#dispatcher.delivered,
       dropped: this.#dropped,
-      backlogTotal,
-      backlogMax,
+      ...backlogOf(this.#router.states()),
       leaked: this.#leaked,
       listenerErrors: this.#listenerErrors,
     };

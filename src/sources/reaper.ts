@@ -8,15 +8,15 @@ import { runMicrotask } from '../core/microtask.js';
 import { runTeardown } from '../core/teardown.js';
 import { ExitMonitor } from '../core/monitor.js';
 import { assertOptionalString, assertOptions, assertPid, typeError } from '../core/validate.js';
-import { probeNativeBinding } from '../native/load.js';
 import { zombieChildren } from '../proc/tree.js';
 import { ExitPublisher, type PublishedWatch } from './exit-publisher.js';
 import type { ExitStatus } from './exit-status.js';
 import { LoopHold } from './loop-hold.js';
 import { OrphanSweep } from './orphan-sweep.js';
 import { adoptedOrphans, mayAdopt, Ownership } from './ownership.js';
-import { PidfdBackend } from './pidfd-backend.js';
-import { DEFAULT_POLL_INTERVAL_MS, PidPoller, warnPollingOnce } from './poll-backend.js';
+import type { PidfdBackend } from './pidfd-backend.js';
+import { DEFAULT_POLL_INTERVAL_MS, PidPoller } from './poll-backend.js';
+import { chooseBackend } from './reaper-backend.js';
 import { checkOptions, differingOption, type ReaperBackend, type ReaperOptions, type ReaperStats } from './reaper-options.js';
 import { batchCounters, scanCounters } from './reaper-counters.js';
 import { SharedReaperSlot } from './shared-reaper.js';
@@ -29,7 +29,6 @@ export { DEFAULT_POLL_INTERVAL_MS, DEFAULT_SWEEP_INTERVAL_MS, type ReaperBackend
 
 const reapers = new WeakMap<ExitMonitor, Reaper>();
 const shared = new SharedReaperSlot<Reaper>();
-
 
 /** The open Reaper that publishes into `monitor`, if any (e.g. for spawn()). */
 export function reaperFor(monitor: ExitMonitor): Reaper | undefined {
@@ -96,23 +95,11 @@ export class Reaper implements Disposable {
     if (!(monitor instanceof ExitMonitor)) throw typeError('monitor', 'an ExitMonitor', monitor);
     if (monitor.closed) throw new MonitorClosedError('Cannot create a reaper: the exit monitor is closed');
     const { logger, backend, pollIntervalMs, sweepIntervalMs } = checkOptions(options);
-    const probe = probeNativeBinding();
-    if (backend === 'pidfd' && probe.binding === null) throw new NativeUnavailableError('The pidfd backend', { cause: probe.reason });
     this.monitor = monitor;
     this.#exits = new ExitPublisher(monitor, logger);
-    let reason = probe.reason;
-    let pidfd: PidfdBackend | null = null;
-    if (backend !== 'poll' && probe.binding !== null) {
-      try {
-        pidfd = new PidfdBackend(probe.binding); // starts the event source on first use (epoll_create1 may fail: EMFILE)
-      } catch (error) {
-        if (backend === 'pidfd') throw error;
-        reason = `the pidfd event source could not start (${(error as Error).message})`;
-      }
-    }
+    const { pidfd, backend: chosen } = chooseBackend(backend, logger);
     this.#pidfd = pidfd;
-    this.backend = pidfd === null ? 'poll' : 'pidfd';
-    if (pidfd === null && backend === 'auto') warnPollingOnce(logger, reason ?? 'unknown reason');
+    this.backend = chosen;
     this.#poller = new PidPoller(pollIntervalMs);
     this.#ownership = new Ownership((pid) => this.#watches.has(pid));
     const host = {
