@@ -18,42 +18,11 @@
 // checks both under that lock before any reap (exitmon.c). This realm also
 // keeps pid -> ChildProcess (and the exits Bun.spawn / Deno.Command will
 // report), for the fallback when the runtime reaps first.
-import * as childProcess from 'node:child_process';
 import { ChildProcess } from 'node:child_process';
-import { syncBuiltinESMExports } from 'node:module';
-import { loadNative, type NativeBinding } from '../native/load.js';
+import { installSpawnHooks } from './spawn-hooks.js';
+import { nativeOf, REGISTRY_KEY, type Registry, type RuntimeExit } from './runtime-registry.js';
 
-/** How a runtime reported a child's exit: its code, or the signal that ended it. */
-export interface RuntimeExit {
-  readonly code: number | null;
-  readonly signal: NodeJS.Signals | null;
-}
-
-interface Registry {
-  /**
-   * node:child_process children of this realm; 'runtime': a Bun.spawn /
-   * Deno.Command child. The shape every copy of exitmon sharing this key
-   * (v1) understands: additions go in optional fields below.
-   */
-  readonly owned: Map<number, ChildProcess | 'runtime'>;
-  /** The exits that Bun.spawn / Deno.Command will report, by pid, while owned. Made on first use. */
-  exits?: Map<number, Promise<RuntimeExit>>;
-  /** The addon of this realm: undefined until first use, null without it. */
-  native: NativeBinding | null | undefined;
-  /**
-   * ChildProcesses whose exit the runtime reaped, marked the moment it did
-   * (trackChildProcess): before 'exit' is emitted, whatever its listeners.
-   * Made on first use: a registry made by an older copy of exitmon lacks it.
-   */
-  reaped?: WeakSet<ChildProcess>;
-}
-
-// Shared through globalThis so an ESM and a CJS copy of exitmon in one realm
-// wrap each API once and agree on the owned pids.
-const REGISTRY_KEY = Symbol.for('exitmon.ownership.v1');
-
-type Fn = (this: unknown, ...args: unknown[]) => unknown;
-type ExitHandle = { onexit?: Fn };
+export type { RuntimeExit };
 
 /**
  * Whether the runtime has reaped this node:child_process child: then its
@@ -67,174 +36,15 @@ export function childProcessReaped(child: ChildProcess): boolean {
   return registry().reaped?.has(child) === true || child.exitCode !== null || (child.signalCode !== null && !child.killed);
 }
 
-// The addon for this realm, loaded on first use (null: the JS registry alone).
-function nativeOf(registry: Registry): NativeBinding | null {
-  if (registry.native === undefined) {
-    try {
-      const binding = loadNative();
-      registry.native = binding !== null && typeof binding.ownBegin === 'function' ? binding : null;
-    } catch {
-      registry.native = null;
-    }
-  }
-  return registry.native;
-}
-
-let warnedAboutMemory = false;
-
-// Ends a spawn's "in flight" window by recording pid in the addon's table and
-// returns what forgets it once its owner reaped it. When the table cannot grow
-// (ownEnd: -ENOMEM) the pid is not in it, so the window stays open instead
-// until then: every reap in every thread is refused meanwhile, which is safe.
-function endSpawn(native: NativeBinding | null, pid: number): () => void {
-  if (native === null) return () => undefined;
-  if (native.ownEnd(pid) >= 0) return () => void native.ownDelete(pid);
-  if (!warnedAboutMemory) {
-    warnedAboutMemory = true;
-    process.emitWarning('exitmon: out of memory recording a child pid; reaping is paused until that child exits', { type: 'ExitmonWarning', code: 'EXITMON_OWN_ENOMEM' });
-  }
-  return () => void native.ownEnd(0);
-}
-
-// Replaces object[key] by wrap(original) when it is a function; false when it is not there or not writable.
-function wrapMethod(object: object | undefined, key: string, wrap: (original: Fn) => Fn): boolean {
-  if (object === undefined || object === null) return false;
-  const original = (object as Record<string, unknown>)[key];
-  if (typeof original !== 'function') return false;
-  try {
-    const wrapped = wrap(original as Fn);
-    // Named after the method it replaces (stack traces, feature checks).
-    Object.defineProperty(wrapped, 'name', { value: key });
-    (object as Record<string, unknown>)[key] = wrapped;
-    return (object as Record<string, unknown>)[key] !== original;
-  } catch {
-    return false;
-  }
-}
-
-// What closes a wrapped spawn's "spawning" window, given what the call returned (or undefined if it threw) and its `this`.
-type SpawnEnd = (native: NativeBinding | null, result: unknown, self: unknown) => void;
-
-// Wraps a spawn entry point: the window opens before the real call forks and
-// `end` closes it in the same synchronous step, before any other JS runs.
-function spawnHook(registry: Registry, end: SpawnEnd): (original: Fn) => Fn {
-  return (original) =>
-    function (this: unknown, ...args: unknown[]): unknown {
-      const native = nativeOf(registry);
-      native?.ownBegin();
-      let result: unknown;
-      try {
-        result = original.apply(this, args);
-        return result;
-      } finally {
-        end(native, result, this);
-      }
-    };
-}
-
-// A synchronous spawn: "spawning" for the whole call (no reap in any thread may take its child).
-const endAtReturn: SpawnEnd = (native) => void native?.ownEnd(0);
-
-// Deno.Command#output() spawns and reaps inside one promise, pid unseen: "spawning" until it settles.
-const endWhenSettled: SpawnEnd = (native, promise) => {
-  const end = (): void => void native?.ownEnd(0);
-  if (promise instanceof Promise) promise.then(end, end);
-  else end();
-};
-
-// node:child_process: the ChildProcess is `this`; child.pid is set even if spawn threw after the fork.
-function endWithChildProcess(registry: Registry): SpawnEnd {
-  return (native, _result, self) => {
-    const child = self as ChildProcess;
-    const pid = child.pid;
-    const release = endSpawn(native, pid ?? 0);
-    if (pid !== undefined) trackChildProcess(registry, child, pid, release);
-  };
-}
-
-// Bun.spawn / Deno.Command#spawn: the result has the pid, and `exitOf` its exit, settled once reaped.
-function endWithRuntimeChild(registry: Registry, exitOf: (result: Record<string, unknown>) => Promise<RuntimeExit>): SpawnEnd {
-  return (native, result) => {
-    const pid = (result as { pid?: unknown } | undefined)?.pid;
-    const release = endSpawn(native, typeof pid === 'number' && pid > 0 ? pid : 0);
-    if (typeof pid !== 'number' || pid <= 0) return;
-    const exit = exitOf(result as Record<string, unknown>);
-    const exits = (registry.exits ??= new Map());
-    if (!registry.owned.has(pid)) registry.owned.set(pid, 'runtime');
-    exits.set(pid, exit);
-    const forget = (): void => {
-      if (exits.get(pid) === exit) {
-        exits.delete(pid);
-        if (registry.owned.get(pid) === 'runtime') registry.owned.delete(pid);
-      }
-      release();
-    };
-    exit.then(forget, forget);
-  };
-}
-
-// Installs every wrapper on first use and returns the registry.
+// The realm's registry, with every spawn wrapper installed on first use.
 function registry(): Registry {
-  const global = globalThis as { [REGISTRY_KEY]?: Registry; Bun?: Record<string, unknown>; Deno?: { Command?: { prototype: object } } };
+  const global = globalThis as { [REGISTRY_KEY]?: Registry };
   const existing = global[REGISTRY_KEY];
   if (existing) return existing;
   const created: Registry = { owned: new Map(), native: undefined };
   global[REGISTRY_KEY] = created;
-  wrapMethod(ChildProcess.prototype, 'spawn', spawnHook(created, endWithChildProcess(created)));
-  // The module namespace object of a builtin is not writable; its default export is.
-  const cp = ((childProcess as unknown as { default?: object }).default ?? childProcess) as object;
-  let synced = false;
-  for (const name of ['spawnSync', 'execSync', 'execFileSync']) synced = wrapMethod(cp, name, spawnHook(created, endAtReturn)) || synced;
-  if (synced) {
-    try {
-      syncBuiltinESMExports(); // named ESM imports see the wrappers too
-    } catch {
-      // Not every runtime implements it; require() callers are covered anyway.
-    }
-  }
-  const bun = global.Bun;
-  // Bun: `exited` resolves once reaped; exitCode/signalCode are set by then.
-  wrapMethod(bun, 'spawn', spawnHook(created, endWithRuntimeChild(created, async (subprocess) => {
-    await subprocess.exited;
-    const { exitCode, signalCode } = subprocess as { exitCode?: number | null; signalCode?: NodeJS.Signals | null };
-    return { code: signalCode ? null : (exitCode ?? null), signal: signalCode ?? null };
-  })));
-  wrapMethod(bun, 'spawnSync', spawnHook(created, endAtReturn));
-  const command = global.Deno?.Command?.prototype;
-  // Deno: `status` resolves once reaped, with the signal's name for a signal death.
-  wrapMethod(command, 'spawn', spawnHook(created, endWithRuntimeChild(created, async (child) => {
-    const { code, signal } = (await child.status) as { code: number; signal: NodeJS.Signals | null };
-    return { code: signal ? null : code, signal: signal ?? null };
-  })));
-  wrapMethod(command, 'output', spawnHook(created, endWhenSettled));
-  wrapMethod(command, 'outputSync', spawnHook(created, endAtReturn));
+  installSpawnHooks(created);
   return created;
-}
-
-// Records a ChildProcess pid for this realm and forgets it when libuv reaps it.
-function trackChildProcess(registry: Registry, child: ChildProcess, pid: number, release: () => void): void {
-  registry.owned.set(pid, child);
-  let forgotten = false;
-  const forget = (): void => {
-    if (forgotten) return;
-    forgotten = true;
-    (registry.reaped ??= new WeakSet()).add(child);
-    if (registry.owned.get(pid) === child) registry.owned.delete(pid);
-    release();
-  };
-  // The handle's onexit runs right after libuv's waitpid, before 'exit' is
-  // emitted and whatever the listeners are; libuv looks the property up at
-  // call time, so wrapping it here takes effect.
-  const handle = (child as unknown as { _handle?: ExitHandle | null })._handle;
-  const onexit = handle?.onexit;
-  if (handle && typeof onexit === 'function') {
-    handle.onexit = function (this: unknown, ...args: unknown[]): unknown {
-      forget();
-      return onexit.apply(this, args);
-    };
-  } else {
-    child.once('exit', forget);
-  }
 }
 
 // Deletes a stale ChildProcess entry (libuv reaped it but the entry stayed); true if it was stale.
