@@ -15,10 +15,6 @@ export function findServicesFile(dir = process.cwd()): string | undefined {
   return DEFAULT_SERVICE_FILES.map((name) => join(dir, name)).find((path) => existsSync(path));
 }
 
-/**
- * Reads and parses a services file (not yet validated).
- * @throws ServiceConfigError when it cannot be read or parsed (with the line, for YAML)
- */
 type YamlParse = typeof import('yaml').parse;
 
 // The YAML parser, loaded on first use (importing exitmon should not cost
@@ -30,13 +26,18 @@ async function yamlParser(): Promise<YamlParse> {
   for (const bundled of ['./yaml.cjs', '../yaml.cjs']) {
     try {
       return (require(bundled) as { parse: YamlParse }).parse;
-    } catch {
-      // not this layout
+    } catch (error) {
+      // Not this layout; a bundle that is there but fails to load is a fault to report.
+      if ((error as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND') throw error;
     }
   }
   return (await import('yaml')).parse;
 }
 
+/**
+ * Reads and parses a services file (not yet validated).
+ * @throws ServiceConfigError when it cannot be read or parsed (with the line, for YAML)
+ */
 export async function readServicesFile(file: string): Promise<unknown> {
   let text: string;
   try {
