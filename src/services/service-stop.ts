@@ -59,8 +59,15 @@ export class ProcessStops {
   join(child: ManagedProcess, escalate: AbortSignal): Promise<StopResult> {
     // Escalated already (forceStop() before any stop): SIGKILL first, no polite signal.
     const stop = this.#of(child, false, escalate.aborted);
-    if (escalate.aborted) stop.escalate.abort();
-    else escalate.addEventListener('abort', () => stop.escalate.abort(), { once: true });
+    if (escalate.aborted) {
+      stop.escalate.abort();
+      return stop.done;
+    }
+    // Listens only while this stop runs: a caller's signal may outlive many stops.
+    const onAbort = (): void => stop.escalate.abort();
+    escalate.addEventListener('abort', onAbort, { once: true });
+    const unlisten = (): void => escalate.removeEventListener('abort', onAbort);
+    stop.done.then(unlisten, unlisten);
     return stop.done;
   }
 
