@@ -33,8 +33,9 @@ describe.skipIf(!hasCc)('liveness of a zombie thread-group leader with live thre
       expect(stat.threads).toBeGreaterThan(1);
       expect(hasExited(stat)).toBe(false);
       expect(isRunning(pid)).toBe(true);
-      // The public state follows the same rule: the state of a live thread, not 'zombie'.
-      expect(readProcessState(pid)).toBe('sleeping');
+      // The public state follows the same rule: the state of a live thread, not
+      // 'zombie' (that thread sleeps in nanosleep, or runs at the instant of the read).
+      expect(['sleeping', 'running']).toContain(readProcessState(pid));
       expect(zombieChildren(process.pid).map((p) => p.pid)).not.toContain(pid);
     } finally {
       process.kill(pid, 'SIGKILL');
