@@ -40,11 +40,17 @@ export function assertPid(value: unknown, name = 'pid'): asserts value is number
   if (value > MAX_PID) throw rangeError(name, `a positive integer no greater than ${MAX_PID}`, value);
 }
 
-/** Throws unless `value` is a finite number ≥ 0 (milliseconds). */
+/**
+ * The longest duration exitmon waits with one timer: setTimeout's limit
+ * (2^31 - 1 ms, about 24.8 days). A longer delay would fire after 1 ms.
+ */
+export const MAX_DURATION_MS = 2 ** 31 - 1;
+
+/** Throws unless `value` is a number of milliseconds from 0 to MAX_DURATION_MS. */
 export function assertDuration(value: unknown, name: string): asserts value is number {
   if (typeof value !== 'number') throw typeError(name, 'a non-negative number of milliseconds', value);
-  if (!Number.isFinite(value) || value < 0) {
-    throw rangeError(name, 'a non-negative finite number of milliseconds', value);
+  if (!Number.isFinite(value) || value < 0 || value > MAX_DURATION_MS) {
+    throw rangeError(name, `a non-negative number of milliseconds up to ${MAX_DURATION_MS} (about 24.8 days)`, value);
   }
 }
 

@@ -1,13 +1,12 @@
 // Durations in a services config: a number of milliseconds, or a string with
 // a unit (`300ms`, `5s`, `1.5s`, `1m`). A bare numeric string is rejected:
 // "5" would be ms here and seconds on the command line, so it must say which.
+import { MAX_DURATION_MS } from '../core/validate.js';
 
 /** Milliseconds per accepted unit. */
 const UNIT_MS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 const DURATION = /^(\d+(?:\.\d+)?|\.\d+)\s*(ms|s|m|h)$/;
 
-/** The longest duration accepted: setTimeout's limit (about 24.8 days). */
-export const MAX_SERVICE_DURATION_MS = 2 ** 31 - 1;
 
 /**
  * Parses a config duration into whole milliseconds; undefined when `value`
@@ -26,6 +25,6 @@ export function parseServiceDuration(value: unknown): number | undefined {
   } else {
     return undefined;
   }
-  if (!Number.isFinite(ms) || ms < 0 || ms > MAX_SERVICE_DURATION_MS) return undefined;
+  if (!Number.isFinite(ms) || ms < 0 || ms > MAX_DURATION_MS) return undefined;
   return Math.round(ms);
 }

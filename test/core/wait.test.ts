@@ -94,4 +94,17 @@ describe('waitPid / waitExec', () => {
     await expect(monitor.waitExec('e', { containerId: 3 as never })).rejects.toThrow(TypeError);
     expect(() => monitor.lastExit(-1)).toThrow(RangeError);
   });
+
+  // setTimeout fires a longer delay after 1 ms: such a timeout is refused, not
+  // turned into "time out at once" (nor are drain()'s and next()'s).
+  it('refuses a timeout longer than a timer can wait (2^31 - 1 ms) with a RangeError', async () => {
+    const monitor = new ExitMonitor();
+    await expect(monitor.waitPid(77, { timeout: 2 ** 31 })).rejects.toThrow(/Expected `options.timeout` to be a non-negative number of milliseconds up to 2147483647/);
+    await expect(monitor.drain({ timeout: 1e300 })).rejects.toThrow(RangeError);
+    using sub = monitor.subscribe('all');
+    await expect(sub.next({ timeout: 2 ** 40 })).rejects.toThrow(RangeError);
+    const longest = monitor.waitPid(77, { timeout: 2 ** 31 - 1 });
+    monitor.publish({ pid: 77, code: 0 });
+    expect((await longest).pid).toBe(77);
+  });
 });
