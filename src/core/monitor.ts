@@ -2,6 +2,7 @@
 // only validates, numbers and enqueues; the Dispatcher delivers later in
 // time-bounded slices. Platform-free: no `node:` imports.
 import { EventEmitter } from 'eventemitter3';
+import { shareInstanceof } from './brand.js';
 import { Dispatcher } from './dispatcher.js';
 import { drainSubscriptions } from './drain.js';
 import { MonitorClosedError } from './errors.js';
@@ -287,3 +288,5 @@ export class ExitMonitor implements Disposable {
     }
   }
 }
+
+shareInstanceof(ExitMonitor, 'ExitMonitor');

@@ -4,7 +4,9 @@
 // decided in ownership.ts; never wait on "any child" (docs/linux.md).
 import type { ExitOutcome } from '../core/exit-event.js';
 import { ExitMonitorError, MonitorClosedError, NativeUnavailableError } from '../core/errors.js';
+import { shareInstanceof } from '../core/brand.js';
 import { runMicrotask } from '../core/microtask.js';
+import { processWide } from '../core/process-wide.js';
 import { runTeardown } from '../core/teardown.js';
 import { ExitMonitor } from '../core/monitor.js';
 import { assertOptionalString, assertOptions, assertPid, typeError } from '../core/validate.js';
@@ -27,7 +29,10 @@ import { WatchSet, type Watched, type WatchOptions } from './watch-set.js';
 export { exitBatches, orphanScans } from './reaper-counters.js';
 export { DEFAULT_POLL_INTERVAL_MS, DEFAULT_SWEEP_INTERVAL_MS, type ReaperBackend, type ReaperOptions, type ReaperStats, type StopOptions, type StopResult, type WatchOptions };
 
-const reapers = new WeakMap<ExitMonitor, Reaper>();
+// Which reaper publishes into a monitor, process-wide: a copy of exitmon that
+// got the shared reaper from another copy must find it from its monitor
+// (spawn()'s native engine needs it).
+const reapers = processWide('exitmon.reapersByMonitor.v1', () => new WeakMap<ExitMonitor, Reaper>(), (v): v is WeakMap<ExitMonitor, Reaper> => v instanceof WeakMap);
 const shared = new SharedReaperSlot<Reaper>();
 
 /** The open Reaper that publishes into `monitor`, if any (e.g. for spawn()). */
@@ -328,3 +333,5 @@ export class Reaper implements Disposable {
     if (!adopted) this.#hold.update();
   }
 }
+
+shareInstanceof(Reaper, 'Reaper');

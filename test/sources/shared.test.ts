@@ -54,6 +54,31 @@ describe.skipIf(!built)('one exitmon per process (dist/index.js + dist/index.cjs
     expect(out).toEqual({ base: true, same: true, other: false, back: true, plain: false });
   });
 
+  // The shared reaper was of use to the copy that made it only: in the other,
+  // spawn() fell back to node:child_process (or refused engine: 'native'),
+  // new Reaper(monitor) and ServiceManager refused its monitor, and
+  // Reaper.shared({}) said its options differed (each copy's silent logger).
+  it.skipIf(!native)("the other copy uses the shared reaper and its monitor as its own: native spawn, instanceof, options", () => {
+    const out = runBoth(`
+      const shared = esm.Reaper.shared();
+      const p = cjs.spawn('sh', ['-c', 'exit 3'], { engine: 'native' });
+      p.exited.then((exit) => {
+        const own = new cjs.Reaper(shared.monitor, { backend: 'poll' });
+        const manager = new cjs.ServiceManager({ services: { a: { command: ['true'] } } }, { monitor: shared.monitor });
+        console.log(JSON.stringify({
+          outcome: exit.outcome, status: exit.status, child: p.child === undefined,
+          sameShared: cjs.Reaper.shared({}) === shared,
+          reaper: shared instanceof cjs.Reaper, monitor: shared.monitor instanceof cjs.ExitMonitor,
+          back: own instanceof esm.Reaper, plain: {} instanceof cjs.ExitMonitor,
+          manager: typeof manager.status,
+        }));
+        own.close();
+        shared.close();
+      });
+    `);
+    expect(out).toEqual({ outcome: 'reaped', status: 3, child: true, sameShared: true, reaper: true, monitor: true, back: true, plain: false, manager: 'function' });
+  });
+
   it.skipIf(!native)('every orphan exit goes to the one shared reaper, none to a second', () => {
     const out = runBoth(`
       import('node:child_process').then(async ({ spawn }) => {
