@@ -5,8 +5,6 @@ import type { Metric } from '../lib/types.js';
 import type { StepCosts } from './breakdown.js';
 import { SUBJECT, THROUGHPUT_GOAL } from './delivery-sections.js';
 
-/** Publishes one Date.now() read serves (src/core/coarse-clock.ts, COARSE_CLOCK_USES). */
-const COARSE_CLOCK_USES = 32;
 /** Most cheap deliveries between two performance.now() reads (src/core/dispatcher.ts, MAX_CLOCK_STRIDE). */
 const MAX_CLOCK_STRIDE = 32;
 
@@ -20,14 +18,15 @@ export function throughputAnalysis(metrics: readonly Metric[], costs: StepCosts)
   const own = ns(exitmon.value);
   const budget = ns(subject.value * THROUGHPUT_GOAL);
   const f = (x: number): string => formatNumber(x);
-  const clocks = costs.dateNow / COARSE_CLOCK_USES + costs.clockRead / MAX_CLOCK_STRIDE;
+  const clocks = costs.dateNow + costs.clockRead / MAX_CLOCK_STRIDE;
   const met = exitmon.met === true;
   return (
     `**Where exitmon's time goes.** Streamed, exitmon spends ${f(own)} ns per event from publish to delivery; ` +
     `${SUBJECT} spends ${f(ns(subject.value))} ns, so the goal (${THROUGHPUT_GOAL}×) allows ${f(budget)} ns ` +
     `(${met ? `met, ${f(budget - own)} ns to spare` : `missed by ${f(own - budget)} ns`}). The earlier suggestions are ` +
-    `implemented in src/core: the event timestamp comes from a coarse clock that reads Date.now() (${f(costs.dateNow)} ns ` +
-    `here) once per ${COARSE_CLOCK_USES} publishes and per microtask checkpoint; the dispatcher reads performance.now() ` +
+    `implemented in src/core: the event timestamp is one Date.now() per publish (${f(costs.dateNow)} ns here; a clock read ` +
+    `shared by a burst of publishes was dropped, as its timestamp went stale by however long the publisher ran between two ` +
+    `publishes); the dispatcher reads performance.now() ` +
     `(${f(costs.clockRead)} ns) every 1 to ${MAX_CLOCK_STRIDE} deliveries, doubling the stride while deliveries are cheap and ` +
     `restarting it with every subscription's turn; recent exits are a plain ring, one store per publish ` +
     `(${f(costs.ringStore)} ns), scanned only by waitPid / waitExec / lastExit. Together the clock reads now cost about ` +

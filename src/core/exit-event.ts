@@ -1,6 +1,5 @@
 // ExitEvent: the immutable record of one process exit, shared by every
 // subscription that receives it.
-import { coarseNow } from './coarse-clock.js';
 import { signalNumber } from './signals.js';
 import { assertOptions, assertOptionalString, assertPid, rangeError, typeError } from './validate.js';
 
@@ -64,7 +63,7 @@ export interface ExitInit {
   outcome?: ExitOutcome;
   execId?: string;
   containerId?: string;
-  /** @default Date.now() (see coarse-clock.ts: shared within a burst of publishes) */
+  /** @default Date.now(), read by publish() */
   timestamp?: number;
   /** Set by sources that know what the process used (cgroup containment). */
   resources?: ExitResources;
@@ -98,7 +97,7 @@ export function createExitEvent(init: ExitInit, seq: number): ExitEvent {
   if (init.containerId !== undefined && init.execId === undefined) {
     throw new TypeError('Expected `exit.execId` to be set when `exit.containerId` is, got only `containerId`');
   }
-  const timestamp = init.timestamp ?? coarseNow();
+  const timestamp = init.timestamp ?? Date.now();
   if (typeof timestamp !== 'number' || !Number.isFinite(timestamp)) {
     throw typeError('exit.timestamp', 'a finite number (ms since the epoch)', timestamp);
   }

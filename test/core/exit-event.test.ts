@@ -21,6 +21,20 @@ describe('ExitEvent', () => {
     expect(Object.isFrozen(e)).toBe(true);
   });
 
+  // A clock read shared by a burst of publishes stamped an exit published 50 ms
+  // into a synchronous run with the time of the first.
+  it('stamps each exit with the time of its own publish, however long the publisher worked in between', () => {
+    const first = monitor.publish({ pid: 12 });
+    const busyUntil = Date.now() + 30;
+    while (Date.now() < busyUntil) {
+      // a synchronous publisher at work
+    }
+    const before = Date.now();
+    const second = monitor.publish({ pid: 12 });
+    expect(second.timestamp).toBeGreaterThanOrEqual(before);
+    expect(second.timestamp - first.timestamp).toBeGreaterThanOrEqual(30);
+  });
+
   it('carries resources only when given, frozen, and rejects malformed ones', () => {
     expect('resources' in monitor.publish({ pid: 13 })).toBe(false);
     const e = monitor.publish({ pid: 13, resources: { cpuUserUs: 5, cpuSystemUs: 2, oomKilled: false } });
