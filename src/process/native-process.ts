@@ -98,14 +98,17 @@ export function startNativeProcess(binding: SpawnBinding, command: string, args:
   }
   const { pid, pidfd } = started;
   const resources = cgroup === undefined ? undefined : () => cgroup.resources();
-  // The reaper was closed while the child runs: it dropped the watch, so
-  // collect and publish the exit here (checked once a second).
+  // The reaper was closed while the child runs (alone, or with its monitor):
+  // it dropped the watch, so the exit is collected here (checked once a
+  // second) and published while the monitor is open. Either way the child
+  // is reaped: our own child must never stay a zombie.
   const release = holdLoop(() => {
-    if (!reaper.closed || collected || monitor.closed || binding.pidfdReady(pidfd) !== 1) return;
+    if (collected || !reaper.closed || binding.pidfdReady(pidfd) !== 1) return;
     // Our own child (exitmon spawned it), so no runtime owns it: reap by pid.
     const waited = binding.reapUnowned(pid);
     if (typeof waited === 'number' || waited.pid === 0) return;
-    monitor.publish({ pid, ...withExec({}, o.execId, o.containerId), ...fromWaitResult(waited), outcome: 'reaped', resources: resources?.() });
+    if (monitor.closed) finish();
+    else monitor.publish({ pid, ...withExec({}, o.execId, o.containerId), ...fromWaitResult(waited), outcome: 'reaped', resources: resources?.() });
   });
   let collected = false;
   let exited: Promise<ExitEvent>;
@@ -121,6 +124,7 @@ export function startNativeProcess(binding: SpawnBinding, command: string, args:
   // The bookkeeping after the exit runs after the caller's own reactions to
   // `exited` (setImmediate): it must not add to the exit's latency.
   const finish = (): void => {
+    if (collected) return;
     collected = true;
     setImmediate(() => {
       // The addon owns the pidfd it returned; a runtime's closeSync may refuse
@@ -132,7 +136,9 @@ export function startNativeProcess(binding: SpawnBinding, command: string, args:
       cgroup?.removeWhenEmpty();
     });
   };
-  void exited.then(finish, finish);
+  // `exited` rejects only when the monitor closed first: then the reaper
+  // closed too, and the check above collects the exit when it comes.
+  void exited.then(finish, () => undefined);
   return {
     pid,
     pgid: o.processGroup ? pid : undefined,

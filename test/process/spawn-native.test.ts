@@ -6,7 +6,9 @@ import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { text } from 'node:stream/consumers';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { MonitorClosedError } from '../../src/core/errors.js';
 import { ExitMonitor } from '../../src/core/monitor.js';
+import { Reaper } from '../../src/sources/reaper.js';
 import { loadNative } from '../../src/native/load.js';
 import { readProcStat } from '../../src/process/proc-stat.js';
 import { spawn, type ManagedProcess, type ManagedSpawnOptions } from '../../src/process/spawn.js';
@@ -150,6 +152,31 @@ describe.skipIf(!hasNativeSpawn)('native spawn', () => {
     expect((await p.exited).signal).toBe('SIGTERM');
     expect(p.kill('SIGKILL')).toBe(false);
     expect(() => p.kill('SIGNOPE' as NodeJS.Signals)).toThrow(RangeError);
+  });
+
+  it('a child whose reaper closed while it ran is still reaped, and its exit published', async () => {
+    const monitor = new ExitMonitor();
+    const reaper = new Reaper(monitor);
+    try {
+      const p = start('sleep', ['0.2'], { stdio: 'ignore', monitor });
+      reaper.close();
+      expect(await p.exited).toMatchObject({ pid: p.pid, code: 0, outcome: 'reaped' });
+      expect(readProcStat(p.pid)).toBeNull();
+    } finally {
+      monitor.close();
+    }
+  });
+
+  // It stayed a zombie for good: the reaper closed with its monitor and
+  // dropped the watch, and the fallback skipped a closed monitor.
+  it('a child whose monitor closed while it ran is reaped all the same, never left a zombie', async () => {
+    const monitor = new ExitMonitor();
+    new Reaper(monitor);
+    const p = start('sleep', ['0.2'], { stdio: 'ignore', monitor });
+    monitor.close();
+    await expect(p.exited).rejects.toBeInstanceOf(MonitorClosedError);
+    await waitFor(() => readProcStat(p.pid) === null, 5_000, 'the child to be reaped');
+    expect(p.kill()).toBe(false);
   });
 
   it('without a pipe or a wait, a running native child holds the event loop like a ChildProcess', async () => {
