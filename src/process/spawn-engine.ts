@@ -14,12 +14,17 @@ export type SpawnBinding = NativeBinding & Required<Pick<NativeBinding, 'spawn'>
 /** The engine chosen, with the reason the native one was not. */
 export type EngineChoice = { readonly engine: 'native'; readonly binding: SpawnBinding } | { readonly engine: 'child_process'; readonly reason: string };
 
-// node options the native engine does not implement; any of them set selects node:child_process.
-const NODE_ONLY = ['shell', 'serialization', 'windowsHide', 'windowsVerbatimArguments'] as const;
+// node options the native engine does not implement; any of them set selects
+// node:child_process. (windowsHide and windowsVerbatimArguments do nothing off
+// Windows, in node either, so they select nothing: execa sets windowsHide.)
+const NODE_ONLY = ['shell', 'serialization'] as const;
 
-// One stdio entry the native engine can take: a mode, an fd, or a stream with an fd.
+// One stdio entry the native engine can take: a mode, an fd, or a stream with
+// an fd. A pipe only as stdin, stdout or stderr: a ManagedProcess has no
+// `stdio` array to hand out a fourth (node's ChildProcess has).
 function nativeStdioEntry(entry: unknown, index: number): boolean {
-  if (entry === undefined || entry === null || entry === 'pipe' || entry === 'inherit' || entry === 'ignore' || entry === 'overlapped') return true;
+  if (entry === 'pipe' || entry === 'overlapped') return index <= 2;
+  if (entry === undefined || entry === null || entry === 'inherit' || entry === 'ignore') return true;
   if (typeof entry === 'number') return Number.isInteger(entry) && entry >= 0;
   if (entry === process.stdin || entry === process.stdout || entry === process.stderr) return index <= 2 || streamFd(entry) !== undefined;
   return streamFd(entry) !== undefined;

@@ -32,12 +32,16 @@ describe.skipIf(!hasNativeSpawn)('native spawn', () => {
     const p = start('sh', ['-c', 'exit 5'], { stdio: 'ignore' });
     expect(p.child).toBeUndefined();
     expect(await p.exited).toMatchObject({ pid: p.pid, code: 5, outcome: 'reaped' });
+    // windowsHide (execa's default) does nothing on Linux: it keeps the native engine.
+    expect(start('true', [], { stdio: 'ignore', windowsHide: true }).child).toBeUndefined();
   });
 
-  it("engine: 'child_process', shell and a monitor without a reaper select node:child_process", async () => {
+  it("engine: 'child_process', shell, a fourth pipe and a monitor without a reaper select node:child_process", async () => {
     const monitor = new ExitMonitor();
     try {
-      for (const options of [{ engine: 'child_process' }, { shell: true }, { monitor }] as ManagedSpawnOptions[]) {
+      // A pipe as fd 3 only child.stdio[3] can hand out (natively it was made and unreachable: a writer blocked on it).
+      const fourthPipe = { stdio: ['ignore', 'ignore', 'ignore', 'pipe'] };
+      for (const options of [{ engine: 'child_process' }, { shell: true }, fourthPipe, { monitor }] as ManagedSpawnOptions[]) {
         const p = start('true', [], { stdio: 'ignore', ...options });
         expect(p.child).toBeDefined();
         await p.exited;
