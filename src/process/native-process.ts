@@ -3,6 +3,7 @@
 // holds the pid and nobody else reaps it) and reaps it (outcome 'reaped'); the
 // pidfd from birth serves kill() and is closed once the exit is collected.
 import { closeSync } from 'node:fs';
+import type { Readable } from 'node:stream';
 import { NativeUnavailableError } from '../core/errors.js';
 import type { ExitEvent } from '../core/exit-event.js';
 import type { ExitMonitor } from '../core/monitor.js';
@@ -131,8 +132,13 @@ export function startNativeProcess(binding: SpawnBinding, command: string, args:
       // an fd it did not open (Deno). EBADF only if the addon could not record it.
       if (binding.close(pidfd) < 0) closeSync(pidfd);
       release();
-      const stdin = started.stdio[0];
+      const [stdin, ...outputs] = started.stdio;
       if (stdin) stdin.destroy();
+      // Output that nobody ever read is discarded, as node:child_process does
+      // at 'exit' (flushStdio): read to EOF, so its fd closes; unread, each
+      // exited process held its pipes open for good. A stream that anyone
+      // reads, pipes, pauses or awaits (readableFlowing not null) is theirs.
+      for (const output of outputs) if (output !== null && (output as Readable).readableFlowing === null) (output as Readable).resume();
       cgroup?.removeWhenEmpty();
     });
   };

@@ -1,6 +1,6 @@
 // The native engine (clone3 + pidfd from birth): stdio, exec failures,
 // cwd/env/argv0, uid/gid, signal dispositions, kill(), engine selection.
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -58,6 +58,21 @@ describe.skipIf(!hasNativeSpawn)('native spawn', () => {
     expect(out).toBe('out:hello\n');
     expect(err).toBe('err\n');
     expect((await p.exited).code).toBe(0);
+  });
+
+  // Each such process held its two pipe fds open for good (a supervisor that
+  // only awaits `exited` ran out of fds); node:child_process discards unread
+  // output at 'exit', and so does the native engine now.
+  it('output nobody reads is discarded once the process exited, so its pipes close', async () => {
+    const fds = (): number => readdirSync('/proc/self/fd').length;
+    const before = fds();
+    const ps = Array.from({ length: 20 }, () => start('sh', ['-c', 'echo out; echo err >&2']));
+    await Promise.all(ps.map((p) => p.exited));
+    await waitFor(() => fds() <= before, 5_000, 'the unread pipes to close');
+    // A stream someone reads after the exit is left to them.
+    const late = start('sh', ['-c', 'echo kept']);
+    await late.exited;
+    expect(await text(late.stdout!)).toBe('kept\n');
   });
 
   it("stdio 'ignore' reads /dev/null and 'inherit' or an fd hands ours over", async () => {

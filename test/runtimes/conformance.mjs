@@ -5,7 +5,7 @@
 //   bun test/runtimes/conformance.mjs
 //   deno run -A test/runtimes/conformance.mjs   (-A: the addon needs --allow-ffi, children --allow-run)
 import { spawn as spawnChild, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -77,6 +77,18 @@ await check('spawn() resolves exited with the exit code, three in a row, then 50
   const burst = Array.from({ length: 50 }, (_, i) => spawn('sh', ['-c', `exit ${i}`], { stdio: 'ignore' }));
   const exits = await Promise.all(burst.map((p) => p.exited));
   assert(exits.every((e, i) => e.code === i), `codes ${exits.map((e) => e.code)}`);
+});
+
+await check('output nobody reads is discarded after the exit: 40 spawns with unread pipes leave no fds behind', async () => {
+  const fds = () => readdirSync('/proc/self/fd').length;
+  await spawn('true').exited; // lazily opened fds (event source, runtime pipes) are not the point
+  await sleep(100);
+  const before = fds();
+  for (let i = 0; i < 20; i++) await spawn('sh', ['-c', 'echo out; echo err >&2']).exited;
+  for (let i = 0; i < 20; i++) await spawn('true').exited;
+  const deadline = Date.now() + 5000;
+  while (fds() > before + 2 && Date.now() < deadline) await sleep(20);
+  assert(fds() <= before + 2, `${fds() - before} more fds than before 40 spawns`);
 });
 
 await check("20 node:child_process children watched: right codes, outcome 'observed', every 'exit' fires", async () => {
