@@ -1,26 +1,35 @@
 // The child_process engine: node:child_process.spawn as in 0.1. The reaper,
 // when the monitor has one, only observes the child (libuv reaps it); a
 // monitor without a reaper gets the exit from the ChildProcess 'exit' event.
-import { spawn as spawnChild } from 'node:child_process';
+import { spawn as spawnChild, type ChildProcess } from 'node:child_process';
 import type { ExitEvent } from '../core/exit-event.js';
 import type { ExitMonitor } from '../core/monitor.js';
 import { loadNative } from '../native/load.js';
 import { childProcessReaped } from '../sources/ownership.js';
 import { reaperFor } from '../sources/reaper.js';
 import { waitForExit, withExec } from './exit-wait.js';
-import type { ProcessParts } from './managed-process.js';
+import { notStarted, type ProcessParts } from './managed-process.js';
 import type { ResolvedSpawnOptions } from './spawn-options.js';
 
 /** Starts the process with node:child_process and returns its parts. */
 export function startWithChildProcess(command: string, args: readonly string[], o: ResolvedSpawnOptions, monitor: ExitMonitor): ProcessParts {
-  // node can make a group only with setsid (detached): processGroup means a session here.
-  const child = spawnChild(command, args, { ...o.node, detached: o.processGroup });
+  let child: ChildProcess;
+  try {
+    // node can make a group only with setsid (detached): processGroup means a session here.
+    child = spawnChild(command, args, { ...o.node, detached: o.processGroup });
+  } catch (error) {
+    // node throws, rather than emitting 'error', for some failures to start
+    // (ENOTDIR or EACCES for cwd, EBADF for a stdio fd): like the native
+    // engine (and execa), a process that could not start rejects `exited`,
+    // whichever engine was chosen. Bad arguments still throw.
+    if (!isStartFailure(error)) throw error;
+    return notStarted(Promise.reject(error));
+  }
   const pid = child.pid;
   if (pid === undefined) {
     // node emits the error on the next tick, after spawn() returned. No
     // subscription was made, so none can leak.
-    const exited = new Promise<ExitEvent>((_resolve, reject) => child.once('error', reject));
-    return { pid: Number.NaN, pgid: undefined, child, stdio: child.stdio.map((s) => s ?? null), exited, cgroup: undefined, signal: () => false, collected: () => true };
+    return notStarted(new Promise<ExitEvent>((_resolve, reject) => child.once('error', reject)), child);
   }
   // A pidfd while libuv cannot have reaped the child yet (no loop turn since
   // the fork): kill() then never hits a recycled pid.
@@ -75,4 +84,10 @@ function watchWithReaper(monitor: ExitMonitor, pid: number, execId?: string, con
   } catch {
     return false;
   }
+}
+
+// A system error of node's spawn (errno, syscall 'spawn'), not an argument error.
+function isStartFailure(error: unknown): boolean {
+  const e = error as { errno?: unknown; syscall?: unknown } | null;
+  return error instanceof Error && typeof e?.errno === 'number' && typeof e.syscall === 'string' && e.syscall.startsWith('spawn');
 }

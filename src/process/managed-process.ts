@@ -31,6 +31,16 @@ export interface ProcessParts {
   collected(): boolean;
 }
 
+/**
+ * The parts of a process that never started: pid NaN, nothing to signal,
+ * `exited` rejecting with why (node:child_process's error shape). `child` is
+ * the ChildProcess when node made one.
+ */
+export function notStarted(exited: Promise<ExitEvent>, child?: ChildProcess): ProcessParts {
+  const stdio = child?.stdio.map((s) => s ?? null) ?? [null, null, null];
+  return { pid: Number.NaN, pgid: undefined, child, stdio, exited, cgroup: undefined, signal: () => false, collected: () => true };
+}
+
 /** A started process with a guaranteed exit promise and a thorough stop. */
 export interface ManagedProcess extends AsyncDisposable {
   /** The child's pid; `NaN` when it could not be started (then `exited` rejects). */
@@ -67,7 +77,7 @@ export interface ManagedProcess extends AsyncDisposable {
    * its group; resolves `alreadyExited: true` when nothing is.
    */
   stop(options?: StopOptions): Promise<StopResult>;
-  /** `stop()` with the defaults, then waits for `exited` (if the stop left no survivors). */
+  /** `stop()` with spawn()'s `graceMs` and `killSignal`, then waits for `exited` (if the stop left no survivors). */
   [Symbol.asyncDispose](): Promise<void>;
 }
 
@@ -137,7 +147,8 @@ export class ManagedChild implements ManagedProcess {
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
-    const result = await this.stop();
+    // The grace and kill signal given to spawn() govern every stop that exitmon starts itself.
+    const result = await this.stop({ graceMs: this.#options.graceMs, killSignal: this.#options.killSignal });
     if (result.survivors.length === 0) await this.exited.catch(() => undefined);
   }
 

@@ -120,6 +120,7 @@ export function startNative(
   node: NodeSpawnOptions,
   job: NativeJobOptions,
 ): NativeStarted | SpawnError {
+  assertNoNul(command, 'command'); // first: argv0 defaults to it, and the error must name what the caller passed
   const env = node.env ?? process.env;
   const envp: string[] = [];
   for (const key of Object.keys(env)) {
@@ -135,7 +136,7 @@ export function startNative(
   let flags = job.session ? SESSION : job.processGroup ? PROCESS_GROUP : 0;
   if (job.foreground) flags |= FOREGROUND;
   const result = binding.spawn({
-    paths: execCandidates(assertNoNul(command, 'command'), env.PATH),
+    paths: execCandidates(command, env.PATH),
     argv,
     envp,
     cwd,

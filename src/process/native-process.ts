@@ -13,7 +13,7 @@ import { probeCgroupBase } from './cgroup-base.js';
 import { ProcessCgroup } from './cgroup.js';
 import { waitForExit, withExec } from './exit-wait.js';
 import { holdLoop } from './keep-alive.js';
-import type { ProcessParts } from './managed-process.js';
+import { notStarted, type ProcessParts } from './managed-process.js';
 import { startNative } from './native-engine.js';
 import { refuseNativeSpawn, type SpawnBinding } from './spawn-engine.js';
 import type { ResolvedSpawnOptions } from './spawn-options.js';
@@ -85,17 +85,7 @@ export function startNativeProcess(binding: SpawnBinding, command: string, args:
   }
   if ('code' in started) {
     cgroup?.removeWhenEmpty();
-    const error = started;
-    return {
-      pid: Number.NaN,
-      pgid: undefined,
-      child: undefined,
-      stdio: [null, null, null],
-      exited: Promise.reject(error),
-      cgroup: undefined,
-      signal: () => false,
-      collected: () => true,
-    };
+    return notStarted(Promise.reject(started));
   }
   const { pid, pidfd } = started;
   const resources = cgroup === undefined ? undefined : () => cgroup.resources();

@@ -2,7 +2,7 @@
 // node:child_process), with an exit promise that cannot miss the exit, a
 // process group of its own, and a stop with escalation.
 import { MonitorClosedError, NativeUnavailableError } from '../core/errors.js';
-import type { ExitMonitor } from '../core/monitor.js';
+import { ExitMonitor } from '../core/monitor.js';
 import { assertNonEmptyString, assertOptions, typeError } from '../core/validate.js';
 import { Reaper } from '../sources/reaper.js';
 import { startWithChildProcess } from './child-process-engine.js';
@@ -28,8 +28,9 @@ export type { ManagedSpawnOptions, SpawnEngine } from './spawn-options.js';
  * @throws TypeError/RangeError for bad arguments; MonitorClosedError when the
  * monitor is closed; NativeUnavailableError for `cgroup: true` or
  * `engine: 'native'` where they cannot be honoured (nothing is started).
- * Start failures such as ENOENT do not throw: they reject `exited` (and emit
- * 'error' on `child` with the child_process engine, like node).
+ * Start failures (ENOENT, EACCES, a `cwd` that is a file, a bad stdio fd)
+ * never throw, whichever engine: they reject `exited` (and emit 'error' on
+ * `child` when node made one, like node), as execa does.
  * @example
  * await using p = spawn('my-server', ['--port', '8080'], { timeout: 60_000 });
  * const exit = await p.exited; // { code, signal, status, … }
@@ -41,15 +42,17 @@ export function spawn(
   argsOrOptions?: readonly string[] | ManagedSpawnOptions,
   maybeOptions?: ManagedSpawnOptions,
 ): ManagedProcess {
+  assertNonEmptyString(command, 'command');
+  // spawn(command, options) is node's overload too; anything else in second place is a bad `args`.
+  if (argsOrOptions !== undefined && argsOrOptions !== null && typeof argsOrOptions !== 'object') throw typeError('args', 'an array of strings', argsOrOptions);
   const [args, options] = Array.isArray(argsOrOptions)
     ? [argsOrOptions as readonly string[], maybeOptions]
     : [[] as readonly string[], (argsOrOptions ?? maybeOptions) as ManagedSpawnOptions | undefined];
-  assertNonEmptyString(command, 'command');
   if (args.some((a) => typeof a !== 'string')) throw typeError('args', 'an array of strings', args);
   assertOptions(options);
   const resolved = resolveSpawnOptions(options);
   const given = resolved.monitor;
-  if (given !== undefined && !isMonitor(given)) throw typeError('options.monitor', 'an ExitMonitor', given);
+  if (given !== undefined && !(given instanceof ExitMonitor)) throw typeError('options.monitor', 'an ExitMonitor', given);
   const monitor = given ?? Reaper.shared().monitor;
   // Refuse before starting anything: a closed monitor could never report the exit.
   if (monitor.closed) throw new MonitorClosedError('Cannot spawn: the exit monitor is closed');
@@ -71,11 +74,4 @@ export function spawn(
 function forgetExec(monitor: ExitMonitor, execId: string, containerId: string | undefined): void {
   const forget = (monitor as { forget?: ExitMonitor['forget'] }).forget;
   if (typeof forget === 'function') forget.call(monitor, containerId === undefined ? { execId } : { execId, containerId });
-}
-
-// Duck-typed so that an ExitMonitor from another copy of exitmon (ESM next to
-// CJS) is accepted; instanceof would reject it.
-function isMonitor(value: unknown): value is ExitMonitor {
-  const m = value as ExitMonitor | null;
-  return typeof m === 'object' && m !== null && typeof m.subscribe === 'function' && typeof m.publish === 'function';
 }

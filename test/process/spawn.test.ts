@@ -126,6 +126,25 @@ describe.skipIf(!isLinux)('spawn', () => {
     expect((await p.exited).signal).toBe('SIGTERM');
   });
 
+  // It used the default 5 s grace and SIGKILL whatever spawn() was given.
+  it("[Symbol.asyncDispose] stops with spawn()'s graceMs and killSignal", async () => {
+    const p = start(process.execPath, [fixture('process-ignore-sigterm.mjs')], { stdio: ['ignore', 'pipe', 'ignore'], graceMs: 100, killSignal: 'SIGINT' });
+    await new Promise((resolve) => p.stdout!.once('data', resolve)); // its SIGTERM handler is in place
+    await p[Symbol.asyncDispose]();
+    expect((await p.exited).signal).toBe('SIGINT');
+  });
+
+  // node throws for some failures to start (ENOTDIR for cwd), where the
+  // native engine rejects `exited`: the engine is chosen for the caller, so
+  // the failure must look the same from both.
+  it('a failure to start that node throws (cwd is a file) rejects exited with either engine', async () => {
+    for (const monitor of [undefined, plainMonitor()]) {
+      const p = spawn('true', [], { cwd: '/etc/passwd', stdio: 'ignore', ...(monitor ? { monitor } : {}) });
+      expect(p.pid).toBeNaN();
+      await expect(p.exited).rejects.toMatchObject({ code: 'ENOTDIR' });
+    }
+  });
+
   it('refuses a closed monitor before starting anything', () => {
     const m = plainMonitor();
     m.close();
@@ -145,6 +164,8 @@ describe.skipIf(!isLinux)('spawn', () => {
     expect(() => spawn('' as string)).toThrow(RangeError);
     expect(() => spawn(3 as unknown as string)).toThrow(TypeError);
     expect(() => spawn('true', [1 as unknown as string])).toThrow(TypeError);
+    expect(() => spawn('true', 'x' as unknown as string[])).toThrow(/Expected `args` to be an array of strings, got `"x"` \(string\)/);
+    expect(() => spawn('tr\0ue')).toThrow(/Expected `command` to contain no null bytes/);
     expect(() => spawn('true', [], { containerId: 'c' })).toThrow(TypeError);
     expect(() => spawn('true', [], { processGroup: 'yes' as unknown as boolean })).toThrow(TypeError);
     expect(() => spawn('true', [], { monitor: {} as ExitMonitor })).toThrow(TypeError);
