@@ -251,8 +251,10 @@ export class ExitMonitor implements Disposable {
     this.close();
   }
 
-  // Registers one wait, or answers it from the cache.
+  // Registers one wait, or answers it from the cache. An already aborted
+  // signal rejects first, as in node's APIs, even when the answer is known.
   #wait<K>(waiters: Waiters<K>, key: K, cached: ExitEvent | undefined, options: WaitOptions, what: string, containerId?: string): Promise<ExitEvent> {
+    if (options.signal?.aborted) return Promise.reject(options.signal.reason);
     if (cached !== undefined) return Promise.resolve(cached);
     if (this.#closed) return Promise.reject(new MonitorClosedError(`Cannot wait for ${what}: the exit monitor is closed`));
     return pendingWait<ExitEvent, Waiter>(

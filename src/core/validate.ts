@@ -11,6 +11,7 @@ export function describe(value: unknown): string {
   else if (typeof value === 'bigint') shown = `${value}n`;
   else if (typeof value === 'symbol' || typeof value === 'function') shown = String(value);
   else if (value === null || value === undefined || typeof value !== 'object') shown = String(value);
+  else if (!isPlain(value)) shown = `${(value as { constructor?: { name?: string } }).constructor?.name || 'Object'} {…}`;
   else {
     try {
       shown = JSON.stringify(value) ?? Object.prototype.toString.call(value);
@@ -21,6 +22,13 @@ export function describe(value: unknown): string {
   if (shown.length > 60) shown = `${shown.slice(0, 57)}...`;
   const type = value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value;
   return `\`${shown}\` (${type})`;
+}
+
+// An array or an object literal, whose JSON says what it is; a class
+// instance's JSON says little ('{}') or throws (circular), its class name more.
+function isPlain(value: object): boolean {
+  const proto = Object.getPrototypeOf(value) as object | null;
+  return Array.isArray(value) || proto === null || proto === Object.prototype;
 }
 
 /** Builds the TypeError thrown for a value of the wrong type. */

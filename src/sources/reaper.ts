@@ -9,7 +9,7 @@ import { runMicrotask } from '../core/microtask.js';
 import { processWide } from '../core/process-wide.js';
 import { runTeardown } from '../core/teardown.js';
 import { ExitMonitor } from '../core/monitor.js';
-import { assertOptionalString, assertOptions, assertPid, typeError } from '../core/validate.js';
+import { assertOptionalString, assertOptions, assertPid, rangeError, typeError } from '../core/validate.js';
 import { zombieChildren } from '../proc/tree.js';
 import { ExitPublisher, type PublishedWatch } from './exit-publisher.js';
 import type { ExitStatus } from './exit-status.js';
@@ -154,12 +154,14 @@ export class Reaper implements Disposable {
    * watched again: its exit was published already. Watching a live process
    * forgets the monitor's remembered exit of an earlier process with this pid,
    * so `waitPid(pid)` after `watch(pid)` waits for this process.
-   * @throws TypeError/RangeError for bad arguments; NoSuchProcessError when pid
+   * @throws TypeError/RangeError for bad arguments (this process's own pid is
+   * one: it never sees its own exit); NoSuchProcessError when pid
    * does not exist; NativeUnavailableError when reaping needs the addon;
    * MonitorClosedError after close().
    */
   watch(pid: number, options?: WatchOptions): void {
     assertPid(pid);
+    if (pid === process.pid) throw rangeError('pid', 'another process than this one', pid);
     assertOptions(options);
     const { reap = true, execId, containerId, resources } = options ?? {};
     if (typeof reap !== 'boolean') throw typeError('options.reap', 'a boolean', reap);

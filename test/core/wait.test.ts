@@ -74,6 +74,9 @@ describe('waitPid / waitExec', () => {
     await expect(wait).rejects.toBe(reason);
     await expect(monitor.waitExec('x', { signal: AbortSignal.abort(reason) })).rejects.toBe(reason);
     expect(monitor.stats().waiters).toBe(0);
+    // Already aborted: rejected even when the exit is remembered (it resolved with it), as node's APIs do.
+    monitor.publish({ pid: 1234, code: 0 });
+    await expect(monitor.waitPid(1234, { signal: AbortSignal.abort(reason) })).rejects.toBe(reason);
   });
 
   it('rejects pending and new waits with MonitorClosedError after close()', async () => {
