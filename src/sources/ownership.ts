@@ -134,10 +134,16 @@ export class Ownership {
     );
   }
 
-  /** Whose zombie is pid (a zombie child of this process)? */
+  /**
+   * Whose zombie is pid (a zombie child of this process)? 'watched' also when
+   * another open reaper of this realm watches it (exitmon's native spawn into
+   * a monitor of its own): its watch collects it; an adopting reaper that
+   * took it would steal its status.
+   */
   whoseZombie(pid: number): ZombieOwner {
     if (isOwnedByRuntime(pid)) return 'runtime';
     if (this.#watched(pid)) return 'watched';
+    for (const claim of adoptionRealm.claims) if (claim.watched(pid)) return 'watched';
     if (this.#leftToOwner.has(pid) || this.#preexisting.has(pid)) {
       const stat = readProcStat(pid);
       if (stat === null) return 'gone';
