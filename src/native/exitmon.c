@@ -193,11 +193,19 @@ static bool is_mine(struct state *state, int fd) {
  * takes a child from its owner in another thread. Entries are tagged with the
  * environment that added them; its teardown removes its own.
  *
+ * exitmon's own native spawns are entries too (`spawned`), added in the same
+ * C call as the clone while that spawn counts as "being spawned": the
+ * environment that started one reaps it, every other one only peeks (a worker's
+ * child is not an orphan for the main thread's sweep). The owner's reap is
+ * never refused for a spawn in flight elsewhere: its child is a zombie that
+ * holds its pid, which no new child can get.
+ *
  * Open addressing, linear probing, backward-shift deletion; sized to the
  * number of live owned children, so it stays tiny.
  */
 struct owned {
   int pid; /* 0: empty slot */
+  bool spawned; /* exitmon's native spawn: its owner reaps it */
   struct state *owner;
 };
 
@@ -220,10 +228,11 @@ static size_t owned_find(int pid) {
   }
 }
 
-/* Inserts or re-tags pid. Lock held. Returns 0 or -ENOMEM. */
-static int owned_put(int pid, struct state *owner) {
-  if ((owned_count + 1) * 2 > owned_capacity) {
+/* Makes room for n more entries. Lock held. Returns 0 or -ENOMEM. */
+static int owned_reserve(size_t n) {
+  if ((owned_count + n) * 2 > owned_capacity) {
     size_t capacity = owned_capacity ? owned_capacity * 2 : 64;
+    while ((owned_count + n) * 2 > capacity) capacity *= 2;
     struct owned *table = calloc(capacity, sizeof *table);
     if (!table) return -ENOMEM;
     struct owned *old = owned_table;
@@ -238,10 +247,17 @@ static int owned_put(int pid, struct state *owner) {
     }
     free(old);
   }
+  return 0;
+}
+
+/* Inserts or re-tags pid. Lock held. Returns 0 or -ENOMEM. */
+static int owned_put(int pid, struct state *owner, bool spawned) {
+  if (owned_reserve(1) < 0) return -ENOMEM;
   size_t i = owned_slot(pid);
   while (owned_table[i].pid != 0 && owned_table[i].pid != pid) i = (i + 1) & (owned_capacity - 1);
   if (owned_table[i].pid == 0) owned_count++;
   owned_table[i].pid = pid;
+  owned_table[i].spawned = spawned;
   owned_table[i].owner = owner;
   return 0;
 }
@@ -262,9 +278,26 @@ static void owned_remove_at(size_t i) {
   }
 }
 
-/* Whether a runtime owns pid or some spawn is in flight. Lock held. */
-static bool owned_or_spawning(int pid) {
-  return spawning_total > 0 || owned_find(pid) < owned_capacity;
+/* Whether pid is someone else's: a runtime's child, another environment's
+ * native spawn. Lock held. */
+static bool owned_by_other(int pid, const struct state *state) {
+  size_t i = pid > 0 ? owned_find(pid) : owned_capacity;
+  return i < owned_capacity && !(owned_table[i].spawned && owned_table[i].owner == state);
+}
+
+/* Whether state may not reap pid now: someone else's, or some spawn is in
+ * flight (its child may be this pid, not yet recorded), unless pid is
+ * state's own native spawn. Lock held. */
+static bool reap_refused(int pid, const struct state *state) {
+  size_t i = pid > 0 ? owned_find(pid) : owned_capacity;
+  if (i < owned_capacity) return !(owned_table[i].spawned && owned_table[i].owner == state);
+  return spawning_total > 0;
+}
+
+/* state reaped pid: forgets it if it was state's native spawn. Lock held. */
+static void reaped_by(int pid, const struct state *state) {
+  size_t i = pid > 0 ? owned_find(pid) : owned_capacity;
+  if (i < owned_capacity && owned_table[i].spawned && owned_table[i].owner == state) owned_remove_at(i);
 }
 
 /* ---- Collecting exits ---- */
@@ -273,8 +306,8 @@ static bool owned_or_spawning(int pid) {
  * Collects the exit of the process behind fd, as the slot's mode says, into
  * out[EXIT_INTS]. Returns 1 when collected, 0 when it has not exited (then
  * nothing is written). MODE_REAP reaps with waitid(P_PIDFD, WEXITED|WNOHANG)
- * unless the pid is owned or a spawn is in flight (checked under the
- * registry lock, so ownership cannot change in between); otherwise, and for
+ * unless reap_refused() (checked under the registry lock, so ownership
+ * cannot change in between); otherwise, and for
  * MODE_PEEK, WNOWAIT leaves the zombie to its owner. ECHILD: not our child,
  * its status is not ours to read (out[EXIT_PID] = -ECHILD).
  */
@@ -285,11 +318,12 @@ static int collect_one(struct state *state, int fd, int32_t *out) {
   bool reaped = false;
   if (slot->mode == MODE_REAP) {
     pthread_mutex_lock(&registry_lock);
-    if (owned_or_spawning(slot->pid)) {
+    if (reap_refused(slot->pid, state)) {
       rc = wait_id((idtype_t)EXITMON_P_PIDFD, (id_t)fd, &info, WEXITED | WNOHANG | WNOWAIT);
     } else {
       rc = wait_id((idtype_t)EXITMON_P_PIDFD, (id_t)fd, &info, WEXITED | WNOHANG);
       reaped = true;
+      if (rc == 0 && info.si_pid != 0) reaped_by(slot->pid, state);
     }
     pthread_mutex_unlock(&registry_lock);
   } else {
@@ -836,17 +870,20 @@ static napi_value wait_result(napi_env env, int rc, const siginfo_t *info) {
 
 /*
  * reapUnowned(pid) -> result or -errno: reaps exactly this child,
- * waitid(P_PID, pid, WEXITED | WNOHANG), unless a runtime in some thread owns
- * it or a spawn is in flight (-EBUSY), checked under the registry lock.
+ * waitid(P_PID, pid, WEXITED | WNOHANG), unless reap_refused() (-EBUSY: a
+ * runtime or another environment owns it, or a spawn is in flight), checked
+ * under the registry lock.
  */
 static napi_value js_reap_unowned(napi_env env, napi_callback_info info) {
   int a[1];
-  if (!args(env, info, 1, a)) return NULL;
+  struct state *state = args(env, info, 1, a);
+  if (!state) return NULL;
   if (a[0] <= 0) return make_int(env, -EINVAL);
   siginfo_t si;
   int rc;
   pthread_mutex_lock(&registry_lock);
-  rc = owned_or_spawning(a[0]) ? -EBUSY : wait_id(P_PID, (id_t)a[0], &si, WEXITED | WNOHANG);
+  rc = reap_refused(a[0], state) ? -EBUSY : wait_id(P_PID, (id_t)a[0], &si, WEXITED | WNOHANG);
+  if (rc == 0 && si.si_pid != 0) reaped_by(a[0], state);
   pthread_mutex_unlock(&registry_lock);
   return wait_result(env, rc, &si);
 }
@@ -882,8 +919,10 @@ static napi_value js_own_end(napi_env env, napi_callback_info info) {
   if (!state) return NULL;
   int rc = 0;
   pthread_mutex_lock(&registry_lock);
-  if (a[0] > 0) rc = owned_put(a[0], state);
-  if (state->spawning > 0) {
+  if (a[0] > 0) rc = owned_put(a[0], state, false);
+  /* Unrecorded (-ENOMEM): the window stays open instead, until the JS side
+   * closes it with ownEnd(0) once the runtime reaped the child. */
+  if (rc == 0 && state->spawning > 0) {
     state->spawning--;
     spawning_total--;
   }
@@ -907,12 +946,13 @@ static napi_value js_own_delete(napi_env env, napi_callback_info info) {
   return make_int(env, removed);
 }
 
-/* ownHas(pid) -> 1 when a runtime in some realm owns pid, else 0. */
+/* ownHas(pid) -> 1 when pid is someone else's (a runtime's child in any realm, or another realm's native spawn), else 0. */
 static napi_value js_own_has(napi_env env, napi_callback_info info) {
   int a[1];
-  if (!args(env, info, 1, a)) return NULL;
+  struct state *state = args(env, info, 1, a);
+  if (!state) return NULL;
   pthread_mutex_lock(&registry_lock);
-  int has = a[0] > 0 && owned_find(a[0]) < owned_capacity;
+  int has = owned_by_other(a[0], state);
   pthread_mutex_unlock(&registry_lock);
   return make_int(env, has);
 }
@@ -1252,7 +1292,11 @@ static napi_value js_spawn(napi_env env, napi_callback_info info) {
   napi_value argv[1], stdio_array, ignored_array, cwd_value, item, result, fds;
   size_t argc = 1;
   void *data = NULL;
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, &data) != napi_ok || argc < 1 || data == NULL) return NULL;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, &data) != napi_ok || data == NULL) return NULL;
+  if (argc < 1) {
+    napi_throw_type_error(env, NULL, "exitmon native: spawn expects { paths, argv, envp, stdio } of strings and ints");
+    return NULL;
+  }
   struct state *state = data;
   struct spawn_job job;
   memset(&job, 0, sizeof job);
@@ -1315,8 +1359,37 @@ static napi_value js_spawn(napi_env env, napi_callback_info info) {
     theirs[i] = i == 0 ? ends[0] : ends[1];
     job.stdio[i] = theirs[i];
   }
+  /* The child is this environment's from birth (see the registry): while the
+   * clone runs it counts as "being spawned", so no reap in any thread can
+   * take it before it is in the table; room for its entry is made first. */
+  pthread_mutex_lock(&registry_lock);
+  int reserved = owned_reserve(1 + (size_t)spawning_total);
+  if (reserved == 0) {
+    spawning_total++;
+    state->spawning++;
+  }
+  pthread_mutex_unlock(&registry_lock);
+  if (reserved < 0) {
+    err = ENOMEM;
+    failed = "spawn";
+    goto done;
+  }
   pid = spawn_start(&job, cgroup_fd, &pidfd);
-  if (pid < 0) {
+  pthread_mutex_lock(&registry_lock);
+  /* Cannot fail unless other threads used the room made above (then -ENOMEM). */
+  int recorded = pid > 0 && job.err == 0 ? owned_put((int)pid, state, true) : 0;
+  spawning_total--;
+  state->spawning--;
+  pthread_mutex_unlock(&registry_lock);
+  if (recorded < 0) {
+    /* Unrecorded, another thread could reap it unseen: end it now instead. */
+    siginfo_t si;
+    syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
+    while (waitid((idtype_t)EXITMON_P_PIDFD, (id_t)pidfd, &si, WEXITED) < 0 && errno == EINTR) {}
+    close(pidfd);
+    err = ENOMEM;
+    failed = "spawn";
+  } else if (pid < 0) {
     err = (int)-pid;
     failed = cgroup_fd >= 0 ? "clone3" : "clone";
   } else if (job.err != 0) {

@@ -77,8 +77,9 @@ export function runtimeChildExit(pid: number): Promise<RuntimeExit> | undefined 
 /**
  * True while pid is a live or unreaped child of a runtime spawn API
  * (node:child_process, Bun.spawn, Deno.Command) in any realm of this process
- * that imported exitmon (in this realm only, without the addon). Such a pid
- * is only ever peeked at, never reaped.
+ * that imported exitmon (in this realm only, without the addon), or of
+ * exitmon's native spawn in another realm (a worker's: it reaps its own).
+ * Such a pid is only ever peeked at, never reaped, here.
  */
 export function isOwnedByRuntime(pid: number): boolean {
   const reg = registry();

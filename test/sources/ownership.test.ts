@@ -86,6 +86,24 @@ describe.skipIf(!linux)('Reaper ownership as child subreaper (Linux, native)', (
     expect(record.events.filter((event) => kids.has(event.pid))).toEqual([]);
   });
 
+  // A worker's native spawns were not in the process-wide registry: this
+  // thread's sweep took their zombies for orphans ('unknown', status lost),
+  // or reaped a child before the worker's watch opened its pidfd (spawn()
+  // threw NoSuchProcessError).
+  it("a worker's native spawns are left to the worker: each keeps its code, none is adopted here", async () => {
+    const before = new Set(ourChildren());
+    const worker = new Worker(new URL('../fixtures/sources-worker-native-spawns.mjs', import.meta.url), { workerData: { count: 40, blockMs: 300 } });
+    const result = await new Promise<{ native: boolean; pids: number[]; results: string[] }>((resolve, reject) => {
+      worker.once('message', resolve);
+      worker.once('error', reject);
+    });
+    await worker.terminate();
+    await waitFor(() => ourChildren().every((pid) => before.has(pid)), "the worker's other children to exit and be adopted", 10_000);
+    expect(result.native).toBe(true);
+    expect(result.results).toEqual(Array.from({ length: 40 }, (_, i) => `reaped:${i}`));
+    expect(result.pids.filter((pid) => monitor.lastExit(pid) !== undefined)).toEqual([]);
+  });
+
   // Review finding 4: a 'Z' leader with live threads was taken for an exit:
   // an 'unknown' exit with the execId, then the real one 'reaped' without it.
   it.skipIf(!hasCc)('a process whose main thread exits before its other threads is published once, when it really exits, with its exec id', async () => {
