@@ -1070,6 +1070,12 @@ static int spawn_child(void *arg) {
       if (fcntl(fd, F_SETFD, 0) < 0) FAIL("fcntl"); /* keep it across exec */
     } else if (dup2(fd, i) < 0) FAIL("dup2");
   }
+  if (job->cwd && chdir(job->cwd) < 0) FAIL("chdir");
+  if (job->gid >= 0 || job->uid >= 0) syscall(SYS_setgroups, 0, NULL); /* as libuv: best effort */
+  if (job->gid >= 0 && syscall(SYS_setgid, job->gid) < 0) FAIL("setgid");
+  if (job->uid >= 0 && syscall(SYS_setuid, job->uid) < 0) FAIL("setuid");
+  /* The terminal last, after every step that can fail but execve (whose
+   * failure the parent undoes: js_spawn). */
   if (job->flags & SPAWN_FOREGROUND) {
     /* tcsetpgrp(3) from a background group raises SIGTTOU unless it is
      * blocked or ignored: every signal is still blocked here. ENOTTY (stdin is
@@ -1077,10 +1083,6 @@ static int spawn_child(void *arg) {
     pid_t self = getpid();
     if (ioctl(0, TIOCSPGRP, &self) < 0 && errno != ENOTTY) FAIL("tcsetpgrp");
   }
-  if (job->cwd && chdir(job->cwd) < 0) FAIL("chdir");
-  if (job->gid >= 0 || job->uid >= 0) syscall(SYS_setgroups, 0, NULL); /* as libuv: best effort */
-  if (job->gid >= 0 && syscall(SYS_setgid, job->gid) < 0) FAIL("setgid");
-  if (job->uid >= 0 && syscall(SYS_setuid, job->uid) < 0) FAIL("setuid");
   struct sigaction action;
   memset(&action, 0, sizeof action);
   for (int sig = 1; sig < NSIG; sig++) {
@@ -1374,6 +1376,9 @@ static napi_value js_spawn(napi_env env, napi_callback_info info) {
     failed = "spawn";
     goto done;
   }
+  /* Our fd for the terminal the child may take (its stdin): the child
+   * rewrites job.stdio (it shares our memory) with its own fd numbers. */
+  int tty_fd = (job.flags & SPAWN_FOREGROUND) && job.stdio[0] >= 0 ? job.stdio[0] : -1;
   pid = spawn_start(&job, cgroup_fd, &pidfd);
   pthread_mutex_lock(&registry_lock);
   /* Cannot fail unless other threads used the room made above (then -ENOMEM). */
@@ -1400,6 +1405,16 @@ static napi_value js_spawn(napi_env env, napi_callback_info info) {
     close(pidfd);
     err = job.err;
     failed = job.failed;
+    /* It took the terminal and then failed to exec: take it back, or we stay
+     * in the background of a group that no longer exists (SIGTTIN/SIGTTOU). */
+    if (tty_fd >= 0 && tcgetpgrp(tty_fd) == (pid_t)pid) {
+      sigset_t ttou, old;
+      sigemptyset(&ttou);
+      sigaddset(&ttou, SIGTTOU);
+      pthread_sigmask(SIG_BLOCK, &ttou, &old);
+      (void)tcsetpgrp(tty_fd, getpgrp());
+      pthread_sigmask(SIG_SETMASK, &old, NULL);
+    }
   }
 done:
   for (int i = 0; i < job.nstdio; i++) {

@@ -227,4 +227,15 @@ describe.skipIf(!hasNativeSpawn || !hasScript)('native spawn in a terminal', () 
     const { pgid, tpgid } = run('background');
     expect(tpgid).not.toBe(pgid);
   });
+
+  // The child took the terminal before its execve failed, and nobody gave it
+  // back: we were left in the background of a group that no longer existed.
+  it('foreground: true with a command that cannot be executed leaves the terminal with us', () => {
+    const command = `${process.execPath} --import tsx ${fixture('process-foreground.mjs')} fails`;
+    const out = spawnSync('script', ['-qfc', command, '/dev/null'], { encoding: 'utf8', timeout: 20_000 }).stdout;
+    const match = /failed=(\w+) pgid=(\d+) tpgid=(\d+)/.exec(out);
+    expect(match, out).not.toBeNull();
+    expect(match![1]).toBe('ENOENT');
+    expect(match![3]).toBe(match![2]);
+  });
 });
