@@ -24,6 +24,10 @@ OUT="${PREBUILD_DIR:-$ROOT/prebuilds}"
 # The N-API level exitmon needs (binding.gyp says the same).
 NAPI_VERSION=8
 CFLAGS="-std=gnu11 -O2 -Wall -fPIC -pthread -DNAPI_VERSION=$NAPI_VERSION -DNDEBUG"
+# Every symbol bound at load (binding.gyp says the same): the vfork child of
+# the native spawn calls libc through the PLT and must never enter the lazy
+# resolver of ld.so on our memory.
+LDFLAGS="-Wl,-z,now"
 
 # node_api.h and uv.h: from the Node that runs this script when it has them, else Debian's.
 node_include() {
@@ -67,7 +71,7 @@ build() { # $1 target, $2 compiler (+ flags), $3 strip, $4 extra link flags
   dest="$OUT/linux-$arch/exitmon.$libc.node"
   mkdir -p "$OUT/linux-$arch"
   # shellcheck disable=SC2086 # the compiler and flags are word lists
-  $cc $CFLAGS -I"$INCLUDE" -shared -o "$WORK/exitmon.node" "$SOURCE" $ldflags
+  $cc $CFLAGS -I"$INCLUDE" -shared -o "$WORK/exitmon.node" "$SOURCE" $LDFLAGS $ldflags
   $strip --strip-unneeded "$WORK/exitmon.node"
   mv "$WORK/exitmon.node" "$dest"
   echo "prebuild: $target -> ${dest#"$ROOT"/}"

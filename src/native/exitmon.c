@@ -1065,7 +1065,12 @@ static int spawn_child(void *arg) {
   }
   for (int i = 0; i < n; i++) {
     fd = job->stdio[i];
-    if (fd == SPAWN_INHERIT) continue;
+    if (fd == SPAWN_INHERIT) {
+      /* Our fd i, as it is: kept across exec (as libuv does), if open. */
+      int flags = fcntl(i, F_GETFD);
+      if (flags >= 0 && (flags & FD_CLOEXEC) && fcntl(i, F_SETFD, flags & ~FD_CLOEXEC) < 0) FAIL("fcntl");
+      continue;
+    }
     if (fd == i) {
       if (fcntl(fd, F_SETFD, 0) < 0) FAIL("fcntl"); /* keep it across exec */
     } else if (dup2(fd, i) < 0) FAIL("dup2");
@@ -1479,8 +1484,10 @@ static volatile sig_atomic_t run_counts[RUN_MAX_SIGNAL];
 static struct sigaction run_saved[RUN_MAX_SIGNAL];
 static unsigned char run_installed[RUN_MAX_SIGNAL];
 
+/* SIGCHLD is never forwarded: a handler here would replace the runtime's own
+ * (libuv reaps node:child_process children on it). */
 static int run_valid_signal(int signo) {
-  return signo > 0 && signo < RUN_MAX_SIGNAL && signo != SIGKILL && signo != SIGSTOP;
+  return signo > 0 && signo < RUN_MAX_SIGNAL && signo != SIGKILL && signo != SIGSTOP && signo != SIGCHLD;
 }
 
 /* tcsetpgrp with SIGTTOU blocked in this thread (the mask is per thread, pthread_sigmask(3)). */

@@ -66,14 +66,17 @@ describe.each(TARGETS as string[])('prebuild %s', (target) => {
 
 describe('the build settings', () => {
   // gyp files are JSON with # comments.
-  const gyp = (file: string): { defines: string[]; cflags: string[]; cflags_c: string[] } =>
-    (JSON.parse(readFileSync(join(ROOT as string, file), 'utf8').replace(/^\s*#.*$/gm, '')) as { targets: [{ defines: string[]; cflags: string[]; cflags_c: string[] }] }).targets[0];
+  type Gyp = { defines: string[]; cflags: string[]; cflags_c: string[]; ldflags: string[] };
+  const gyp = (file: string): Gyp => (JSON.parse(readFileSync(join(ROOT as string, file), 'utf8').replace(/^\s*#.*$/gm, '')) as { targets: [Gyp] }).targets[0];
 
   it("the package's src/native/binding.gyp builds like the repository's binding.gyp", () => {
     const root = gyp('binding.gyp');
     const shipped = gyp('src/native/binding.gyp');
-    expect({ defines: shipped.defines, cflags: shipped.cflags, cflags_c: shipped.cflags_c })
-      .toEqual({ defines: root.defines, cflags: root.cflags, cflags_c: root.cflags_c });
+    expect({ defines: shipped.defines, cflags: shipped.cflags, cflags_c: shipped.cflags_c, ldflags: shipped.ldflags })
+      .toEqual({ defines: root.defines, cflags: root.cflags, cflags_c: root.cflags_c, ldflags: root.ldflags });
+    // Bound at load: the vfork child of the native spawn must not run ld.so's lazy resolver (prebuild.sh too).
+    expect(root.ldflags).toContain('-Wl,-z,now');
+    expect(readFileSync(join(ROOT as string, 'scripts/prebuild.sh'), 'utf8')).toMatch(/LDFLAGS="-Wl,-z,now"/);
   });
 
   it('scripts/prebuild.sh builds for the N-API version the gyp files name', () => {

@@ -90,6 +90,23 @@ describe.skipIf(!hasNativeSpawn)('native spawn', () => {
     expect(readFileSync(file, 'utf8')).toBe('to-fd\n');
   });
 
+  // Our fds are close-on-exec (node opens them so): 'inherit' beyond stdio
+  // must clear that in the child, as libuv does, or the child gets no fd.
+  it("'inherit' at position 3 or later hands our fd of that number over", async () => {
+    const file = join(scratch, 'fd-inherit');
+    const { openSync, closeSync } = await import('node:fs');
+    const fd = openSync(file, 'w');
+    try {
+      const stdio = [...Array.from({ length: fd }, (_, i) => (i === 1 ? 'pipe' : 'ignore') as 'pipe' | 'ignore'), 'inherit' as const];
+      const p = start('readlink', [`/proc/self/fd/${fd}`], { stdio });
+      expect(p.child).toBeUndefined();
+      expect(await text(p.stdout!)).toBe(`${file}\n`);
+      expect((await p.exited).code).toBe(0);
+    } finally {
+      closeSync(fd);
+    }
+  });
+
   it('a command that does not exist rejects exited with ENOENT shaped like node:child_process', async () => {
     const p = spawn('exitmon-no-such-command', ['a'], { stdio: 'ignore' });
     expect(Number.isNaN(p.pid)).toBe(true);
