@@ -762,13 +762,12 @@ static napi_value js_collect(napi_env env, napi_callback_info info) {
   if (!is_mine(state, fd) || state->slots[fd].mode == MODE_NONE) return make_int(env, -EBADF);
   int ready = pidfd_poll(fd, POLLIN | POLLHUP);
   if (ready <= 0) return make_int(env, ready);
-  int32_t exit[EXIT_INTS];
-  if (!collect_one(state, fd, exit)) return make_int(env, 0);
+  /* The array first: once collect_one has reaped, nothing may fail (the status would be lost). */
   napi_value buffer, array;
   void *data = NULL;
-  CHECK(env, napi_create_arraybuffer(env, sizeof exit, &data, &buffer));
-  memcpy(data, exit, sizeof exit);
+  CHECK(env, napi_create_arraybuffer(env, EXIT_INTS * sizeof(int32_t), &data, &buffer));
   CHECK(env, napi_create_typedarray(env, napi_int32_array, EXIT_INTS, buffer, 0, &array));
+  if (!collect_one(state, fd, data)) return make_int(env, 0);
   return array;
 }
 
@@ -1594,10 +1593,11 @@ static napi_value js_forwarded_count(napi_env env, napi_callback_info info) {
 }
 
 static napi_value js_realtime_signals(napi_env env, napi_callback_info info) {
+  (void)info;
   napi_value range;
-  napi_create_array_with_length(env, 2, &range);
-  napi_set_element(env, range, 0, make_int(env, SIGRTMIN));
-  napi_set_element(env, range, 1, make_int(env, SIGRTMAX < RUN_MAX_SIGNAL ? SIGRTMAX : RUN_MAX_SIGNAL - 1));
+  CHECK(env, napi_create_array_with_length(env, 2, &range));
+  CHECK(env, napi_set_element(env, range, 0, make_int(env, SIGRTMIN)));
+  CHECK(env, napi_set_element(env, range, 1, make_int(env, SIGRTMAX < RUN_MAX_SIGNAL ? SIGRTMAX : RUN_MAX_SIGNAL - 1)));
   return range;
 }
 /* ==================== end of exitmon run: signal forwarding and the terminal ==================== */
