@@ -1503,15 +1503,24 @@ static int run_set_foreground(int fd, pid_t pgid) {
 /* Sends signo to the group; called from the handler and from setForwardTarget. */
 static void run_send(int signo, pid_t pgid) {
   if (signo == SIGCONT && run_tty >= 0 && tcgetpgrp(run_tty) == getpgrp()) run_set_foreground(run_tty, pgid);
-  if (kill(-pgid, signo) == 0) run_counts[signo]++;
+  if (kill(-pgid, signo) == 0) __atomic_fetch_add(&run_counts[signo], 1, __ATOMIC_RELAXED);
   if (signo == SIGTSTP || signo == SIGTTIN || signo == SIGTTOU) kill(getpid(), SIGSTOP);
 }
 
+/* A signal before the target is known stays pending, one of each. The flag is
+ * claimed with an atomic exchange by whoever sends it: the handler (in any
+ * thread) or setForwardTarget, so a signal that arrives while the target is
+ * being set is sent exactly once, never lost between the two. */
 static void run_on_signal(int signo) {
   int saved = errno;
-  pid_t pgid = run_target;
-  if (pgid > 1) run_send(signo, pgid);
-  else run_pending[signo] = 1;
+  pid_t pgid = __atomic_load_n(&run_target, __ATOMIC_SEQ_CST);
+  if (pgid > 1) {
+    run_send(signo, pgid);
+  } else {
+    __atomic_store_n(&run_pending[signo], 1, __ATOMIC_SEQ_CST);
+    pgid = __atomic_load_n(&run_target, __ATOMIC_SEQ_CST); /* set meanwhile, and scanned before our store? */
+    if (pgid > 1 && __atomic_exchange_n(&run_pending[signo], 0, __ATOMIC_SEQ_CST)) run_send(signo, pgid);
+  }
   errno = saved;
 }
 
@@ -1546,20 +1555,21 @@ static napi_value js_forward_signal(napi_env env, napi_callback_info info) {
   if (!run_valid_signal(a[0])) return make_int(env, -EINVAL);
   int signo = a[0];
   if (a[1] == 1 || a[1] == 2) {
-    if (run_installed[signo]) return make_int(env, 0);
+    if (run_installed[signo] == a[1]) return make_int(env, 0);
     struct sigaction act;
     memset(&act, 0, sizeof act);
     act.sa_handler = a[1] == 1 ? run_on_signal : SIG_IGN;
     act.sa_flags = SA_RESTART;
     sigfillset(&act.sa_mask); /* one forward at a time: counts and the SIGCONT handover stay consistent */
-    if (sigaction(signo, &act, &run_saved[signo]) < 0) return make_int(env, -errno);
-    run_installed[signo] = 1;
+    /* Switching modes keeps the disposition saved the first time (what mode 0 restores). */
+    if (sigaction(signo, &act, run_installed[signo] ? NULL : &run_saved[signo]) < 0) return make_int(env, -errno);
+    run_installed[signo] = (unsigned char)a[1];
   } else if (a[1] != 0) {
     return make_int(env, -EINVAL);
   } else if (run_installed[signo]) {
     if (sigaction(signo, &run_saved[signo], NULL) < 0) return make_int(env, -errno);
     run_installed[signo] = 0;
-    run_pending[signo] = 0;
+    __atomic_store_n(&run_pending[signo], 0, __ATOMIC_SEQ_CST);
   }
   return make_int(env, 0);
 }
@@ -1572,14 +1582,11 @@ static napi_value js_set_forward_target(napi_env env, napi_callback_info info) {
   sigfillset(&all);
   pthread_sigmask(SIG_BLOCK, &all, &old); /* no handler in this thread between the stores */
   run_tty = a[1] >= 0 ? a[1] : -1;
-  run_target = a[0];
+  __atomic_store_n(&run_target, a[0], __ATOMIC_SEQ_CST);
   pthread_sigmask(SIG_SETMASK, &old, NULL);
   if (a[0] > 1) {
     for (int signo = 1; signo < RUN_MAX_SIGNAL; signo++) {
-      if (run_pending[signo]) {
-        run_pending[signo] = 0;
-        run_send(signo, a[0]);
-      }
+      if (__atomic_exchange_n(&run_pending[signo], 0, __ATOMIC_SEQ_CST)) run_send(signo, a[0]);
     }
   }
   return make_int(env, 0);
