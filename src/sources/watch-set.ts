@@ -4,57 +4,21 @@
 // poller. Who may reap what is Ownership's answer; what an exit means is
 // watch-exits.ts's; this file keeps the bookkeeping: one watch per pid,
 // collected exactly once, every handle released.
-import type { ChildProcess } from 'node:child_process';
 import { NativeUnavailableError, NoSuchProcessError } from '../core/errors.js';
-import type { ExitOutcome, ExitResources } from '../core/exit-event.js';
-import type { Logger } from '../core/logger.js';
 import { runMicrotask } from '../core/microtask.js';
 import { processExists, readProcStat } from '../proc/stat.js';
-import { fromChildExit, type ExitStatus } from './exit-status.js';
+import { fromChildExit, fromWaitResult, type ExitStatus } from './exit-status.js';
 import { ERRNO, syscallError } from './native-errors.js';
-import { childProcessReaped, ownedChildProcess, runtimeChildExit, type Ownership, type RuntimeExit } from './ownership.js';
-import type { CollectedExit, PidfdBackend } from './pidfd-backend.js';
-import type { PidPoller, PollExit } from './poll-backend.js';
+import { childProcessReaped, ownedChildProcess, runtimeChildExit } from './ownership.js';
+import type { CollectedExit } from './pidfd-backend.js';
+import type { PollExit } from './poll-backend.js';
 import { verdictOfCollected, verdictOfPolled, type ExitVerdict } from './watch-exits.js';
+import type { Watched, WatchHost, WatchOptions } from './watch-types.js';
 
-/** Options of `Reaper.watch`. */
-export interface WatchOptions {
-  /** Collect the zombie when it is this process's child (never a runtime's child, e.g. node:child_process). @default true */
-  reap?: boolean;
-  /** Publish the exit as the exit of this exec. */
-  execId?: string;
-  /** The container of the exec; needs `execId`. */
-  containerId?: string;
-  /** @internal Read right before the exit is published (spawn's cgroup containment). */
-  resources?: () => ExitResources | undefined;
-}
+export type { Watched, WatchHost, WatchOptions };
 
-/** One watched pid. */
-export interface Watched {
-  readonly pid: number;
-  readonly reap: boolean;
-  readonly execId: string | undefined;
-  readonly containerId: string | undefined;
-  readonly resources?: () => ExitResources | undefined;
-  readonly child: ChildProcess | undefined;
-  /** A Bun.spawn / Deno.Command child: the runtime's report of its exit. */
-  readonly runtimeExit?: Promise<RuntimeExit>;
-  /** The pidfd, or -1 while polled. */
-  fd: number;
-  onChildExit?: (code: number | null, signal: NodeJS.Signals | null) => void;
-}
-
-/** What a WatchSet needs from its reaper. */
-export interface WatchHost {
-  readonly pidfd: PidfdBackend | null;
-  readonly poller: PidPoller;
-  readonly logger: Logger;
-  readonly ownership: Ownership;
-  /** Counts and publishes one collected exit. */
-  collected(watched: Watched, status: ExitStatus, outcome: ExitOutcome): void;
-  /** Counts one fault that was worked around. */
-  fault(): void;
-}
+/** The longest wait between two tries of a refused reap, in ms. */
+const RETRY_MAX_MS = 100;
 
 // A child of a runtime spawn API: its runtime reaps it and reports the exit.
 function isRuntimeChild(watched: Watched): boolean {
@@ -185,10 +149,35 @@ export class WatchSet {
   // The addon collected the exit (in a batch, or synchronously in collect()).
   #onCollected(watched: Watched, exit: CollectedExit): void {
     if (this.#byPid.get(watched.pid) !== watched || watched.fd < 0) return;
+    // A reap the addon refused although nobody owns the pid: a spawn was in
+    // flight in some thread (its child, not yet recorded, could have had
+    // this pid). There is no owner to leave the zombie to: try again shortly.
+    if (exit.kind === 'exited' && !exit.reaped && watched.reap && !isRuntimeChild(watched) && this.#host.ownership.mayReap(watched.pid, true)) {
+      return this.#retryReap(watched, exit);
+    }
     const verdict = verdictOfCollected(exit, isRuntimeChild(watched));
     // The runtime reaped it first: the fd is done, the child's 'exit' event (or its runtime's report) publishes.
     if (!verdict.publish) return this.#dropFd(watched);
     this.#finish(watched, verdict);
+  }
+
+  // Collects the exit again after a delay that doubles up to RETRY_MAX_MS (a
+  // synchronous spawn in a worker may hold its window for seconds). The
+  // exit happened: the timer holds the process open until it is published
+  // (the spawn in flight holds it anyway); the watch stays in the map.
+  #retryReap(watched: Watched, peeked: CollectedExit & { kind: 'exited' }): void {
+    const delay = watched.retryMs ?? 1;
+    watched.retryMs = Math.min(delay * 2, RETRY_MAX_MS);
+    setTimeout(() => {
+      const pidfd = this.#host.pidfd;
+      if (this.#byPid.get(watched.pid) !== watched || pidfd === null) return;
+      // By pid: the unreaped zombie still holds it. The addon re-decides under its lock.
+      const reaped = pidfd.reapUnowned(watched.pid);
+      if (reaped.kind === 'busy') return this.#retryReap(watched, peeked);
+      if (reaped.kind === 'exited' && reaped.result.pid > 0) return this.#finish(watched, verdictOfCollected({ ...reaped, reaped: true }, false));
+      // Someone else took it meanwhile: what the peek read is all there is.
+      this.#finish(watched, { publish: true, status: fromWaitResult(peeked.result), outcome: 'observed', leftToOwner: false });
+    }, delay);
   }
 
   // The poller saw the pid disappear or turn into a zombie.

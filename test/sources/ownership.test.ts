@@ -104,6 +104,33 @@ describe.skipIf(!linux)('Reaper ownership as child subreaper (Linux, native)', (
     expect(result.pids.filter((pid) => monitor.lastExit(pid) !== undefined)).toEqual([]);
   });
 
+  // While a synchronous spawn in another thread held the window, the watch's
+  // reap was refused and the exit published 'observed', "left to its owner":
+  // there was none, and the zombie stayed for good.
+  it("a watched orphan that exits while a worker's spawnSync runs is reaped once the window closes, not left a zombie", async () => {
+    const worker = new Worker(new URL('../fixtures/sources-worker-sync-window.mjs', import.meta.url), { workerData: { seconds: 2 } });
+    const messages: string[] = [];
+    let spawning!: () => void;
+    const started = new Promise<void>((resolve) => (spawning = resolve));
+    const done = new Promise<void>((resolve, reject) => {
+      worker.on('message', (m: string) => {
+        messages.push(m);
+        if (m === 'spawning') spawning();
+        if (m === 'done') resolve();
+      });
+      worker.once('error', reject);
+    });
+    await started;
+    const pid = await orphan('sh -c "sleep 0.2; exit 5"'); // exits within the worker's 2 s window
+    reaper.watch(pid, { reap: true });
+    const exit = await monitor.waitPid(pid, { timeout: 10_000 });
+    await done;
+    await worker.terminate();
+    expect(messages).toEqual(['spawning', 'done']);
+    expect(exit).toMatchObject({ pid, code: 5, outcome: 'reaped' });
+    expect(stateOf(pid)).toBeNull();
+  });
+
   // Review finding 4: a 'Z' leader with live threads was taken for an exit:
   // an 'unknown' exit with the execId, then the real one 'reaped' without it.
   it.skipIf(!hasCc)('a process whose main thread exits before its other threads is published once, when it really exits, with its exec id', async () => {
