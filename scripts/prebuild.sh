@@ -28,6 +28,9 @@ CFLAGS="-std=gnu11 -O2 -Wall -fPIC -pthread -DNAPI_VERSION=$NAPI_VERSION -DNDEBU
 # the native spawn calls libc through the PLT and must never enter the lazy
 # resolver of ld.so on our memory.
 LDFLAGS="-Wl,-z,now"
+# Atomics inline (LL/SC, every ARMv8): gcc's default outline helpers live in
+# libgcc and call __getauxval, which musl does not export.
+ARM64_FLAGS="-mno-outline-atomics"
 
 # node_api.h and uv.h: from the Node that runs this script when it has them, else Debian's.
 node_include() {
@@ -84,7 +87,7 @@ build_target() {
       build x64-glibc gcc strip "" ;;
     arm64-glibc)
       need aarch64-linux-gnu-gcc "arm64 glibc" gcc-aarch64-linux-gnu
-      build arm64-glibc aarch64-linux-gnu-gcc aarch64-linux-gnu-strip "" ;;
+      build arm64-glibc "aarch64-linux-gnu-gcc $ARM64_FLAGS" aarch64-linux-gnu-strip "" ;;
     x64-musl)
       need /usr/lib/x86_64-linux-musl/musl-gcc.specs "x64 musl" musl-tools
       kh=$(kernel_headers /usr/include /usr/include/x86_64-linux-gnu/asm x64)
@@ -97,7 +100,7 @@ build_target() {
       need /lib/aarch64-linux-musl/libc.so "arm64 musl" "musl:arm64"
       kh=$(kernel_headers /usr/aarch64-linux-gnu/include /usr/aarch64-linux-gnu/include/asm arm64)
       lib=$(musl_libc_dir /lib/aarch64-linux-musl/libc.so aarch64)
-      build arm64-musl "aarch64-linux-gnu-gcc -specs /usr/lib/aarch64-linux-musl/musl-gcc.specs -idirafter $kh" \
+      build arm64-musl "aarch64-linux-gnu-gcc $ARM64_FLAGS -specs /usr/lib/aarch64-linux-musl/musl-gcc.specs -idirafter $kh" \
         aarch64-linux-gnu-strip "-nodefaultlibs -L$lib -l:libc.musl-aarch64.so.1 -lgcc" ;;
     *)
       echo "prebuild: unknown target $1 (x64-glibc x64-musl arm64-glibc arm64-musl)" >&2
