@@ -4,6 +4,7 @@
 import type { ExitEvent } from '../index.js';
 import type { OutputFormat } from './args.js';
 import { formatDuration } from './duration.js';
+import { writeOut } from './stdio.js';
 
 /** What exitmon knows about a process beyond its exit event. */
 export interface ExitContext {
@@ -30,7 +31,7 @@ export class ExitPrinter {
   constructor(format: OutputFormat, options: { color?: boolean; write?: (line: string) => void } = {}) {
     this.#format = format;
     this.#color = options.color ?? false;
-    this.#write = options.write ?? ((line) => void process.stdout.write(line));
+    this.#write = options.write ?? writeOut;
   }
 
   // Prints one exit.

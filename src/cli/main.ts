@@ -5,6 +5,7 @@
 // for them, so `--help` loads no library code and `run` no metrics code.
 import { parseInvocation, UsageError, type CommonOptions, type Invocation } from './args.js';
 import type { CliContext } from './context.js';
+import { isTerminal, writeErr, writeOut } from './stdio.js';
 import { helpText, packageVersion, usageText } from './usage.js';
 
 /** The exit status for bad usage (as in most Unix tools). */
@@ -16,18 +17,18 @@ export const INTERNAL_ERROR_STATUS = 1;
 async function main(argv: readonly string[]): Promise<number> {
   let invocation: Invocation;
   try {
-    invocation = parseInvocation(argv, process.stdout.isTTY === true);
+    invocation = parseInvocation(argv, isTerminal(1));
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
-    process.stderr.write(usageText(error.message));
+    writeErr(usageText(error.message));
     return USAGE_STATUS;
   }
   switch (invocation.kind) {
     case 'help':
-      process.stdout.write(helpText(invocation.subcommand));
+      writeOut(helpText(invocation.subcommand));
       return 0;
     case 'version':
-      process.stdout.write(`${packageVersion()}\n`);
+      writeOut(`${packageVersion()}\n`);
       return 0;
   }
   const context = await createContext(invocation.common);
@@ -66,14 +67,14 @@ async function createContext(common: CommonOptions): Promise<CliContext> {
     import('./logger.js'),
     import('./format.js'),
   ]);
-  const logger = createCliLogger({ quiet: common.quiet, verbose: common.verbose, pretty: process.stderr.isTTY === true });
+  const logger = createCliLogger({ quiet: common.quiet, verbose: common.verbose, pretty: isTerminal(2) });
   // The launcher's mask describes this process's start only: taken out of the
   // environment before any subcommand starts a process, so that no command
   // or service (a nested exitmon among them) inherits and misreads it.
   const startSigIgn = process.env[START_SIGIGN_ENV];
   delete process.env[START_SIGIGN_ENV];
   const reaper = Reaper.shared({ logger });
-  const color = common.format === 'pretty' && process.stdout.isTTY === true && process.env.NO_COLOR === undefined;
+  const color = common.format === 'pretty' && isTerminal(1) && process.env.NO_COLOR === undefined;
   const printer = common.quiet ? null : new ExitPrinter(common.format, { color });
   return { reaper, logger, printer, format: common.format, startSigIgn };
 }
@@ -81,7 +82,7 @@ async function createContext(common: CommonOptions): Promise<CliContext> {
 main(process.argv.slice(2)).then(
   (status) => process.exit(status),
   (error: unknown) => {
-    process.stderr.write(`exitmon: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    writeErr(`exitmon: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
     process.exit(INTERNAL_ERROR_STATUS);
   },
 );

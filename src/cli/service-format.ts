@@ -3,6 +3,7 @@
 import type { ServiceEvent } from '../index.js';
 import type { OutputFormat } from './args.js';
 import { ANSI } from './format.js';
+import { writeOut } from './stdio.js';
 
 const EVENT_COLOR: Partial<Record<ServiceEvent['event'], string>> = { ready: ANSI.green, failed: ANSI.red, restarting: ANSI.yellow, exited: ANSI.yellow };
 
@@ -31,7 +32,7 @@ export class ServiceEventPrinter {
     this.#format = format;
     this.#nameWidth = Math.max(0, ...names.map((n) => n.length));
     this.#color = options.color ?? false;
-    this.#write = options.write ?? ((line) => void process.stdout.write(line));
+    this.#write = options.write ?? writeOut;
   }
 
   print(event: ServiceEvent): void {

@@ -7,6 +7,7 @@ import type { Registry } from 'prom-client';
 import { ServiceConfigError, ServiceManager, findServicesFile, DEFAULT_SERVICE_FILES, FORWARDED_SIGNAL_NAMES, type StopResult } from '../index.js';
 import type { CliContext } from './context.js';
 import { ServiceEventPrinter } from './service-format.js';
+import { isTerminal, writeErr } from './stdio.js';
 import { registerServiceMetrics } from './service-metrics.js';
 import { Supervisor } from './supervisor.js';
 
@@ -41,7 +42,7 @@ export async function runUp(options: UpOptions, context: CliContext, registry?: 
   const { logger } = context;
   const file = options.file ?? findServicesFile();
   if (file === undefined) {
-    process.stderr.write(`exitmon: no services file: none of ${DEFAULT_SERVICE_FILES.join(', ')} in ${process.cwd()} (or give -f FILE)\n`);
+    writeErr(`exitmon: no services file: none of ${DEFAULT_SERVICE_FILES.join(', ')} in ${process.cwd()} (or give -f FILE)\n`);
     return BAD_FILE_STATUS;
   }
   let manager: ServiceManager;
@@ -51,12 +52,12 @@ export async function runUp(options: UpOptions, context: CliContext, registry?: 
     manager = await ServiceManager.load(file, { monitor: context.reaper.monitor, logger, stdio });
   } catch (error) {
     if (!(error instanceof ServiceConfigError)) throw error;
-    process.stderr.write(`exitmon: ${error.message}\n`);
+    writeErr(`exitmon: ${error.message}\n`);
     return BAD_FILE_STATUS;
   }
   // Adopts and reaps orphans (a service's setsid grandchild whose parent died); exit lines are the services' events instead.
   const supervisor = new Supervisor({ reaper: context.reaper, logger, printer: null, adoptOrphans: true, defaultRole: 'orphan' });
-  const color = context.format === 'pretty' && process.stdout.isTTY === true && process.env.NO_COLOR === undefined;
+  const color = context.format === 'pretty' && isTerminal(1) && process.env.NO_COLOR === undefined;
   const printer = options.quiet ? null : new ServiceEventPrinter(context.format, Object.keys(manager.status()), { color });
   manager.events.subscribe((event) => printer?.print(event));
   const stopCounting = registry === undefined ? undefined : registerServiceMetrics(registry, manager);

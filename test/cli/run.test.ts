@@ -15,6 +15,19 @@ describe('exitmon run', () => {
     expect(main).toMatchObject({ role: 'main', status: 3, code: 3, signal: null, command: ['sh', '-c', 'exit 3'] });
   });
 
+  // exitmon printed through process.stdout, and creating that stream over a
+  // pipe made the runtime set O_NONBLOCK on the file description the command
+  // shares: a command writing faster than its reader failed with EAGAIN
+  // (head lost all but 64 KiB). Also after exit lines and log lines.
+  it("leaves the command's stdout and stderr pipes blocking, as tini does", async () => {
+    const { status, stdout } = await runCli(['run', '--', 'sh', '-c', 'sleep 0.2; grep -h flags /proc/self/fdinfo/1 /proc/self/fdinfo/2; head -c 300000 /dev/zero | wc -c']);
+    expect(status).toBe(0);
+    const flags = [...stdout.matchAll(/^flags:\s+(\d+)$/gm)].map((m) => parseInt(m[1]!, 8));
+    expect(flags).toHaveLength(2);
+    for (const f of flags) expect(f & 0o4000).toBe(0); // O_NONBLOCK
+    expect(stdout).toMatch(/^300000$/m);
+  });
+
   it('takes the command without `--` when it does not start with a dash', async () => {
     const { status } = await runCli(['run', '--grace', '1s', 'sh', '-c', 'exit 5']);
     expect(status).toBe(5);
