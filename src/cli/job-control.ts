@@ -90,7 +90,9 @@ export class JobControl {
     // One tcgetpgrp and one read of our own group: holding the terminal already is holder === ownGroup.
     const holder = terminalForegroundGroup(TERMINAL_FD);
     const ownGroup = ownProcessGroup();
-    if (holder === undefined || ownGroup === undefined || holder === ownGroup) return;
+    // Our group outside our pid namespace (0: PID 1 under unshare): the job
+    // that started us takes the terminal back when it ends.
+    if (holder === undefined || ownGroup === undefined || ownGroup < 1 || holder === ownGroup) return;
     if (holder !== this.#main?.pgid && groupAlive(holder)) return; // not ours to take (exitmon was put in the background)
     const rc = setTerminalForegroundGroup(TERMINAL_FD, ownGroup);
     if (rc !== 0) this.#logger.warn({ errno: -rc }, 'could not take the terminal back');

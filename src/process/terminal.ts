@@ -11,10 +11,19 @@ export function terminalForegroundGroup(fd = 0): number | undefined {
   return pgid !== undefined && pgid > 0 ? pgid : undefined;
 }
 
-/** True when this process's group holds the terminal on fd (so it may hand it over). */
+/**
+ * True when this process's group holds the terminal on fd (so it may hand it
+ * over). As PID 1 of a pid namespace started by a foreground job (`unshare
+ * --pid --fork`, podman without a new session) the terminal's foreground
+ * group is outside the namespace, where tcgetpgrp(3) answers 0: the job that
+ * holds it is the one that started us, and init takes the terminal for its
+ * command as tini does.
+ */
 export function inTerminalForeground(fd = 0): boolean {
-  const foreground = terminalForegroundGroup(fd);
-  return foreground !== undefined && foreground === ownProcessGroup();
+  if (!isatty(fd)) return false;
+  const foreground = loadNative()?.tcgetpgrp?.(fd);
+  if (foreground === 0) return process.pid === 1;
+  return foreground !== undefined && foreground > 0 && foreground === ownProcessGroup();
 }
 
 /**

@@ -1,7 +1,7 @@
 // `exitmon run` on a real terminal (a pty made by test/fixtures/cli-pty.py):
 // Ctrl-C and Ctrl-Z typed on the terminal, and an interactive shell with job
 // control under exitmon.
-import { spawn as nodeSpawn, type ChildProcess } from 'node:child_process';
+import { spawn as nodeSpawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { listProcesses, readProcessState } from '../../src/process/proc-stat.js';
@@ -104,7 +104,32 @@ function tryKill(pid: number): void {
   }
 }
 
+const UNSHARE = ['unshare', '--pid', '--fork', '--mount-proc', '--kill-child'];
+const unshareOk = spawnSync(UNSHARE[0]!, [...UNSHARE.slice(1), 'true']).status === 0;
+
 describe('exitmon run on a terminal', () => {
+  // As PID 1 of `unshare --pid --fork`, the terminal's foreground group is
+  // outside the namespace (tcgetpgrp answers 0): exitmon kept the terminal
+  // from its command, which a read then stopped (SIGTTIN) for good, with
+  // exitmon hung as an init that cannot stop.
+  it.skipIf(!nativeSpawn || !unshareOk)('as PID 1 of a pid namespace it hands the terminal to the command, as tini does', async () => {
+    const run = startOnPty([], [...UNSHARE, process.execPath, CLI, 'run', '-q', '--', 'sh', '-c', 'echo ready; read x; echo got=$x; exit 5']);
+    await run.waitFor(/ready/);
+    run.type('hello\n');
+    await run.waitFor(/got=hello/);
+    expect(await run.status).toBe(5);
+    expect(run.output).not.toMatch(/could not take the terminal back/);
+  }, 30_000);
+
+  // `docker run -it`: PID 1 leads the terminal's session, its group is 1.
+  // Taking the terminal back was refused (EINVAL for group 1) with a warning
+  // at every exit.
+  it.skipIf(!nativeSpawn || !unshareOk)('as PID 1 leading the terminal session it takes the terminal back from its command (group 1)', async () => {
+    const run = startOnPty([], [...UNSHARE, 'setsid', '-c', process.execPath, CLI, 'run', '-q', '--', 'sh', '-c', 'exit 3']);
+    expect(await run.status).toBe(3);
+    expect(run.output).not.toMatch(/could not take the terminal back/);
+  }, 30_000);
+
   it('Ctrl-C reaches the command and exitmon exits with 130', async () => {
     const run = startOnPty(['run', '--format', 'json', '--', 'sh', '-c', 'echo ready; exec sleep 30']);
     await run.waitFor(/ready/);
