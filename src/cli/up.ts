@@ -4,7 +4,7 @@
 // SIGINT, SIGHUP or SIGQUIT (a second one escalates to SIGKILL at once),
 // verify nothing is left.
 import type { Registry } from 'prom-client';
-import { ServiceConfigError, ServiceManager, findServicesFile, DEFAULT_SERVICE_FILES, FORWARDED_SIGNAL_NAMES, type StopResult } from '../index.js';
+import { ServiceConfigError, ServiceManager, SignalForwarder, findServicesFile, forwardableSignals, DEFAULT_SERVICE_FILES, FORWARDED_SIGNAL_NAMES, type StopResult } from '../index.js';
 import type { CliContext } from './context.js';
 import { ServiceEventPrinter } from './service-format.js';
 import { isTerminal, writeErr } from './stdio.js';
@@ -79,6 +79,7 @@ export async function runUp(options: UpOptions, context: CliContext, registry?: 
   const onOther = (signal: NodeJS.Signals): void => logger.info({ signal }, `${signal} ignored: SIGTERM, SIGINT, SIGHUP or SIGQUIT stop the services`);
   for (const signal of STOP_SIGNALS) process.on(signal, onSignal);
   const survived = SURVIVED_SIGNALS.filter((signal) => listenIfPossible(signal, onOther));
+  const realtime = ignoreRealtimeSignals();
   try {
     void manager.start().catch(() => undefined); // rejects only when a stop came first
     await Promise.race([stopping, manager.whenIdle()]);
@@ -91,6 +92,7 @@ export async function runUp(options: UpOptions, context: CliContext, registry?: 
   } finally {
     for (const signal of STOP_SIGNALS) process.off(signal, onSignal);
     for (const signal of survived) process.off(signal, onOther);
+    realtime.close();
     stopCounting?.();
     supervisor.close();
   }
@@ -103,6 +105,22 @@ function exitStatus(manager: ServiceManager, result: StopResult, orphans: readon
   if (survivors.length > 0) context.logger.error({ survivors }, `${survivors.length} process(es) survived the stop`);
   if (failed.length > 0) context.logger.warn({ failed }, `failed: ${failed.join(', ')}`);
   return survivors.length === 0 && failed.length === 0 ? 0 : 1;
+}
+
+// Sets the real-time signals to SIG_IGN (with the addon; restored by close()):
+// no runtime lets JavaScript listen to them, and their default action would
+// end exitmon and leave the services running unsupervised. They cannot be
+// logged. The services get default dispositions all the same (both spawn
+// engines reset them).
+function ignoreRealtimeSignals(): SignalForwarder {
+  const all = forwardableSignals();
+  const named = new Set<string>(FORWARDED_SIGNAL_NAMES);
+  const ignorer = new SignalForwarder({
+    leaveAlone: new Set(all.filter((s) => named.has(s.name)).map((s) => s.number)),
+    ignore: new Set(all.filter((s) => !named.has(s.name)).map((s) => s.number)),
+  });
+  ignorer.start();
+  return ignorer;
 }
 
 // Listens to a signal where the runtime lets JavaScript do so (not every

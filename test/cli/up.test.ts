@@ -97,7 +97,7 @@ describe('exitmon up', () => {
     expect(family.filter(isAlive)).toEqual([]);
   });
 
-  it('survives SIGUSR1, SIGUSR2 and SIGALRM, and stops every service on SIGHUP (a closed terminal), nothing left', async () => {
+  it('survives SIGUSR1, SIGUSR2, SIGALRM and the real-time signals, and stops every service on SIGHUP (a closed terminal), nothing left', async () => {
     const cli = startCli(['up', '-f', servicesFile(FAMILY), '--format', 'json']);
     await cli.waitFor('stdout', /"service":"b","event":"ready"/);
     const family = descendants(cli.pid);
@@ -105,6 +105,10 @@ describe('exitmon up', () => {
       process.kill(cli.pid, signal);
       await cli.waitFor('stderr', new RegExp(`${signal} ignored`));
     }
+    // Real-time signals cannot be listened to from JavaScript: they used to
+    // end exitmon (status 162) and leave the services running unsupervised.
+    for (const signo of [34, 64]) process.kill(cli.pid, signo); // SIGRTMIN, SIGRTMAX (glibc)
+    await new Promise((resolve) => setTimeout(resolve, 200));
     expect(isAlive(cli.pid)).toBe(true);
     const started = lines(cli.stdout).filter((e) => e.event === 'starting').map((e) => e.pid!);
     expect(started.filter(isAlive)).toEqual(started); // every service still runs
