@@ -206,6 +206,13 @@ static bool is_mine(struct state *state, int fd) {
 struct owned {
   int pid; /* 0: empty slot */
   bool spawned; /* exitmon's native spawn: its owner reaps it */
+  /* A native spawn with `cleanup`: the signal its owner's teardown sends to it
+   * (its group when it leads one, its cgroup's cgroup.kill when contained)
+   * while it is unreaped, for an owner whose JS never ran its exit cleanup (a
+   * terminated worker thread). 0: none. */
+  int kill_signal;
+  bool group;
+  int cgroup_fd; /* a dup of its cgroup directory, or -1 */
   struct state *owner;
 };
 
@@ -256,8 +263,12 @@ static int owned_put(int pid, struct state *owner, bool spawned) {
   size_t i = owned_slot(pid);
   while (owned_table[i].pid != 0 && owned_table[i].pid != pid) i = (i + 1) & (owned_capacity - 1);
   if (owned_table[i].pid == 0) owned_count++;
+  else if (owned_table[i].cgroup_fd >= 0) close(owned_table[i].cgroup_fd); /* a stale entry re-tagged */
   owned_table[i].pid = pid;
   owned_table[i].spawned = spawned;
+  owned_table[i].kill_signal = 0;
+  owned_table[i].group = false;
+  owned_table[i].cgroup_fd = -1;
   owned_table[i].owner = owner;
   return 0;
 }
@@ -265,6 +276,7 @@ static int owned_put(int pid, struct state *owner, bool spawned) {
 /* Removes the entry in slot i, shifting later entries of its probe run back. Lock held. */
 static void owned_remove_at(size_t i) {
   size_t mask = owned_capacity - 1;
+  if (owned_table[i].cgroup_fd >= 0) close(owned_table[i].cgroup_fd);
   owned_table[i].pid = 0;
   owned_count--;
   for (size_t j = (i + 1) & mask; owned_table[j].pid != 0; j = (j + 1) & mask) {
@@ -276,6 +288,22 @@ static void owned_remove_at(size_t i) {
       i = j;
     }
   }
+}
+
+/* The exit cleanup of a native spawn whose owner is torn down unreaped (see
+ * struct owned). Its unreaped leader holds its pid and group id, so neither
+ * can name a stranger; pid > 1 always (a child of ours). Lock held. */
+static void kill_at_teardown(const struct owned *e) {
+  if (!e->spawned || e->kill_signal <= 0 || e->pid <= 1) return;
+  if (e->cgroup_fd >= 0) {
+    int fd = openat(e->cgroup_fd, "cgroup.kill", O_WRONLY | O_CLOEXEC);
+    if (fd >= 0) {
+      ssize_t ignored = write(fd, "1", 1);
+      (void)ignored;
+      close(fd);
+    }
+  }
+  kill(e->group ? -e->pid : e->pid, e->kill_signal);
 }
 
 /* Whether pid is someone else's: a runtime's child, another environment's
@@ -585,8 +613,12 @@ static void teardown(void *arg) {
   if (state->stopfd >= 0) close(state->stopfd);
   pthread_mutex_lock(&registry_lock);
   for (size_t i = 0; i < owned_capacity;) {
-    if (owned_table[i].pid != 0 && owned_table[i].owner == state) owned_remove_at(i); /* slot i refilled: look again */
-    else i++;
+    if (owned_table[i].pid != 0 && owned_table[i].owner == state) {
+      kill_at_teardown(&owned_table[i]);
+      owned_remove_at(i); /* slot i refilled: look again */
+    } else {
+      i++;
+    }
   }
   spawning_total -= state->spawning;
   pthread_mutex_unlock(&registry_lock);
@@ -1321,6 +1353,8 @@ static napi_value js_spawn(napi_env env, napi_callback_info info) {
   job.uid = spawn_int(env, argv[0], "uid", -1);
   job.gid = spawn_int(env, argv[0], "gid", -1);
   int cgroup_fd = spawn_int(env, argv[0], "cgroupFd", -1);
+  int cleanup_signal = spawn_int(env, argv[0], "cleanupSignal", 0);
+  if (cleanup_signal < 0 || cleanup_signal >= 65 || cleanup_signal == SIGSTOP) cleanup_signal = 0;
   uint32_t count = 0;
   if (napi_get_named_property(env, argv[0], "ignored", &ignored_array) == napi_ok &&
       napi_get_array_length(env, ignored_array, &count) == napi_ok) {
@@ -1384,12 +1418,22 @@ static napi_value js_spawn(napi_env env, napi_callback_info info) {
    * rewrites job.stdio (it shares our memory) with its own fd numbers. */
   int tty_fd = (job.flags & SPAWN_FOREGROUND) && job.stdio[0] >= 0 ? job.stdio[0] : -1;
   pid = spawn_start(&job, cgroup_fd, &pidfd);
+  /* Its cgroup, for a cleanup that outlives our JS (kill_at_teardown). */
+  int cgroup_dup = pid > 0 && job.err == 0 && cleanup_signal > 0 && cgroup_fd >= 0 ? fcntl(cgroup_fd, F_DUPFD_CLOEXEC, 3) : -1;
   pthread_mutex_lock(&registry_lock);
   /* Cannot fail unless other threads used the room made above (then -ENOMEM). */
   int recorded = pid > 0 && job.err == 0 ? owned_put((int)pid, state, true) : 0;
+  if (pid > 0 && job.err == 0 && recorded == 0) {
+    struct owned *entry = &owned_table[owned_find((int)pid)];
+    entry->kill_signal = cleanup_signal;
+    entry->group = (job.flags & (SPAWN_PROCESS_GROUP | SPAWN_SESSION)) != 0;
+    entry->cgroup_fd = cgroup_dup;
+    cgroup_dup = -1;
+  }
   spawning_total--;
   state->spawning--;
   pthread_mutex_unlock(&registry_lock);
+  if (cgroup_dup >= 0) close(cgroup_dup);
   if (recorded < 0) {
     /* Unrecorded, another thread could reap it unseen: end it now instead. */
     siginfo_t si;

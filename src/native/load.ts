@@ -100,6 +100,12 @@ export interface NativeSpawnJob {
   cgroupFd: number;
   /** Signal numbers that are SIG_IGN in the child (every other one is SIG_DFL). */
   ignored: readonly number[];
+  /**
+   * The exit cleanup's signal (0: none), sent by this environment's teardown
+   * to the child's group (and cgroup) if it is still unreaped then: a worker
+   * thread terminated before its JS could run the cleanup.
+   */
+  cleanupSignal?: number;
 }
 
 /**

@@ -36,6 +36,8 @@ export interface NativeJobOptions {
   readonly foreground: boolean;
   readonly ignoredSignals: readonly number[];
   readonly cgroupFd: number;
+  /** The exit cleanup's signal number, 0 without cleanup (see NativeSpawnJob.cleanupSignal). */
+  readonly cleanupSignal: number;
 }
 
 /** An error shaped like node:child_process's spawn errors (code, errno, syscall 'spawn cmd', path, spawnargs). */
@@ -146,6 +148,7 @@ export function startNative(
     gid: node.gid ?? -1,
     cgroupFd: job.cgroupFd,
     ignored: job.ignoredSignals,
+    cleanupSignal: job.cleanupSignal,
   });
   if ('errno' in result) return spawnError(command, args, result.errno, result.syscall);
   return {

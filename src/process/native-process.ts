@@ -13,6 +13,7 @@ import { probeCgroupBase } from './cgroup-base.js';
 import { ProcessCgroup } from './cgroup.js';
 import { waitForExit, withExec } from './exit-wait.js';
 import { holdLoop } from './keep-alive.js';
+import { killSignalNumber } from './kill-signal.js';
 import { notStarted, type ProcessParts } from './managed-process.js';
 import { startNative } from './native-engine.js';
 import { refuseNativeSpawn, type SpawnBinding } from './spawn-engine.js';
@@ -66,7 +67,14 @@ export const CLONE_REFUSED = Symbol('clone refused');
 export function startNativeProcess(binding: SpawnBinding, command: string, args: readonly string[], o: ResolvedSpawnOptions, monitor: ExitMonitor): ProcessParts | typeof CLONE_REFUSED {
   const reaper = reaperFor(monitor)!; // spawn-engine.ts chose native only with one
   let cgroup = createCgroup(o);
-  const job = { processGroup: o.processGroup, session: o.session, foreground: o.foreground, ignoredSignals: o.ignoredSignals, cgroupFd: cgroup?.fd ?? -1 };
+  const job = {
+    processGroup: o.processGroup,
+    session: o.session,
+    foreground: o.foreground,
+    ignoredSignals: o.ignoredSignals,
+    cgroupFd: cgroup?.fd ?? -1,
+    cleanupSignal: o.cleanup ? killSignalNumber(o.killSignal) : 0,
+  };
   let started = startNative(binding, command, args, o.node, job);
   if (cgroup !== undefined && 'code' in started && (started as { step?: string }).step === 'clone3') {
     // clone3 refused CLONE_INTO_CGROUP (Linux < 5.7, or seccomp).

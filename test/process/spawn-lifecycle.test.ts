@@ -68,6 +68,20 @@ describe.skipIf(!isLinux)('spawn lifecycle', () => {
     });
   }
 
+  // A worker's JS gets no 'exit' event when the main thread exits or
+  // terminates it: its children ran on (and their cgroups stayed). The
+  // addon's teardown of the worker's environment now sends the cleanup.
+  for (const how of ['exit', 'terminate'] as const) {
+    it(`cleanup: children a worker thread spawned are killed when the process ends it (${how})`, async () => {
+      const parent = nodeSpawn(process.execPath, ['--import', 'tsx', fixture('process-cleanup-worker.mjs'), how], { stdio: ['ignore', 'pipe', 'inherit'] });
+      track([parent.pid!]);
+      const groups = JSON.parse(await new Promise<string>((resolve) => parent.stdout!.once('data', (c: Buffer) => resolve(c.toString())))) as number[];
+      track(groups, { asGroups: true });
+      expect(await new Promise<number | null>((resolve) => parent.once('exit', (code) => resolve(code)))).toBe(0);
+      await waitFor(() => groups.every((g) => groupMembers(g).length === 0), LIVENESS_MS, 'no managed child left');
+    });
+  }
+
   it('cleanup: a parent that dies of an uncaught exception leaves 0 of its managed children', async () => {
     const parent = nodeSpawn(process.execPath, ['--import', 'tsx', fixture('process-cleanup-parent.mjs'), 'native', 'throw'], { stdio: ['pipe', 'pipe', 'ignore'] });
     track([parent.pid!]);
