@@ -21,7 +21,8 @@ export function isTerminal(fd: typeof STDOUT_FD | typeof STDERR_FD): boolean {
 }
 
 // Writes all of text to fd, synchronously, like the runtime's stdio on a
-// pipe. A reader that went away (EPIPE) costs the text, never exitmon.
+// pipe. A reader that went away (EPIPE; EIO: a terminal hung up) costs the
+// text, never exitmon.
 function writeAll(fd: number, text: string): void {
   let rest = Buffer.from(text);
   while (rest.length > 0) {
@@ -30,7 +31,7 @@ function writeAll(fd: number, text: string): void {
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (code === 'EAGAIN') Atomics.wait(pause, 0, 0, FULL_PIPE_WAIT_MS);
-      else if (code === 'EPIPE' || code === 'EBADF') return;
+      else if (code === 'EPIPE' || code === 'EBADF' || code === 'EIO') return; // the reader or the terminal is gone
       else throw error;
     }
   }

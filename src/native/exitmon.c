@@ -969,7 +969,8 @@ static napi_value js_own_delete(napi_env env, napi_callback_info info) {
   int removed = 0;
   pthread_mutex_lock(&registry_lock);
   size_t i = a[0] > 0 ? owned_find(a[0]) : owned_capacity;
-  if (i < owned_capacity && owned_table[i].owner == state) {
+  /* A runtime's entry only: a late ownDelete must never drop a native spawn that got the pid since. */
+  if (i < owned_capacity && owned_table[i].owner == state && !owned_table[i].spawned) {
     owned_remove_at(i);
     removed = 1;
   }
@@ -1418,6 +1419,14 @@ static napi_value js_spawn(napi_env env, napi_callback_info info) {
    * rewrites job.stdio (it shares our memory) with its own fd numbers. */
   int tty_fd = (job.flags & SPAWN_FOREGROUND) && job.stdio[0] >= 0 ? job.stdio[0] : -1;
   pid = spawn_start(&job, cgroup_fd, &pidfd);
+  if (pid > 0 && job.err != 0) {
+    /* The child died before or in execve; collect it (CLONE_VFORK resumed us
+     * in its exit path, so this returns at once) while the spawn still counts
+     * as in flight, so no other thread's sweep takes it for an orphan. */
+    siginfo_t si;
+    while (waitid((idtype_t)EXITMON_P_PIDFD, (id_t)pidfd, &si, WEXITED) < 0 && errno == EINTR) {}
+    close(pidfd);
+  }
   /* Its cgroup, for a cleanup that outlives our JS (kill_at_teardown). */
   int cgroup_dup = pid > 0 && job.err == 0 && cleanup_signal > 0 && cgroup_fd >= 0 ? fcntl(cgroup_fd, F_DUPFD_CLOEXEC, 3) : -1;
   pthread_mutex_lock(&registry_lock);
@@ -1446,11 +1455,7 @@ static napi_value js_spawn(napi_env env, napi_callback_info info) {
     err = (int)-pid;
     failed = cgroup_fd >= 0 ? "clone3" : "clone";
   } else if (job.err != 0) {
-    /* The child died before or in execve; collect it (CLONE_VFORK resumed us
-     * in its exit path, so this returns at once) and report why. */
-    siginfo_t si;
-    while (waitid((idtype_t)EXITMON_P_PIDFD, (id_t)pidfd, &si, WEXITED) < 0 && errno == EINTR) {}
-    close(pidfd);
+    /* Collected above; report why. */
     err = job.err;
     failed = job.failed;
     /* It took the terminal and then failed to exec: take it back, or we stay

@@ -8,6 +8,7 @@ import { NativeUnavailableError } from '../core/errors.js';
 import type { ExitEvent } from '../core/exit-event.js';
 import type { ExitMonitor } from '../core/monitor.js';
 import { fromWaitResult } from '../sources/exit-status.js';
+import { ERRNO } from '../sources/native-errors.js';
 import { reaperFor } from '../sources/reaper.js';
 import { probeCgroupBase } from './cgroup-base.js';
 import { ProcessCgroup } from './cgroup.js';
@@ -105,6 +106,8 @@ export function startNativeProcess(binding: SpawnBinding, command: string, args:
     if (collected || !reaper.closed || binding.pidfdReady(pidfd) !== 1) return;
     // Our own child (exitmon spawned it), so no runtime owns it: reap by pid.
     const waited = binding.reapUnowned(pid);
+    // ECHILD: someone else reaped it (another reaper took it): nothing is left to wait for.
+    if (waited === -ERRNO.ECHILD) return finish();
     if (typeof waited === 'number' || waited.pid === 0) return;
     if (monitor.closed) finish();
     else monitor.publish({ pid, ...withExec({}, o.execId, o.containerId), ...fromWaitResult(waited), outcome: 'reaped', resources: resources?.() });

@@ -5,7 +5,7 @@ import type { SpawnOptions as NodeSpawnOptions } from 'node:child_process';
 import { NativeUnavailableError } from '../core/errors.js';
 import type { ExitMonitor } from '../core/monitor.js';
 import { loadNative, probeNativeBinding, type NativeBinding } from '../native/load.js';
-import { reaperFor } from '../sources/reaper.js';
+import { reaperAddon, reaperFor } from '../sources/reaper.js';
 import type { ResolvedSpawnOptions, SpawnEngine } from './spawn-options.js';
 
 /** A binding that has the native spawn (older builds of the addon do not). */
@@ -96,5 +96,7 @@ function nativeReason(options: ResolvedSpawnOptions, monitor: ExitMonitor): stri
   const reaper = reaperFor(monitor);
   if (reaper === undefined) return 'the monitor has no reaper to reap the child';
   if (reaper.backend !== 'pidfd') return 'the reaper polls (no pidfd backend)';
+  // Another installed copy's reaper: our addon's registry would not learn of its reap.
+  if (reaperAddon(reaper) !== probe.binding) return "the monitor's reaper runs on another installed copy's addon";
   return nativeObstacle(options.node);
 }

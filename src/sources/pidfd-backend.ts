@@ -91,6 +91,11 @@ export class PidfdBackend {
     this.#handlers = routerOf(binding).handlers;
   }
 
+  /** The loaded addon this backend runs on (one per installed copy of exitmon). */
+  get binding(): NativeBinding {
+    return this.#binding;
+  }
+
   // pidfd_open(2): returns the fd or the positive errno (ESRCH, EMFILE, …).
   open(pid: number): { fd: number } | { errno: number } {
     const rc = this.#binding.pidfdOpen(pid);

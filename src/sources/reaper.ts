@@ -16,6 +16,7 @@ import type { ExitStatus } from './exit-status.js';
 import { LoopHold } from './loop-hold.js';
 import { OrphanSweep } from './orphan-sweep.js';
 import { adoptedOrphans, mayAdopt, Ownership } from './ownership.js';
+import type { NativeBinding } from '../native/load.js';
 import type { PidfdBackend } from './pidfd-backend.js';
 import { DEFAULT_POLL_INTERVAL_MS, PidPoller } from './poll-backend.js';
 import { chooseBackend } from './reaper-backend.js';
@@ -34,6 +35,16 @@ export { DEFAULT_POLL_INTERVAL_MS, DEFAULT_SWEEP_INTERVAL_MS, type ReaperBackend
 // (spawn()'s native engine needs it).
 const reapers = processWide('exitmon.reapersByMonitor.v1', () => new WeakMap<ExitMonitor, Reaper>(), (v): v is WeakMap<ExitMonitor, Reaper> => v instanceof WeakMap);
 const shared = new SharedReaperSlot<Reaper>();
+
+// The addon each pidfd reaper runs on, process-wide like `reapers`: a child
+// must be spawned by the addon that will reap it (two installed copies load
+// two addons, each with its own registry of owned pids).
+const addons = processWide('exitmon.reaperAddons.v1', () => new WeakMap<Reaper, NativeBinding>(), (v): v is WeakMap<Reaper, NativeBinding> => v instanceof WeakMap);
+
+/** The addon `reaper` runs on; undefined for a polling reaper. */
+export function reaperAddon(reaper: Reaper): NativeBinding | undefined {
+  return addons.get(reaper);
+}
 
 /** The open Reaper that publishes into `monitor`, if any (e.g. for spawn()). */
 export function reaperFor(monitor: ExitMonitor): Reaper | undefined {
@@ -105,6 +116,7 @@ export class Reaper implements Disposable {
     const { pidfd, backend: chosen } = chooseBackend(backend, logger);
     this.#pidfd = pidfd;
     this.backend = chosen;
+    if (pidfd !== null) addons.set(this, pidfd.binding);
     this.#poller = new PidPoller(pollIntervalMs);
     this.#ownership = new Ownership((pid) => this.#watches.has(pid));
     const host = {

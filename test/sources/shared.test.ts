@@ -3,7 +3,8 @@
 // two Reaper.shared() instances, which split orphan exits between them, and
 // `instanceof` failed for each other's errors. Runs the built dist/.
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadNative } from '../../src/native/load.js';
@@ -77,6 +78,29 @@ describe.skipIf(!built)('one exitmon per process (dist/index.js + dist/index.cjs
       });
     `);
     expect(out).toEqual({ outcome: 'reaped', status: 3, child: true, sameShared: true, reaper: true, monitor: true, back: true, plain: false, manager: 'function' });
+  });
+
+  // A second installed copy loads its own addon, whose registry never learns
+  // that the first copy's reaper reaped the child: its teardown then
+  // signalled that child's (possibly reused) group. Such a copy spawns with
+  // node:child_process instead; the shared reaper observes the child.
+  it.skipIf(!native)('a second installed copy spawns with node:child_process when the shared reaper runs on the first copy\'s addon', () => {
+    const copy = mkdtempSync(join(tmpdir(), 'exitmon-copy-'));
+    try {
+      for (const part of ['package.json', 'dist', 'build', 'prebuilds']) if (existsSync(join(ROOT, part))) cpSync(join(ROOT, part), join(copy, part), { recursive: true });
+      symlinkSync(join(ROOT, 'node_modules'), join(copy, 'node_modules')); // its dependencies
+      const out = runBoth(`
+        const other = await import(${JSON.stringify(join(copy, 'dist', 'index.js'))});
+        const shared = esm.Reaper.shared();
+        const p = other.spawn('sh', ['-c', 'exit 3']);
+        const exit = await p.exited;
+        console.log(JSON.stringify({ same: other.Reaper.shared() === shared, child: p.child !== undefined, outcome: exit.outcome, code: exit.code }));
+        shared.close();
+      `);
+      expect(out).toEqual({ same: true, child: true, outcome: 'observed', code: 3 });
+    } finally {
+      rmSync(copy, { recursive: true, force: true });
+    }
   });
 
   it.skipIf(!native)('every orphan exit goes to the one shared reaper, none to a second', () => {
