@@ -6,7 +6,6 @@ import type { ExitOutcome } from '../core/exit-event.js';
 import { ExitMonitorError, MonitorClosedError, NativeUnavailableError } from '../core/errors.js';
 import { shareInstanceof } from '../core/brand.js';
 import { runMicrotask } from '../core/microtask.js';
-import { processWide } from '../core/process-wide.js';
 import { runTeardown } from '../core/teardown.js';
 import { ExitMonitor } from '../core/monitor.js';
 import { assertOptionalString, assertOptions, assertPid, rangeError, typeError } from '../core/validate.js';
@@ -16,10 +15,10 @@ import type { ExitStatus } from './exit-status.js';
 import { LoopHold } from './loop-hold.js';
 import { OrphanSweep } from './orphan-sweep.js';
 import { adoptedOrphans, mayAdopt, Ownership } from './ownership.js';
-import type { NativeBinding } from '../native/load.js';
 import type { PidfdBackend } from './pidfd-backend.js';
 import { DEFAULT_POLL_INTERVAL_MS, PidPoller } from './poll-backend.js';
 import { chooseBackend } from './reaper-backend.js';
+import { reaperAddon, registeredReaper, registerReaper, unregisterReaper } from './reaper-registry.js';
 import { checkOptions, differingOption, type ReaperBackend, type ReaperOptions, type ReaperStats } from './reaper-options.js';
 import { batchCounters, scanCounters } from './reaper-counters.js';
 import { SharedReaperSlot } from './shared-reaper.js';
@@ -30,26 +29,13 @@ import { WatchSet, type Watched, type WatchOptions } from './watch-set.js';
 export { exitBatches, orphanScans } from './reaper-counters.js';
 export { DEFAULT_POLL_INTERVAL_MS, DEFAULT_SWEEP_INTERVAL_MS, type ReaperBackend, type ReaperOptions, type ReaperStats, type StopOptions, type StopResult, type WatchOptions };
 
-// Which reaper publishes into a monitor, process-wide: a copy of exitmon that
-// got the shared reaper from another copy must find it from its monitor
-// (spawn()'s native engine needs it).
-const reapers = processWide('exitmon.reapersByMonitor.v1', () => new WeakMap<ExitMonitor, Reaper>(), (v): v is WeakMap<ExitMonitor, Reaper> => v instanceof WeakMap);
 const shared = new SharedReaperSlot<Reaper>();
 
-// The addon each pidfd reaper runs on, process-wide like `reapers`: a child
-// must be spawned by the addon that will reap it (two installed copies load
-// two addons, each with its own registry of owned pids).
-const addons = processWide('exitmon.reaperAddons.v1', () => new WeakMap<Reaper, NativeBinding>(), (v): v is WeakMap<Reaper, NativeBinding> => v instanceof WeakMap);
-
-/** The addon `reaper` runs on; undefined for a polling reaper. */
-export function reaperAddon(reaper: Reaper): NativeBinding | undefined {
-  return addons.get(reaper);
-}
+export { reaperAddon };
 
 /** The open Reaper that publishes into `monitor`, if any (e.g. for spawn()). */
 export function reaperFor(monitor: ExitMonitor): Reaper | undefined {
-  const reaper = reapers.get(monitor);
-  return reaper !== undefined && !reaper.closed ? reaper : undefined;
+  return registeredReaper(monitor) as Reaper | undefined;
 }
 
 /**
@@ -116,7 +102,6 @@ export class Reaper implements Disposable {
     const { pidfd, backend: chosen } = chooseBackend(backend, logger);
     this.#pidfd = pidfd;
     this.backend = chosen;
-    if (pidfd !== null) addons.set(this, pidfd.binding);
     this.#poller = new PidPoller(pollIntervalMs);
     this.#ownership = new Ownership((pid) => this.#watches.has(pid));
     const host = {
@@ -146,7 +131,7 @@ export class Reaper implements Disposable {
     const orphans = this.#orphans;
     if (orphans !== null) scanCounters.set(this, () => orphans.scans);
     if (pidfd !== null) batchCounters.set(this, () => pidfd.batches);
-    if (!reapers.has(monitor) || reapers.get(monitor)!.closed) reapers.set(monitor, this);
+    registerReaper(this, pidfd?.binding);
     monitor.lifecycle.on('close', this.#onMonitorClose);
   }
 
@@ -321,9 +306,7 @@ export class Reaper implements Disposable {
       () => this.#watches.close((watched, status) => this.#publish(watched, status, 'observed', false)),
       () => this.#poller.close(),
       () => this.#ownership.clear(),
-      () => {
-        if (reapers.get(this.monitor) === this) reapers.delete(this.monitor);
-      },
+      () => unregisterReaper(this),
       () => {
         if (this.#ownsMonitor) this.monitor.close();
       },
