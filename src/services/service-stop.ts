@@ -18,8 +18,10 @@ interface ProcessStop {
 async function stopProcess(child: ManagedProcess, config: StopConfig, escalate: AbortSignal): Promise<StopResult> {
   const { stopSignal, stopGraceMs } = config;
   try {
+    // Escalated before it began (forceStop): SIGKILL first, and a forced stop
+    // whether or not the process was already dead when the stop looked again.
     return escalate.aborted
-      ? await child.stop({ signal: 'SIGKILL', graceMs: 0 })
+      ? { ...(await child.stop({ signal: 'SIGKILL', graceMs: 0 })), forced: true }
       : await child.stop({ signal: stopSignal, graceMs: stopGraceMs, signalAbort: escalate });
   } catch (error) {
     if (!escalate.aborted) throw error;
