@@ -989,6 +989,9 @@ static napi_value js_own_has(napi_env env, napi_callback_info info) {
   return make_int(env, has);
 }
 
+/* tcsetpgrp(3) with SIGTTOU blocked (defined with the terminal helpers below). */
+static int run_set_foreground(int fd, pid_t pgid);
+
 /* ==== Native spawn: clone3(CLONE_VM | CLONE_VFORK | CLONE_PIDFD [| CLONE_INTO_CGROUP]) ====
  *
  * spawn(job) starts one process the way posix_spawn(3) does in glibc and musl:
@@ -1460,14 +1463,7 @@ static napi_value js_spawn(napi_env env, napi_callback_info info) {
     failed = job.failed;
     /* It took the terminal and then failed to exec: take it back, or we stay
      * in the background of a group that no longer exists (SIGTTIN/SIGTTOU). */
-    if (tty_fd >= 0 && tcgetpgrp(tty_fd) == (pid_t)pid) {
-      sigset_t ttou, old;
-      sigemptyset(&ttou);
-      sigaddset(&ttou, SIGTTOU);
-      pthread_sigmask(SIG_BLOCK, &ttou, &old);
-      (void)tcsetpgrp(tty_fd, getpgrp());
-      pthread_sigmask(SIG_SETMASK, &old, NULL);
-    }
+    if (tty_fd >= 0 && tcgetpgrp(tty_fd) == (pid_t)pid) (void)run_set_foreground(tty_fd, getpgrp());
   }
 done:
   for (int i = 0; i < job.nstdio; i++) {

@@ -4,10 +4,17 @@ import { isatty } from 'node:tty';
 import { loadNative } from '../native/load.js';
 import { ownProcessGroup } from './proc-stat.js';
 
-/** The terminal's foreground group, or undefined when fd is no terminal or the addon is missing. */
-export function terminalForegroundGroup(fd = 0): number | undefined {
+// tcgetpgrp(3) on fd: the group, 0 when it lies outside our pid namespace,
+// undefined when fd is no terminal, the addon is missing or the call failed.
+function rawForegroundGroup(fd: number): number | undefined {
   if (!isatty(fd)) return undefined;
   const pgid = loadNative()?.tcgetpgrp?.(fd);
+  return pgid !== undefined && pgid >= 0 ? pgid : undefined;
+}
+
+/** The terminal's foreground group, or undefined when fd is no terminal or the addon is missing. */
+export function terminalForegroundGroup(fd = 0): number | undefined {
+  const pgid = rawForegroundGroup(fd);
   return pgid !== undefined && pgid > 0 ? pgid : undefined;
 }
 
@@ -20,10 +27,9 @@ export function terminalForegroundGroup(fd = 0): number | undefined {
  * command as tini does.
  */
 export function inTerminalForeground(fd = 0): boolean {
-  if (!isatty(fd)) return false;
-  const foreground = loadNative()?.tcgetpgrp?.(fd);
+  const foreground = rawForegroundGroup(fd);
   if (foreground === 0) return process.pid === 1;
-  return foreground !== undefined && foreground > 0 && foreground === ownProcessGroup();
+  return foreground !== undefined && foreground === ownProcessGroup();
 }
 
 /**

@@ -88,14 +88,12 @@ export function adoptedOrphans(procs: readonly ProcStat[] = listProcesses()): Pr
 
 /** Per-reaper ownership bookkeeping (pid -> start time). */
 export class Ownership {
-  readonly #watched: (pid: number) => boolean;
   readonly #leftToOwner = new Map<number, number>();
   #preexisting = new Map<number, number>();
   readonly #claims: ReaperClaims;
 
   /** `watched(pid)`: whether the reaper has a live watch of pid. */
   constructor(watched: (pid: number) => boolean) {
-    this.#watched = watched;
     this.#claims = { watched, preexisting: (child) => this.#preexisting.get(child.pid) === child.startTime };
     adoptionRealm.claims.add(this.#claims);
   }
@@ -142,7 +140,7 @@ export class Ownership {
    */
   whoseZombie(pid: number): ZombieOwner {
     if (isOwnedByRuntime(pid)) return 'runtime';
-    if (this.#watched(pid)) return 'watched';
+    // Every open reaper's claims, this one's included.
     for (const claim of adoptionRealm.claims) if (claim.watched(pid)) return 'watched';
     if (this.#leftToOwner.has(pid) || this.#preexisting.has(pid)) {
       const stat = readProcStat(pid);
