@@ -64,6 +64,7 @@ export function startWithChildProcess(command: string, args: readonly string[], 
     exited,
     cgroup: undefined,
     collected: () => exitSeen || childProcessReaped(child),
+    setRefed: (refed) => (refed ? child.ref() : child.unref()),
     signal(signo) {
       if (exitSeen || childProcessReaped(child)) return false;
       if (pidfd >= 0 && native !== null) return native.pidfdSendSignal(pidfd, signo) === 0;

@@ -29,6 +29,8 @@ export interface ProcessParts {
   signal(signo: number): boolean;
   /** The exit was collected: the pid may belong to someone else by now. */
   collected(): boolean;
+  /** Whether the running process keeps the event loop open (ChildProcess.ref/unref). */
+  setRefed(refed: boolean): void;
 }
 
 /**
@@ -38,7 +40,7 @@ export interface ProcessParts {
  */
 export function notStarted(exited: Promise<ExitEvent>, child?: ChildProcess): ProcessParts {
   const stdio = child?.stdio.map((s) => s ?? null) ?? [null, null, null];
-  return { pid: Number.NaN, pgid: undefined, child, stdio, exited, cgroup: undefined, signal: () => false, collected: () => true };
+  return { pid: Number.NaN, pgid: undefined, child, stdio, exited, cgroup: undefined, signal: () => false, collected: () => true, setRefed: () => undefined };
 }
 
 /** A started process with a guaranteed exit promise and a thorough stop. */
@@ -70,6 +72,16 @@ export interface ManagedProcess extends AsyncDisposable {
    * @throws RangeError/TypeError for an unknown signal.
    */
   kill(signal?: NodeJS.Signals): boolean;
+  /**
+   * Lets this process end without waiting for the child, as
+   * `ChildProcess.unref()` does: the running child no longer keeps the event
+   * loop open (piped stdio still does, as with node). `exited` still settles
+   * if the loop runs on. Mind `cleanup` (default true unless `detached`): at
+   * this process's exit the child's group still gets `killSignal`.
+   */
+  unref(): this;
+  /** Undoes `unref()`: the running child keeps the event loop open again (the default). */
+  ref(): this;
   /**
    * Stops the child with its group and every descendant (including setsid
    * escapees): see `stopProcessTree`; in a cgroup, everything in the cgroup,
@@ -116,6 +128,16 @@ export class ManagedChild implements ManagedProcess {
 
   get cgroup(): string | undefined {
     return this.#parts.cgroup?.path;
+  }
+
+  unref(): this {
+    this.#parts.setRefed(false);
+    return this;
+  }
+
+  ref(): this {
+    this.#parts.setRefed(true);
+    return this;
   }
 
   kill(signal: NodeJS.Signals = 'SIGTERM'): boolean {

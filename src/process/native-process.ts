@@ -102,7 +102,7 @@ export function startNativeProcess(binding: SpawnBinding, command: string, args:
   // it dropped the watch, so the exit is collected here (checked once a
   // second) and published while the monitor is open. Either way the child
   // is reaped: our own child must never stay a zombie.
-  const release = holdLoop(() => {
+  const hold = holdLoop(() => {
     if (collected || !reaper.closed || binding.pidfdReady(pidfd) !== 1) return;
     // Our own child (exitmon spawned it), so no runtime owns it: reap by pid.
     const waited = binding.reapUnowned(pid);
@@ -120,7 +120,7 @@ export function startNativeProcess(binding: SpawnBinding, command: string, args:
   } catch (error) {
     // Unreachable with validated arguments; never leave an unwatched child behind.
     binding.pidfdSendSignal(pidfd, 9);
-    release();
+    hold.release();
     throw error;
   }
   // The bookkeeping after the exit runs after the caller's own reactions to
@@ -132,7 +132,7 @@ export function startNativeProcess(binding: SpawnBinding, command: string, args:
       // The addon owns the pidfd it returned; a runtime's closeSync may refuse
       // an fd it did not open (Deno). EBADF only if the addon could not record it.
       if (binding.close(pidfd) < 0) closeSync(pidfd);
-      release();
+      hold.release();
       const [stdin, ...outputs] = started.stdio;
       if (stdin) stdin.destroy();
       // Output that nobody ever read is discarded, as node:child_process does
@@ -154,6 +154,7 @@ export function startNativeProcess(binding: SpawnBinding, command: string, args:
     exited,
     cgroup,
     collected: () => collected,
+    setRefed: (refed) => hold.setRefed(refed),
     signal(signo) {
       // An exited (zombie) process accepts signals and ignores them: report it gone.
       if (collected || binding.pidfdReady(pidfd) === 1) return false;

@@ -3,7 +3,7 @@
 // terminate, and a restart with the same execId is waited for (issue 11).
 import { spawn as nodeSpawn } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
-import { listProcesses } from '../../src/process/proc-stat.js';
+import { isRunning, listProcesses } from '../../src/process/proc-stat.js';
 import { spawn, type ManagedProcess, type ManagedSpawnOptions } from '../../src/process/spawn.js';
 import { Reaper } from '../../src/sources/reaper.js';
 import { fixture, isLinux, killAll, track, waitFor } from './helpers.js';
@@ -24,6 +24,19 @@ function groupMembers(pgid: number): number[] {
 }
 
 afterEach(() => killAll());
+
+// Runs test/fixtures/process-unref.mjs to its end: its JSON lines (the first
+// names the child) and its exit code. A parent held by its child never ends:
+// the test then times out.
+async function runUnrefParent(engine: string, mode: string): Promise<{ pid: number; code: number | null; lines: Record<string, number>[] }> {
+  const parent = nodeSpawn(process.execPath, ['--import', 'tsx', fixture('process-unref.mjs'), engine, mode], { stdio: ['ignore', 'pipe', 'inherit'] });
+  track([parent.pid!]);
+  let out = '';
+  parent.stdout!.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
+  const code = await new Promise<number | null>((resolve) => parent.once('close', (c) => resolve(c)));
+  const lines = out.trim().split('\n').map((line) => JSON.parse(line) as Record<string, number>);
+  return { pid: lines[0]!.pid!, code, lines };
+}
 
 describe.skipIf(!isLinux)('spawn lifecycle', () => {
   for (const engine of ['native', 'child_process'] as const) {
@@ -47,6 +60,27 @@ describe.skipIf(!isLinux)('spawn lifecycle', () => {
         controller.abort();
         expect((await p.exited).signal).toBe('SIGTERM');
         await waitFor(() => groupMembers(p.pgid!).length === 0, LIVENESS_MS, 'an empty group');
+      });
+
+      // ChildProcess.unref(): the parent may end while the child runs (a daemon launcher).
+      it('unref(): the parent ends while its child runs on (cleanup off)', async () => {
+        const { pid, code } = await runUnrefParent(engine, 'unref');
+        expect(code).toBe(0);
+        track([pid], { asGroups: true });
+        expect(isRunning(pid)).toBe(true);
+      });
+
+      it('unref() with cleanup on: the parent ends and its exit still kills the child', async () => {
+        const { pid, code } = await runUnrefParent(engine, 'unref-cleanup');
+        expect(code).toBe(0);
+        track([pid], { asGroups: true });
+        await waitFor(() => groupMembers(pid).length === 0, LIVENESS_MS, 'the child gone');
+      });
+
+      it('ref() after unref(): the parent waits for the exit again', async () => {
+        const { lines, code } = await runUnrefParent(engine, 'reref');
+        expect(code).toBe(0);
+        expect(lines[1]).toEqual({ code: 4 });
       });
 
       it('cleanup: a parent killed by SIGTERM leaves 0 of its managed children', async () => {
