@@ -33,6 +33,7 @@
  * eventfd 2.6.22.
  */
 #define _GNU_SOURCE
+#include <dlfcn.h>
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
@@ -305,6 +306,42 @@ static void kill_at_teardown(const struct owned *e) {
   }
   kill(e->group ? -e->pid : e->pid, e->kill_signal);
 }
+
+/*
+ * Process exit (exit(3), atexit): the cleanup of every environment's
+ * unreaped native spawns. Bun and Deno end the process from the main thread
+ * without tearing down the worker environments, so no cleanup hook of theirs
+ * runs and their children ran on. Entries whose JS cleanup already ran (the
+ * main thread's 'exit') are signalled again, harmlessly: an unreaped leader
+ * still holds its pid and group. Never in a forked child that calls exit(),
+ * and never blocking the exit on a lock that a stopped thread holds.
+ */
+static pid_t at_exit_pid;
+
+static void kill_all_at_exit(void) {
+  if (getpid() != at_exit_pid) return;
+  for (int tries = 0; pthread_mutex_trylock(&registry_lock) != 0; tries++) {
+    if (tries == 50) return;
+    usleep(100);
+  }
+  for (size_t i = 0; i < owned_capacity; i++) {
+    if (owned_table[i].pid != 0) kill_at_teardown(&owned_table[i]);
+  }
+  pthread_mutex_unlock(&registry_lock);
+}
+
+/* Once per process: the handler above, and this file pinned (RTLD_NODELETE)
+ * so that no dlclose can run the handler, or unmap it, before the exit. */
+static void register_at_exit(void) {
+  Dl_info self;
+  if (dladdr((void *)&kill_all_at_exit, &self) == 0 || self.dli_fname == NULL) return;
+  if (dlopen(self.dli_fname, RTLD_NOW | RTLD_NOLOAD | RTLD_NODELETE) == NULL) return;
+  at_exit_pid = getpid();
+  atexit(kill_all_at_exit);
+  at_quick_exit(kill_all_at_exit); /* Bun ends the process with quick_exit(3) */
+}
+
+static pthread_once_t at_exit_once = PTHREAD_ONCE_INIT;
 
 /* Whether pid is someone else's: a runtime's child, another environment's
  * native spawn. Lock held. */
@@ -1667,6 +1704,7 @@ static napi_value init(napi_env env, napi_value exports) {
     free(state);
     return fail(env, "exitmon native: pthread_mutex_init failed");
   }
+  pthread_once(&at_exit_once, register_at_exit);
   if (napi_add_env_cleanup_hook(env, teardown, state) != napi_ok) {
     pthread_mutex_destroy(&state->pending_lock);
     free(state);

@@ -1,21 +1,65 @@
 // `cleanup`: when this process exits, every live managed process's group (or
-// cgroup) gets its killSignal, the way execa kills its children. Three ways
-// out are covered: a normal exit and an uncaught exception or unhandled
-// rejection (Node and Bun emit process 'exit' for both; Deno emits no 'exit'
-// then, only 'uncaughtExceptionMonitor', which is also listened to), and
-// SIGINT/SIGTERM/SIGHUP with their default (fatal) disposition. For those signals a listener is installed only while nobody
-// else listens, so a host that handles them keeps handling them; ours runs
-// the cleanup and re-raises the signal with the default disposition, so the
-// process still dies of it (status 128 + n, as before).
+// cgroup) gets its killSignal, the way execa kills its children. The ways out
+// covered: a normal exit and an uncaught exception or unhandled rejection
+// (Node and Bun emit process 'exit' for both; Deno emits no 'exit' then, only
+// 'uncaughtExceptionMonitor', which is also listened to), Deno.exit() (Deno
+// dispatches 'unload' there, not process 'exit'), and SIGINT/SIGTERM/SIGHUP
+// with their default (fatal) disposition. For those signals a listener is
+// installed only while nobody else listens, so a host that handles them
+// keeps handling them; ours runs the cleanup and re-raises the signal with
+// the default disposition, so the process still dies of it (status 128 + n).
+// The addon adds a last net for native spawns (exitmon.c, at exit(3)): a
+// worker thread whose runtime ends the process without tearing it down.
 
 /** One thing to kill at exit; must be synchronous and must not throw. */
 export type ExitKill = () => void;
 
 const FATAL_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
+interface DenoSignals {
+  addSignalListener?: (signal: string, handler: () => void) => void;
+  removeSignalListener?: (signal: string, handler: () => void) => void;
+}
+const deno = (globalThis as { Deno?: DenoSignals }).Deno;
+// Deno's global scope is an EventTarget (Node's types do not say so).
+const scope = globalThis as { addEventListener?: (type: string, listener: () => void) => void; removeEventListener?: (type: string, listener: () => void) => void };
+
 const live = new Set<ExitKill>();
 const ourListeners = new Map<NodeJS.Signals, () => void>();
 let exitListening = false;
+
+// Deno: handlers added with Deno.addSignalListener are the host's too, but
+// process.listenerCount cannot see them; counted from exitmon's load on.
+// Deno's process.on() adds one through the same global: not while it adds ours.
+const denoHandlers = new Map<string, Set<unknown>>();
+let addingOurs = false;
+if (deno !== undefined) countDenoSignalListeners(deno);
+
+function countDenoSignalListeners(d: DenoSignals): void {
+  const { addSignalListener: add, removeSignalListener: remove } = d;
+  if (typeof add !== 'function' || typeof remove !== 'function') return;
+  try {
+    d.addSignalListener = function addSignalListener(signal, handler) {
+      add.call(this, signal, handler);
+      if (addingOurs) return;
+      let set = denoHandlers.get(signal);
+      if (set === undefined) denoHandlers.set(signal, (set = new Set()));
+      set.add(handler);
+    };
+    d.removeSignalListener = function removeSignalListener(signal, handler) {
+      remove.call(this, signal, handler);
+      denoHandlers.get(signal)?.delete(handler);
+    };
+  } catch {
+    // A frozen Deno namespace: only process.on listeners are seen.
+  }
+}
+
+// Whether anyone but exitmon handles signal.
+function othersListen(signal: NodeJS.Signals): boolean {
+  const ours = ourListeners.has(signal) ? 1 : 0;
+  return process.listenerCount(signal) > ours || (denoHandlers.get(signal)?.size ?? 0) > 0;
+}
 
 // Runs every registered kill once.
 function killAll(): void {
@@ -39,46 +83,63 @@ function onFatalError(_error: unknown, origin: string): void {
 
 function onSignal(signal: NodeJS.Signals): void {
   // Someone else listens too: the host decided what this signal means.
-  if (process.listenerCount(signal) > 1) return;
+  if (othersListen(signal)) return;
   killAll();
   uninstall();
   process.kill(process.pid, signal); // now with the default disposition: fatal
 }
 
-function install(): void {
-  if (!exitListening) {
-    process.on('exit', killAll);
-    process.on('uncaughtExceptionMonitor', onFatalError);
-    exitListening = true;
-  }
+function installSignals(): void {
   for (const signal of FATAL_SIGNALS) {
-    if (ourListeners.has(signal) || process.listenerCount(signal) > 0) continue;
+    if (ourListeners.has(signal) || othersListen(signal)) continue;
     const listener = (): void => onSignal(signal);
     ourListeners.set(signal, listener);
-    process.on(signal, listener);
+    addingOurs = true;
+    try {
+      process.on(signal, listener);
+    } finally {
+      addingOurs = false;
+    }
   }
+}
+
+function uninstallSignals(): void {
+  for (const [signal, listener] of ourListeners) process.off(signal, listener);
+  ourListeners.clear();
+}
+
+function install(): void {
+  process.on('exit', killAll);
+  process.on('uncaughtExceptionMonitor', onFatalError);
+  if (deno !== undefined) scope.addEventListener?.('unload', killAll);
+  exitListening = true;
 }
 
 function uninstall(): void {
   if (exitListening) {
     process.off('exit', killAll);
     process.off('uncaughtExceptionMonitor', onFatalError);
+    if (deno !== undefined) scope.removeEventListener?.('unload', killAll);
   }
   exitListening = false;
-  for (const [signal, listener] of ourListeners) process.off(signal, listener);
-  ourListeners.clear();
+  uninstallSignals();
 }
 
 /**
- * Registers a kill to run at exit; returns its unregistration. The listeners
- * stay installed when the list empties: with nothing to kill, ours re-raises
- * at once, which is exactly the default action, and installing signal
- * watchers anew for every short-lived process costs more than the spawn.
+ * Registers a kill to run at exit; returns its unregistration. On Node and
+ * Bun the listeners stay installed when the list empties: with nothing to
+ * kill, ours re-raises at once, which is exactly the default action, and
+ * installing signal watchers anew for every short-lived process costs more
+ * than the spawn. Deno counts a signal listener as pending work (an
+ * unsettled top-level await would hang instead of failing), so there the
+ * signal listeners go with the last kill.
  */
 export function killAtExit(kill: ExitKill): () => void {
   live.add(kill);
   if (!exitListening) install();
+  if (ourListeners.size === 0) installSignals();
   return () => {
     live.delete(kill);
+    if (deno !== undefined && live.size === 0) uninstallSignals();
   };
 }

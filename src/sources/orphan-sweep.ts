@@ -53,7 +53,9 @@ const SCAN_COST_FACTOR = 10;
 // The bookkeeping maps are pruned at most this often, in ms.
 const PRUNE_INTERVAL_MS = 10_000;
 
-type Verdict = 'collected' | 'skip';
+// 'busy': an orphan whose reap the addon refused while a spawn is in flight
+// somewhere (its child could have this pid): ours, but not yet.
+type Verdict = 'collected' | 'skip' | 'busy';
 
 /** Adopts and reaps orphans for one reaper. */
 export class OrphanSweep {
@@ -131,7 +133,7 @@ export class OrphanSweep {
         break;
       }
       const pid = peeked.result.pid;
-      if (pid === previous || this.#consider(pid) === 'skip') {
+      if (pid === previous || this.#consider(pid) !== 'collected') {
         this.#blocked(pid, final);
         break;
       }
@@ -153,7 +155,7 @@ export class OrphanSweep {
         watches.collectNow(pid); // the watch knows reap/observe and the exec ids
         return watches.has(pid) ? 'skip' : 'collected';
       case 'adoptable':
-        return this.#reap(pid) ? 'collected' : 'skip';
+        return this.#reap(pid) ? 'collected' : 'busy';
       default:
         return 'skip'; // a runtime's, left to its owner, or preexisting
     }
@@ -210,13 +212,18 @@ export class OrphanSweep {
     this.#scan();
   }
 
-  // The full pass: every zombie child in /proc, each decided like a peeked one.
+  // The full pass: every zombie child in /proc, each decided like a peeked
+  // one. An orphan refused while a spawn is in flight (a worker's spawnSync,
+  // Deno's output(), a Bun.$ command: seconds, perhaps) makes no SIGCHLD when
+  // that spawn ends: look again, at the pace the scans' cost allows.
   #scan(): void {
     const started = performance.now();
     this.scans++;
-    for (const { pid } of zombieChildren(process.pid)) this.#consider(pid);
+    let busy = false;
+    for (const { pid } of zombieChildren(process.pid)) busy = this.#consider(pid) === 'busy' || busy;
     this.#lastScanAt = performance.now();
     this.#lastScanMs = this.#lastScanAt - started;
+    if (busy && this.#scheduler.running) this.#scheduler.retryIn(Math.max(BLOCKED_SCAN_DELAY_MS, SCAN_COST_FACTOR * this.#lastScanMs));
   }
 
   // Forgets bookkeeping about pids that are gone.

@@ -22,7 +22,7 @@ import { loadNative } from '../native/load.js';
 import { hasExited, listProcesses, readProcStat, type ProcStat } from '../proc/stat.js';
 import { childrenOf } from '../proc/tree.js';
 import { ticksSinceBoot } from '../proc/uptime.js';
-import { childProcessReaped, isOwnedByRuntime, ownedChildProcess, runtimeChildExit, type RuntimeExit } from './runtime-children.js';
+import { childProcessReaped, isOwnedByRuntime, ownedChildProcess, runtimeChildExit, startedInSpawnWindow, type RuntimeExit } from './runtime-children.js';
 
 export { childProcessReaped, isOwnedByRuntime, ownedChildProcess, runtimeChildExit, type RuntimeExit };
 
@@ -69,7 +69,10 @@ export function mayAdopt(): boolean {
  *   3. it was already a child when a reaper became subreaper, or it started
  *      no later than the clock tick in which exitmon was loaded: spawned
  *      before exitmon could record it (tsx's esbuild helper, a child of a
- *      loader thread), so perhaps ours.
+ *      loader thread), so perhaps ours;
+ *   4. it started while an asynchronous runtime spawn whose children go
+ *      unseen runs in this realm (Bun's shell, Deno.Command#output()):
+ *      perhaps one of those (an orphan among them is listed once it ends).
  * Everything else became our child by re-parenting (a child subreaper, or
  * PID 1): the kernel gives us no other children. Empty when nothing can be
  * re-parented to us (mayAdopt()). `procs`: one /proc listing.
@@ -81,6 +84,7 @@ export function adoptedOrphans(procs: readonly ProcStat[] = listProcesses()): Pr
   return procs.filter((p) => {
     if (p.ppid !== self || hasExited(p) || isOwnedByRuntime(p.pid)) return false;
     if (loadedAt !== undefined && p.startTime <= loadedAt) return false;
+    if (startedInSpawnWindow(p.startTime)) return false;
     for (const claim of claims) if (claim.watched(p.pid) || claim.preexisting(p)) return false;
     return true;
   });

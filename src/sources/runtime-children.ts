@@ -11,7 +11,10 @@
 //     for their whole call, so a reaper in ANOTHER thread (whose JS runs
 //     meanwhile) cannot take their child: on one thread nothing else runs
 //     during the call, on several threads only this makes it safe;
-//   - Bun.spawn and Deno.Command#spawn/#output.
+//   - Bun.spawn and Deno.Command#spawn;
+//   - asynchronous spawns whose children are never seen (Deno.Command#output,
+//     Bun's shell `Bun.$`): "spawning" from the call until their promise
+//     settles, and adopted() leaves out the children started meanwhile.
 // A wrapper calls ownBegin() before the real spawn forks and ownEnd(pid) after
 // it returned, so under the addon's lock such a child is always "being
 // spawned" or in the process-wide table until its owner reaped it; the addon
@@ -87,4 +90,18 @@ export function isOwnedByRuntime(pid: number): boolean {
   if (child instanceof ChildProcess) return !dropIfStale(reg, pid, child);
   if (child !== undefined) return true;
   return nativeOf(reg)?.ownHas(pid) === 1;
+}
+
+/**
+ * True when a child that started at `startTime` (clock ticks since boot) may
+ * be a child of an asynchronous runtime spawn still running in this realm
+ * (Bun's shell, Deno.Command#output()): it started no earlier than the tick
+ * one of them opened at. Their pids are never seen, so this is all there is
+ * to tell them from orphans (which the window delays, never loses).
+ */
+export function startedInSpawnWindow(startTime: number): boolean {
+  const windows = registry().windows;
+  if (windows === undefined) return false;
+  for (const opened of windows.values()) if (startTime >= opened) return true;
+  return false;
 }

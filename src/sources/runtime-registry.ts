@@ -28,6 +28,13 @@ export interface Registry {
    * Made on first use: a registry made by an older copy of exitmon lacks it.
    */
   reaped?: WeakSet<ChildProcess>;
+  /**
+   * Open windows of an asynchronous spawn whose children this realm never
+   * sees (Deno.Command#output(), Bun's shell): the clock tick (since boot)
+   * each opened at, so that adopted() leaves out the children that started
+   * since. Made on first use.
+   */
+  windows?: Map<object, number>;
 }
 
 // Shared through globalThis so an ESM and a CJS copy of exitmon in one realm

@@ -5,6 +5,7 @@ import * as childProcess from 'node:child_process';
 import { ChildProcess } from 'node:child_process';
 import { syncBuiltinESMExports } from 'node:module';
 import type { NativeBinding } from '../native/load.js';
+import { ticksSinceBoot } from '../proc/uptime.js';
 import { nativeOf, type Registry, type RuntimeExit } from './runtime-registry.js';
 
 type Fn = (this: unknown, ...args: unknown[]) => unknown;
@@ -65,12 +66,69 @@ function spawnHook(registry: Registry, end: SpawnEnd): (original: Fn) => Fn {
 // A synchronous spawn: "spawning" for the whole call (no reap in any thread may take its child).
 const endAtReturn: SpawnEnd = (native) => void native?.ownEnd(0);
 
-// Deno.Command#output() spawns and reaps inside one promise, pid unseen: "spawning" until it settles.
-const endWhenSettled: SpawnEnd = (native, promise) => {
-  const end = (): void => void native?.ownEnd(0);
-  if (promise instanceof Promise) promise.then(end, end);
-  else end();
-};
+// Opens a window in which the runtime spawns children that this realm never
+// sees (no pid): the addon's "spawning" count, so no thread reaps a child it
+// cannot attribute, and the tick it opened at, for adopted(). Returns its
+// close, which may be called more than once.
+function openWindow(registry: Registry): () => void {
+  const native = nativeOf(registry);
+  const windows = (registry.windows ??= new Map());
+  const key = {};
+  // Before the spawn: a child's start time is never earlier than this tick.
+  windows.set(key, ticksSinceBoot() ?? 0);
+  native?.ownBegin();
+  let open = true;
+  return () => {
+    if (!open) return;
+    open = false;
+    windows.delete(key);
+    native?.ownEnd(0);
+  };
+}
+
+// Closes a window once `value` settles (at once when it is no promise),
+// through Promise.prototype.then: a wrapped then() must not see it.
+function closeWhenSettled(value: unknown, close: () => void): void {
+  if (value instanceof Promise) Promise.prototype.then.call(value, close, close);
+  else close();
+}
+
+// Deno.Command#output() spawns and reaps inside one promise, pid unseen: a window until it settles.
+function outputHook(registry: Registry): (original: Fn) => Fn {
+  return (original) =>
+    function (this: unknown, ...args: unknown[]): unknown {
+      const close = openWindow(registry);
+      try {
+        const result = original.apply(this, args);
+        closeWhenSettled(result, close);
+        return result;
+      } catch (error) {
+        close();
+        throw error;
+      }
+    };
+}
+
+// Bun's shell (Bun.$, new $.Shell(), $.sandbox()): a ShellPromise starts its
+// commands on its first then() (await) or run() and spawns them natively, not
+// through Bun.spawn, pids unseen: a window from that call until it settles.
+function shellHook(registry: Registry): (original: Fn) => Fn {
+  const started = new WeakSet<object>();
+  return (original) =>
+    function (this: unknown, ...args: unknown[]): unknown {
+      if (typeof this !== 'object' || this === null || started.has(this)) return original.apply(this, args);
+      started.add(this);
+      const close = openWindow(registry);
+      try {
+        const result = original.apply(this, args);
+        closeWhenSettled(this, close);
+        return result;
+      } catch (error) {
+        close();
+        throw error;
+      }
+    };
+}
 
 // node:child_process: the ChildProcess is `this`; child.pid is set even if spawn threw after the fork.
 function endWithChildProcess(registry: Registry): SpawnEnd {
@@ -152,12 +210,16 @@ export function installSpawnHooks(registry: Registry): void {
     return { code: signalCode ? null : (exitCode ?? null), signal: signalCode ?? null };
   })));
   wrapMethod(bun, 'spawnSync', spawnHook(registry, endAtReturn));
+  const shell = (bun?.$ as { ShellPromise?: { prototype: object } } | undefined)?.ShellPromise?.prototype;
+  const shellStart = shellHook(registry); // one per realm: then() and run() share its "started"
+  wrapMethod(shell, 'then', shellStart);
+  wrapMethod(shell, 'run', shellStart);
   const command = global.Deno?.Command?.prototype;
   // Deno: `status` resolves once reaped, with the signal's name for a signal death.
   wrapMethod(command, 'spawn', spawnHook(registry, endWithRuntimeChild(registry, async (child) => {
     const { code, signal } = (await child.status) as { code: number; signal: NodeJS.Signals | null };
     return { code: signal ? null : code, signal: signal ?? null };
   })));
-  wrapMethod(command, 'output', spawnHook(registry, endWhenSettled));
+  wrapMethod(command, 'output', outputHook(registry));
   wrapMethod(command, 'outputSync', spawnHook(registry, endAtReturn));
 }

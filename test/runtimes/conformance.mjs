@@ -43,6 +43,26 @@ function assert(condition, message) {
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
+// Whether pid runs (a zombie or a missing pid does not).
+function running(pid) {
+  try {
+    return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')[0] !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+// Waits up to 2 s for pid to stop running; kills it if it did not. True when it stopped by itself.
+async function stopsRunning(pid) {
+  const deadline = Date.now() + 2000;
+  while (running(pid) && Date.now() < deadline) await sleep(20);
+  if (!running(pid)) return true;
+  process.kill(pid, 'SIGKILL');
+  return false;
+}
+
+const DIST_CJS = JSON.stringify(join(ROOT, 'dist', 'index.cjs'));
+
 // Runs a script under this runtime; resolves with its exit status.
 function runScript(source, args = []) {
   const dir = mkdtempSync(join(tmpdir(), 'exitmon-rt-'));
@@ -331,6 +351,101 @@ await check("spawn()'s cleanup kills its processes on an uncaught exception and 
     }
   }
 });
+
+// Bun and Deno end the process from the main thread without tearing down
+// the worker environments: the addon's exit(3)/quick_exit(3) handler does it.
+await check("cleanup: a worker thread's spawn() children are killed when the main thread calls process.exit(3)", async () => {
+  const result = runScript(`
+    import { Worker } from 'node:worker_threads';
+    const body = \`
+      const { spawn } = require(${DIST_CJS});
+      const { parentPort } = require('node:worker_threads');
+      parentPort.postMessage(spawn('sleep', ['30'], { stdio: 'ignore' }).pid);
+    \`;
+    new Worker(body, { eval: true }).once('message', (pid) => {
+      console.log(pid);
+      process.exit(3);
+    });
+  `);
+  const pid = Number(result.stdout.trim());
+  assert(result.status === 3 && pid > 0, `status ${result.status}: ${result.stdout} ${result.stderr}`);
+  assert(await stopsRunning(pid), "the worker's child still ran after the process exited");
+});
+
+if (runtime === 'deno') {
+  await check('cleanup: Deno.exit(7) kills the spawned children (Deno dispatches unload, not exit)', async () => {
+    const result = runScript(`
+      import { createRequire } from 'node:module';
+      const { spawn } = createRequire(import.meta.url)(${DIST_CJS});
+      console.log(spawn('sleep', ['30'], { stdio: 'ignore' }).pid);
+      Deno.exit(7);
+    `);
+    const pid = Number(result.stdout.trim());
+    assert(result.status === 7 && pid > 0, `status ${result.status}: ${result.stdout} ${result.stderr}`);
+    assert(await stopsRunning(pid), 'the child still ran after Deno.exit()');
+  });
+
+  await check('cleanup: a SIGTERM handler added with Deno.addSignalListener keeps the host in charge (children alive, handler runs once)', async () => {
+    const result = runScript(`
+      import { createRequire } from 'node:module';
+      const { spawn } = createRequire(import.meta.url)(${DIST_CJS});
+      const p = spawn('sleep', ['30'], { stdio: 'ignore' });
+      Deno.addSignalListener('SIGTERM', () => {
+        console.log('handler: child alive', p.kill('SIGCONT'));
+        setTimeout(() => { p.kill('SIGKILL'); Deno.exit(0); }, 100);
+      });
+      setTimeout(() => Deno.kill(Deno.pid, 'SIGTERM'), 50);
+      setTimeout(() => {}, 5000);
+    `);
+    assert(result.status === 0, `status ${result.status}, signal ${result.signal}: ${result.stderr}`);
+    const lines = result.stdout.trim().split('\n');
+    assert(lines.length === 1 && lines[0] === 'handler: child alive true', `the handler said: ${result.stdout}`);
+  });
+
+  await check('an unsettled top-level await after a spawn fails as Deno reports it, instead of hanging on exitmon\'s signal listeners', async () => {
+    const result = runScript(`
+      import { createRequire } from 'node:module';
+      const { spawn } = createRequire(import.meta.url)(${DIST_CJS});
+      await spawn('true', [], { stdio: 'ignore' }).exited;
+      await new Promise(() => {});
+    `);
+    assert(result.status === 1 && /never resolved/.test(result.stderr), `status ${result.status}, signal ${result.signal}: ${result.stderr}`);
+  });
+}
+
+if (runtime === 'bun') {
+  await check("Bun's shell (Bun.$) under a subreaper: its children keep their codes, adopted() does not list them, orphans are still reaped", async () => {
+    const result = runScript(`
+      import { createRequire } from 'node:module';
+      import { spawn } from 'node:child_process';
+      import { $ } from 'bun';
+      const { Reaper } = createRequire(import.meta.url)(${DIST_CJS});
+      const reaper = Reaper.shared();
+      reaper.becomeSubreaper();
+      await Bun.sleep(30);
+      const codes = await Promise.all(Array.from({ length: 100 }, (_, i) => $\`sh -c \${'sleep 0.0' + (i % 10) + '; exit ' + (i % 7)}\`.nothrow().quiet().then((r) => r.exitCode)));
+      const wrong = codes.filter((code, i) => code !== i % 7).length;
+      // A long shell command, and an orphan that exits while it runs.
+      const long = $\`sleep 0.5\`.quiet();
+      long.then(() => undefined);
+      await Bun.sleep(100);
+      const listed = reaper.adopted().length;
+      const orphan = await new Promise((resolve) => {
+        const sh = spawn('sh', ['-c', '(exit 5) & echo $!'], { stdio: ['ignore', 'pipe', 'ignore'] });
+        sh.stdout.once('data', (d) => resolve(Number(String(d).trim())));
+      });
+      const orphanExit = await reaper.monitor.waitPid(orphan, { timeout: 10000 }).catch((error) => ({ code: String(error) }));
+      const longExit = (await long).exitCode;
+      console.log(JSON.stringify({ wrong, listed, orphanCode: orphanExit.code, longExit, stats: reaper.stats(), windows: globalThis[Symbol.for('exitmon.ownership.v1')].windows?.size }));
+      reaper.close();
+    `);
+    assert(result.status === 0, `status ${result.status}: ${result.stderr}`);
+    const out = JSON.parse(result.stdout.trim().split('\n').pop());
+    assert(out.wrong === 0, `${out.wrong} of 100 Bun.$ commands got a wrong exit code`);
+    assert(out.listed === 0, `adopted() listed ${out.listed} children of a running Bun.$ command`);
+    assert(out.orphanCode === 5 && out.longExit === 0, `orphan code ${out.orphanCode}, Bun.$ sleep exit ${out.longExit}: ${result.stdout}`);
+  });
+}
 
 await check("`exitmon run -- sh -c 'exit 3'` exits 3", async () => {
   const result = spawnSync(RUN[0], [...RUN.slice(1), join(ROOT, 'dist', 'cli', 'main.js'), 'run', '--', 'sh', '-c', 'exit 3'], { encoding: 'utf8', timeout: TIMEOUT_MS });
