@@ -1,9 +1,11 @@
 // stop() of a process that runs in its own cgroup: the polite signal to its
-// group and to every process of the cgroup, the grace, then `cgroup.kill`,
+// group and to every other process of the cgroup (each exactly once: a
+// second SIGINT is "force quit" to many programs), the grace, then `cgroup.kill`,
 // which no double fork, setsid or reparenting escapes, and `populated 0` from
 // cgroup.events as the proof that nothing is left.
 import type { StopOptions, StopResult } from '../sources/tree-stopper.js';
 import type { ProcessCgroup } from './cgroup.js';
+import { readProcStat } from './proc-stat.js';
 import { currentGuard, signalGroup, signalProcess } from './signal-safety.js';
 import { KILL_VERIFY_MS, resolveStopOptions } from './stop-options.js';
 
@@ -29,7 +31,11 @@ export async function stopCgroup(cgroup: ProcessCgroup, pgid: number | undefined
   const guard = currentGuard();
   const sendToAll = (signo: number): void => {
     if (pgid !== undefined) signalGroup(pgid, signo, guard);
-    for (const pid of cgroup.pids()) signalProcess(pid, signo, guard);
+    for (const pid of cgroup.pids()) {
+      // The members of the group got it from the group signal.
+      if (pgid !== undefined && readProcStat(pid)?.pgrp === pgid) continue;
+      signalProcess(pid, signo, guard);
+    }
   };
   sendToAll(signal);
   // A stopped process keeps the signal pending until it runs again (systemd does the same).

@@ -143,7 +143,8 @@ export class Service {
     this.suppressRestarts();
     this.#readiness?.abort();
     const child = this.#process;
-    if (this.#alive && child !== undefined) return this.#stopRunning(child, escalate);
+    // A failed service (readiness timeout) stays failed: its stop began when it failed.
+    if (this.#alive && child !== undefined) return this.#state === 'failed' ? this.#stops.join(child, escalate) : this.#stopRunning(child, escalate);
     if (this.#state === 'pending' || this.#state === 'backoff') this.#set('stopped', this.#state === 'backoff' ? 'stopped' : undefined);
     // The main process is gone: what it left in its group is stopped (or was).
     if (child === undefined) return { forced: false, alreadyExited: true, survivors: [], durationMs: 0 };
@@ -202,6 +203,7 @@ export class Service {
     if (restarting) this.#context.emit(this.#event('restarting', { delayMs: 0 }, this.#restarts + 1));
     const child = this.#process;
     if (this.#alive && child !== undefined) await this.#stopRunning(child, new AbortController().signal);
+    else if (child !== undefined) await this.#remainsStopped(child);
     if (this.#stopping) return this.#set('stopped'); // the manager began to stop meanwhile: no new start
     this.#policy.reset();
     if (restarting) this.#restarts++;
@@ -237,9 +239,15 @@ export class Service {
     const decision = this.#policy.decide(status);
     if (decision.restart) {
       // The timer first: a listener of 'restarting' that restarts or stops the service clears it.
+      const previous = this.#process;
       this.#backoff = setTimeout(() => {
-        this.#restarts++;
-        this.launch();
+        // Not next to what the previous instance left in its group: its stop
+        // (begun at the exit, usually long done) ends first.
+        void this.#remainsStopped(previous).then(() => {
+          if (this.#state !== 'backoff' || this.#stopping || this.#process !== previous) return; // stopped or restarted meanwhile
+          this.#restarts++;
+          this.launch();
+        });
       }, decision.delayMs);
       this.#set('backoff', 'restarting', { delayMs: decision.delayMs }, this.#restarts + 1);
     } else if (decision.failed) {
@@ -247,6 +255,11 @@ export class Service {
     } else {
       this.#set('exited');
     }
+  }
+
+  // Resolves once the stop of what an exited process left in its group ended (failed or not).
+  async #remainsStopped(child: ManagedProcess | undefined): Promise<void> {
+    if (child !== undefined) await this.#stops.join(child, new AbortController().signal).catch(() => undefined);
   }
 
   #fail(reason: string, fields: Partial<ServiceEvent>): void {

@@ -35,6 +35,23 @@ describe.skipIf(!canContain)('cgroup containment', () => {
     await waitFor(() => !existsSync(p.cgroup!), LIVENESS_MS, 'the cgroup directory to be removed');
   });
 
+  // The group signal and the signals to cgroup.procs reached the leader
+  // twice: a second SIGINT is "force quit" to many programs (status 130).
+  it('stop() signals each process of a contained group once: each graceful SIGINT handler runs once, exit 0', async () => {
+    const p = start(process.execPath, [fixture('process-count-sigint.mjs'), '12'], { cgroup: true, stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    p.stdout!.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
+    await waitFor(() => out.includes('ready'), LIVENESS_MS, 'the server to start');
+    const result = await p.stop({ signal: 'SIGINT', graceMs: 5000 });
+    expect(result).toMatchObject({ forced: false, survivors: [] });
+    expect((await p.exited).code).toBe(0);
+    const lines = out.trim().split('\n');
+    expect(lines[0]).toBe('ready');
+    // All 13 got it, each once.
+    expect(lines.slice(1).filter((line) => line.startsWith('SIGINT 1 '))).toHaveLength(13);
+    expect(lines.slice(1).filter((line) => !line.startsWith('SIGINT 1 '))).toEqual([]);
+  });
+
   it('stop() kills a double-forked setsid daemon whose parent died, without a subreaper, and removes the cgroup', async () => {
     expect(Reaper.shared().stats().adoptedTotal).toBe(0);
     const p = start('sh', ['-c', `${fixture('process-daemonize.sh')}; sleep 100`], { cgroup: true, stdio: ['ignore', 'pipe', 'ignore'] });

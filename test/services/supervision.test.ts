@@ -132,6 +132,46 @@ describe('ServiceManager supervision', () => {
     expect(eventsOf(events, 'dep')).toEqual([]);
   });
 
+  // The restart was armed first and never waited for the stop of what the
+  // previous instance left behind: both instances' leftovers ran at once.
+  it('a restart never runs next to the remains of the previous instance: it waits for their stop', async () => {
+    const dir = tempDir();
+    const { manager } = managerFor({
+      services: {
+        // Each instance leaves a sleep that ignores SIGTERM (inherited SIG_IGN): only SIGKILL, after the grace, ends it.
+        leaver: { command: `trap '' TERM; sleep 30 & echo $! >> ${dir}/leftovers; sleep 0.1; exit 1`, restart: 'on-failure', restartDelay: '20ms', maxRestarts: 1, stopGrace: '500ms' },
+      },
+    });
+    const aliveAtRestart: boolean[] = [];
+    let starts = 0;
+    manager.events.subscribe((e) => {
+      if (e.event !== 'starting' || ++starts !== 2) return;
+      const [first] = readFileSync(join(dir, 'leftovers'), 'utf8').trim().split('\n').map(Number);
+      aliveAtRestart.push(isRunning(first!));
+    });
+    await manager.start();
+    await manager.whenIdle();
+    expect(starts).toBe(2);
+    expect(aliveAtRestart).toEqual([false]);
+  });
+
+  it('a service that failed its readiness check stays failed when the manager stops during the stop that followed', async () => {
+    const port = await freePort();
+    const { manager, events } = managerFor({
+      services: {
+        // Ignores SIGTERM: the stop after the readiness failure waits out its grace.
+        deaf: { command: "trap '' TERM; sleep 30", ready: { tcp: port }, readyTimeout: '200ms', stopGrace: '2s' },
+        other: { command: 'sleep 30' },
+      },
+    });
+    await manager.start();
+    expect(manager.status().deaf!.state).toBe('failed');
+    await manager.stop();
+    expect(manager.status().deaf!.state).toBe('failed');
+    expect(eventsOf(events, 'deaf')).toEqual(['starting', 'failed', 'exited']);
+    expect(manager.status().other!.state).toBe('stopped');
+  });
+
   it('stops what a service left in its process group when its main process exits', async () => {
     const dir = tempDir();
     const { manager } = managerFor({ services: { leaver: { command: `sleep 30 & echo $! > ${dir}/leftover; exit 0` } } });
