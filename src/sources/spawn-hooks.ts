@@ -93,19 +93,24 @@ function closeWhenSettled(value: unknown, close: () => void): void {
   else close();
 }
 
+// Calls the real spawn in a window that closes once `awaited(result)` settles (at once if the call threw).
+function callInWindow(registry: Registry, original: Fn, self: unknown, args: unknown[], awaited: (result: unknown) => unknown): unknown {
+  const close = openWindow(registry);
+  try {
+    const result = original.apply(self, args);
+    closeWhenSettled(awaited(result), close);
+    return result;
+  } catch (error) {
+    close();
+    throw error;
+  }
+}
+
 // Deno.Command#output() spawns and reaps inside one promise, pid unseen: a window until it settles.
 function outputHook(registry: Registry): (original: Fn) => Fn {
   return (original) =>
     function (this: unknown, ...args: unknown[]): unknown {
-      const close = openWindow(registry);
-      try {
-        const result = original.apply(this, args);
-        closeWhenSettled(result, close);
-        return result;
-      } catch (error) {
-        close();
-        throw error;
-      }
+      return callInWindow(registry, original, this, args, (promise) => promise);
     };
 }
 
@@ -117,16 +122,9 @@ function shellHook(registry: Registry): (original: Fn) => Fn {
   return (original) =>
     function (this: unknown, ...args: unknown[]): unknown {
       if (typeof this !== 'object' || this === null || started.has(this)) return original.apply(this, args);
-      started.add(this);
-      const close = openWindow(registry);
-      try {
-        const result = original.apply(this, args);
-        closeWhenSettled(this, close);
-        return result;
-      } catch (error) {
-        close();
-        throw error;
-      }
+      const shell = this;
+      started.add(shell);
+      return callInWindow(registry, original, shell, args, () => shell);
     };
 }
 
