@@ -118,6 +118,8 @@ async function probeSucceeds(argv: readonly string[], probe: ProbeContext, signa
   signal.addEventListener('abort', kill, { once: true });
   try {
     const exit = await child.exited;
+    // What the probe left in its process group (`sleep 60 & test -e flag`) goes with it.
+    void child.stop({ graceMs: 0 }).catch(() => undefined);
     signal.throwIfAborted();
     return exit.status === 0;
   } catch (error) {

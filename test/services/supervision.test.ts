@@ -172,6 +172,25 @@ describe('ServiceManager supervision', () => {
     expect(manager.status().other!.state).toBe('stopped');
   });
 
+  it('a readiness probe command leaves nothing behind: what it started in its group is stopped after each run', async () => {
+    const dir = tempDir();
+    const { manager } = managerFor({
+      services: {
+        web: {
+          command: `sleep 0.3; touch ${dir}/flag; exec sleep 30`,
+          ready: { command: ['sh', '-c', `sleep 30 & echo $! >> ${dir}/probes; test -e ${dir}/flag`] },
+        },
+      },
+    });
+    await manager.start();
+    expect(manager.status().web!.state).toBe('ready');
+    const probes = readFileSync(join(dir, 'probes'), 'utf8').trim().split('\n').map(Number);
+    expect(probes.length).toBeGreaterThan(0);
+    const deadline = Date.now() + 5000;
+    while (probes.some(isRunning) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    expect(probes.filter(isRunning)).toEqual([]);
+  });
+
   it('stops what a service left in its process group when its main process exits', async () => {
     const dir = tempDir();
     const { manager } = managerFor({ services: { leaver: { command: `sleep 30 & echo $! > ${dir}/leftover; exit 0` } } });
