@@ -157,6 +157,8 @@ function resolveService(name: string, raw: unknown, graceMs: number, baseDir: st
     }
   }
   if (ready !== undefined && oneshot === true) add('ready', 'a oneshot is ready when it exits 0; it takes no ready check');
+  // Accepted, it was ignored: a hung oneshot held its dependents for good.
+  if (raw.readyTimeout !== undefined && oneshot === true) add('readyTimeout', 'a oneshot is ready when it exits 0; bound its run in its command instead (`timeout 30s CMD`)');
   const env = environment(raw.env, (m) => add('env', m));
   const cwd = raw.cwd === undefined ? undefined : typeof raw.cwd === 'string' && raw.cwd.length > 0 ? raw.cwd : void add('cwd', `expected a directory path, got ${describe(raw.cwd)}`);
   // Like compose, a file's relative paths are relative to the file, not to where exitmon runs.

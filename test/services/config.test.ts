@@ -71,6 +71,13 @@ describe('services config', () => {
     ]);
   });
 
+  it('rejects a ready check or a readyTimeout on a oneshot (it is ready when it exits 0)', () => {
+    expect(problems({ services: { migrate: { command: 'true', oneshot: true, ready: { delay: '1s' }, readyTimeout: '5s' } } })).toEqual([
+      expect.stringMatching(/^services\.migrate\.ready: a oneshot is ready when it exits 0/),
+      expect.stringMatching(/^services\.migrate\.readyTimeout: a oneshot is ready when it exits 0; bound its run in its command/),
+    ]);
+  });
+
   it('checks a cwd before anything starts: missing or not a directory is reported, relative ones against the base', () => {
     const dir = tempDir();
     writeFileSync(join(dir, 'file'), '');
