@@ -166,7 +166,8 @@ function resolveService(name: string, raw: unknown, graceMs: number, baseDir: st
   const notADirectory = cwd === undefined ? undefined : directoryProblem(dir);
   if (notADirectory !== undefined) add('cwd', notADirectory);
   const restartDelayMs = ms('restartDelay', DEFAULT_RESTART_DELAY_MS);
-  const maxRestartDelayMs = ms('maxRestartDelay', DEFAULT_MAX_RESTART_DELAY_MS);
+  // Unset, the cap is never below the first delay (`restartDelay: 1m` alone is no error about a key nobody wrote).
+  const maxRestartDelayMs = ms('maxRestartDelay', Math.max(DEFAULT_MAX_RESTART_DELAY_MS, restartDelayMs));
   if (maxRestartDelayMs < restartDelayMs) add('maxRestartDelay', `must not be shorter than restartDelay (${restartDelayMs}ms), got ${maxRestartDelayMs}ms`);
   return {
     name,
@@ -247,8 +248,12 @@ function environment(value: unknown, fail: (message: string) => void): Record<st
   }
   const env: Record<string, string> = {};
   for (const [key, v] of Object.entries(value)) {
-    if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') env[key] = String(v);
-    else fail(`expected ${key} to be a string, got ${describe(v)}`);
+    // execve would take `A=B` for A, and a NUL ends the C string: caught here, before anything starts.
+    if (key === '' || key.includes('=') || key.includes('\0')) fail(`expected a variable name without '=' or NUL, got ${describe(key)}`);
+    else if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') {
+      if (String(v).includes('\0')) fail(`expected ${key} to contain no NUL byte`);
+      else env[key] = String(v);
+    } else fail(`expected ${key} to be a string, got ${describe(v)}`);
   }
   return env;
 }

@@ -78,6 +78,17 @@ describe('services config', () => {
     ]);
   });
 
+  it('checks env names and values before anything starts; restartDelay alone may exceed the default cap', () => {
+    expect(problems({ services: { web: { command: 'true', env: { 'A=B': 'x', C: 'a\0b' } } } })).toEqual([
+      expect.stringMatching(/^services\.web\.env: expected a variable name without '=' or NUL, got `"A=B"`/),
+      expect.stringMatching(/^services\.web\.env: expected C to contain no NUL byte/),
+    ]);
+    expect(problems({ services: { web: { command: 'true', restartDelay: '1m' } } })).toEqual([]);
+    expect(problems({ services: { web: { command: 'true', restartDelay: '1m', maxRestartDelay: '30s' } } })).toEqual([
+      expect.stringMatching(/^services\.web\.maxRestartDelay: must not be shorter than restartDelay/),
+    ]);
+  });
+
   it('checks a cwd before anything starts: missing or not a directory is reported, relative ones against the base', () => {
     const dir = tempDir();
     writeFileSync(join(dir, 'file'), '');
