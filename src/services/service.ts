@@ -229,13 +229,16 @@ export class Service {
   // The process could not be started at all (ENOENT, EACCES…).
   #onStartError(child: ManagedProcess, error: unknown): void {
     if (this.#process !== child) return;
-    const code = (error as NodeJS.ErrnoException).code;
-    this.#context.logger.error({ err: error, service: this.name }, `cannot start service ${this.name}: ${code ?? (error as Error).message}`);
+    const { code, path } = error as NodeJS.ErrnoException;
+    const why = `cannot start ${path ?? this.config.argv[0]}: ${code ?? (error as Error).message}`;
+    // A missing command needs no stack trace: the code and the path say it all.
+    this.#context.logger.error({ service: this.name, code, path }, `service ${this.name}: ${why}`);
     if (this.#stopping) return;
-    this.#afterExit(code === 'ENOENT' ? STATUS_NOT_FOUND : STATUS_NOT_EXECUTABLE);
+    this.#afterExit(code === 'ENOENT' ? STATUS_NOT_FOUND : STATUS_NOT_EXECUTABLE, why);
   }
 
-  #afterExit(status: number): void {
+  // `why`: the reason a failure gives instead of "exited with status N" (a process that never started).
+  #afterExit(status: number, why?: string): void {
     const decision = this.#policy.decide(status);
     if (decision.restart) {
       // The timer first: a listener of 'restarting' that restarts or stops the service clears it.
@@ -251,7 +254,7 @@ export class Service {
       }, decision.delayMs);
       this.#set('backoff', 'restarting', { delayMs: decision.delayMs }, this.#restarts + 1);
     } else if (decision.failed) {
-      this.#fail(decision.reason, {});
+      this.#fail(why ?? decision.reason, {});
     } else {
       this.#set('exited');
     }

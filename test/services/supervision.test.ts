@@ -297,11 +297,12 @@ describe('ServiceManager supervision', () => {
     expect(manager.status().web!.state).toBe('ready');
   });
 
-  it('a command that cannot be started fails the service (status 127) and blocks its dependents', async () => {
+  it('a command that cannot be started fails the service, saying why (not as an exit), and blocks its dependents', async () => {
     const { manager, events } = managerFor({ services: { ghost: { command: ['/nonexistent/exitmon-test'] }, dep: { command: 'sleep 30', after: ['ghost'] } } });
     await manager.start();
-    expect(manager.status()).toMatchObject({ ghost: { state: 'failed', pid: undefined }, dep: { state: 'pending' } });
-    expect(events.at(-1)).toMatchObject({ service: 'ghost', event: 'failed', reason: 'exited with status 127' });
+    expect(manager.status()).toMatchObject({ ghost: { state: 'failed', pid: undefined, lastExit: undefined }, dep: { state: 'pending' } });
+    expect(events.at(-1)).toMatchObject({ service: 'ghost', event: 'failed', reason: 'cannot start /nonexistent/exitmon-test: ENOENT' });
+    expect(eventsOf(events, 'ghost')).toEqual(['starting', 'failed']);
   });
 
   it('suppresses restarts once stopping began', async () => {
