@@ -2,10 +2,10 @@
 // candidates, argv, envp, stdio), starts the process, and wraps our pipe
 // ends as node streams. Exit tracking and signalling live in managed-process.ts.
 import type { SpawnOptions as NodeSpawnOptions, StdioOptions } from 'node:child_process';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { closeSync, createReadStream, createWriteStream } from 'node:fs';
 import { Socket } from 'node:net';
 import { delimiter } from 'node:path';
-import type { Readable, Writable } from 'node:stream';
+import { Readable, type Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { errnoName } from '../sources/native-errors.js';
 import { streamFd, type SpawnBinding } from './spawn-engine.js';
@@ -99,10 +99,25 @@ function execCandidates(command: string, path: string | undefined): string[] {
 // A node stream over our end of a pipe. net.Socket over a pipe fd is what
 // node:child_process itself hands out (libuv pipe, non-blocking, EOF on exit)
 // on Node 20–24 and Deno. Bun 1.4's net.Socket accepts the fd but never reads
-// from it (measured), while its fs streams work: Bun gets those.
-const IS_BUN = typeof (process.versions as { bun?: string }).bun === 'string';
+// from it (measured): Bun reads through its own event loop (Bun.file(fd)),
+// whose read a destroy() cancels; an fs read stream's pending read in the
+// thread pool held the process open until the child exited. Its writes go
+// through an fs stream.
+type BunFiles = { file(fd: number): { stream(): unknown } };
+const BUN = (globalThis as { Bun?: BunFiles }).Bun;
+function bunReadable(bun: BunFiles, fd: number): Readable {
+  const stream = Readable.fromWeb(bun.file(fd).stream() as Parameters<typeof Readable.fromWeb>[0]);
+  stream.once('close', () => {
+    try {
+      closeSync(fd); // Bun.file() never closes an fd it was handed
+    } catch {
+      // Closed already.
+    }
+  });
+  return stream;
+}
 function pipeStream(fd: number, readable: boolean): Readable | Writable {
-  if (IS_BUN) return readable ? createReadStream('', { fd }) : createWriteStream('', { fd });
+  if (BUN !== undefined) return readable ? bunReadable(BUN, fd) : createWriteStream('', { fd });
   try {
     return new Socket({ fd, readable, writable: !readable });
   } catch {

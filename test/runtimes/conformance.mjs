@@ -352,6 +352,25 @@ await check("spawn()'s cleanup kills its processes on an uncaught exception and 
   }
 });
 
+// Bun's fs read stream kept a read pending in its thread pool: destroy() did
+// not end it, so the process waited for the child's exit anyway.
+await check('unref() and destroying the stdout that was read let the process end while the child runs', async () => {
+  // Held by its child, the script is killed by runScript's timeout (status null).
+  const result = runScript(`
+    import { createRequire } from 'node:module';
+    const { spawn } = createRequire(import.meta.url)(${DIST_CJS});
+    const p = spawn('sh', ['-c', 'echo ready; exec sleep 30'], { stdio: ['ignore', 'pipe', 'ignore'], cleanup: false });
+    // Awaited, not in the 'data' listener: by then the stream asked for more.
+    await new Promise((resolve) => p.stdout.once('data', resolve));
+    console.log(p.pid);
+    p.unref();
+    p.stdout.destroy();
+  `);
+  const pid = Number(result.stdout.trim());
+  if (pid > 0 && running(pid)) process.kill(pid, 'SIGKILL');
+  assert(result.status === 0 && pid > 0, `status ${result.status}, signal ${result.signal}: ${result.stdout} ${result.stderr}`);
+});
+
 // Bun and Deno end the process from the main thread without tearing down
 // the worker environments: the addon's exit(3)/quick_exit(3) handler does it.
 await check("cleanup: a worker thread's spawn() children are killed when the main thread calls process.exit(3)", async () => {
