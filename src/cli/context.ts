@@ -12,6 +12,8 @@ export interface CliContext {
   readonly printer: ExitPrinter | null;
   /** The output format, for records printed even with --quiet (the demo summary). */
   readonly format: OutputFormat;
+  /** Colour on stdout: pretty format, stdout a terminal, no NO_COLOR. */
+  readonly color: boolean;
   /** The SigIgn mask the launcher line recorded before exec (START_SIGIGN_ENV), already removed from process.env. */
   readonly startSigIgn: string | undefined;
 }

@@ -76,7 +76,7 @@ async function createContext(common: CommonOptions): Promise<CliContext> {
   const reaper = Reaper.shared({ logger });
   const color = common.format === 'pretty' && isTerminal(1) && process.env.NO_COLOR === undefined;
   const printer = common.quiet ? null : new ExitPrinter(common.format, { color });
-  return { reaper, logger, printer, format: common.format, startSigIgn };
+  return { reaper, logger, printer, format: common.format, color, startSigIgn };
 }
 
 main(process.argv.slice(2)).then(

@@ -7,7 +7,7 @@ import type { Registry } from 'prom-client';
 import { ServiceConfigError, ServiceManager, SignalForwarder, findServicesFile, forwardableSignals, DEFAULT_SERVICE_FILES, FORWARDED_SIGNAL_NAMES, type StopResult } from '../index.js';
 import type { CliContext } from './context.js';
 import { ServiceEventPrinter } from './service-format.js';
-import { isTerminal, writeErr } from './stdio.js';
+import { writeErr } from './stdio.js';
 import { registerServiceMetrics } from './service-metrics.js';
 import { Supervisor } from './supervisor.js';
 
@@ -57,8 +57,7 @@ export async function runUp(options: UpOptions, context: CliContext, registry?: 
   }
   // Adopts and reaps orphans (a service's setsid grandchild whose parent died); exit lines are the services' events instead.
   const supervisor = new Supervisor({ reaper: context.reaper, logger, printer: null, adoptOrphans: true, defaultRole: 'orphan' });
-  const color = context.format === 'pretty' && isTerminal(1) && process.env.NO_COLOR === undefined;
-  const printer = options.quiet ? null : new ServiceEventPrinter(context.format, Object.keys(manager.status()), { color });
+  const printer = options.quiet ? null : new ServiceEventPrinter(context.format, Object.keys(manager.status()), { color: context.color });
   manager.events.subscribe((event) => printer?.print(event));
   const stopCounting = registry === undefined ? undefined : registerServiceMetrics(registry, manager);
 

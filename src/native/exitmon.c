@@ -1395,7 +1395,7 @@ static napi_value js_spawn(napi_env env, napi_callback_info info) {
   job.gid = spawn_int(env, argv[0], "gid", -1);
   int cgroup_fd = spawn_int(env, argv[0], "cgroupFd", -1);
   int cleanup_signal = spawn_int(env, argv[0], "cleanupSignal", 0);
-  if (cleanup_signal < 0 || cleanup_signal >= 65 || cleanup_signal == SIGSTOP) cleanup_signal = 0;
+  if (cleanup_signal < 0 || cleanup_signal >= NSIG || cleanup_signal == SIGSTOP) cleanup_signal = 0;
   uint32_t count = 0;
   if (napi_get_named_property(env, argv[0], "ignored", &ignored_array) == napi_ok &&
       napi_get_array_length(env, ignored_array, &count) == napi_ok) {

@@ -149,13 +149,14 @@ export class WatchSet {
   // The addon collected the exit (in a batch, or synchronously in collect()).
   #onCollected(watched: Watched, exit: CollectedExit): void {
     if (this.#byPid.get(watched.pid) !== watched || watched.fd < 0) return;
+    const runtimeChild = isRuntimeChild(watched);
     // A reap the addon refused although nobody owns the pid: a spawn was in
     // flight in some thread (its child, not yet recorded, could have had
     // this pid). There is no owner to leave the zombie to: try again shortly.
-    if (exit.kind === 'exited' && !exit.reaped && watched.reap && !isRuntimeChild(watched) && this.#host.ownership.mayReap(watched.pid, true)) {
+    if (exit.kind === 'exited' && !exit.reaped && watched.reap && !runtimeChild && this.#host.ownership.mayReap(watched.pid, true)) {
       return this.#retryReap(watched, exit);
     }
-    const verdict = verdictOfCollected(exit, isRuntimeChild(watched));
+    const verdict = verdictOfCollected(exit, runtimeChild);
     // The runtime reaped it first: the fd is done, the child's 'exit' event (or its runtime's report) publishes.
     if (!verdict.publish) return this.#dropFd(watched);
     this.#finish(watched, verdict);

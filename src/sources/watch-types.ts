@@ -4,10 +4,9 @@ import type { ChildProcess } from 'node:child_process';
 import type { ExitOutcome, ExitResources } from '../core/exit-event.js';
 import type { Logger } from '../core/logger.js';
 import type { ExitStatus } from './exit-status.js';
-import type { RuntimeExit } from './ownership.js';
+import type { Ownership, RuntimeExit } from './ownership.js';
 import type { PidfdBackend } from './pidfd-backend.js';
 import type { PidPoller } from './poll-backend.js';
-import type { Ownership } from './ownership.js';
 
 /** Options of `Reaper.watch`. */
 export interface WatchOptions {
