@@ -450,7 +450,8 @@ if (runtime === 'bun') {
       await Bun.sleep(100);
       const listed = reaper.adopted().length;
       const orphan = await new Promise((resolve) => {
-        const sh = spawn('sh', ['-c', '(exit 5) & echo $!'], { stdio: ['ignore', 'pipe', 'ignore'] });
+        // The sleep: a job that ends before sh does may be reaped by sh itself, never orphaned (as makeOrphan).
+        const sh = spawn('sh', ['-c', '(sleep 0.05; exit 5) & echo $!'], { stdio: ['ignore', 'pipe', 'ignore'] });
         sh.stdout.once('data', (d) => resolve(Number(String(d).trim())));
       });
       const orphanExit = await reaper.monitor.waitPid(orphan, { timeout: 10000 }).catch((error) => ({ code: String(error) }));
