@@ -24,7 +24,7 @@ export function reapLeftovers(binding: NativeBinding): number {
   let reaped = 0;
   for (const pid of zombieChildren().keys()) {
     if (isOwnedByChildProcess(pid)) continue;
-    const result = binding.reapUnowned(pid);
+    const result = binding.reapUnowned(pid, -1);
     if (typeof result !== 'number' && result.pid !== 0) reaped++;
   }
   return reaped;
@@ -70,7 +70,7 @@ export class BoundedReaper {
       for (const pid of zombieChildren().keys()) {
         if (this.#stopped) break;
         if (isOwnedByChildProcess(pid)) continue;
-        const result = this.#binding.reapUnowned(pid);
+        const result = this.#binding.reapUnowned(pid, -1);
         if (typeof result === 'number' || result.pid === 0) continue;
         this.onReap(pid, monoMs());
         await this.monitor.publish({ pid, code: result.code ?? null, signal: null, status: result.code ?? -1, outcome: 'reaped' }, this.onPublished);

@@ -937,20 +937,24 @@ static napi_value wait_result(napi_env env, int rc, const siginfo_t *info) {
 }
 
 /*
- * reapUnowned(pid) -> result or -errno: reaps exactly this child,
- * waitid(P_PID, pid, WEXITED | WNOHANG), unless reap_refused() (-EBUSY: a
+ * reapUnowned(pid, pidfd) -> result or -errno: reaps exactly this child,
+ * waitid(P_PIDFD, pidfd, WEXITED | WNOHANG) when pidfd >= 0 (PID-reuse safe:
+ * ECHILD once anyone else reaped it, even if the pid names a new child by
+ * now), else waitid(P_PID, pid, ...), unless reap_refused() (-EBUSY: a
  * runtime or another environment owns it, or a spawn is in flight), checked
  * under the registry lock.
  */
 static napi_value js_reap_unowned(napi_env env, napi_callback_info info) {
-  int a[1];
-  struct state *state = args(env, info, 1, a);
+  int a[2];
+  struct state *state = args(env, info, 2, a);
   if (!state) return NULL;
   if (a[0] <= 0) return make_int(env, -EINVAL);
   siginfo_t si;
   int rc;
   pthread_mutex_lock(&registry_lock);
-  rc = reap_refused(a[0], state) ? -EBUSY : wait_id(P_PID, (id_t)a[0], &si, WEXITED | WNOHANG);
+  if (reap_refused(a[0], state)) rc = -EBUSY;
+  else if (a[1] >= 0) rc = wait_id((idtype_t)EXITMON_P_PIDFD, (id_t)a[1], &si, WEXITED | WNOHANG);
+  else rc = wait_id(P_PID, (id_t)a[0], &si, WEXITED | WNOHANG);
   if (rc == 0 && si.si_pid != 0) reaped_by(a[0], state);
   pthread_mutex_unlock(&registry_lock);
   return wait_result(env, rc, &si);

@@ -56,8 +56,8 @@ export interface NativeBinding {
   setSubreaper(on: 0 | 1): number;
   /** waitid(P_ALL, WEXITED|WNOHANG|WNOWAIT): the first zombie child, never reaped (pid 0: none). */
   peekAny(): NativeWaitResult | number;
-  /** Reaps pid unless a runtime in some thread owns it or a spawn is in flight (-EBUSY). */
-  reapUnowned(pid: number): NativeWaitResult | number;
+  /** Reaps pid (through pidfd when it is ≥ 0: PID-reuse safe) unless a runtime in some thread owns it or a spawn is in flight (-EBUSY). */
+  reapUnowned(pid: number, pidfd: number): NativeWaitResult | number;
   /** The process-wide registry of pids a runtime spawn API owns (all threads). */
   ownBegin(): number;
   ownEnd(pid: number): number;

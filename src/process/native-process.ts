@@ -104,8 +104,9 @@ export function startNativeProcess(binding: SpawnBinding, command: string, args:
   // is reaped: our own child must never stay a zombie.
   const hold = holdLoop(() => {
     if (collected || !reaper.closed || binding.pidfdReady(pidfd) !== 1) return;
-    // Our own child (exitmon spawned it), so no runtime owns it: reap by pid.
-    const waited = binding.reapUnowned(pid);
+    // Our own child (exitmon spawned it), so no runtime owns it: reap
+    // through its pidfd (if another reaper took it, the pid may name a new child).
+    const waited = binding.reapUnowned(pid, pidfd);
     // ECHILD: someone else reaped it (another reaper took it): nothing is left to wait for.
     if (waited === -ERRNO.ECHILD) return finish();
     if (typeof waited === 'number' || waited.pid === 0) return;

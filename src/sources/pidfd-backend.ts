@@ -126,9 +126,11 @@ export class PidfdBackend {
     this.#binding.close(fd);
   }
 
-  // Reaps exactly this child by pid unless a runtime in any thread owns it or is spawning: then 'busy'.
-  reapUnowned(pid: number): WaitAnswer | { readonly kind: 'busy' } {
-    const rc = this.#binding.reapUnowned(pid);
+  // Reaps exactly this child unless a runtime in any thread owns it or is
+  // spawning: then 'busy'. Through its pidfd when the caller holds one (a pid
+  // freed by someone else's reap may already name a new child), else by pid.
+  reapUnowned(pid: number, pidfd = -1): WaitAnswer | { readonly kind: 'busy' } {
+    const rc = this.#binding.reapUnowned(pid, pidfd);
     if (rc === -ERRNO.EBUSY) return { kind: 'busy' };
     return answer(rc);
   }

@@ -172,8 +172,10 @@ export class WatchSet {
     setTimeout(() => {
       const pidfd = this.#host.pidfd;
       if (this.#byPid.get(watched.pid) !== watched || pidfd === null) return;
-      // By pid: the unreaped zombie still holds it. The addon re-decides under its lock.
-      const reaped = pidfd.reapUnowned(watched.pid);
+      // Through the watch's pidfd, still open: ECHILD, never a stranger's
+      // exit, if someone else reaped it and the pid was reused meanwhile.
+      // The addon re-decides ownership under its lock.
+      const reaped = pidfd.reapUnowned(watched.pid, watched.fd);
       if (reaped.kind === 'busy') return this.#retryReap(watched, peeked);
       if (reaped.kind === 'exited' && reaped.result.pid > 0) return this.#finish(watched, verdictOfCollected({ ...reaped, reaped: true }, false));
       // Someone else took it meanwhile: what the peek read is all there is.

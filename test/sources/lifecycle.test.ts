@@ -2,6 +2,7 @@
 // falling back to polling when file descriptors run out, worker threads,
 // uncaught exceptions and PID reuse.
 import { execFile, spawnSync } from 'node:child_process';
+import { constants } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { loadNative } from '../../src/native/load.js';
 import { FIXTURES } from './helpers.js';
@@ -65,6 +66,19 @@ describe.skipIf(!native)('Reaper process lifecycle (Linux, native)', () => {
     expect(result.status).toBe(1);
     expect(result.stderr).toContain('boom from nextTick');
     expect(result.stdout).not.toContain('swallowed');
+  });
+
+  // A refused reap is retried later; by pid, it took the exit of whatever
+  // process had reused the pid since someone else reaped the watched one.
+  it.skipIf(!canUnshare)('a reap retried through the watch\'s pidfd answers ECHILD and leaves alone the new process that reused the pid', () => {
+    const result = runRaw('sources-pidfd-reap-reuse.mjs', [], ['unshare', '-pf', '--mount-proc']);
+    expect(result.status).toBe(0);
+    const out = JSON.parse(result.stdout) as { A: number; B: number; first: unknown; reused: boolean; throughPidfd: unknown; left: string | null; cleanup: unknown };
+    expect(out.reused).toBe(true);
+    expect(out.first).toMatchObject({ pid: out.A, code: 0 });
+    expect(out.throughPidfd).toBe(-constants.errno.ECHILD);
+    expect(out.left).toBe('Z'); // the new process is still a zombie, its exit untaken
+    expect(out.cleanup).toMatchObject({ pid: out.B, code: 3 });
   });
 
   // Review finding 3: watch() of a watched pid was a no-op, so the new

@@ -146,7 +146,7 @@ describe.skipIf(process.platform !== 'linux' || loadNative() === null)('native a
     expect([...(collected as Int32Array)]).toEqual([fd, child.pid, 1, 5, 0]);
     expect(native.peekAny()).toMatchObject({ pid: child.pid, code: 5 });
     expect(native.peekAny()).toMatchObject({ pid: child.pid, code: 5 }); // still there
-    expect(native.reapUnowned(child.pid!)).toBe(-constants.errno.EBUSY); // libuv owns it
+    expect(native.reapUnowned(child.pid!, -1)).toBe(-constants.errno.EBUSY); // libuv owns it
     native.close(fd);
     expect(await exited).toBe(5);
   });

@@ -209,7 +209,7 @@ describe.skipIf(!linux)('Reaper ownership as child subreaper (Linux, native)', (
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(record.byPid.get(kept)).toHaveLength(1);
     expect(stateOf(kept)?.state).toBe('Z');
-    expect(loadNative()!.reapUnowned(kept)).toMatchObject({ pid: kept, signal: 9 }); // play the owner
+    expect(loadNative()!.reapUnowned(kept, -1)).toMatchObject({ pid: kept, signal: 9 }); // play the owner
   });
 
   it('close() reaps the orphans that already exited instead of leaving them as zombies', async () => {

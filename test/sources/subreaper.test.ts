@@ -121,7 +121,7 @@ describe.skipIf(!linux)('Reaper as child subreaper (Linux, native)', () => {
     expect(stateOf(pid!)?.state).toBe('Z'); // the sweep did not take it
     expect(record.byPid.get(pid!)).toHaveLength(1);
     // Play the owner: collect it so later censuses stay clean.
-    expect(loadNative()!.reapUnowned(pid!)).toMatchObject({ pid, signal: 10 });
+    expect(loadNative()!.reapUnowned(pid!, -1)).toMatchObject({ pid, signal: 10 });
   });
 
   it('stats() counts sweeps and when the last one ran', async () => {

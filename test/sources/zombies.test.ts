@@ -27,7 +27,7 @@ describe.skipIf(!linux)('reaper.zombies() (Linux, native)', () => {
     expect(reaper.zombies()).toEqual([orphan]);
     // It was our child before any adoption began (owner unknown), so no sweep
     // takes it: collect it here, and the list is empty again.
-    expect(loadNative()!.reapUnowned(orphan)).toMatchObject({ pid: orphan, code: 0 });
+    expect(loadNative()!.reapUnowned(orphan, -1)).toMatchObject({ pid: orphan, code: 0 });
     expect(reaper.zombies()).toEqual([]);
     expect(stateOf(orphan)).toBeNull();
   });
