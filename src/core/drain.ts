@@ -9,6 +9,8 @@ import { pendingWait, type WaitOptions } from './wait.js';
  * that gives up leaves no mark behind. `options` must be checked already.
  */
 export function drainSubscriptions(states: Iterable<SubscriptionState>, options: WaitOptions): Promise<void> {
+  // As every wait: an already aborted signal rejects, even with nothing to wait for.
+  if (options.signal?.aborted) return Promise.reject(options.signal.reason);
   const behind = [...states].filter((s) => s.completed < s.pushed);
   if (behind.length === 0) return Promise.resolve();
   const marks = new Map<SubscriptionState, DrainMark>();

@@ -194,7 +194,8 @@ export class ExitMonitor implements Disposable {
    * so `await monitor.drain(); monitor.close()` loses nothing. A pull
    * subscription that nobody reads keeps it pending: give it a `timeout`
    * (rejects with `WaitTimeoutError`) or a `signal` (rejects with its reason).
-   * Resolves at once when nothing is outstanding, and after `close()`. A
+   * Resolves at once when nothing is outstanding, and after `close()`
+   * (an already aborted `signal` rejects all the same, as for `waitPid`). A
    * listener that awaits `drain()` waits for itself: never do that.
    *
    * @example

@@ -149,8 +149,9 @@ export class Reaper implements Disposable {
    * the old exit is published first, synchronously, and the new process is
    * watched. A zombie observed and left to its owner (`reap: false`) is not
    * watched again: its exit was published already. Watching a live process
-   * forgets the monitor's remembered exit of an earlier process with this pid,
-   * so `waitPid(pid)` after `watch(pid)` waits for this process.
+   * forgets the monitor's remembered exit of an earlier process with this pid
+   * (and, with `execId`, of an earlier run of that exec), so `waitPid(pid)`
+   * (`waitExec(execId)`) after `watch()` waits for this process.
    * @throws TypeError/RangeError for bad arguments (this process's own pid is
    * one: it never sees its own exit); NoSuchProcessError when pid
    * does not exist; NativeUnavailableError when reaping needs the addon;
@@ -173,7 +174,11 @@ export class Reaper implements Disposable {
     // Idempotent while the watched process runs; if it exited and the pid was
     // reused before its exit was collected, the old exit is published now and
     // the new process is watched (WatchSet.add).
-    if (this.#watches.add(pid, { reap, execId, containerId, resources })) this.monitor.forget({ pid });
+    if (this.#watches.add(pid, { reap, execId, containerId, resources })) {
+      this.monitor.forget({ pid });
+      // A restarted exec: waitExec must wait for this process, as after spawn().
+      if (execId !== undefined) this.monitor.forget(containerId === undefined ? { execId } : { execId, containerId });
+    }
   }
 
   /**

@@ -29,6 +29,11 @@ function isRuntimeChild(watched: Watched): boolean {
 export class WatchSet {
   readonly #host: WatchHost;
   readonly #byPid = new Map<number, Watched>();
+  // Runtime children (a ChildProcess, a Bun/Deno exit report) whose exit was
+  // published 'observed' here: their zombie waits for the runtime's reap, and
+  // watching one again must not publish the same exit twice. Weakly held,
+  // so the set never outlives the children.
+  readonly #observed = new WeakSet<object>();
 
   constructor(host: WatchHost) {
     this.#host = host;
@@ -43,8 +48,8 @@ export class WatchSet {
   }
 
   // Starts watching pid; true when a new watch began (false: watched already,
-  // or a zombie already observed and left to its owner). Throws
-  // NoSuchProcessError, NativeUnavailableError or SyscallError.
+  // or a zombie already observed and left to its owner, a runtime child's
+  // included). Throws NoSuchProcessError, NativeUnavailableError or SyscallError.
   //
   // Idempotent while the watched process runs. If it exited but its exit was
   // not collected yet (its batch has not run: the loop was busy), the pid
@@ -57,6 +62,8 @@ export class WatchSet {
     if (ownership.isLeftToOwner(pid)) return false;
     const child = ownedChildProcess(pid);
     const runtimeExit = child === undefined ? runtimeChildExit(pid) : undefined;
+    const runtimeHandle = child ?? runtimeExit;
+    if (runtimeHandle !== undefined && this.#observed.has(runtimeHandle)) return false;
     const watched: Watched = { pid, reap: ownership.mayReap(pid, options.reap), execId: options.execId, containerId: options.containerId, resources: options.resources, child, runtimeExit, fd: -1 };
     if (pidfd !== null) {
       const opened = pidfd.open(pid);
@@ -212,6 +219,10 @@ export class WatchSet {
       if (verdict.fault !== undefined) {
         this.#host.fault();
         this.#host.logger.error({ childPid: watched.pid, err: syscallError('waitid', -verdict.fault) }, 'exitmon: waitid failed');
+      }
+      if (verdict.outcome === 'observed') {
+        const runtimeHandle = watched.child ?? watched.runtimeExit;
+        if (runtimeHandle !== undefined) this.#observed.add(runtimeHandle);
       }
       this.#host.collected(watched, verdict.status, verdict.outcome);
     } finally {

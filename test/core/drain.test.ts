@@ -132,6 +132,14 @@ describe('monitor.drain()', () => {
     await expect(monitor.drain({ signal: AbortSignal.abort('now') })).rejects.toBe('now');
   });
 
+  it('an already aborted signal rejects even when nothing is outstanding, as waitPid does with a remembered exit', async () => {
+    const monitor = new ExitMonitor();
+    monitor.publish({ pid: 5 });
+    await expect(monitor.waitPid(5, { signal: AbortSignal.abort('late') })).rejects.toBe('late');
+    await expect(monitor.drain({ signal: AbortSignal.abort('late') })).rejects.toBe('late');
+    await expect(monitor.drain()).resolves.toBeUndefined();
+  });
+
   it('a listener still awaiting when close() runs ends the drain (closed subscriptions owe nothing)', async () => {
     const monitor = new ExitMonitor();
     monitor.subscribe('all', () => new Promise(() => {})); // never settles

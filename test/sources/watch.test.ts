@@ -8,7 +8,7 @@ import { loadNative } from '../../src/native/load.js';
 import { spawn as spawnManaged } from '../../src/process/spawn.js';
 import { isOwnedByRuntime as isOwnedByChildProcess } from '../../src/sources/ownership.js';
 import { Reaper, reaperFor } from '../../src/sources/reaper.js';
-import { FIXTURES, recordExits, waitFor } from './helpers.js';
+import { FIXTURES, recordExits, stateOf, waitFor } from './helpers.js';
 
 const native = process.platform === 'linux' && loadNative() !== null;
 
@@ -98,6 +98,34 @@ describe.skipIf(!native)('Reaper.watch (Linux, pidfd backend)', () => {
     await waitFor(() => (record.byPid.get(pid)?.length ?? 0) === 2, 'the second exit', 10_000);
     expect(record.byPid.get(pid)!.map((e) => e.outcome)).toEqual(['unknown', 'unknown']);
     parent.kill();
+  });
+
+  it("watching a node:child_process child again while its observed zombie waits for libuv publishes its exit once", async () => {
+    let whileZombie = 0;
+    monitor.subscribe('all', (event) => {
+      // The exit was peeked (WNOWAIT): libuv has not reaped the zombie yet.
+      if (stateOf(event.pid)?.state === 'Z') whileZombie++;
+      expect(() => reaper.watch(event.pid)).not.toThrow();
+    });
+    const children = Array.from({ length: 10 }, (_, i) => spawn('sh', ['-c', `sleep 0.05; exit ${i + 1}`], { stdio: 'ignore' }));
+    for (const child of children) reaper.watch(child.pid!);
+    await Promise.all(children.map((child) => new Promise((resolve) => child.once('exit', resolve))));
+    await monitor.drain({ timeout: 10_000 });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(whileZombie).toBeGreaterThan(0); // the case under test happened
+    for (const [i, child] of children.entries()) {
+      expect(record.byPid.get(child.pid!)?.map((e) => [e.outcome, e.code])).toEqual([['observed', i + 1]]);
+    }
+    expect(reaper.stats().watched).toBe(0);
+  });
+
+  it('watch(pid, { execId }) forgets the remembered exit of an earlier run of that exec: waitExec waits for the new run', async () => {
+    for (const code of [1, 2]) {
+      const child = spawn('sh', ['-c', `sleep 0.05; exit ${code}`], { stdio: 'ignore' });
+      reaper.watch(child.pid!, { execId: 'job-1' });
+      const exit = await monitor.waitExec('job-1', { timeout: 10_000 });
+      expect(exit).toMatchObject({ pid: child.pid, code, execId: 'job-1' });
+    }
   });
 
   it('invalid pids are TypeError / RangeError; a pid that does not exist is NoSuchProcessError', async () => {
