@@ -90,8 +90,12 @@ export function createExitEvent(init: ExitInit, seq: number): ExitEvent {
   else if (typeof status !== 'number' || !Number.isInteger(status) || status < -1) {
     throw (typeof status === 'number' ? rangeError : typeError)('exit.status', 'an integer ≥ -1', status);
   }
-  const outcome = init.outcome ?? 'reaped';
-  if (!OUTCOMES.has(outcome)) throw rangeError('exit.outcome', "'reaped', 'observed' or 'unknown'", outcome);
+  // Only an absent outcome defaults (null is no outcome); a string that names
+  // none is out of range, anything else the wrong type.
+  const outcome = init.outcome === undefined ? 'reaped' : init.outcome;
+  if (!OUTCOMES.has(outcome)) {
+    throw (typeof outcome === 'string' ? rangeError : typeError)('exit.outcome', "'reaped', 'observed' or 'unknown'", outcome);
+  }
   assertOptionalString(init.execId, 'exit.execId');
   assertOptionalString(init.containerId, 'exit.containerId');
   if (init.containerId !== undefined && init.execId === undefined) {
@@ -99,7 +103,7 @@ export function createExitEvent(init: ExitInit, seq: number): ExitEvent {
   }
   const timestamp = init.timestamp ?? Date.now();
   if (typeof timestamp !== 'number' || !Number.isFinite(timestamp)) {
-    throw typeError('exit.timestamp', 'a finite number (ms since the epoch)', timestamp);
+    throw (typeof timestamp === 'number' ? rangeError : typeError)('exit.timestamp', 'a finite number (ms since the epoch)', timestamp);
   }
   const event: { -readonly [K in keyof ExitEvent]: ExitEvent[K] } = {
     seq,
@@ -123,7 +127,7 @@ function checkResources(resources: ExitResources): ExitResources {
   const { cpuUserUs, cpuSystemUs, memoryPeakBytes, oomKilled } = resources;
   for (const [name, value] of [['cpuUserUs', cpuUserUs], ['cpuSystemUs', cpuSystemUs], ['memoryPeakBytes', memoryPeakBytes]] as const) {
     if (value === undefined && name === 'memoryPeakBytes') continue;
-    if (typeof value !== 'number' || !(value >= 0)) throw typeError(`exit.resources.${name}`, 'a number ≥ 0', value);
+    if (typeof value !== 'number' || !(value >= 0)) throw (typeof value === 'number' ? rangeError : typeError)(`exit.resources.${name}`, 'a number ≥ 0', value);
   }
   if (oomKilled !== undefined && typeof oomKilled !== 'boolean') throw typeError('exit.resources.oomKilled', 'a boolean', oomKilled);
   const copy: { -readonly [K in keyof ExitResources]: ExitResources[K] } = { cpuUserUs, cpuSystemUs };

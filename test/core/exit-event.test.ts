@@ -40,7 +40,8 @@ describe('ExitEvent', () => {
     const e = monitor.publish({ pid: 13, resources: { cpuUserUs: 5, cpuSystemUs: 2, oomKilled: false } });
     expect(e.resources).toEqual({ cpuUserUs: 5, cpuSystemUs: 2, oomKilled: false });
     expect(Object.isFrozen(e.resources)).toBe(true);
-    expect(() => monitor.publish({ pid: 13, resources: { cpuUserUs: -1, cpuSystemUs: 0 } })).toThrow(TypeError);
+    expect(() => monitor.publish({ pid: 13, resources: { cpuUserUs: -1, cpuSystemUs: 0 } })).toThrow(RangeError);
+    expect(() => monitor.publish({ pid: 13, resources: { cpuUserUs: '1' as unknown as number, cpuSystemUs: 0 } })).toThrow(TypeError);
     expect(() => monitor.publish({ pid: 13, resources: { cpuUserUs: 1, cpuSystemUs: 0, oomKilled: 'no' as unknown as boolean } })).toThrow(TypeError);
   });
 
@@ -63,6 +64,10 @@ describe('ExitEvent', () => {
     [{ pid: 5, signal: 9 }, TypeError, /signal name/],
     [{ pid: 5, code: 1, signal: 'SIGKILL' }, TypeError, /only one of/],
     [{ pid: 5, outcome: 'lost' }, RangeError, /exit.outcome/],
+    [{ pid: 5, outcome: 5 }, TypeError, /exit.outcome/],
+    [{ pid: 5, outcome: null }, TypeError, /exit.outcome/],
+    [{ pid: 5, timestamp: Number.NaN }, RangeError, /exit.timestamp/],
+    [{ pid: 5, timestamp: '1' }, TypeError, /exit.timestamp/],
     [{ pid: 5, execId: '' }, RangeError, /exit.execId/],
     [{ pid: 5, containerId: 'c' }, TypeError, /exit.execId/],
     [null, TypeError, /exit/],
