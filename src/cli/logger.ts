@@ -7,6 +7,7 @@
 import { createRequire } from 'node:module';
 import type { Logger as PinoLogger } from 'pino';
 import { prettyLogLine } from './pretty-log.js';
+import { writeErr } from './stdio.js';
 
 /** Where and how much exitmon logs. */
 export interface CliLoggerOptions {
@@ -19,7 +20,6 @@ export interface CliLoggerOptions {
 type Level = 'debug' | 'info' | 'warn' | 'error';
 // pino's numeric levels, for the methods whose calls can be dropped unloaded.
 const LEVEL_VALUES: Readonly<Record<string, number>> = { trace: 10, debug: 20, info: 30, warn: 40, error: 50, fatal: 60 };
-const STDERR_FD = 2;
 const noop = (): void => {};
 
 // pino: dist/pino.cjs next to the CLI's folder in the package, else the
@@ -35,19 +35,16 @@ function loadPino(): typeof import('pino') {
   }
 }
 
-// A pino logger on fd 2. Both destinations write synchronously: exitmon ends
-// with process.exit(), and a log line still in a buffer or a worker thread
-// then would be lost.
+// A pino logger on fd 2, written synchronously through stdio.ts: exitmon
+// ends with process.exit(), and a log line still in a buffer or a worker
+// thread then would be lost; and a stderr that cannot take a line (a reader
+// gone, a full disk) costs the line, never exitmon or the command's status.
 function createPino(level: Level, pretty: boolean): PinoLogger {
   const { pino } = loadPino();
-  const destination = pino.destination({ dest: STDERR_FD, sync: true });
-  if (pretty) {
-    const colour = process.env.NO_COLOR === undefined;
-    // pino hands a destination each record as one JSON line.
-    const stream = { write: (line: string): void => void destination.write(prettyLogLine(line, colour)) };
-    return pino({ level, name: 'exitmon' }, stream);
-  }
-  return pino({ level, name: 'exitmon' }, destination);
+  const colour = process.env.NO_COLOR === undefined;
+  // pino hands a destination each record as one JSON line.
+  const stream = { write: pretty ? (line: string): void => writeErr(prettyLogLine(line, colour)) : writeErr };
+  return pino({ level, name: 'exitmon' }, stream);
 }
 
 /**

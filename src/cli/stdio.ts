@@ -21,8 +21,11 @@ export function isTerminal(fd: typeof STDOUT_FD | typeof STDERR_FD): boolean {
 }
 
 // Writes all of text to fd, synchronously, like the runtime's stdio on a
-// pipe. A reader that went away (EPIPE; EIO: a terminal hung up) costs the
-// text, never exitmon.
+// pipe. A destination that cannot take it costs the text, never exitmon or
+// the status it exits with (tini's and dumb-init's is the command's, always):
+// a reader that went away (EPIPE; EIO: a terminal hung up), a full disk
+// (ENOSPC, EDQUOT), a file-size limit (EFBIG), a closed fd (EBADF), …
+// Only a full non-blocking pipe is waited for.
 function writeAll(fd: number, text: string): void {
   let rest = Buffer.from(text);
   while (rest.length > 0) {
@@ -31,8 +34,7 @@ function writeAll(fd: number, text: string): void {
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (code === 'EAGAIN') Atomics.wait(pause, 0, 0, FULL_PIPE_WAIT_MS);
-      else if (code === 'EPIPE' || code === 'EBADF' || code === 'EIO') return; // the reader or the terminal is gone
-      else throw error;
+      else if (code !== 'EINTR') return;
     }
   }
 }

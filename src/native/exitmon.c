@@ -1597,7 +1597,12 @@ static void run_send(int signo, pid_t pgid) {
  * claimed with an atomic exchange by whoever sends it: the handler (in any
  * thread) or setForwardTarget, so a signal that arrives while the target is
  * being set is sent exactly once, never lost between the two. */
-static void run_on_signal(int signo) {
+static void run_on_signal(int signo, siginfo_t *si, void *context) {
+  (void)context;
+  /* SIGPIPE and SIGXFSZ that the kernel raised for our own write (a log
+   * reader gone, a file-size limit): send_sig() names us as the sender
+   * (SI_USER, our pid). Our fault, not a signal for the command. */
+  if ((signo == SIGPIPE || signo == SIGXFSZ) && si != NULL && si->si_code == SI_USER && si->si_pid == getpid()) return;
   int saved = errno;
   pid_t pgid = __atomic_load_n(&run_target, __ATOMIC_SEQ_CST);
   if (pgid > 1) {
@@ -1645,8 +1650,13 @@ static napi_value js_forward_signal(napi_env env, napi_callback_info info) {
     if (run_installed[signo] == a[1]) return make_int(env, 0);
     struct sigaction act;
     memset(&act, 0, sizeof act);
-    act.sa_handler = a[1] == 1 ? run_on_signal : SIG_IGN;
-    act.sa_flags = SA_RESTART;
+    if (a[1] == 1) {
+      act.sa_sigaction = run_on_signal;
+      act.sa_flags = SA_RESTART | SA_SIGINFO;
+    } else {
+      act.sa_handler = SIG_IGN;
+      act.sa_flags = SA_RESTART;
+    }
     sigfillset(&act.sa_mask); /* one forward at a time: counts and the SIGCONT handover stay consistent */
     /* Switching modes keeps the disposition saved the first time (what mode 0 restores). */
     if (sigaction(signo, &act, run_installed[signo] ? NULL : &run_saved[signo]) < 0) return make_int(env, -errno);

@@ -1,7 +1,10 @@
 // `exitmon run`, end to end through the built CLI.
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ensureBuilt, exitLines, FIXTURES, isAlive, runCli, startCli, stopAllClis } from './cli-process.js';
+import { CLI, ensureBuilt, exitLines, FIXTURES, isAlive, runCli, startCli, stopAllClis } from './cli-process.js';
 
 beforeAll(ensureBuilt, 120_000);
 afterEach(stopAllClis);
@@ -26,6 +29,38 @@ describe('exitmon run', () => {
     expect(flags).toHaveLength(2);
     for (const f of flags) expect(f & 0o4000).toBe(0); // O_NONBLOCK
     expect(stdout).toMatch(/^300000$/m);
+  });
+
+  // Runs a bash script with the CLI as "$CLI"; resolves with its stdout.
+  const bash = (script: string): Promise<string> =>
+    new Promise((resolve, reject) => {
+      execFile('bash', ['-c', script], { env: { ...process.env, CLI: `${process.execPath} ${CLI}` }, timeout: 20_000 }, (error, stdout) =>
+        error ? reject(error) : resolve(stdout),
+      );
+    });
+
+  // The kernel raises SIGPIPE (SIGXFSZ) in exitmon for its own write; its
+  // forwarder sent it on to the command's group, which died of it (141).
+  it('an exit line written to a reader that went away costs the line, not the command (its SIGPIPE is not forwarded)', async () => {
+    const out = await bash(`$CLI run -- sh -c '(sleep 0.2 &); sleep 0.8; exit 3' 2>/dev/null | true; echo "rc=\${PIPESTATUS[0]}"`);
+    expect(out.trim()).toBe('rc=3');
+  });
+
+  it('an exit line over the file-size limit costs the line, not the command (its SIGXFSZ is not forwarded)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'exitmon-fsize-'));
+    try {
+      const file = join(dir, 'out');
+      await writeFile(file, 'x'.repeat(2000));
+      const out = await bash(`ulimit -f 2; $CLI run -- sh -c 'trap "echo got XFSZ; exit 9" XFSZ; (sleep 0.2 &); sleep 0.8; exit 3' >>${file} 2>/dev/null; echo "rc=$?"`);
+      expect(out.trim()).toBe('rc=3');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a stderr that cannot take log lines (a full disk) costs the lines, not the status: still the command\'s', async () => {
+    expect((await bash(`$CLI run --grace 100ms -- sh -c 'sleep 5 & exit 3' >/dev/null 2>/dev/full; echo "rc=$?"`)).trim()).toBe('rc=3');
+    expect((await bash(`$CLI run -- /nonexistent/command 2>/dev/full; echo "rc=$?"`)).trim()).toBe('rc=127');
   });
 
   it('takes the command without `--` when it does not start with a dash', async () => {
