@@ -60,8 +60,9 @@ export function formatExitPretty(event: ExitEvent, context: ExitContext, color =
   if (event.signal !== null) parts.push(`signal=${event.signal}${event.coreDumped ? ' (core dumped)' : ''}`);
   else if (event.code !== null) parts.push(`code=${event.code}`);
   parts.push(paint(ANSI.dim, `outcome=${event.outcome}`));
-  if (event.execId !== undefined) parts.push(`exec=${event.execId}`);
-  if (event.containerId !== undefined) parts.push(`container=${event.containerId}`);
+  // Ids come from the user (--exec-id) or a publisher: quoted like the command.
+  if (event.execId !== undefined) parts.push(`exec=${shellWord(event.execId)}`);
+  if (event.containerId !== undefined) parts.push(`container=${shellWord(event.containerId)}`);
   const durationMs = durationOf(event, context);
   if (durationMs !== undefined) parts.push(`after=${formatDuration(durationMs)}`);
   if (context.command !== undefined) parts.push(paint(ANSI.dim, shortCommand(context.command)));

@@ -93,6 +93,12 @@ describe('exit lines', () => {
     expect(line).toMatch(/ sh -c \$'true\\nexit 3' \$'it\\'s\\x1b\[31mred'$/);
   });
 
+  it('pretty: an exec or container id with a newline or an escape cannot forge a second line', () => {
+    const line = formatExitPretty({ ...event, execId: 'job\nexit pid=1 FAKE', containerId: 'c\x1b[2J' }, { role: 'main' });
+    expect(line).not.toMatch(/[\x00-\x1f]/);
+    expect(line).toContain("exec=$'job\\nexit pid=1 FAKE' container=$'c\\x1b[2J'");
+  });
+
   it('json: one object per line without absent fields', () => {
     const line = formatExitJson(event, { role: 'orphan' });
     expect(line).not.toContain('\n');
