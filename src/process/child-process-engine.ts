@@ -9,6 +9,7 @@ import { childProcessReaped } from '../sources/ownership.js';
 import { reaperFor } from '../sources/reaper.js';
 import { waitForExit, withExec } from './exit-wait.js';
 import { notStarted, type ProcessParts } from './managed-process.js';
+import { readProcessState } from './proc-stat.js';
 import type { ResolvedSpawnOptions } from './spawn-options.js';
 
 /** Starts the process with node:child_process and returns its parts. */
@@ -67,7 +68,10 @@ export function startWithChildProcess(command: string, args: readonly string[], 
     setRefed: (refed) => (refed ? child.ref() : child.unref()),
     signal(signo) {
       if (exitSeen || childProcessReaped(child)) return false;
-      if (pidfd >= 0 && native !== null) return native.pidfdSendSignal(pidfd, signo) === 0;
+      // An exited child that libuv has not reaped yet (a zombie) accepts
+      // signals and ignores them: report it gone, as the native engine does.
+      if (pidfd >= 0 && native !== null) return native.pidfdReady(pidfd) !== 1 && native.pidfdSendSignal(pidfd, signo) === 0;
+      if (readProcessState(pid) === 'zombie') return false;
       return child.kill(signo);
     },
   };

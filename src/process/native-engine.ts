@@ -7,6 +7,7 @@ import { Socket } from 'node:net';
 import { delimiter } from 'node:path';
 import { Readable, type Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
+import { typeError } from '../core/validate.js';
 import { errnoName } from '../sources/native-errors.js';
 import { streamFd, type SpawnBinding } from './spawn-engine.js';
 
@@ -125,6 +126,16 @@ function pipeStream(fd: number, readable: boolean): Readable | Writable {
   }
 }
 
+// `cwd` as node takes it: a string, a Buffer or a file URL; absent or '' is
+// our own working directory (node's child_process skips an empty cwd too).
+function workingDirectory(cwd: unknown): string | undefined {
+  if (cwd === undefined || cwd === null || cwd === '') return undefined;
+  if (typeof cwd === 'string') return cwd;
+  if (cwd instanceof Uint8Array) return Buffer.from(cwd).toString();
+  if (cwd instanceof URL) return fileURLToPath(cwd);
+  throw typeError('options.cwd', 'a string, a Buffer or a file URL', cwd);
+}
+
 /**
  * Starts `command` natively. Returns what started, or the node-shaped error
  * when it could not be started (exec failure, bad cwd, set*id refused, no fds).
@@ -144,8 +155,9 @@ export function startNative(
     const value = env[key];
     if (value !== undefined) envp.push(assertNoNul(`${key}=${value}`, 'options.env'));
   }
-  const cwd = node.cwd === undefined ? undefined : typeof node.cwd === 'string' ? node.cwd : fileURLToPath(node.cwd);
+  const cwd = workingDirectory(node.cwd);
   if (cwd !== undefined) assertNoNul(cwd, 'options.cwd');
+  if (node.argv0 !== undefined && typeof node.argv0 !== 'string') throw typeError('options.argv0', 'a string', node.argv0);
   const argv0 = node.argv0 ?? command;
   const argv = [assertNoNul(argv0, 'options.argv0'), ...args.map((a) => assertNoNul(a, 'args'))];
   const entries = stdioList(node.stdio);

@@ -36,7 +36,8 @@ export interface ManagedSpawnOptions extends Omit<NodeSpawnOptions, 'timeout' | 
    * it starts. With the native engine the group stays in our session (Ctrl-C
    * in the terminal still reaches it unless `foreground` moves it); the
    * child_process engine can only do this with setsid() (node's `detached`),
-   * which also drops the controlling terminal. `false` keeps it in our group.
+   * which also drops the controlling terminal. `false` keeps it in our group
+   * (node's `detached: false`, its default, does not).
    * @default true
    */
   processGroup?: boolean;
@@ -140,10 +141,12 @@ export function resolveSpawnOptions(options: ManagedSpawnOptions | undefined): R
   if (engine !== undefined && engine !== 'native' && engine !== 'child_process') {
     throw typeError('options.engine', "'native' or 'child_process'", engine);
   }
-  // 0.1: with processGroup absent, an explicit `detached` decided (setsid).
+  // 0.1: with processGroup absent, an explicit `detached: true` decided
+  // (setsid). `detached: false` is node's default and changes nothing: the
+  // child still leads its own group, so stop() reaches what it starts.
   const detached = node.detached;
   const ownSession = session ?? (processGroup === undefined && detached === true);
-  const ownGroup = ownSession || (processGroup ?? detached ?? true);
+  const ownGroup = ownSession || (processGroup ?? true);
   if (foreground === true && (!ownGroup || ownSession)) {
     throw new TypeError('Expected `options.foreground` to be used with a process group in our session (`processGroup: true`, no `session`), got `foreground: true` without one');
   }

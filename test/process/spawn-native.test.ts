@@ -152,6 +152,17 @@ describe.skipIf(!hasNativeSpawn)('native spawn', () => {
     expect(await text(p.stdout!)).toBe('65534 65534\n');
   });
 
+  it("cwd as node takes it: a Buffer or a file URL names the directory, '' is our own; argv0 and cwd of the wrong type are TypeErrors naming them", async () => {
+    for (const cwd of [Buffer.from(scratch), new URL(`file://${scratch}`)]) {
+      const p = start('pwd', [], { cwd, stdio: ['ignore', 'pipe', 'ignore'] });
+      expect(await text(p.stdout!)).toBe(`${scratch}\n`);
+    }
+    const here = start('pwd', [], { cwd: '', stdio: ['ignore', 'pipe', 'ignore'] });
+    expect(await text(here.stdout!)).toBe(`${process.cwd()}\n`);
+    expect(() => spawn('true', [], { cwd: 42 as unknown as string })).toThrow(/Expected `options.cwd` to be a string, a Buffer or a file URL, got `42` \(number\)/);
+    expect(() => spawn('true', [], { argv0: 5 as unknown as string })).toThrow(/Expected `options.argv0` to be a string, got `5` \(number\)/);
+  });
+
   it('a bad cwd rejects exited with ENOENT', async () => {
     await expect(spawn('true', [], { cwd: join(scratch, 'missing'), stdio: 'ignore' }).exited).rejects.toMatchObject({ code: 'ENOENT' });
   });
@@ -180,6 +191,27 @@ describe.skipIf(!hasNativeSpawn)('native spawn', () => {
     expect(field('SigIgn')).toBe((1n << 0n) | (1n << 9n)); // SIGHUP (1), SIGUSR1 (10)
     expect(field('SigBlk')).toBe(0n);
     expect(field('SigCgt')).toBe(0n);
+  });
+
+  it.each(['native', 'child_process'] as const)("kill() returns false for a child that exited but was not collected yet (a zombie), engine %s", async (engine) => {
+    const p = start('true', [], { engine, stdio: 'ignore' });
+    // No loop turn meanwhile: nobody can collect the exit.
+    const until = Date.now() + 10_000;
+    while (readProcStat(p.pid)?.state !== 'zombie' && Date.now() < until) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1);
+    expect(readProcStat(p.pid)?.state).toBe('zombie');
+    expect(p.kill()).toBe(false);
+    expect(await p.exited).toMatchObject({ code: 0, signal: null });
+  });
+
+  it("node's default `detached: false` leaves the child leading its own group (only processGroup: false does not)", () => {
+    for (const engine of ['native', 'child_process'] as const) {
+      const p = start('sleep', ['100'], { engine, stdio: 'ignore', detached: false });
+      expect(p.pgid).toBe(p.pid);
+      expect(readProcStat(p.pid)!.pgrp).toBe(p.pid);
+    }
+    const same = start('sleep', ['100'], { stdio: 'ignore', processGroup: false });
+    expect(same.pgid).toBeUndefined();
+    expect(readProcStat(same.pid)!.pgrp).toBe(readProcStat(process.pid)!.pgrp);
   });
 
   it('kill() signals the process only and returns false once it is gone', async () => {
