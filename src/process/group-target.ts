@@ -1,5 +1,5 @@
 // The members of one process group, for stopProcessGroup.
-import { hasProcFs, probeKill, type ProcStat } from './proc-stat.js';
+import { hasExited, hasProcFs, probeKill, readProcStat, type ProcStat } from './proc-stat.js';
 import { StopTarget, type AfterKnownGone } from './stop-target.js';
 
 /**
@@ -30,6 +30,11 @@ export class GroupTarget extends StopTarget {
   // stopping the rest of a command's group that left nothing behind).
   override emptyNow(): boolean {
     return !probeKill(-this.#pgid);
+  }
+
+  override runningNow(): boolean {
+    const leader = readProcStat(this.#pgid);
+    return leader !== null && leader.pgrp === this.#pgid && !hasExited(leader);
   }
 
   update(procs: readonly ProcStat[]): void {

@@ -55,6 +55,10 @@ export abstract class StopTarget {
   emptyNow(): boolean {
     return false;
   }
+  /** True when the process the stop was asked for (a tree's root, a group's leader) runs now. */
+  runningNow(): boolean {
+    return false;
+  }
   /** Every known member exited: see AfterKnownGone. */
   abstract afterKnownGone(): AfterKnownGone;
   /** Whether the escalation needs a fresh listing first (members forked during the grace). */

@@ -127,12 +127,16 @@ async function escalate(target: StopTarget, o: ResolvedStopOptions, guard: Signa
   });
 
   if (target.emptyNow()) return result(false, true, []);
+  // Read before the first await: a process running at the call was not
+  // "already exited", even when another stop's signal (started in the same
+  // turn) ended it before this stop's first look.
+  const runningAtCall = target.runningNow();
   // The first look: a listing taken after the call (shared with the stops
   // started in the same loop turn). It pins every member it shows.
   target.update(await freshListing());
   o.abort?.throwIfAborted();
   let live = target.alive();
-  if (live.length === 0) return result(false, true, []);
+  if (live.length === 0) return result(false, !runningAtCall, []);
   signalAll(target, live, o.signal, guard, false);
   // A stopped (T) process keeps SIGTERM pending until it runs again; systemd
   // sends SIGCONT after the stop signal for the same reason.

@@ -1,6 +1,6 @@
 // A process with its descendants and the groups they lead, for stopProcessTree.
 import { mayAdopt } from '../sources/ownership.js';
-import { hasProcFs, probeKill, type ProcStat } from './proc-stat.js';
+import { hasExited, hasProcFs, probeKill, readProcStat, type ProcStat } from './proc-stat.js';
 import { descendantsOf } from './proc-tree.js';
 import { isProtectedGroup, type SignalGuard } from './signal-safety.js';
 import { StopTarget, type AfterKnownGone } from './stop-target.js';
@@ -35,6 +35,11 @@ export class TreeTarget extends StopTarget {
       if (this.#mixed.has(g) || isProtectedGroup(g, this.#guard)) continue;
       if (!hasProcFs() || this.groupIsSafe(g)) yield g;
     }
+  }
+
+  override runningNow(): boolean {
+    const root = readProcStat(this.#root);
+    return root !== null && !hasExited(root) && (this.#rootStartTime === undefined || root.startTime === this.#rootStartTime);
   }
 
   update(procs: readonly ProcStat[]): void {

@@ -154,7 +154,7 @@ describe.skipIf(!hasNativeSpawn)('native spawn', () => {
 
   it("cwd as node takes it: a Buffer or a file URL names the directory, '' is our own; argv0 and cwd of the wrong type are TypeErrors naming them", async () => {
     for (const cwd of [Buffer.from(scratch), new URL(`file://${scratch}`)]) {
-      const p = start('pwd', [], { cwd, stdio: ['ignore', 'pipe', 'ignore'] });
+      const p = start("pwd", [], { cwd: cwd as unknown as string, stdio: ['ignore', 'pipe', 'ignore'] });
       expect(await text(p.stdout!)).toBe(`${scratch}\n`);
     }
     const here = start('pwd', [], { cwd: '', stdio: ['ignore', 'pipe', 'ignore'] });

@@ -101,6 +101,19 @@ describe.skipIf(!isLinux)('stopProcessTree covers pid, its descendants and the g
     expect(JSON.parse(run.stdout.trim().split('\n').at(-1)!)).toEqual({ adopted: true, inRootGroup: true, survivors: [], orphanRunning: false });
   });
 
+  // The second stop's first look came after the first stop's SIGTERM had
+  // ended the process: it reported `alreadyExited: true` in about half the runs.
+  it('two stops of a running process started in the same turn: neither says it had already exited', async () => {
+    for (let round = 0; round < 5; round++) {
+      const tree = nodeSpawn('sleep', ['30'], { detached: true, stdio: 'ignore' });
+      const group = nodeSpawn('sleep', ['30'], { detached: true, stdio: 'ignore' });
+      track([tree.pid!, group.pid!], { asGroups: true });
+      await waitFor(() => readProcStat(tree.pid!)?.state === 'sleeping' && readProcStat(group.pid!)?.state === 'sleeping', LIVENESS_MS, 'both sleeps');
+      const results = await Promise.all([stopProcessTree(tree.pid!), stopProcessTree(tree.pid!), stopProcessGroup(group.pid!), stopProcessGroup(group.pid!)]);
+      for (const r of results) expect(r).toMatchObject({ alreadyExited: false, forced: false, survivors: [] });
+    }
+  });
+
   it('stops a pthread_exit leader (Z in /proc while a thread runs): stopped, not reported gone', async () => {
     const program = compile('sources-leader-exits.c', ['-pthread']);
     const child = nodeSpawn(program, ['60'], { detached: true, stdio: 'ignore' });
