@@ -72,9 +72,20 @@ const noSourcesContent: Options['esbuildOptions'] = (options) => {
   options.sourcesContent = false;
 };
 
+// One line of sh (see the banner below). Node resets every inherited SIG_IGN
+// and marks inherited fds 0-15 (and any run of open fds right after)
+// close-on-exec (uv_disable_stdio_inheritance) before any code runs, so sh
+// records both first: the SigIgn mask, and which of those fds ≥ 3 it was
+// handed without close-on-exec (its own, such as the script's, have it).
+// `[ -e ]` and `read` open no fd in the range looked at.
 const SH_LAUNCHER = [
   '#!/bin/sh',
-  `":" //; v=; while read -r k v; do [ "$k" = SigIgn: ] && break; v=; done 2>/dev/null </proc/$$/status; EXITMON_START_SIGIGN=$v exec node "$0" "$@"`,
+  '":" //; ' +
+    'v=; while read -r k v; do [ "$k" = SigIgn: ] && break; v=; done 2>/dev/null </proc/$$/status; ' +
+    'f=; n=3; while [ $n -le 15 ] || [ -e /proc/$$/fd/$n ]; do if [ -e /proc/$$/fd/$n ]; then ' +
+    'g=; while read -r k g; do [ "$k" = flags: ] && break; g=; done 2>/dev/null </proc/$$/fdinfo/$n; ' +
+    '[ -n "$g" ] && [ $((0$g & 02000000)) = 0 ] && f="$f $n"; fi; n=$((n + 1)); done; ' +
+    'EXITMON_START_SIGIGN=$v EXITMON_START_FDS=$f exec node "$0" "$@"',
 ].join('\n');
 
 // Library: ESM + CJS with types. The CLI is a separate ESM build with a shebang.

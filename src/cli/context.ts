@@ -16,4 +16,6 @@ export interface CliContext {
   readonly color: boolean;
   /** The SigIgn mask the launcher line recorded before exec (START_SIGIGN_ENV), already removed from process.env. */
   readonly startSigIgn: string | undefined;
+  /** The fds ≥ 3 exitmon inherited (START_FDS_ENV, see inherited-fds.ts), already removed from process.env. */
+  readonly startFds: readonly number[];
 }

@@ -5,6 +5,7 @@
 // for them, so `--help` loads no library code and `run` no metrics code.
 import { parseInvocation, UsageError, type CommonOptions, type Invocation } from './args.js';
 import type { CliContext } from './context.js';
+import { parseStartFds, START_FDS_ENV } from './inherited-fds.js';
 import { isTerminal, writeErr, writeOut } from './stdio.js';
 import { helpText, packageVersion, usageText } from './usage.js';
 
@@ -73,10 +74,12 @@ async function createContext(common: CommonOptions): Promise<CliContext> {
   // or service (a nested exitmon among them) inherits and misreads it.
   const startSigIgn = process.env[START_SIGIGN_ENV];
   delete process.env[START_SIGIGN_ENV];
+  const startFds = parseStartFds(process.env[START_FDS_ENV]);
+  delete process.env[START_FDS_ENV];
   const reaper = Reaper.shared({ logger });
   const color = common.format === 'pretty' && isTerminal(1) && process.env.NO_COLOR === undefined;
   const printer = common.quiet ? null : new ExitPrinter(common.format, { color });
-  return { reaper, logger, printer, format: common.format, color, startSigIgn };
+  return { reaper, logger, printer, format: common.format, color, startSigIgn, startFds };
 }
 
 main(process.argv.slice(2)).then(

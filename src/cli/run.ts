@@ -1,6 +1,7 @@
 // `exitmon run [options] -- COMMAND [ARGS…]`: supervise one command like tini.
 import type { ExitEvent, ManagedProcess } from '../index.js';
 import type { CliContext } from './context.js';
+import { stdioWithInherited } from './inherited-fds.js';
 import { JobControl } from './job-control.js';
 import { Supervisor } from './supervisor.js';
 
@@ -39,6 +40,7 @@ export async function runCommand(options: RunOptions, context: CliContext): Prom
   try {
     main = supervisor.start(options.command, options.args, {
       role: 'main',
+      stdio: stdioWithInherited(context.startFds),
       ...job.spawnOptions(),
       ...(options.execId !== undefined ? { execId: options.execId } : {}),
     });

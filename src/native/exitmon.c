@@ -1091,6 +1091,7 @@ struct exitmon_clone_args {
 /* stdio entries: >= 0 dup this fd; these mark the other modes. */
 #define SPAWN_INHERIT (-1)
 #define SPAWN_IGNORE (-2)
+#define SPAWN_CLOSED (-4) /* internal: 'ignore' beyond stderr leaves the position closed, as libuv does */
 #define SPAWN_PIPE (-3)
 #define SPAWN_STACK_SIZE (32 * 1024)
 
@@ -1124,7 +1125,9 @@ static int spawn_child(void *arg) {
    * dup2 onto position i never clobbers a source still needed later. */
   for (int i = 0; i < n; i++) {
     fd = job->stdio[i];
-    if (fd == SPAWN_IGNORE) {
+    if (fd == SPAWN_IGNORE && i > 2) {
+      job->stdio[i] = SPAWN_CLOSED;
+    } else if (fd == SPAWN_IGNORE) {
       fd = open("/dev/null", (i == 0 ? O_RDONLY : O_RDWR) | O_CLOEXEC);
       if (fd < 0) FAIL("open");
       if (fd < n) {
@@ -1141,6 +1144,11 @@ static int spawn_child(void *arg) {
   }
   for (int i = 0; i < n; i++) {
     fd = job->stdio[i];
+    if (fd == SPAWN_CLOSED) {
+      /* Every source below n was moved above it: nothing needed sits here. */
+      close(i);
+      continue;
+    }
     if (fd == SPAWN_INHERIT) {
       /* Our fd i, as it is: kept across exec (as libuv does), if open. */
       int flags = fcntl(i, F_GETFD);

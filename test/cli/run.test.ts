@@ -63,6 +63,22 @@ describe('exitmon run', () => {
     expect((await bash(`$CLI run -- /nonexistent/command 2>/dev/full; echo "rc=$?"`)).trim()).toBe('rc=127');
   });
 
+  // Node marks inherited fds 3-15 close-on-exec at start: the command got
+  // none of them (socket activation's LISTEN_FDS, `cmd 3<file`). The bin's
+  // launcher line records them; run hands each over at its own number.
+  it('hands the fds it inherited to the command at the same numbers, and none of its own, as tini does (run through the bin)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'exitmon-fds-'));
+    try {
+      const file = join(dir, 'in');
+      await writeFile(file, 'from-fd\n');
+      const script = 'cat <&3; cat <&7; for n in 4 5 6; do [ -e /proc/self/fd/$n ] && echo "fd $n leaked"; done; exit 0';
+      const out = await bash(`"${CLI}" run -q -- sh -c '${script}' 3<${file} 7<${file} 4<&- 5<&- 6<&-; echo "rc=$?"`);
+      expect(out).toBe('from-fd\nfrom-fd\nrc=0\n');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('takes the command without `--` when it does not start with a dash', async () => {
     const { status } = await runCli(['run', '--grace', '1s', 'sh', '-c', 'exit 5']);
     expect(status).toBe(5);

@@ -107,6 +107,13 @@ describe.skipIf(!hasNativeSpawn)('native spawn', () => {
     }
   });
 
+  it("'ignore' beyond stderr leaves that fd closed in the child, as node:child_process does", async () => {
+    for (const engine of ['native', 'child_process'] as const) {
+      const p = start('sh', ['-c', 'for n in 3 4; do [ -e /proc/self/fd/$n ] && echo "fd $n open"; done; true'], { engine, stdio: ['ignore', 'pipe', 'ignore', 'ignore', 'ignore'] });
+      expect(await text(p.stdout!)).toBe('');
+    }
+  });
+
   it('a command that does not exist rejects exited with ENOENT shaped like node:child_process', async () => {
     const p = spawn('exitmon-no-such-command', ['a'], { stdio: 'ignore' });
     expect(Number.isNaN(p.pid)).toBe(true);
