@@ -25,6 +25,11 @@ const POLL_MAX_MS = 25;
 const VERIFY_FIRST_MS = 1;
 const VERIFY_MAX_MS = 4;
 const SIGCONT = 18;
+const SIGSTOP = 19;
+const SIGKILL = 9;
+// Listings while freezing a tree before its kill: each round stops what the
+// last listing found (a descendant forked just before its parent stopped).
+const FREEZE_ROUNDS = 4;
 
 
 /**
@@ -148,10 +153,12 @@ async function escalate(target: StopTarget, o: ResolvedStopOptions, guard: Signa
 
   // The grace is over. A tree lists again (members forked during the grace
   // are members too); a group's kill(-pgid) reaches them without a listing.
-  if (target.listAtEscalation) target.update(await freshListing());
+  const frozen = target.listAtEscalation && (await freeze(target, guard));
   live = target.alive();
   if (live.length === 0 && target.afterKnownGone() === 'done') return result(false, false, []);
   signalAll(target, live, o.killSignal, guard, true);
+  // A kill signal other than SIGKILL acts only once the frozen members run.
+  if (frozen && o.killSignal !== SIGKILL) signalAll(target, live, SIGCONT, guard, true);
 
   // Verify: keep re-sending to whatever is still alive (a member may have
   // forked between the listing and the kill) until nothing is left or time
@@ -163,6 +170,26 @@ async function escalate(target: StopTarget, o: ResolvedStopOptions, guard: Signa
   // Time is up: report what a listing finds alive, not only the members known so far.
   target.update(await freshListing());
   return result(true, false, target.alive().map((m) => m.process.pid).sort((a, b) => a - b));
+}
+
+// Stops (SIGSTOP) every member of a tree before its kill, then lists again
+// until no listing shows a member that is not stopped yet: a member that
+// forks between the listing and the kill, and whose child calls setsid, would
+// otherwise leave that child behind once the kill ends the parent (re-parented
+// to init, no link to the tree left). Stopped members fork nothing, and the
+// children they made before are found through their ppid links. Always
+// true: something may have been stopped (if only through a group), and the
+// caller continues it after a kill signal that needs it running.
+async function freeze(target: StopTarget, guard: SignalGuard): Promise<true> {
+  const stopped = new Set<number>();
+  for (let round = 0; round < FREEZE_ROUNDS; round++) {
+    const fresh = target.alive().filter((m) => !stopped.has(m.process.pid));
+    if (round > 0 && fresh.length === 0) break;
+    signalAll(target, fresh, SIGSTOP, guard, true);
+    for (const m of fresh) stopped.add(m.process.pid);
+    target.update(await freshListing());
+  }
+  return true;
 }
 
 // Sends a signal to every group the target signals as a whole and to members

@@ -1,12 +1,12 @@
 // What stopProcessTree covers, PID-reuse-safe signalling and kill-signal
 // validation (issue 11). Real processes throughout.
 import { execFileSync, spawn as nodeSpawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { loadNative } from '../../src/native/load.js';
-import { ownProcessGroup, readProcStat } from '../../src/process/proc-stat.js';
+import { listProcesses, ownProcessGroup, readProcStat } from '../../src/process/proc-stat.js';
 import { stopProcessGroup, stopProcessTree } from '../../src/process/stop.js';
 import { fixture, isGone, isLinux, killAll, startGroup, track, waitFor } from './helpers.js';
 
@@ -111,6 +111,32 @@ describe.skipIf(!isLinux)('stopProcessTree covers pid, its descendants and the g
       await waitFor(() => readProcStat(tree.pid!)?.state === 'sleeping' && readProcStat(group.pid!)?.state === 'sleeping', LIVENESS_MS, 'both sleeps');
       const results = await Promise.all([stopProcessTree(tree.pid!), stopProcessTree(tree.pid!), stopProcessGroup(group.pid!), stopProcessGroup(group.pid!)]);
       for (const r of results) expect(r).toMatchObject({ alreadyExited: false, forced: false, survivors: [] });
+    }
+  });
+
+  // A member that forked between the escalation's listing and its kill left
+  // the child behind once the child called setsid and the kill ended its
+  // parent (3 in 8 stops): the tree is now frozen (SIGSTOP) before the kill.
+  it('a child forked and moved to its own session while the kill is under way is stopped too: nothing escapes, survivors: []', async () => {
+    const tag = `31.${process.pid}`;
+    const cmdline = (pid: number): string => {
+      try {
+        return readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      } catch {
+        return ''; // gone meanwhile
+      }
+    };
+    const left = (): number[] => listProcesses().filter((p) => p.comm === 'sleep' && cmdline(p.pid).includes(tag)).map((p) => p.pid);
+    for (let round = 0; round < 8; round++) {
+      const loop = nodeSpawn('sh', ['-c', `trap "" TERM; while :; do setsid sleep ${tag} & sleep 0.01; done`], { detached: true, stdio: 'ignore' });
+      track([loop.pid!], { asGroups: true });
+      await new Promise((resolve) => setTimeout(resolve, 40 + round * 7));
+      const result = await stopProcessTree(loop.pid!, { graceMs: 100 });
+      expect(result).toMatchObject({ forced: true, survivors: [] });
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const escaped = left();
+      for (const pid of escaped) process.kill(pid, 'SIGKILL');
+      expect(escaped).toEqual([]);
     }
   });
 
