@@ -231,6 +231,24 @@ const SCENARIOS: Scenario[] = [
     },
   },
   {
+    name: 'fds 3 and 7 handed to the supervisor reach the command',
+    async run(peer) {
+      const argv = [...peer.argv, 'sh', '-c', 'cat <&3; cat <&7'].map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(' ');
+      const r = start(['sh', '-c', `exec ${argv} 3</etc/hostname 7</etc/hostname`]);
+      const hostname = readFileSync('/etc/hostname', 'utf8');
+      return (await r.done) === 0 && r.out === hostname + hostname;
+    },
+  },
+  {
+    name: "stdout reader gone: the command's status, not SIGPIPE",
+    async run(peer) {
+      // Supervisors that print (exitmon's exit lines) meet EPIPE when an orphan exits.
+      const argv = [...peer.argv, 'sh', '-c', '(sleep 0.2 &); sleep 0.6; exit 3'].map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(' ');
+      const r = start(['bash', '-c', `${argv} | true; exit \${PIPESTATUS[0]}`]);
+      return (await r.done) === 3;
+    },
+  },
+  {
     name: 'orphan of the command reaped (no zombie)',
     async run(peer) {
       const r = start([...peer.argv, 'sh', '-c', '(sleep 0.2 & echo orphan=$!) ; sleep 1']);
