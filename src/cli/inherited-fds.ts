@@ -6,28 +6,44 @@
 // there, so which fds were inherited cannot be told from inside: the bin's
 // sh launcher line (tsup.config.ts) lists them in START_FDS_ENV. Fds above
 // that range keep their flags and are inherited by the command anyway.
-import { fstatSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import type { StdioOptions } from 'node:child_process';
 
-/** The variable the launcher line sets: the inherited fds ≥ 3, space-separated. */
+/** The variable the launcher line sets: its pid, then `fd:inode` for each inherited fd ≥ 3. */
 export const START_FDS_ENV = 'EXITMON_START_FDS';
 
 // Far above what the launcher looks at (0-15 and the run of open fds after).
 const MAX_FD = 1023;
 
-/** The fds the launcher recorded that are still open here (ours to pass on). */
+// The inode of our fd, as /proc/self/fdinfo tells it (the launcher read the
+// same field: stat() may report another number on overlayfs); '' where the
+// kernel has no such line (before 5.14), null when the fd is closed.
+function fdInode(fd: number): string | null {
+  try {
+    return /^ino:\s*(\d+)$/m.exec(readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8'))?.[1] ?? '';
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The fds the launcher recorded that are still the files it saw, in this
+ * process: a variable left over in the environment (exitmon started without
+ * the launcher: another pid) or an fd that was closed and reopened since (by
+ * a `node` wrapper: another inode) names exitmon's own fds, never passed on.
+ */
 export function parseStartFds(value: string | undefined): number[] {
   if (value === undefined) return [];
+  const [pid, ...entries] = value.split(' ');
+  if (Number(pid) !== process.pid) return [];
   const fds = new Set<number>();
-  for (const word of value.split(' ')) {
-    const fd = Number(word);
-    if (word === '' || !Number.isInteger(fd) || fd < 3 || fd > MAX_FD) continue;
-    try {
-      fstatSync(fd);
-      fds.add(fd);
-    } catch {
-      // Closed since (nothing of ours closes them: a stale variable).
-    }
+  for (const entry of entries) {
+    const match = /^(\d+):(\d*)$/.exec(entry);
+    if (match === null) continue;
+    const fd = Number(match[1]);
+    if (fd < 3 || fd > MAX_FD) continue;
+    const inode = fdInode(fd);
+    if (inode !== null && inode === match[2]) fds.add(fd);
   }
   return [...fds].sort((a, b) => a - b);
 }

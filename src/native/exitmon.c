@@ -951,6 +951,9 @@ static napi_value js_reap_unowned(napi_env env, napi_callback_info info) {
   if (a[0] <= 0) return make_int(env, -EINVAL);
   siginfo_t si;
   int rc;
+  /* Through a pidfd, ECHILD first: once anyone reaped it, the pid's new
+   * owner (a runtime's child, say) must not keep the answer at EBUSY. */
+  if (a[1] >= 0 && (rc = wait_id((idtype_t)EXITMON_P_PIDFD, (id_t)a[1], &si, WEXITED | WNOHANG | WNOWAIT)) < 0) return make_int(env, rc);
   pthread_mutex_lock(&registry_lock);
   if (reap_refused(a[0], state)) rc = -EBUSY;
   else if (a[1] >= 0) rc = wait_id((idtype_t)EXITMON_P_PIDFD, (id_t)a[1], &si, WEXITED | WNOHANG);

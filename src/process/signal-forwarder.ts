@@ -31,6 +31,9 @@ export const START_SIGIGN_ENV = 'EXITMON_START_SIGIGN';
 // What the runtimes set themselves before any user code: their start
 // disposition is unknown without the launcher's mask, so they are forwarded.
 const RUNTIME_IGNORED: ReadonlySet<NodeJS.Signals> = new Set(['SIGPIPE', 'SIGXFSZ']);
+// What the kernel raises in this process for its own write (EPIPE, EFBIG):
+// never forwarded from a runtime listener, which cannot see the sender.
+const SELF_RAISED: ReadonlySet<NodeJS.Signals> = new Set(['SIGPIPE', 'SIGXFSZ']);
 // Handlers found at start that belong to the runtime are replaced where they
 // only exit, re-raise or start a debugger (Node's SIGINT/SIGTERM stdio reset
 // and SIGUSR1 inspector, Deno's SIGHUP), but not under Bun: JavaScriptCore's
@@ -165,11 +168,13 @@ export class SignalForwarder {
       return;
     }
     // Without the addon an ignored signal gets a listener that does nothing:
-    // not SIG_IGN, but not fatal either.
+    // not SIG_IGN, but not fatal either. So do SIGPIPE and SIGXFSZ
+    // (SELF_RAISED): a listener cannot tell ours from a sender's; the addon's
+    // handler can.
     for (const { name } of [...this.#signals, ...this.#ignored]) {
       if (!(name in constants.signals)) continue;
       const signal = name as NodeJS.Signals;
-      const forward = this.#signals.some((s) => s.name === name);
+      const forward = this.#signals.some((s) => s.name === name) && !SELF_RAISED.has(signal);
       const listener = forward ? (): void => this.#forwardFromListener(signal) : (): void => {};
       this.#listeners.set(signal, listener);
       process.on(signal, listener);

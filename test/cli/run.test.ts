@@ -79,6 +79,15 @@ describe('exitmon run', () => {
     }
   });
 
+  it("passes none of exitmon's own fds: not the launcher's script (dash holds it when fds 3-9 are taken), not from a stale EXITMON_START_FDS", async () => {
+    const list = `sh -c 'for f in /proc/self/fd/*; do readlink $f; done; true'`;
+    const taken = await bash(`exec 3</dev/null 4</dev/null 5</dev/null 6</dev/null 7</dev/null 8</dev/null 9</dev/null; "${CLI}" run -q -- ${list}`);
+    expect(taken).not.toContain('main.js');
+    // Without the launcher (node runs the file): a variable from elsewhere names node's own fds.
+    const stale = await bash(`EXITMON_START_FDS="1 $(seq -s ' ' 3 20)" $CLI run -q -- ${list}`);
+    expect(stale).not.toMatch(/anon_inode/); // node's epoll and eventfds
+  });
+
   it('takes the command without `--` when it does not start with a dash', async () => {
     const { status } = await runCli(['run', '--grace', '1s', 'sh', '-c', 'exit 5']);
     expect(status).toBe(5);

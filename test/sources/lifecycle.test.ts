@@ -73,12 +73,16 @@ describe.skipIf(!native)('Reaper process lifecycle (Linux, native)', () => {
   it.skipIf(!canUnshare)('a reap retried through the watch\'s pidfd answers ECHILD and leaves alone the new process that reused the pid', () => {
     const result = runRaw('sources-pidfd-reap-reuse.mjs', [], ['unshare', '-pf', '--mount-proc']);
     expect(result.status).toBe(0);
-    const out = JSON.parse(result.stdout) as { A: number; B: number; first: unknown; reused: boolean; throughPidfd: unknown; left: string | null; cleanup: unknown };
+    const out = JSON.parse(result.stdout) as { A: number; B: number; first: unknown; reused: boolean; throughPidfd: unknown; left: string | null; cleanup: unknown; runtimeReused: boolean; runtimeOwned: unknown; runtimeExit: unknown };
     expect(out.reused).toBe(true);
     expect(out.first).toMatchObject({ pid: out.A, code: 0 });
     expect(out.throughPidfd).toBe(-constants.errno.ECHILD);
     expect(out.left).toBe('Z'); // the new process is still a zombie, its exit untaken
     expect(out.cleanup).toMatchObject({ pid: out.B, code: 3 });
+    // Reused by a node:child_process child: ECHILD at once, not EBUSY while that child lives, and its exit stays libuv's.
+    expect(out.runtimeReused).toBe(true);
+    expect(out.runtimeOwned).toBe(-constants.errno.ECHILD);
+    expect(out.runtimeExit).toBe(4);
   });
 
   // Review finding 3: watch() of a watched pid was a no-op, so the new
