@@ -77,16 +77,18 @@ const noSourcesContent: Options['esbuildOptions'] = (options) => {
 // close-on-exec (uv_disable_stdio_inheritance) before any code runs, so sh
 // records both first: the SigIgn mask, and which of those fds ≥ 3 it was
 // handed without close-on-exec, each with its inode from fdinfo (Linux 5.14),
-// after its own pid (exec keeps it): src/cli/inherited-fds.ts passes an fd on
-// only if it is still that file in that process. The script itself is left
-// out (dash holds it without close-on-exec when fds 3-9 are taken). `[ ]` and
-// `read` open no fd in the range looked at.
+// after its own pid (exec keeps it): src/cli/inherited-fds.ts passes an fd
+// on only if it is still that file in that process. The script itself is
+// left out (dash holds it without close-on-exec when fds 3-9 are taken).
+// `[ ]` and `read` open no fd in the range looked at. /proc/self, not
+// /proc/$$: in a pid namespace whose /proc was not remounted (`unshare --pid
+// --fork` without --mount-proc) $$ is 1, and /proc/1 is the outer init.
 const SH_LAUNCHER = [
   '#!/bin/sh',
   '":" //; ' +
-    'v=; while read -r k v; do [ "$k" = SigIgn: ] && break; v=; done 2>/dev/null </proc/$$/status; ' +
-    'f=$$; n=3; while [ $n -le 15 ] || [ -e /proc/$$/fd/$n ]; do if [ -e /proc/$$/fd/$n ] && ! [ /proc/$$/fd/$n -ef "$0" ]; then ' +
-    'g=; i=; while read -r k x; do case $k in flags:) g=$x;; ino:) i=$x;; esac; done 2>/dev/null </proc/$$/fdinfo/$n; ' +
+    'v=; while read -r k v; do [ "$k" = SigIgn: ] && break; v=; done 2>/dev/null </proc/self/status; ' +
+    'f=$$; n=3; while [ $n -le 15 ] || [ -e /proc/self/fd/$n ]; do if [ -e /proc/self/fd/$n ] && ! [ /proc/self/fd/$n -ef "$0" ]; then ' +
+    'g=; i=; while read -r k x; do case $k in flags:) g=$x;; ino:) i=$x;; esac; done 2>/dev/null </proc/self/fdinfo/$n; ' +
     '[ -n "$g" ] && [ $((0$g & 02000000)) = 0 ] && f="$f $n:$i"; fi; n=$((n + 1)); done; ' +
     'EXITMON_START_SIGIGN=$v EXITMON_START_FDS=$f exec node "$0" "$@"',
 ].join('\n');

@@ -35,10 +35,11 @@ function loadPino(): typeof import('pino') {
   }
 }
 
-// A pino logger on fd 2, written synchronously through stdio.ts: exitmon
-// ends with process.exit(), and a log line still in a buffer or a worker
-// thread then would be lost; and a stderr that cannot take a line (a reader
-// gone, a full disk) costs the line, never exitmon or the command's status.
+// A pino logger on fd 2, written through stdio.ts at once (queued only
+// while a reader stalls, offered again at exit by flushOutput): a line in a
+// pino worker thread would be lost at process.exit(); and a stderr that
+// cannot take a line (a reader gone, a full disk) costs the line, never
+// exitmon or the command's status.
 function createPino(level: Level, pretty: boolean): PinoLogger {
   const { pino } = loadPino();
   const colour = process.env.NO_COLOR === undefined;

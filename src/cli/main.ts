@@ -6,7 +6,7 @@
 import { parseInvocation, UsageError, type CommonOptions, type Invocation } from './args.js';
 import type { CliContext } from './context.js';
 import { parseStartFds, START_FDS_ENV } from './inherited-fds.js';
-import { isTerminal, writeErr, writeOut } from './stdio.js';
+import { flushOutput, isTerminal, writeErr, writeOut } from './stdio.js';
 import { helpText, packageVersion, usageText } from './usage.js';
 
 /** The exit status for bad usage (as in most Unix tools). */
@@ -83,9 +83,13 @@ async function createContext(common: CommonOptions): Promise<CliContext> {
 }
 
 main(process.argv.slice(2)).then(
-  (status) => process.exit(status),
+  (status) => {
+    flushOutput();
+    process.exit(status);
+  },
   (error: unknown) => {
     writeErr(`exitmon: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    flushOutput();
     process.exit(INTERNAL_ERROR_STATUS);
   },
 );

@@ -1,5 +1,5 @@
 // `exitmon run`, end to end through the built CLI.
-import { execFile } from 'node:child_process';
+import { execFile, spawn, spawnSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -86,6 +86,29 @@ describe('exitmon run', () => {
     // Without the launcher (node runs the file): a variable from elsewhere names node's own fds.
     const stale = await bash(`EXITMON_START_FDS="1 $(seq -s ' ' 3 20)" $CLI run -q -- ${list}`);
     expect(stale).not.toMatch(/anon_inode/); // node's epoll and eventfds
+  });
+
+  // Exit lines were written with a blocking write(2): a reader that stayed
+  // but stopped reading froze the loop (no reaping: 1,067 zombies in 2 s as
+  // PID 1) until it went away. Now exitmon ends while the reader still sits.
+  it('a stdout reader that stops reading costs queued lines, never the loop: exitmon reaps and ends while it still sits there', async () => {
+    const flood = 'i=0; while [ $i -lt 1500 ]; do (true &); i=$((i+1)); done; exit 0';
+    const tag = `stalled-reader-${process.pid}`;
+    const script = `( $CLI run -- sh -c '${flood}' 2>/dev/null; echo "rc=$? reader=$(pgrep -f '${tag}' >/dev/null && echo alive)" >&2 ) | sh -c 'sleep 30 # ${tag}'`;
+    const pipeline = spawn('bash', ['-c', script], { env: { ...process.env, CLI: `${process.execPath} ${CLI}` }, stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    const line = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`exitmon did not end while its reader stalled: ${err}`)), 20_000);
+      pipeline.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
+        err += chunk;
+        if (err.includes('\n')) {
+          clearTimeout(timer);
+          resolve(err.trim());
+        }
+      });
+    });
+    spawnSync('pkill', ['-f', tag]);
+    expect(line).toBe('rc=0 reader=alive');
   });
 
   it('takes the command without `--` when it does not start with a dash', async () => {
