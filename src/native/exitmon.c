@@ -1094,8 +1094,8 @@ struct exitmon_clone_args {
 /* stdio entries: >= 0 dup this fd; these mark the other modes. */
 #define SPAWN_INHERIT (-1)
 #define SPAWN_IGNORE (-2)
-#define SPAWN_CLOSED (-4) /* internal: 'ignore' beyond stderr leaves the position closed, as libuv does */
 #define SPAWN_PIPE (-3)
+#define SPAWN_CLOSED (-4) /* internal: 'ignore' beyond stderr leaves the position closed, as libuv does */
 #define SPAWN_STACK_SIZE (32 * 1024)
 
 struct spawn_job {
@@ -1376,7 +1376,7 @@ static napi_value spawn_error(napi_env env, int err, const char *syscall_name) {
 /*
  * spawn(job) -> { pid, pidfd, fds } or { errno, syscall }.
  * job: { paths: string[], argv: string[], envp: string[], cwd?: string,
- *        stdio: number[] (fd | -1 inherit | -2 ignore | -3 pipe), flags,
+ *        stdio: number[] (fd | -1 inherit | -2 ignore: /dev/null, closed beyond stderr | -3 pipe), flags,
  *        uid, gid (-1: unchanged), cgroupFd (-1: none), ignored: number[] }.
  * fds[i] is our end of the pipe at position i (O_CLOEXEC), else -1. The
  * pidfd is O_CLOEXEC and recorded in this environment's table like

@@ -151,8 +151,9 @@ async function escalate(target: StopTarget, o: ResolvedStopOptions, guard: Signa
 
   if (await waitWhileAlive(target, start + o.graceMs, [POLL_FIRST_MS, POLL_MAX_MS], o.abort)) return result(false, false, []);
 
-  // The grace is over. A tree lists again (members forked during the grace
-  // are members too); a group's kill(-pgid) reaches them without a listing.
+  // The grace is over. A tree is frozen and listed again (members forked
+  // during the grace are members too); a group's kill(-pgid) reaches them
+  // without a listing.
   const frozen = target.listAtEscalation && (await freeze(target, guard));
   live = target.alive();
   if (live.length === 0 && target.afterKnownGone() === 'done') return result(false, false, []);
