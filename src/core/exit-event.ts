@@ -1,7 +1,7 @@
 // ExitEvent: the immutable record of one process exit, shared by every
 // subscription that receives it.
 import { signalNumber } from './signals.js';
-import { assertOptions, assertOptionalString, assertPid, rangeError, typeError } from './validate.js';
+import { assertOptions, assertOptionalString, assertPid, typeError, valueError } from './validate.js';
 
 /** How exitmon learned of an exit. */
 export type ExitOutcome = 'reaped' | 'observed' | 'unknown';
@@ -76,7 +76,7 @@ export function createExitEvent(init: ExitInit, seq: number): ExitEvent {
   assertPid(init.pid, 'exit.pid');
   const code = init.code ?? null;
   if (code !== null && (typeof code !== 'number' || !Number.isInteger(code) || code < 0 || code > 255)) {
-    throw (typeof code === 'number' ? rangeError : typeError)('exit.code', 'null or an integer from 0 to 255', code);
+    throw valueError('exit.code', 'null or an integer from 0 to 255', code);
   }
   const signal = init.signal ?? null;
   const signalNo = signal === null ? 0 : signalNumber(signal, 'exit.signal');
@@ -88,14 +88,12 @@ export function createExitEvent(init: ExitInit, seq: number): ExitEvent {
   let status = init.status;
   if (status === undefined) status = code !== null ? code : signal !== null ? 128 + signalNo : -1;
   else if (typeof status !== 'number' || !Number.isInteger(status) || status < -1) {
-    throw (typeof status === 'number' ? rangeError : typeError)('exit.status', 'an integer ≥ -1', status);
+    throw valueError('exit.status', 'an integer ≥ -1', status);
   }
   // Only an absent outcome defaults (null is no outcome); a string that names
   // none is out of range, anything else the wrong type.
   const outcome = init.outcome === undefined ? 'reaped' : init.outcome;
-  if (!OUTCOMES.has(outcome)) {
-    throw (typeof outcome === 'string' ? rangeError : typeError)('exit.outcome', "'reaped', 'observed' or 'unknown'", outcome);
-  }
+  if (!OUTCOMES.has(outcome)) throw valueError('exit.outcome', "'reaped', 'observed' or 'unknown'", outcome, 'string');
   assertOptionalString(init.execId, 'exit.execId');
   assertOptionalString(init.containerId, 'exit.containerId');
   if (init.containerId !== undefined && init.execId === undefined) {
@@ -103,7 +101,7 @@ export function createExitEvent(init: ExitInit, seq: number): ExitEvent {
   }
   const timestamp = init.timestamp ?? Date.now();
   if (typeof timestamp !== 'number' || !Number.isFinite(timestamp)) {
-    throw (typeof timestamp === 'number' ? rangeError : typeError)('exit.timestamp', 'a finite number (ms since the epoch)', timestamp);
+    throw valueError('exit.timestamp', 'a finite number (ms since the epoch)', timestamp);
   }
   const event: { -readonly [K in keyof ExitEvent]: ExitEvent[K] } = {
     seq,
@@ -127,7 +125,7 @@ function checkResources(resources: ExitResources): ExitResources {
   const { cpuUserUs, cpuSystemUs, memoryPeakBytes, oomKilled } = resources;
   for (const [name, value] of [['cpuUserUs', cpuUserUs], ['cpuSystemUs', cpuSystemUs], ['memoryPeakBytes', memoryPeakBytes]] as const) {
     if (value === undefined && name === 'memoryPeakBytes') continue;
-    if (typeof value !== 'number' || !(value >= 0)) throw (typeof value === 'number' ? rangeError : typeError)(`exit.resources.${name}`, 'a number ≥ 0', value);
+    if (typeof value !== 'number' || !(value >= 0)) throw valueError(`exit.resources.${name}`, 'a number ≥ 0', value);
   }
   if (oomKilled !== undefined && typeof oomKilled !== 'boolean') throw typeError('exit.resources.oomKilled', 'a boolean', oomKilled);
   const copy: { -readonly [K in keyof ExitResources]: ExitResources[K] } = { cpuUserUs, cpuSystemUs };

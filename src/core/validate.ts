@@ -41,6 +41,14 @@ export function rangeError(name: string, expected: string, value: unknown): Rang
   return new RangeError(`Expected \`${name}\` to be ${expected}, got ${describe(value)}`);
 }
 
+/**
+ * The error for a value that failed its check: a RangeError when it has the
+ * right type (`type`, a number by default) but not an accepted value, else a TypeError.
+ */
+export function valueError(name: string, expected: string, value: unknown, type: 'number' | 'string' = 'number'): TypeError | RangeError {
+  return (typeof value === type ? rangeError : typeError)(name, expected, value);
+}
+
 /** Throws unless `value` is an integer pid in 1..2^31-1. */
 export function assertPid(value: unknown, name = 'pid'): asserts value is number {
   if (typeof value !== 'number') throw typeError(name, 'a positive integer', value);

@@ -154,12 +154,13 @@ async function escalate(target: StopTarget, o: ResolvedStopOptions, guard: Signa
   // The grace is over. A tree is frozen and listed again (members forked
   // during the grace are members too); a group's kill(-pgid) reaches them
   // without a listing.
-  const frozen = target.listAtEscalation && (await freeze(target, guard));
+  if (target.listAtEscalation) await freeze(target, guard);
   live = target.alive();
   if (live.length === 0 && target.afterKnownGone() === 'done') return result(false, false, []);
   signalAll(target, live, o.killSignal, guard, true);
-  // A kill signal other than SIGKILL acts only once the frozen members run.
-  if (frozen && o.killSignal !== SIGKILL) signalAll(target, live, SIGCONT, guard, true);
+  // A kill signal other than SIGKILL acts only once the frozen members run
+  // (stopped, if only through a group signal).
+  if (target.listAtEscalation && o.killSignal !== SIGKILL) signalAll(target, live, SIGCONT, guard, true);
 
   // Verify: keep re-sending to whatever is still alive (a member may have
   // forked between the listing and the kill) until nothing is left or time
@@ -178,10 +179,9 @@ async function escalate(target: StopTarget, o: ResolvedStopOptions, guard: Signa
 // forks between the listing and the kill, and whose child calls setsid, would
 // otherwise leave that child behind once the kill ends the parent (re-parented
 // to init, no link to the tree left). Stopped members fork nothing, and the
-// children they made before are found through their ppid links. Always
-// true: something may have been stopped (if only through a group), and the
-// caller continues it after a kill signal that needs it running.
-async function freeze(target: StopTarget, guard: SignalGuard): Promise<true> {
+// children they made before are found through their ppid links. The caller
+// continues what was stopped after a kill signal that needs it running.
+async function freeze(target: StopTarget, guard: SignalGuard): Promise<void> {
   const stopped = new Set<number>();
   for (let round = 0; round < FREEZE_ROUNDS; round++) {
     const fresh = target.alive().filter((m) => !stopped.has(m.process.pid));
@@ -190,7 +190,6 @@ async function freeze(target: StopTarget, guard: SignalGuard): Promise<true> {
     for (const m of fresh) stopped.add(m.process.pid);
     target.update(await freshListing());
   }
-  return true;
 }
 
 // Sends a signal to every group the target signals as a whole and to members

@@ -143,13 +143,14 @@ export class Service {
     this.suppressRestarts();
     this.#readiness?.abort();
     const child = this.#process;
-    // A failed service (readiness timeout) stays failed: its stop began when
-    // it failed. Its 'exited' event comes before the stop is reported done.
-    if (this.#alive && child !== undefined && this.#state !== 'failed') return this.#stopRunning(child, escalate);
-    if (this.#alive && child !== undefined) return this.#stops.join(child, escalate).then(async (result) => {
+    if (this.#alive && child !== undefined) {
+      if (this.#state !== 'failed') return this.#stopRunning(child, escalate);
+      // A failed service (readiness timeout) stays failed: its stop began
+      // when it failed. Its 'exited' event comes before the stop is done.
+      const result = await this.#stops.join(child, escalate);
       if (result.survivors.length === 0) await child.exited.catch(() => undefined);
       return result;
-    });
+    }
     if (this.#state === 'pending' || this.#state === 'backoff') this.#set('stopped', this.#state === 'backoff' ? 'stopped' : undefined);
     // The main process is gone: what it left in its group is stopped (or was).
     if (child === undefined) return { forced: false, alreadyExited: true, survivors: [], durationMs: 0 };
