@@ -95,11 +95,11 @@ export class OrphanSweep {
       this.#holding = true;
       subreaper.holders++;
       // Children we have now were not re-parented to us as subreaper: owner
-      // unknown. (With adoptOrphans the snapshot is taken right below.)
-      if (!adoptOrphans) this.#host.ownership.rememberPreexisting(this.#host.pidfd.hasNoChildren());
+      // unknown. Taken once: what is re-parented later, while adoption is
+      // off, is an orphan all the same, and adopted once adoption is on.
+      this.#host.ownership.rememberPreexisting(this.#host.pidfd.hasNoChildren());
     }
     if (adoptOrphans && !this.#scheduler.running) {
-      this.#host.ownership.rememberPreexisting(this.#host.pidfd.hasNoChildren());
       this.#lastPruneAt = Date.now();
       this.#scheduler.start();
     }

@@ -6,7 +6,7 @@
 import { execFile } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadNative } from '../../src/native/load.js';
-import { ExitMonitor, Reaper } from '../../src/index.js';
+import { ExitMonitor, Reaper, type ExitEvent } from '../../src/index.js';
 import { stateOf, waitFor } from './helpers.js';
 
 const linux = process.platform === 'linux' && loadNative() !== null;
@@ -25,10 +25,23 @@ describe.skipIf(!linux)('reaper.zombies() (Linux, native)', () => {
     const orphan = Number(out.trim());
     await waitFor(() => stateOf(orphan)?.state === 'Z', 'the orphan to exit');
     expect(reaper.zombies()).toEqual([orphan]);
-    // It was our child before any adoption began (owner unknown), so no sweep
-    // takes it: collect it here, and the list is empty again.
+    // Adoption is off, so no sweep takes it: collect it here, and the list is
+    // empty again.
     expect(loadNative()!.reapUnowned(orphan, -1)).toMatchObject({ pid: orphan, code: 0 });
     expect(reaper.zombies()).toEqual([]);
+    expect(stateOf(orphan)).toBeNull();
+  });
+
+  it('adopts an orphan re-parented while adoption was off once adoption is turned on', async () => {
+    const exits: ExitEvent[] = [];
+    using _ = reaper.monitor.subscribe('all', (exit) => void exits.push(exit));
+    const out = await new Promise<string>((resolve, reject) =>
+      execFile('sh', ['-c', 'sh -c "exit 5" & echo $!'], (error, stdout) => (error ? reject(error) : resolve(stdout))));
+    const orphan = Number(out.trim());
+    await waitFor(() => stateOf(orphan)?.state === 'Z', 'the orphan to exit');
+    expect(reaper.becomeSubreaper()).toBe(true); // now adopting: the orphan is ours
+    await waitFor(() => exits.some((e) => e.pid === orphan), 'the orphan to be reaped');
+    expect(exits.find((e) => e.pid === orphan)).toMatchObject({ outcome: 'reaped', code: 5 });
     expect(stateOf(orphan)).toBeNull();
   });
 });
