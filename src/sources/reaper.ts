@@ -2,29 +2,23 @@
 // elsewhere), adopts orphans as a child subreaper, and publishes every exit it
 // is responsible for to one ExitMonitor, exactly once. Who may reap what is
 // decided in ownership.ts; never wait on "any child" (docs/linux.md).
-import type { ExitOutcome } from '../core/exit-event.js';
-import { ExitMonitorError, MonitorClosedError, NativeUnavailableError } from '../core/errors.js';
+import { MonitorClosedError, NativeUnavailableError } from '../core/errors.js';
 import { shareInstanceof } from '../core/brand.js';
 import { runMicrotask } from '../core/microtask.js';
 import { runTeardown } from '../core/teardown.js';
 import { ExitMonitor } from '../core/monitor.js';
-import { assertOptionalString, assertOptions, assertPid, rangeError, typeError } from '../core/validate.js';
+import { assertOptions, typeError } from '../core/validate.js';
 import { zombieChildren } from '../proc/tree.js';
-import { ExitPublisher, type PublishedWatch } from './exit-publisher.js';
-import type { ExitStatus } from './exit-status.js';
-import { LoopHold } from './loop-hold.js';
-import { OrphanSweep } from './orphan-sweep.js';
-import { adoptedOrphans, mayAdopt, Ownership } from './ownership.js';
-import type { PidfdBackend } from './pidfd-backend.js';
-import { DEFAULT_POLL_INTERVAL_MS, PidPoller } from './poll-backend.js';
-import { chooseBackend } from './reaper-backend.js';
+import { adoptedOrphans } from './ownership.js';
+import { DEFAULT_POLL_INTERVAL_MS } from './poll-backend.js';
+import { assembleReaper, type ReaperParts } from './reaper-parts.js';
 import { reaperAddon, registeredReaper, registerReaper, unregisterReaper } from './reaper-registry.js';
-import { checkOptions, differingOption, type ReaperBackend, type ReaperOptions, type ReaperStats } from './reaper-options.js';
+import { checkOptions, type ReaperBackend, type ReaperOptions, type ReaperStats } from './reaper-options.js';
 import { batchCounters, scanCounters } from './reaper-counters.js';
 import { SharedReaperSlot } from './shared-reaper.js';
 import { DEFAULT_SWEEP_INTERVAL_MS } from './sweep-scheduler.js';
 import { treeStopper, type StopOptions, type StopResult } from './tree-stopper.js';
-import { WatchSet, type Watched, type WatchOptions } from './watch-set.js';
+import { checkWatchOptions, type WatchOptions } from './watch-types.js';
 
 export { exitBatches, orphanScans } from './reaper-counters.js';
 export { DEFAULT_POLL_INTERVAL_MS, DEFAULT_SWEEP_INTERVAL_MS, type ReaperBackend, type ReaperOptions, type ReaperStats, type StopOptions, type StopResult, type WatchOptions };
@@ -54,13 +48,7 @@ export class Reaper implements Disposable {
   readonly monitor: ExitMonitor;
   /** `'pidfd'` with the native addon, `'poll'` without it. */
   readonly backend: ReaperBackend;
-  readonly #exits: ExitPublisher;
-  readonly #pidfd: PidfdBackend | null;
-  readonly #poller: PidPoller;
-  readonly #watches: WatchSet;
-  readonly #ownership: Ownership;
-  readonly #orphans: OrphanSweep | null;
-  readonly #hold: LoopHold;
+  readonly #parts: ReaperParts;
   readonly #onMonitorClose = (): void => this.close();
   #ownsMonitor = false;
   #closed = false;
@@ -75,17 +63,8 @@ export class Reaper implements Disposable {
    */
   static shared(options?: ReaperOptions): Reaper {
     const wanted = checkOptions(options);
-    const slot = shared.get();
-    if (slot !== undefined && !slot.reaper.closed) {
-      const differing = options === undefined ? undefined : differingOption(slot.options, wanted);
-      if (differing !== undefined) {
-        throw new ExitMonitorError(
-          `Reaper.shared() exists already with other options (\`${differing}\` differs): pass the same options, none, or use new Reaper()`,
-          'ERR_SHARED_REAPER_OPTIONS',
-        );
-      }
-      return slot.reaper;
-    }
+    const open = shared.open(options === undefined ? undefined : wanted);
+    if (open !== undefined) return open;
     const monitor = new ExitMonitor({ logger: wanted.logger });
     const reaper = new Reaper(monitor, options);
     reaper.#ownsMonitor = true;
@@ -96,39 +75,10 @@ export class Reaper implements Disposable {
   constructor(monitor: ExitMonitor, options?: ReaperOptions) {
     if (!(monitor instanceof ExitMonitor)) throw typeError('monitor', 'an ExitMonitor', monitor);
     if (monitor.closed) throw new MonitorClosedError('Cannot create a reaper: the exit monitor is closed');
-    const { logger, backend, pollIntervalMs, sweepIntervalMs } = checkOptions(options);
     this.monitor = monitor;
-    this.#exits = new ExitPublisher(monitor, logger);
-    const { pidfd, backend: chosen } = chooseBackend(backend, logger);
-    this.#pidfd = pidfd;
-    this.backend = chosen;
-    this.#poller = new PidPoller(pollIntervalMs);
-    this.#ownership = new Ownership((pid) => this.#watches.has(pid));
-    const host = {
-      pidfd: this.#pidfd,
-      poller: this.#poller,
-      ownership: this.#ownership,
-      logger,
-      collected: (watched: Watched, status: ExitStatus, outcome: ExitOutcome) => this.#publish(watched, status, outcome, false),
-      fault: () => this.#exits.fault(),
-    };
-    this.#watches = new WatchSet(host);
-    this.#orphans = this.#pidfd === null ? null : new OrphanSweep({
-      ...host,
-      pidfd: this.#pidfd,
-      watches: this.#watches,
-      sweepIntervalMs,
-      adopted: (watched, status) => this.#publish(watched, status, 'reaped', true),
-      swept: () => this.#hold.update(),
-    });
-    this.#hold = new LoopHold({
-      watchedCount: () => this.#watches.size,
-      mayAdopt,
-      hasNoChildren: () => this.#pidfd?.hasNoChildren() ?? false,
-      // The hold has asked mayAdopt() and hasNoChildren() already.
-      adopted: () => adoptedOrphans(),
-    });
-    const orphans = this.#orphans;
+    this.#parts = assembleReaper(monitor, checkOptions(options));
+    const { pidfd, orphans } = this.#parts;
+    this.backend = this.#parts.backend;
     if (orphans !== null) scanCounters.set(this, () => orphans.scans);
     if (pidfd !== null) batchCounters.set(this, () => pidfd.batches);
     registerReaper(this, pidfd?.binding);
@@ -158,23 +108,16 @@ export class Reaper implements Disposable {
    * MonitorClosedError after close().
    */
   watch(pid: number, options?: WatchOptions): void {
-    assertPid(pid);
-    if (pid === process.pid) throw rangeError('pid', 'another process than this one', pid);
-    assertOptions(options);
-    const { reap = true, execId, containerId, resources } = options ?? {};
-    if (typeof reap !== 'boolean') throw typeError('options.reap', 'a boolean', reap);
-    assertOptionalString(execId, 'options.execId');
-    assertOptionalString(containerId, 'options.containerId');
-    if (containerId !== undefined && execId === undefined) {
-      throw new TypeError('Expected `options.execId` to be set when `options.containerId` is, got only `containerId`');
-    }
+    const watch = checkWatchOptions(pid, options);
+    const { execId, containerId } = watch;
     if (this.#closed) throw new MonitorClosedError('Cannot watch: the reaper is closed');
     // A refed reaper holds the loop for a watched process (evaluated once the watch is in).
-    if (this.#hold.refed && !this.#hold.holding) runMicrotask(() => this.#hold.update());
+    const hold = this.#parts.hold;
+    if (hold.refed && !hold.holding) runMicrotask(() => hold.update());
     // Idempotent while the watched process runs; if it exited and the pid was
     // reused before its exit was collected, the old exit is published now and
     // the new process is watched (WatchSet.add).
-    if (this.#watches.add(pid, { reap, execId, containerId, resources })) {
+    if (this.#parts.watches.add(pid, watch)) {
       this.monitor.forget({ pid });
       // A restarted exec: waitExec must wait for this process, as after spawn().
       if (execId !== undefined) this.monitor.forget(containerId === undefined ? { execId } : { execId, containerId });
@@ -212,7 +155,7 @@ export class Reaper implements Disposable {
    * reaper.zombies(); // [] once every exit was collected
    */
   zombies(): number[] {
-    if (this.#pidfd?.hasNoZombie() === true) return [];
+    if (this.#parts.pidfd?.hasNoZombie() === true) return [];
     return zombieChildren(process.pid).map((p) => p.pid).sort((a, b) => a - b);
   }
 
@@ -250,19 +193,19 @@ export class Reaper implements Disposable {
    */
   ref(): this {
     if (this.#closed) throw new MonitorClosedError('Cannot ref: the reaper is closed');
-    this.#hold.ref();
+    this.#parts.hold.ref();
     return this;
   }
 
   /** Back to the default: the reaper never keeps the process alive. */
   unref(): this {
-    this.#hold.unref();
+    this.#parts.hold.unref();
     return this;
   }
 
   /** Whether `ref()` is in effect (the loop is held only while something is alive). */
   get refed(): boolean {
-    return this.#hold.refed;
+    return this.#parts.hold.refed;
   }
 
   /**
@@ -276,17 +219,14 @@ export class Reaper implements Disposable {
     const { adoptOrphans = true } = options ?? {};
     if (typeof adoptOrphans !== 'boolean') throw typeError('options.adoptOrphans', 'a boolean', adoptOrphans);
     if (this.#closed) throw new MonitorClosedError('Cannot become subreaper: the reaper is closed');
-    if (this.#orphans === null) throw new NativeUnavailableError('Becoming a child subreaper');
-    return this.#orphans.becomeSubreaper(adoptOrphans);
+    const orphans = this.#parts.orphans;
+    if (orphans === null) throw new NativeUnavailableError('Becoming a child subreaper');
+    return orphans.becomeSubreaper(adoptOrphans);
   }
 
   stats(): ReaperStats {
-    return {
-      watched: this.#watches.size,
-      ...this.#exits.counts,
-      sweeps: this.#orphans?.sweeps ?? 0,
-      lastSweepAt: this.#orphans?.lastSweepAt ?? null,
-    };
+    const { watches, exits, orphans } = this.#parts;
+    return { watched: watches.size, ...exits.counts, sweeps: orphans?.sweeps ?? 0, lastSweepAt: orphans?.lastSweepAt ?? null };
   }
 
   /**
@@ -304,13 +244,14 @@ export class Reaper implements Disposable {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    const { hold, orphans, watches, poller, ownership, publish } = this.#parts;
     runTeardown('The reaper', [
       () => this.monitor.lifecycle.off('close', this.#onMonitorClose),
-      () => this.#hold.unref(),
-      () => this.#orphans?.close(),
-      () => this.#watches.close((watched, status) => this.#publish(watched, status, 'observed', false)),
-      () => this.#poller.close(),
-      () => this.#ownership.clear(),
+      () => hold.unref(),
+      () => orphans?.close(),
+      () => watches.close((watched, status) => publish(watched, status, 'observed', false)),
+      () => poller.close(),
+      () => ownership.clear(),
       () => unregisterReaper(this),
       () => {
         if (this.#ownsMonitor) this.monitor.close();
@@ -325,14 +266,7 @@ export class Reaper implements Disposable {
   // The adopted orphans now. When the kernel says this process has no child
   // at all (one waitid), there is none, and no /proc scan is needed.
   #adoptedNow(): ReturnType<typeof adoptedOrphans> {
-    return this.#pidfd?.hasNoChildren() === true ? [] : adoptedOrphans();
-  }
-
-  #publish(watched: PublishedWatch, status: ExitStatus, outcome: ExitOutcome, adopted: boolean): void {
-    this.#exits.publish(watched, status, outcome, adopted);
-    // That may have been the last thing alive. An adopted orphan's sweep
-    // ends with swept(), which checks once for all of them.
-    if (!adopted) this.#hold.update();
+    return this.#parts.pidfd?.hasNoChildren() === true ? [] : adoptedOrphans();
   }
 }
 

@@ -1,6 +1,7 @@
 // The shapes of watching: the options of Reaper.watch, one watched pid, and
 // what a WatchSet needs from its reaper.
 import type { ChildProcess } from 'node:child_process';
+import { assertOptionalString, assertOptions, assertPid, rangeError, typeError } from '../core/validate.js';
 import type { ExitOutcome, ExitResources } from '../core/exit-event.js';
 import type { Logger } from '../core/logger.js';
 import type { ExitStatus } from './exit-status.js';
@@ -18,6 +19,25 @@ export interface WatchOptions {
   containerId?: string;
   /** @internal Read right before the exit is published (spawn's cgroup containment). */
   resources?: () => ExitResources | undefined;
+}
+
+/**
+ * Checks `Reaper.watch`'s arguments; returns the options with `reap`'s default.
+ * @throws TypeError/RangeError naming the bad argument (this process's own
+ * pid is one: it never sees its own exit).
+ */
+export function checkWatchOptions(pid: unknown, options: WatchOptions | undefined): Required<Pick<WatchOptions, 'reap'>> & WatchOptions {
+  assertPid(pid);
+  if (pid === process.pid) throw rangeError('pid', 'another process than this one', pid);
+  assertOptions(options);
+  const { reap = true, execId, containerId, resources } = options ?? {};
+  if (typeof reap !== 'boolean') throw typeError('options.reap', 'a boolean', reap);
+  assertOptionalString(execId, 'options.execId');
+  assertOptionalString(containerId, 'options.containerId');
+  if (containerId !== undefined && execId === undefined) {
+    throw new TypeError('Expected `options.execId` to be set when `options.containerId` is, got only `containerId`');
+  }
+  return { reap, execId, containerId, resources };
 }
 
 /** One watched pid. */
