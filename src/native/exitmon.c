@@ -107,6 +107,11 @@ struct state {
   bool thread_running;
   int stopfd;
   napi_threadsafe_function tsfn;
+  /* The thread-safe function's context is this struct, which its queued
+   * calls may read until it is finalized: whichever of teardown() and the
+   * finalizer comes last frees it. */
+  bool tsfn_live;
+  bool torn_down;
   pthread_mutex_t pending_lock;
   uint64_t *pending;
   int pending_count, pending_capacity;
@@ -294,8 +299,8 @@ static void owned_remove_at(size_t i) {
 /* The exit cleanup of a native spawn whose owner is torn down unreaped (see
  * struct owned). Its unreaped leader holds its pid and group id, so neither
  * can name a stranger; pid > 1 always (a child of ours). Lock held. */
-static void kill_at_teardown(const struct owned *e) {
-  if (!e->spawned || e->kill_signal <= 0 || e->pid <= 1) return;
+static bool kill_at_teardown(const struct owned *e) {
+  if (!e->spawned || e->kill_signal <= 0 || e->pid <= 1) return false;
   if (e->cgroup_fd >= 0) {
     int fd = openat(e->cgroup_fd, "cgroup.kill", O_WRONLY | O_CLOEXEC);
     if (fd >= 0) {
@@ -305,6 +310,7 @@ static void kill_at_teardown(const struct owned *e) {
     }
   }
   kill(e->group ? -e->pid : e->pid, e->kill_signal);
+  return true;
 }
 
 /*
@@ -317,17 +323,29 @@ static void kill_at_teardown(const struct owned *e) {
  * and never blocking the exit on a lock that a stopped thread holds.
  */
 static pid_t at_exit_pid;
+/* Set once the process exits: the watcher threads stop calling into a
+ * runtime that is shutting down (the kills below make pidfds readable). */
+static int process_exiting;
+
+/* Every environment's unreaped native spawns get their cleanup signal;
+ * returns how many, or -1 when the lock stayed taken (a stopped thread). */
+static int kill_all_owned(void) {
+  for (int tries = 0; pthread_mutex_trylock(&registry_lock) != 0; tries++) {
+    if (tries == 50) return -1;
+    usleep(100);
+  }
+  int killed = 0;
+  for (size_t i = 0; i < owned_capacity; i++) {
+    if (owned_table[i].pid != 0 && kill_at_teardown(&owned_table[i])) killed++;
+  }
+  pthread_mutex_unlock(&registry_lock);
+  return killed;
+}
 
 static void kill_all_at_exit(void) {
   if (getpid() != at_exit_pid) return;
-  for (int tries = 0; pthread_mutex_trylock(&registry_lock) != 0; tries++) {
-    if (tries == 50) return;
-    usleep(100);
-  }
-  for (size_t i = 0; i < owned_capacity; i++) {
-    if (owned_table[i].pid != 0) kill_at_teardown(&owned_table[i]);
-  }
-  pthread_mutex_unlock(&registry_lock);
+  __atomic_store_n(&process_exiting, 1, __ATOMIC_SEQ_CST);
+  (void)kill_all_owned();
 }
 
 /* Once per process: the handler above, and this file pinned (RTLD_NODELETE)
@@ -589,7 +607,7 @@ static void *watcher(void *arg) {
     }
     if (!state->signalled && state->pending_count > 0) wake = state->signalled = true;
     pthread_mutex_unlock(&state->pending_lock);
-    if (wake) napi_call_threadsafe_function(state->tsfn, NULL, napi_tsfn_nonblocking);
+    if (wake && !__atomic_load_n(&process_exiting, __ATOMIC_SEQ_CST)) napi_call_threadsafe_function(state->tsfn, NULL, napi_tsfn_nonblocking);
   }
 }
 
@@ -624,8 +642,21 @@ static void stop_thread(struct state *state) {
     pthread_join(state->thread, NULL);
     state->thread_running = false;
   }
-  if (state->tsfn) napi_release_threadsafe_function(state->tsfn, napi_tsfn_abort);
+  if (state->tsfn && state->tsfn_live) napi_release_threadsafe_function(state->tsfn, napi_tsfn_abort);
   state->tsfn = NULL;
+}
+
+/* The thread-safe function is finalized (after its release, or by the
+ * runtime at shutdown, perhaps before teardown() ran): no call of
+ * on_thread_ready reads `state` after this. Stops the watcher first, which
+ * must not call a finalized function. */
+static void on_tsfn_finalized(napi_env env, void *data, void *hint) {
+  (void)env;
+  (void)hint;
+  struct state *state = data;
+  state->tsfn_live = false;
+  if (state->thread_running) stop_thread(state);
+  if (state->torn_down) free(state);
 }
 
 /*
@@ -663,8 +694,12 @@ static void teardown(void *arg) {
   if (state->batch_ref) napi_delete_reference(state->env, state->batch_ref);
   pthread_mutex_destroy(&state->pending_lock);
   free(state->pending);
+  state->pending = NULL;
   free(state->slots);
-  free(state);
+  state->slots = NULL;
+  /* A queued call may still come (it sees tearing_down): the finalizer frees it then. */
+  if (state->tsfn_live) state->torn_down = true;
+  else free(state);
 }
 
 /* ---- Exported functions ---- */
@@ -707,12 +742,12 @@ static napi_value js_start(napi_env env, napi_callback_info info) {
     state->stopfd = eventfd(0, EFD_CLOEXEC);
     if (state->stopfd < 0) rc = -errno;
     else if (napi_create_string_utf8(env, "exitmon:pidfd", NAPI_AUTO_LENGTH, &name) != napi_ok ||
-             napi_create_threadsafe_function(env, NULL, NULL, name, 0, 1, NULL, NULL, state, on_thread_ready, &state->tsfn) != napi_ok) {
+             napi_create_threadsafe_function(env, NULL, NULL, name, 0, 1, state, on_tsfn_finalized, state, on_thread_ready, &state->tsfn) != napi_ok) {
       rc = -ENOMEM;
-    } else if (napi_unref_threadsafe_function(env, state->tsfn) != napi_ok) {
-      rc = -EINVAL;
-    } else if ((rc = -pthread_create(&state->thread, NULL, watcher, state)) == 0) {
-      state->thread_running = true;
+    } else {
+      state->tsfn_live = true;
+      if (napi_unref_threadsafe_function(env, state->tsfn) != napi_ok) rc = -EINVAL;
+      else if ((rc = -pthread_create(&state->thread, NULL, watcher, state)) == 0) state->thread_running = true;
     }
   } else {
     uv_loop_t *loop = NULL;
@@ -1071,6 +1106,9 @@ static int run_set_foreground(int fd, pid_t pgid);
 #include <sys/mman.h>
 #include <termios.h>
 
+#ifndef SYS_close_range
+#define SYS_close_range 436 /* the same number on x86_64 and arm64 (asm-generic) */
+#endif
 #ifndef SYS_clone3
 #define SYS_clone3 435
 #endif
@@ -1090,6 +1128,7 @@ struct exitmon_clone_args {
 #define SPAWN_PROCESS_GROUP 1
 #define SPAWN_SESSION 2
 #define SPAWN_FOREGROUND 4
+#define SPAWN_CLOSE_OTHERS 8
 #define SPAWN_MAX_STDIO 64
 /* stdio entries: >= 0 dup this fd; these mark the other modes. */
 #define SPAWN_INHERIT (-1)
@@ -1136,6 +1175,7 @@ static int spawn_child(void *arg) {
       if (fd < n) {
         int moved = fcntl(fd, F_DUPFD_CLOEXEC, n);
         if (moved < 0) FAIL("fcntl");
+        close(fd); /* it sat at a position of its own choosing, perhaps one that is to stay closed */
         fd = moved;
       }
       job->stdio[i] = fd;
@@ -1162,6 +1202,17 @@ static int spawn_child(void *arg) {
       if (fcntl(fd, F_SETFD, 0) < 0) FAIL("fcntl"); /* keep it across exec */
     } else if (dup2(fd, i) < 0) FAIL("dup2");
   }
+  /* The sources now live at their positions: the child keeps no second copy
+   * of any (a caller's fd 20 given as stdio[3] is fd 3 only), as libuv does.
+   * A source used twice is closed twice: the second close is EBADF. */
+  for (int i = 0; i < n; i++) {
+    if (job->stdio[i] >= n) close(job->stdio[i]);
+  }
+  /* Only the stdio positions cross exec: whatever else we hold without
+   * close-on-exec (fds inherited from our own parent) stays here, as
+   * supervisord and Python's close_fds do. close_range(2), Linux 5.9;
+   * older kernels leave them (ENOSYS). */
+  if (job->flags & SPAWN_CLOSE_OTHERS) syscall(SYS_close_range, (unsigned)n, ~0U, 0U);
   if (job->cwd && chdir(job->cwd) < 0) FAIL("chdir");
   if (job->gid >= 0 || job->uid >= 0) syscall(SYS_setgroups, 0, NULL); /* as libuv: best effort */
   if (job->gid >= 0 && syscall(SYS_setgid, job->gid) < 0) FAIL("setgid");
@@ -1212,6 +1263,19 @@ fail:
   syscall(SYS_exit, 127);
   return 127;
 #undef FAIL
+}
+
+/* Ends a started child that cannot be handed to JS: SIGKILL through its
+ * pidfd, reaped through it, forgotten by the registry, the pidfd closed. */
+static void spawn_undo(int pidfd, int pid) {
+  siginfo_t si;
+  syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
+  while (waitid((idtype_t)EXITMON_P_PIDFD, (id_t)pidfd, &si, WEXITED) < 0 && errno == EINTR) {}
+  close(pidfd);
+  pthread_mutex_lock(&registry_lock);
+  size_t i = owned_find(pid);
+  if (i < owned_capacity) owned_remove_at(i);
+  pthread_mutex_unlock(&registry_lock);
 }
 
 /*
@@ -1365,8 +1429,7 @@ static bool set_int(napi_env env, napi_value object, const char *key, int value)
 
 static napi_value spawn_error(napi_env env, int err, const char *syscall_name) {
   napi_value result, name;
-  if (napi_create_object(env, &result) != napi_ok) return NULL;
-  set_int(env, result, "errno", err);
+  if (napi_create_object(env, &result) != napi_ok || !set_int(env, result, "errno", err)) return fail(env, "exitmon native: spawn could not report its error");
   if (napi_create_string_utf8(env, syscall_name, NAPI_AUTO_LENGTH, &name) == napi_ok) {
     napi_set_named_property(env, result, "syscall", name);
   }
@@ -1386,7 +1449,7 @@ static napi_value js_spawn(napi_env env, napi_callback_info info) {
   napi_value argv[1], stdio_array, ignored_array, cwd_value, item, result, fds;
   size_t argc = 1;
   void *data = NULL;
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, &data) != napi_ok || data == NULL) return NULL;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, &data) != napi_ok || data == NULL) return fail(env, "exitmon native: spawn: napi_get_cb_info");
   if (argc < 1) {
     napi_throw_type_error(env, NULL, "exitmon native: spawn expects { paths, argv, envp, stdio } of strings and ints");
     return NULL;
@@ -1450,6 +1513,22 @@ static napi_value js_spawn(napi_env env, napi_callback_info info) {
       failed = "pipe2";
       goto done;
     }
+    /* Never at a stdio position: with fd 0, 1 or 2 closed here, pipe2 hands
+     * out that number, and the child would get its own pipe end there
+     * (`cat` writing into its own stdin). Lifted above them, as libuv does. */
+    for (int e = 0; e < 2; e++) {
+      if (ends[e] >= job.nstdio) continue;
+      int up = fcntl(ends[e], F_DUPFD_CLOEXEC, job.nstdio);
+      if (up < 0) {
+        err = errno;
+        failed = "fcntl";
+        close(ends[0]);
+        close(ends[1]);
+        goto done;
+      }
+      close(ends[e]);
+      ends[e] = up;
+    }
     /* Position 0 is the child's stdin: it reads, we write. */
     mine[i] = i == 0 ? ends[1] : ends[0];
     theirs[i] = i == 0 ? ends[0] : ends[1];
@@ -1500,10 +1579,7 @@ static napi_value js_spawn(napi_env env, napi_callback_info info) {
   if (cgroup_dup >= 0) close(cgroup_dup);
   if (recorded < 0) {
     /* Unrecorded, another thread could reap it unseen: end it now instead. */
-    siginfo_t si;
-    syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
-    while (waitid((idtype_t)EXITMON_P_PIDFD, (id_t)pidfd, &si, WEXITED) < 0 && errno == EINTR) {}
-    close(pidfd);
+    spawn_undo(pidfd, (int)pid);
     err = ENOMEM;
     failed = "spawn";
   } else if (pid < 0) {
@@ -1529,16 +1605,36 @@ done:
   free((char *)job.cwd);
   if (failed == NULL && err == 0 && pid < 0) return NULL; /* a TypeError is pending */
   if (err) return spawn_error(env, err, failed);
+  bool built = napi_create_object(env, &result) == napi_ok && napi_create_array_with_length(env, (size_t)job.nstdio, &fds) == napi_ok &&
+               set_int(env, result, "pid", (int)pid) && set_int(env, result, "pidfd", pidfd);
+  for (int i = 0; built && i < job.nstdio; i++) {
+    napi_value fd_value = make_int(env, mine[i]);
+    built = fd_value != NULL && napi_set_element(env, fds, (uint32_t)i, fd_value) == napi_ok;
+  }
+  if (!built || napi_set_named_property(env, result, "fds", fds) != napi_ok) {
+    /* JS will never know this child: end it rather than leave it running unwatched. */
+    spawn_undo(pidfd, (int)pid);
+    for (int i = 0; i < job.nstdio; i++) {
+      if (mine[i] >= 0) close(mine[i]);
+    }
+    return fail(env, "exitmon native: spawn could not build its result");
+  }
   /* The pidfd is this environment's, like pidfdOpen's: close() takes it (a
    * runtime's own fs.closeSync may refuse an fd it did not open: Deno). */
   (void)own_pidfd(state, pidfd, (int)pid); /* on -ENOMEM, native-process.ts closes it with closeSync */
-  if (napi_create_object(env, &result) != napi_ok || napi_create_array_with_length(env, (size_t)job.nstdio, &fds) != napi_ok) return NULL;
-  set_int(env, result, "pid", (int)pid);
-  set_int(env, result, "pidfd", pidfd);
-  for (int i = 0; i < job.nstdio; i++) napi_set_element(env, fds, (uint32_t)i, make_int(env, mine[i]));
-  napi_set_named_property(env, result, "fds", fds);
   return result;
 }
+/*
+ * killOwned() -> count | -EAGAIN: every environment's unreaped native spawns
+ * that asked for an exit cleanup get its signal now, as at exit(3). For a
+ * process about to die of a signal: that tears no worker thread down.
+ */
+static napi_value js_kill_owned(napi_env env, napi_callback_info info) {
+  (void)info;
+  int killed = kill_all_owned();
+  return make_int(env, killed < 0 ? -EAGAIN : killed);
+}
+
 /* ==================== exitmon run: signal forwarding and the terminal ====================
  * What `exitmon run` needs to behave like tini/dumb-init (issue 12, item 4). Self-contained:
  * nothing above calls into this block, and it uses only N-API, so it merges on its own.
@@ -1615,6 +1711,14 @@ static void run_on_signal(int signo, siginfo_t *si, void *context) {
    * (SI_USER, our pid). Our fault, not a signal for the command. */
   if ((signo == SIGPIPE || signo == SIGXFSZ) && si != NULL && si->si_code == SI_USER && si->si_pid == getpid()) return;
   int saved = errno;
+  /* The kernel stopping us for our own terminal access from the background
+   * (SI_KERNEL; `stty tostop` and a log line): that is ours alone, not a
+   * signal for the command. Ctrl-Z's SIGTSTP (also SI_KERNEL) is forwarded. */
+  if ((signo == SIGTTOU || signo == SIGTTIN) && si != NULL && si->si_code == SI_KERNEL) {
+    kill(getpid(), SIGSTOP);
+    errno = saved;
+    return;
+  }
   pid_t pgid = __atomic_load_n(&run_target, __ATOMIC_SEQ_CST);
   if (pgid > 1) {
     run_send(signo, pgid);
@@ -1753,6 +1857,7 @@ static napi_value init(napi_env env, napi_value exports) {
     {"setForwardTarget", NULL, js_set_forward_target, NULL, NULL, NULL, napi_enumerable, state},
     {"forwardedCount", NULL, js_forwarded_count, NULL, NULL, NULL, napi_enumerable, state},
     {"realtimeSignals", NULL, js_realtime_signals, NULL, NULL, NULL, napi_enumerable, state},
+    {"killOwned", NULL, js_kill_owned, NULL, NULL, NULL, napi_enumerable, state},
     {"getSubreaper", NULL, js_get_subreaper, NULL, NULL, NULL, napi_enumerable, state},
     {"setSubreaper", NULL, js_set_subreaper, NULL, NULL, NULL, napi_enumerable, state},
     {"peekAny", NULL, js_peek_any, NULL, NULL, NULL, napi_enumerable, state},

@@ -80,6 +80,12 @@ export interface NativeBinding {
   setForwardTarget?(pgid: number, ttyFd: number): number;
   forwardedCount?(signo: number): number;
   realtimeSignals?(): [number, number];
+  /**
+   * Sends every unreaped native spawn of every thread that asked for an exit
+   * cleanup its cleanup signal (to its group and cgroup), as exit(3) would:
+   * for a death by signal, which tears no worker down. Returns how many.
+   */
+  killOwned?(): number;
 }
 
 /** The argument of the addon's spawn(). */
@@ -91,7 +97,7 @@ export interface NativeSpawnJob {
   cwd?: string | undefined;
   /** Per position: an fd to place there, -1 inherit, -2 /dev/null, -3 a new pipe. */
   stdio: number[];
-  /** 1 own process group, 2 new session, 4 foreground group of the terminal on fd 0. */
+  /** 1 own process group, 2 new session, 4 foreground group of the terminal on fd 0, 8 close every fd above the stdio entries. */
   flags: number;
   /** -1: unchanged. */
   uid: number;
@@ -227,6 +233,11 @@ function oneLine(error: unknown): string {
 export function probeNativeBinding(): NativeProbe {
   probe ??= probeNative();
   return probe;
+}
+
+/** The binding if this copy loaded it already, else null; never loads it (for the exit paths). */
+export function loadedNative(): NativeBinding | null {
+  return probe?.binding ?? null;
 }
 
 /** The native binding, or null when the portable fallback must be used. */

@@ -15,6 +15,7 @@ import { streamFd, type SpawnBinding } from './spawn-engine.js';
 const PROCESS_GROUP = 1;
 const SESSION = 2;
 const FOREGROUND = 4;
+const CLOSE_OTHERS = 8;
 // stdio codes of the addon's spawn.
 const INHERIT = -1;
 const IGNORE = -2;
@@ -35,6 +36,8 @@ export interface NativeJobOptions {
   readonly processGroup: boolean;
   readonly session: boolean;
   readonly foreground: boolean;
+  /** Only the stdio entries cross exec (close_range above them in the child). */
+  readonly closeOtherFds: boolean;
   readonly ignoredSignals: readonly number[];
   readonly cgroupFd: number;
   /** The exit cleanup's signal number, 0 without cleanup (see NativeSpawnJob.cleanupSignal). */
@@ -164,6 +167,7 @@ export function startNative(
   const stdio = entries.map(stdioCode);
   let flags = job.session ? SESSION : job.processGroup ? PROCESS_GROUP : 0;
   if (job.foreground) flags |= FOREGROUND;
+  if (job.closeOtherFds) flags |= CLOSE_OTHERS;
   const result = binding.spawn({
     paths: execCandidates(command, env.PATH),
     argv,

@@ -72,6 +72,7 @@ export function startNativeProcess(binding: SpawnBinding, command: string, args:
     processGroup: o.processGroup,
     session: o.session,
     foreground: o.foreground,
+    closeOtherFds: o.closeOtherFds,
     ignoredSignals: o.ignoredSignals,
     cgroupFd: cgroup?.fd ?? -1,
     cleanupSignal: o.cleanup ? killSignalNumber(o.killSignal) : 0,

@@ -55,6 +55,16 @@ export interface ManagedSpawnOptions extends Omit<NodeSpawnOptions, 'timeout' | 
    */
   foreground?: boolean;
   /**
+   * Native engine only: the child gets its stdio entries and no other fd.
+   * Whatever this process holds without close-on-exec (fds its own parent
+   * handed it) stays here, as supervisord does for its programs and Python's
+   * `close_fds` does (close_range(2), Linux 5.9; older kernels pass them on).
+   * Off, such fds reach the child, as with node:child_process. The
+   * child_process engine cannot honour it and passes them on.
+   * @default false
+   */
+  closeOtherFds?: boolean;
+  /**
    * Native engine only: signals that are SIG_IGN in the child. Every other
    * disposition is reset to SIG_DFL and the signal mask is cleared, as node does.
    * @default []
@@ -96,6 +106,7 @@ export interface ResolvedSpawnOptions {
   readonly processGroup: boolean;
   readonly session: boolean;
   readonly foreground: boolean;
+  readonly closeOtherFds: boolean;
   readonly ignoredSignals: readonly number[];
   readonly timeout: number | undefined;
   readonly abort: AbortSignal | undefined;
@@ -116,7 +127,7 @@ function assertOptionalBoolean(value: unknown, name: string): asserts value is b
 // Validates spawn's own options (node's are validated by node or the native engine).
 export function resolveSpawnOptions(options: ManagedSpawnOptions | undefined): ResolvedSpawnOptions {
   const {
-    monitor, execId, containerId, processGroup, session, foreground, ignoredSignals, timeout, signal, graceMs,
+    monitor, execId, containerId, processGroup, session, foreground, closeOtherFds, ignoredSignals, timeout, signal, graceMs,
     killSignal, cleanup, cgroup, cgroupBase, engine, ...node
   } = options ?? {};
   assertOptionalString(execId, 'options.execId');
@@ -127,6 +138,7 @@ export function resolveSpawnOptions(options: ManagedSpawnOptions | undefined): R
   assertOptionalBoolean(processGroup, 'options.processGroup');
   assertOptionalBoolean(session, 'options.session');
   assertOptionalBoolean(foreground, 'options.foreground');
+  assertOptionalBoolean(closeOtherFds, 'options.closeOtherFds');
   assertOptionalBoolean(cleanup, 'options.cleanup');
   if (ignoredSignals !== undefined && !Array.isArray(ignoredSignals)) throw typeError('options.ignoredSignals', 'an array of signal names', ignoredSignals);
   const ignored = (ignoredSignals ?? []).map((s) => signalNumber(s, 'options.ignoredSignals'));
@@ -157,6 +169,7 @@ export function resolveSpawnOptions(options: ManagedSpawnOptions | undefined): R
     processGroup: ownGroup,
     session: ownSession,
     foreground: foreground ?? false,
+    closeOtherFds: closeOtherFds ?? false,
     ignoredSignals: ignored,
     timeout,
     abort: signal,

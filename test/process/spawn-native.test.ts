@@ -274,6 +274,41 @@ describe.skipIf(!hasNativeSpawn || !hasScript)('native spawn in a terminal', () 
     return { pgid: Number(match[1]), tpgid: Number(match[2]) };
   };
 
+  it('with our fd 0 closed, a pipe never lands at a stdio position: the child does not read its own output', () => {
+    const script = join(scratch, 'closed-stdin.mts');
+    writeFileSync(script, `
+      import { closeSync, writeSync } from 'node:fs';
+      import { text } from 'node:stream/consumers';
+      import { spawn } from ${JSON.stringify(new URL('../../src/process/spawn.ts', import.meta.url).pathname)};
+      await spawn('true', [], { stdio: 'ignore', engine: 'native' }).exited; // the reaper's fds are open before fd 0 is closed
+      closeSync(0);
+      const p = spawn('sh', ['-c', 'echo hello; read x; echo "stdin gave: $x"'], { stdio: ['inherit', 'pipe', 'inherit'], engine: 'native' });
+      const out = p.stdout === null ? '' : await text(p.stdout);
+      const code = await p.exited.then(() => 'ran', (error) => error.code);
+      writeSync(2, JSON.stringify({ code, out }));
+    `);
+    const result = spawnSync(process.execPath, ['--import', 'tsx', script], { encoding: 'utf8', cwd: new URL('../..', import.meta.url).pathname, timeout: 20_000 });
+    // Inheriting a closed fd 0 fails as in libuv (EBADF); it used to be the read end of its own stdout pipe.
+    expect(result.stderr).toContain(JSON.stringify({ code: 'EBADF', out: '' }));
+  });
+
+  it('closeOtherFds: the child gets its stdio entries only, not what this process holds without close-on-exec', () => {
+    const script = join(scratch, 'close-others.mts');
+    writeFileSync(script, `
+      import { writeSync } from 'node:fs';
+      import { text } from 'node:stream/consumers';
+      import { spawn } from ${JSON.stringify(new URL('../../src/process/spawn.ts', import.meta.url).pathname)};
+      const look = ['-c', 'ls /proc/$$/fd | tr "\\n" " "'];
+      for (const closeOtherFds of [false, true]) {
+        const p = spawn('bash', look, { stdio: ['ignore', 'pipe', 'ignore'], engine: 'native', closeOtherFds });
+        writeSync(2, closeOtherFds + ': ' + (await text(p.stdout)) + '\\n');
+      }
+    `);
+    const result = spawnSync('bash', ['-c', `exec 20</dev/null; exec ${process.execPath} --import tsx ${script}`], { encoding: 'utf8', cwd: new URL('../..', import.meta.url).pathname, timeout: 20_000 });
+    expect(result.stderr).toMatch(/^false: 0 1 2 (.* )?20 /m); // node:child_process's behaviour, by default
+    expect(result.stderr).toMatch(/^true: 0 1 2 $/m);
+  });
+
   it("foreground: true makes the child's group the terminal's foreground group", () => {
     const { pgid, tpgid } = run('foreground');
     expect(tpgid).toBe(pgid);
