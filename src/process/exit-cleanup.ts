@@ -6,10 +6,16 @@
 // dispatches 'unload' there, not process 'exit'), and SIGINT/SIGTERM/SIGHUP
 // with their default (fatal) disposition. For those signals a listener is
 // installed only while nobody else listens, so a host that handles them
-// keeps handling them; ours runs the cleanup and re-raises the signal with
-// the default disposition, so the process still dies of it (status 128 + n).
+// keeps handling them, and never for one that was ignored when exitmon was
+// loaded (`nohup`: a listener would make it fatal); ours runs the cleanup
+// and re-raises the signal with the default disposition, so the process
+// still dies of it (status 128 + n). Dying of a signal tears down no worker
+// thread, so the addon then kills the native spawns of every thread too.
 // The addon adds a last net for native spawns (exitmon.c, at exit(3)): a
 // worker thread whose runtime ends the process without tearing it down.
+import { constants } from 'node:os';
+import { loadedNative } from '../native/load.js';
+import { caughtAtLoad, ignoredAtLoad } from './start-dispositions.js';
 
 /** One thing to kill at exit; must be synchronous and must not throw. */
 export type ExitKill = () => void;
@@ -55,10 +61,13 @@ function countDenoSignalListeners(d: DenoSignals): void {
   }
 }
 
-// Whether anyone but exitmon handles signal.
+// Whether anyone but exitmon handles signal. On Deno a handler found when
+// exitmon was loaded is a Deno.addSignalListener of the host's (Deno has none
+// of its own for these at start); Node and Bun install their own at start.
 function othersListen(signal: NodeJS.Signals): boolean {
   const ours = ourListeners.has(signal) ? 1 : 0;
-  return process.listenerCount(signal) > ours || (denoHandlers.get(signal)?.size ?? 0) > 0;
+  if (process.listenerCount(signal) > ours || (denoHandlers.get(signal)?.size ?? 0) > 0) return true;
+  return deno !== undefined && caughtAtLoad(constants.signals[signal]);
 }
 
 // Runs every registered kill once.
@@ -85,13 +94,16 @@ function onSignal(signal: NodeJS.Signals): void {
   // Someone else listens too: the host decided what this signal means.
   if (othersListen(signal)) return;
   killAll();
+  // The native spawns of every thread (a worker's too): the signal ends the
+  // process without tearing the workers down or running exit(3).
+  loadedNative()?.killOwned?.();
   uninstall();
   process.kill(process.pid, signal); // now with the default disposition: fatal
 }
 
 function installSignals(): void {
   for (const signal of FATAL_SIGNALS) {
-    if (ourListeners.has(signal) || othersListen(signal)) continue;
+    if (ourListeners.has(signal) || othersListen(signal) || ignoredAtLoad(constants.signals[signal])) continue;
     const listener = (): void => onSignal(signal);
     ourListeners.set(signal, listener);
     addingOurs = true;
@@ -100,6 +112,19 @@ function installSignals(): void {
     } finally {
       addingOurs = false;
     }
+  }
+  keepIgnoredOnDeno();
+}
+
+// Deno (2.9) replaces an inherited SIG_IGN of SIGHUP and SIGINT with a
+// handler of its own, which ends the process, as soon as any signal listener
+// is added (ours included): put SIG_IGN back for those ignored at load that
+// nobody listens to, so `nohup deno …` still survives its hangup.
+function keepIgnoredOnDeno(): void {
+  if (deno === undefined) return;
+  for (const signal of ['SIGHUP', 'SIGINT'] as const) {
+    const signo = constants.signals[signal];
+    if (ignoredAtLoad(signo) && !othersListen(signal)) loadedNative()?.forwardSignal?.(signo, 2);
   }
 }
 

@@ -9,6 +9,7 @@
 import { constants } from 'node:os';
 import { loadNative, type NativeBinding } from '../native/load.js';
 import { readProcStat } from './proc-stat.js';
+import { ignoredAtLoad } from './start-dispositions.js';
 
 /** The named signals `exitmon run` forwards (the real-time ones come on top, from libc's range). */
 export const FORWARDED_SIGNAL_NAMES: readonly NodeJS.Signals[] = [
@@ -72,7 +73,7 @@ export function forwardableSignals(native: NativeBinding | null = loadNative()):
  * Signals to leave alone: ignored when this process started (they stay
  * ignored and are not forwarded, so `nohup exitmon run` works), or owned by
  * the runtime. Reads the launcher's mask when there is one, else asks
- * sigaction(2) now: call it before anything installs a handler.
+ * sigaction(2) now and takes what was ignored when exitmon was loaded too.
  */
 export function signalsToLeaveAlone(native: NativeBinding | null = loadNative(), env: NodeJS.ProcessEnv = process.env): {
   ignored: Set<number>;
@@ -84,10 +85,13 @@ export function signalsToLeaveAlone(native: NativeBinding | null = loadNative(),
   for (const { number, name } of forwardableSignals(native)) {
     const disposition = native?.signalIgnored?.(number) ?? 0;
     if (disposition === DISPOSITION_CAUGHT && RUNTIME_KEEPS_HANDLERS) runtimeOwned.add(number);
+    // Without the launcher's mask: ignored now, or when exitmon was loaded
+    // (Deno drops an inherited SIG_IGN of SIGHUP and SIGINT once any
+    // listener is added, the CLI's SIGCHLD one say).
     const startIgnored =
       mask !== undefined && number <= 64
         ? (mask & (1n << BigInt(number - 1))) !== 0n
-        : disposition === DISPOSITION_IGNORED && !RUNTIME_IGNORED.has(name as NodeJS.Signals);
+        : (disposition === DISPOSITION_IGNORED || ignoredAtLoad(number)) && !RUNTIME_IGNORED.has(name as NodeJS.Signals);
     if (startIgnored) ignored.add(number);
   }
   return { ignored, runtimeOwned };

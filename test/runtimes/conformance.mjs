@@ -391,6 +391,52 @@ await check("cleanup: a worker thread's spawn() children are killed when the mai
   assert(await stopsRunning(pid), "the worker's child still ran after the process exited");
 });
 
+await check("cleanup: a worker thread's spawn() children are killed when the process dies of SIGTERM (no worker teardown runs then)", async () => {
+  const result = runScript(`
+    import { Worker } from 'node:worker_threads';
+    const body = \`
+      const { spawn } = require(${DIST_CJS});
+      const { parentPort } = require('node:worker_threads');
+      parentPort.postMessage(spawn('sleep', ['30'], { stdio: 'ignore' }).pid);
+    \`;
+    const { spawn } = (await import('node:module')).createRequire(import.meta.url)(${DIST_CJS});
+    const mine = spawn('sleep', ['30'], { stdio: 'ignore' });
+    new Worker(body, { eval: true }).once('message', (pid) => {
+      console.log(mine.pid, pid);
+      process.kill(process.pid, 'SIGTERM');
+    });
+    setTimeout(() => {}, 5000);
+  `);
+  const pids = result.stdout.trim().split(' ').map(Number);
+  assert(result.status === null || result.status === 143, `status ${result.status}, signal ${result.signal}: ${result.stderr}`);
+  assert(pids.length === 2 && pids.every((pid) => pid > 0), `printed ${result.stdout}`);
+  for (const pid of pids) assert(await stopsRunning(pid), `child ${pid} still ran after the process died of SIGTERM`);
+});
+
+// Node resets an inherited SIG_IGN of signals 1-31 at start-up: only Bun and Deno keep nohup's.
+if (runtime !== 'node') {
+  await check('an ignored SIGHUP (nohup) stays ignored once spawn() installed its exit cleanup', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'exitmon-rt-'));
+    const file = join(dir, 'script.mjs');
+    writeFileSync(file, `
+      import { createRequire } from 'node:module';
+      const { spawn } = createRequire(import.meta.url)(${DIST_CJS});
+      const p = spawn('sleep', ['30'], { stdio: 'ignore' });
+      setTimeout(() => process.kill(process.pid, 'SIGHUP'), 100);
+      setTimeout(() => { console.log('survived', p.kill('SIGKILL')); }, 300);
+    `);
+    const command = [...RUN, file].map((a) => `'${a}'`).join(' ');
+    const result = spawnSync('sh', ['-c', `trap '' HUP; exec ${command}`], { encoding: 'utf8', timeout: TIMEOUT_MS });
+    assert(result.status === 0 && result.stdout.trim() === 'survived true', `status ${result.status}, signal ${result.signal}: ${result.stdout} ${result.stderr}`);
+  });
+
+  await check('`exitmon run` under nohup: the hangup neither ends exitmon nor reaches the command', async () => {
+    const run = [...RUN, join(ROOT, 'dist', 'cli', 'main.js'), 'run', '--', 'sh', '-c', 'sleep 1; echo survived'].map((a) => `'${a}'`).join(' ');
+    const result = spawnSync('sh', ['-c', `trap '' HUP; ${run} & sleep 0.6; kill -HUP $!; wait $!`], { encoding: 'utf8', timeout: TIMEOUT_MS });
+    assert(result.status === 0 && result.stdout.includes('survived'), `status ${result.status}, signal ${result.signal}: ${result.stdout} ${result.stderr}`);
+  });
+}
+
 if (runtime === 'deno') {
   await check('cleanup: Deno.exit(7) kills the spawned children (Deno dispatches unload, not exit)', async () => {
     const result = runScript(`
@@ -413,6 +459,22 @@ if (runtime === 'deno') {
         console.log('handler: child alive', p.kill('SIGCONT'));
         setTimeout(() => { p.kill('SIGKILL'); Deno.exit(0); }, 100);
       });
+      setTimeout(() => Deno.kill(Deno.pid, 'SIGTERM'), 50);
+      setTimeout(() => {}, 5000);
+    `);
+    assert(result.status === 0, `status ${result.status}, signal ${result.signal}: ${result.stderr}`);
+    const lines = result.stdout.trim().split('\n');
+    assert(lines.length === 1 && lines[0] === 'handler: child alive true', `the handler said: ${result.stdout}`);
+  });
+
+  await check('cleanup: a SIGTERM handler added with Deno.addSignalListener before exitmon was loaded keeps the host in charge (handler runs once, child alive)', async () => {
+    const result = runScript(`
+      Deno.addSignalListener('SIGTERM', () => {
+        console.log('handler: child alive', p.kill('SIGCONT'));
+        setTimeout(() => { p.kill('SIGKILL'); Deno.exit(0); }, 100);
+      });
+      const { spawn } = (await import('node:module')).createRequire(import.meta.url)(${DIST_CJS});
+      const p = spawn('sleep', ['30'], { stdio: 'ignore' });
       setTimeout(() => Deno.kill(Deno.pid, 'SIGTERM'), 50);
       setTimeout(() => {}, 5000);
     `);
