@@ -130,13 +130,23 @@ export class Supervisor {
   // each with its tree, in parallel, with the same grace), so that nothing
   // exitmon adopted outlives it. Stopping one can orphan others onto us while
   // it runs: a few rounds catch those. Returns the pids that survived.
-  async stopOrphans(graceMs: number): Promise<number[]> {
+  // `escalate` aborting (a second stop signal) skips what is left of the grace: SIGKILL at once.
+  async stopOrphans(graceMs: number, escalate?: AbortSignal): Promise<number[]> {
     let survivors: number[] = [];
     if (!this.#adopting) return survivors;
+    const stopAdopted = async (): Promise<StopResult> => {
+      if (escalate === undefined) return this.reaper.stopAdopted({ graceMs });
+      try {
+        return await this.reaper.stopAdopted({ graceMs, signalAbort: escalate });
+      } catch (error) {
+        if (!escalate.aborted) throw error;
+        return { ...(await this.reaper.stopAdopted({ signal: 'SIGKILL', graceMs: 0 })), forced: true };
+      }
+    };
     // stopAdopted() lists the orphans itself and answers alreadyExited when there is none.
     for (let round = 0; round < LEFTOVER_ROUNDS; round++) {
       try {
-        const result = await this.reaper.stopAdopted({ graceMs });
+        const result = await stopAdopted();
         if (result.alreadyExited) break;
         this.#reportStop(result, {}, 'adopted orphans still running');
         survivors = result.survivors;

@@ -63,6 +63,7 @@ export async function runUp(options: UpOptions, context: CliContext, registry?: 
 
   // Handlers go in before the start: a SIGTERM during the start stops cleanly.
   let signals = 0;
+  const escalate = new AbortController();
   let stopRequested!: () => void;
   const stopping = new Promise<void>((resolve) => (stopRequested = resolve));
   const onSignal = (signal: NodeJS.Signals): void => {
@@ -72,6 +73,7 @@ export async function runUp(options: UpOptions, context: CliContext, registry?: 
       stopRequested();
     } else {
       logger.warn({ signal }, `${signal} again: killing everything now`);
+      escalate.abort();
       void manager.forceStop();
     }
   };
@@ -83,7 +85,7 @@ export async function runUp(options: UpOptions, context: CliContext, registry?: 
     void manager.start().catch(() => undefined); // rejects only when a stop came first
     await Promise.race([stopping, manager.whenIdle()]);
     const result = await manager.stop();
-    const orphans = await supervisor.stopOrphans(signals > 1 ? 0 : ORPHAN_GRACE_MS);
+    const orphans = await supervisor.stopOrphans(ORPHAN_GRACE_MS, escalate.signal);
     const zombies = await supervisor.settle();
     const status = exitStatus(manager, result, orphans, context);
     logger.info({ survivors: result.survivors.length + orphans.length, zombies, status }, `done: ${result.survivors.length + orphans.length} survivor(s), ${zombies} zombie(s) left, exit status ${status}`);

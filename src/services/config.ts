@@ -138,9 +138,9 @@ function resolveService(name: string, raw: unknown, graceMs: number, baseDir: st
   const argv = commandArgv(raw.command, (m) => add('command', m));
   const after = stringList(typeof raw.after === 'string' ? [raw.after] : (raw.after ?? []), (m) => add('after', m));
   const oneshot = bool(raw.oneshot ?? false, (m) => add('oneshot', m));
-  const stopSignal = raw.stopSignal ?? DEFAULT_SERVICE_STOP_SIGNAL;
-  if (typeof stopSignal !== 'string' || SIGNAL_NUMBERS[stopSignal] === undefined || NOT_STOP_SIGNALS.has(stopSignal)) {
-    add('stopSignal', `expected a signal name that asks a process to stop, such as "SIGTERM" or "SIGINT", got ${describe(stopSignal)}`);
+  const stopSignal = signalName(raw.stopSignal ?? DEFAULT_SERVICE_STOP_SIGNAL);
+  if (stopSignal === undefined || NOT_STOP_SIGNALS.has(stopSignal)) {
+    add('stopSignal', `expected a signal name that asks a process to stop, such as "SIGTERM" or "SIGINT", got ${describe(raw.stopSignal)}`);
   }
   const ms = (key: string, fallback: number): number => (raw[key] === undefined ? fallback : (duration(raw[key], (m) => add(key, m)) ?? fallback));
   const restart = raw.restart === false ? 'no' : (raw.restart ?? 'no');
@@ -186,6 +186,15 @@ function resolveService(name: string, raw: unknown, graceMs: number, baseDir: st
     env: env ?? {},
     cwd: dir,
   };
+}
+
+// A signal name as supervisord and compose take it too: `TERM`, `sigterm`
+// and `SIGTERM` all mean SIGTERM. Undefined when it names no signal.
+function signalName(value: unknown): string | undefined {
+  if (typeof value !== 'string') return undefined;
+  const upper = value.trim().toUpperCase();
+  const name = upper.startsWith('SIG') ? upper : `SIG${upper}`;
+  return SIGNAL_NUMBERS[name] === undefined ? undefined : name;
 }
 
 // Why `path` cannot be a working directory now, or undefined when it can: a

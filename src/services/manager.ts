@@ -8,6 +8,9 @@ import type { Observable } from 'rxjs';
 import { Subject } from 'rxjs/internal/Subject';
 import { ExitMonitorError } from '../core/errors.js';
 import { assertNonEmptyString, describe } from '../core/validate.js';
+import { GuardedObservable } from '../core/guarded-observable.js';
+import { silentLogger, type Logger } from '../core/logger.js';
+import { warnListenerFailureOnce } from '../core/process-warning.js';
 import type { StopResult } from '../process/stop.js';
 import { Reaper } from '../sources/reaper.js';
 import { resolveServicesConfig, type ServicesConfig } from './config.js';
@@ -35,9 +38,17 @@ export class ServiceManager implements AsyncDisposable {
   #started = false;
   #stop: Promise<StopResult> | undefined;
   #waiters: { readonly until: () => boolean; readonly resolve: () => void }[] = [];
+  readonly #logger: Logger;
+  // Pending services reported as never to start (a dependency ended without satisfying them).
+  readonly #blocked = new Set<string>();
 
-  /** Every service event, in order. Completes once `stop()` finished. */
-  readonly events: Observable<ServiceEvent> = this.#subject.asObservable();
+  /**
+   * Every service event, in order. Completes once `stop()` finished. An
+   * observer that throws is logged (with no logger: one process warning,
+   * `EXITMON_LISTENER_ERROR`) and supervision goes on, as for a monitor's
+   * listeners; rxjs alone would re-throw it later as an uncaught exception.
+   */
+  readonly events: Observable<ServiceEvent>;
 
   /**
    * Validates the config; nothing starts before `start()`.
@@ -46,6 +57,15 @@ export class ServiceManager implements AsyncDisposable {
   constructor(config: ServicesConfig, options: ServiceManagerOptions = {}) {
     const { monitor, logger, stdio, baseDir } = checkManagerOptions(options);
     const resolved = resolveServicesConfig(config, baseDir);
+    this.#logger = logger;
+    this.events = new GuardedObservable<ServiceEvent>(
+      (subscriber) => this.#subject.subscribe(subscriber),
+      (error) => {
+        if (logger === silentLogger) warnListenerFailureOnce(error);
+        logger.error({ err: error }, 'exitmon: a ServiceManager events observer threw; supervision goes on');
+      },
+      () => undefined, // any number of observers
+    );
     const context = {
       monitor: monitor ?? Reaper.shared().monitor,
       logger,
@@ -144,6 +164,7 @@ export class ServiceManager implements AsyncDisposable {
       for (const service of this.#services.values()) {
         if (service.state === 'pending' && this.#startable(service)) service.launch();
       }
+      this.#reportBlocked();
     }
     const waiters = this.#waiters;
     this.#waiters = [];
@@ -163,10 +184,28 @@ export class ServiceManager implements AsyncDisposable {
   #mayStart(service: Service): boolean {
     return service.config.after.every((name) => {
       const dep = this.#services.get(name)!;
-      if (dep.satisfied) return true;
+      if (dep.satisfied || dep.restarting) return true;
       if (dep.state === 'pending') return this.#mayStart(dep);
       return dep.state !== 'failed' && dep.state !== 'stopped' && dep.state !== 'exited';
     });
+  }
+
+  // Says once (per time it happens) that a pending service will never start,
+  // so that a dependency's end never blocks its dependents silently.
+  #reportBlocked(): void {
+    for (const service of this.#services.values()) {
+      const blocked = service.state === 'pending' && !this.#mayStart(service);
+      if (!blocked) this.#blocked.delete(service.name);
+      else if (!this.#blocked.has(service.name)) {
+        this.#blocked.add(service.name);
+        const ended = service.config.after.filter((name) => {
+          const dep = this.#services.get(name)!;
+          return !dep.satisfied && !dep.restarting && dep.state !== 'pending';
+        });
+        const why = ended.map((name) => `${name} is ${this.#services.get(name)!.state}`).join(', ');
+        this.#logger.warn({ service: service.name, after: ended }, `service ${service.name} will not start: ${why || 'a dependency will not start'}`);
+      }
+    }
   }
 
   #until(condition: () => boolean): Promise<void> {
@@ -178,8 +217,8 @@ export class ServiceManager implements AsyncDisposable {
   #startSettled(): boolean {
     if (this.#stop !== undefined) return true;
     for (const s of this.#services.values()) {
-      if (s.state === 'starting' || s.state === 'running' || s.state === 'backoff') return false;
-      if (s.state === 'pending' && this.#startable(s)) return false;
+      if (s.restarting || s.state === 'starting' || s.state === 'running' || s.state === 'backoff' || s.state === 'stopping') return false;
+      if (s.state === 'pending' && this.#mayStart(s)) return false;
     }
     return true;
   }

@@ -3,6 +3,7 @@
 // `command` runs a probe until it exits 0, `delay` just waits.
 import { connect } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { Logger } from '../core/logger.js';
 import type { ExitMonitor } from '../core/monitor.js';
 import { describe } from '../core/validate.js';
 import { spawn } from '../process/spawn.js';
@@ -24,8 +25,6 @@ export type ReadyCheck =
 export const DEFAULT_READY_HOST = '127.0.0.1';
 /** Pause between two failed probes, in ms: short, because dependents wait on it. */
 export const READY_POLL_MS = 50;
-// A probe command that has not answered by then is killed and counts as "not yet".
-const PROBE_TIMEOUT_MS = 5000;
 
 /**
  * Validates a `ready:` entry.
@@ -69,6 +68,9 @@ export interface ProbeContext {
   readonly monitor: ExitMonitor;
   readonly env: NodeJS.ProcessEnv;
   readonly cwd: string | undefined;
+  readonly logger: Logger;
+  /** The service probed (for the log line of a probe that cannot start). */
+  readonly service: string;
 }
 
 /**
@@ -85,9 +87,19 @@ export async function waitUntilReady(check: ReadyCheck, startedAt: number, probe
     case 'tcp':
       while (!(await tcpAccepts(check.host, check.port, signal))) await sleep(READY_POLL_MS, undefined, { signal });
       return;
-    case 'command':
-      while (!(await probeSucceeds(check.argv, probe, signal))) await sleep(READY_POLL_MS, undefined, { signal });
-      return;
+    case 'command': {
+      let told = false; // a probe that cannot start is logged once, then retried quietly
+      for (;;) {
+        const outcome = await probeOnce(check.argv, probe, signal);
+        if (outcome === true) return;
+        if (outcome !== false && !told) {
+          told = true;
+          const { code, path } = outcome as NodeJS.ErrnoException;
+          probe.logger.warn({ service: probe.service, code, path }, `service ${probe.service}: its ready command cannot start (${code ?? (outcome as Error).message}); retrying until readyTimeout`);
+        }
+        await sleep(READY_POLL_MS, undefined, { signal });
+      }
+    }
   }
 }
 
@@ -110,23 +122,26 @@ function tcpAccepts(host: string, port: number, signal: AbortSignal): Promise<bo
   });
 }
 
-// One run of the probe command: true when it exits 0.
-async function probeSucceeds(argv: readonly string[], probe: ProbeContext, signal: AbortSignal): Promise<boolean> {
-  const child = spawn(argv[0]!, argv.slice(1), { monitor: probe.monitor, env: probe.env, ...(probe.cwd !== undefined ? { cwd: probe.cwd } : {}), stdio: 'ignore' });
+// One run of the probe command: true when it exits 0, false for another
+// status, the spawn error when it could not start (ENOENT…: not ready yet,
+// and readyTimeout bounds the wait). A run lasts until it exits or `signal`
+// aborts (readyTimeout, the service's exit or stop): no limit of its own.
+// It runs in its own process group and, where one can be made, its own
+// cgroup, and is stopped after the run, so what it started (`sleep 60 &`,
+// even a setsid or double-forked one in a cgroup) never outlives it.
+async function probeOnce(argv: readonly string[], probe: ProbeContext, signal: AbortSignal): Promise<boolean | Error> {
+  const child = spawn(argv[0]!, argv.slice(1), { monitor: probe.monitor, env: probe.env, ...(probe.cwd !== undefined ? { cwd: probe.cwd } : {}), stdio: 'ignore', closeOtherFds: true, cgroup: 'auto' });
   const kill = (): void => void child.stop({ graceMs: 0 }).catch(() => undefined);
-  const timer = setTimeout(kill, PROBE_TIMEOUT_MS);
   signal.addEventListener('abort', kill, { once: true });
   try {
     const exit = await child.exited;
-    // What the probe left in its process group (`sleep 60 & test -e flag`) goes with it.
-    void child.stop({ graceMs: 0 }).catch(() => undefined);
+    kill();
     signal.throwIfAborted();
     return exit.status === 0;
   } catch (error) {
     if (signal.aborted) throw signal.reason;
-    return false; // could not start (ENOENT…): not ready yet, and readyTimeout bounds the wait
+    return error as Error;
   } finally {
-    clearTimeout(timer);
     signal.removeEventListener('abort', kill);
   }
 }

@@ -25,11 +25,7 @@ export class RestartPolicy {
   /** Decides after an exit with `status` (-1 when unknown). */
   decide(status: number, now = performance.now()): RestartDecision {
     const s = this.#service;
-    const failedExit = status !== 0;
-    const failure = s.oneshot ? 'the oneshot failed' : `exited with status ${status}`;
-    if (s.restart === 'no' || (s.restart === 'on-failure' && !failedExit)) {
-      return { restart: false, failed: failedExit, reason: failedExit ? failure : 'exited' };
-    }
+    if (s.restart === 'no' || (s.restart === 'on-failure' && status === 0)) return this.judge(status);
     this.#recent = this.#recent.filter((t) => now - t < s.restartWindowMs);
     if (this.#recent.length >= s.maxRestarts) {
       return { restart: false, failed: true, reason: `crash loop: ${s.maxRestarts} restart(s) within ${s.restartWindowMs}ms` };
@@ -37,6 +33,13 @@ export class RestartPolicy {
     const delayMs = Math.min(s.restartDelayMs * 2 ** this.#recent.length, s.maxRestartDelayMs);
     this.#recent.push(now);
     return { restart: true, delayMs };
+  }
+
+  /** The verdict on an exit that is not followed by a restart: failed unless status 0. */
+  judge(status: number): RestartDecision & { restart: false } {
+    const failed = status !== 0;
+    const reason = !failed ? 'exited' : this.#service.oneshot ? 'the oneshot failed' : `exited with status ${status}`;
+    return { restart: false, failed, reason };
   }
 
   /** Forgets the history (a manual restart starts afresh). */

@@ -69,9 +69,14 @@ export class Service {
     return this.#state === 'ready' || (this.#state === 'exited' && this.config.oneshot && this.#lastExit?.status === 0);
   }
 
-  /** A process runs, or one will (backoff). */
+  /** A process runs, or one will (backoff, or a `restart(name)` in progress). */
   get active(): boolean {
-    return this.#alive || this.#state === 'backoff' || this.#state === 'starting' || this.#state === 'running' || this.#state === 'stopping';
+    return this.#alive || this.restarting || this.#state === 'backoff' || this.#state === 'starting' || this.#state === 'running' || this.#state === 'stopping';
+  }
+
+  /** A `restart(name)` is in progress: whatever its state says now, it will be pending again. */
+  get restarting(): boolean {
+    return this.#resetting !== undefined;
   }
 
   status(): ServiceStatus {
@@ -94,6 +99,8 @@ export class Service {
         cwd,
         stdio: stdio === 'stderr' ? ['ignore', STDERR_FD, STDERR_FD] : ['ignore', stdio, stdio],
         processGroup: true,
+        // stdin, stdout and stderr only, as supervisord's programs get.
+        closeOtherFds: true,
         // Its own cgroup where one can be made: then nothing the service
         // forks escapes its stop (double forks, setsid); else its tree.
         cgroup: 'auto',
@@ -119,14 +126,16 @@ export class Service {
     }
     const readiness = new AbortController();
     this.#readiness = readiness;
-    const timeout = AbortSignal.timeout(this.config.readyTimeoutMs);
-    const probe = { monitor, env, cwd };
-    waitUntilReady(check, startedAt, probe, AbortSignal.any([readiness.signal, timeout])).then(
+    // readyTimeout 0: no limit (systemd's TimeoutStartSec=0).
+    const limitMs = this.config.readyTimeoutMs;
+    const timeout = limitMs > 0 ? AbortSignal.timeout(limitMs) : undefined;
+    const probe = { monitor, env, cwd, logger: this.#context.logger, service: this.name };
+    waitUntilReady(check, startedAt, probe, timeout === undefined ? readiness.signal : AbortSignal.any([readiness.signal, timeout])).then(
       () => {
         if (this.#process === child && this.#alive && this.#state === 'starting') this.#set('ready', 'ready', { pid: child.pid });
       },
       () => {
-        if (!timeout.aborted || this.#process !== child || this.#state !== 'starting' || this.#stopping) return;
+        if (timeout?.aborted !== true || this.#process !== child || this.#state !== 'starting' || this.#stopping) return;
         // Not ready in time: the service failed; what it started must not linger.
         this.#fail(`not ready within ${this.config.readyTimeoutMs}ms`, { pid: child.pid });
         this.#stops.begin(child);
@@ -223,10 +232,14 @@ export class Service {
     this.#lastExit = exit;
     this.#readiness?.abort();
     if (this.#state === 'stopping') return; // stop() reports it
+    // A service (not a oneshot) that ends before its ready check passed never
+    // did what its dependents wait for: that is a failure whatever the status
+    // (systemd fails a Type=notify unit that exits before READY=1).
+    const unready = this.#state === 'starting';
     this.#context.emit(this.#event('exited', { pid: exit.pid, status: exit.status }));
-    if (this.#stopping) this.#set(this.#state === 'failed' ? 'failed' : 'exited'); // ended while others stop: final
-    else if (this.#state === 'failed') this.#context.changed(); // readiness timeout: already failed
-    else this.#afterExit(exit.status);
+    if (this.#state === 'failed') this.#context.changed(); // readiness timeout: already failed
+    // Ended on its own while others stop: judged alike, but final (no restart).
+    else this.#afterExit(exit.status, { unready, final: this.#stopping });
     // After the restart decision: the first look of a stop scans /proc, which
     // should not delay the restart timer.
     this.#stops.begin(child, true);
@@ -240,12 +253,14 @@ export class Service {
     // A missing command needs no stack trace: the code and the path say it all.
     this.#context.logger.error({ service: this.name, code, path }, `service ${this.name}: ${why}`);
     if (this.#stopping) return;
-    this.#afterExit(code === 'ENOENT' ? STATUS_NOT_FOUND : STATUS_NOT_EXECUTABLE, why);
+    this.#afterExit(code === 'ENOENT' ? STATUS_NOT_FOUND : STATUS_NOT_EXECUTABLE, { why });
   }
 
-  // `why`: the reason a failure gives instead of "exited with status N" (a process that never started).
-  #afterExit(status: number, why?: string): void {
-    const decision = this.#policy.decide(status);
+  // `why`: the reason a failure gives instead of "exited with status N" (a
+  // process that never started); `unready`: it exited before it was ready;
+  // `final`: no restart whatever the policy says (a stop is under way).
+  #afterExit(status: number, { why, unready = false, final = false }: { why?: string; unready?: boolean; final?: boolean } = {}): void {
+    const decision = final ? this.#policy.judge(status) : this.#policy.decide(status);
     if (decision.restart) {
       // The timer first: a listener of 'restarting' that restarts or stops the service clears it.
       const previous = this.#process;
@@ -259,8 +274,8 @@ export class Service {
         });
       }, decision.delayMs);
       this.#set('backoff', 'restarting', { delayMs: decision.delayMs }, this.#restarts + 1);
-    } else if (decision.failed) {
-      this.#fail(why ?? decision.reason, {});
+    } else if (decision.failed || unready) {
+      this.#fail(why ?? (unready ? `exited with status ${status} before it was ready` : decision.reason), {});
     } else {
       this.#set('exited');
     }

@@ -27,6 +27,16 @@ describe('services config', () => {
     expect(['5', 'soon', '-1s', -3, Number.NaN, '1d', null].map(parseServiceDuration)).toEqual(Array(7).fill(undefined));
   });
 
+  it('takes summed durations as compose and systemd write them (1m30s, 1h 30m), and signal names as supervisord does (TERM, sigint)', () => {
+    expect(parseServiceDuration('1m30s')).toBe(90_000);
+    expect(parseServiceDuration('1h 30m')).toBe(5_400_000);
+    expect(parseServiceDuration('2s500ms')).toBe(2500);
+    for (const bad of ['1m30', '1mm', 'm', '1m x']) expect(parseServiceDuration(bad)).toBeUndefined();
+    const [a, b] = resolveServicesConfig({ services: { a: { command: 'true', stopSignal: 'TERM' as NodeJS.Signals }, b: { command: 'true', stopSignal: 'sigint' as NodeJS.Signals } } });
+    expect([a!.stopSignal, b!.stopSignal]).toEqual(['SIGTERM', 'SIGINT']);
+    expect(() => resolveServicesConfig({ services: { a: { command: 'true', stopSignal: 'STOP' as NodeJS.Signals } } })).toThrow(/stopSignal/);
+  });
+
   it('applies the documented defaults', () => {
     const [web] = resolveServicesConfig({ services: { web: { command: 'node server.js' } } });
     expect(web).toMatchObject({

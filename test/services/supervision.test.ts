@@ -2,9 +2,12 @@
 // short real delays (time is not the subject: the order of events is).
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { isRunning } from '../../src/index.js';
+import { isRunning, ServiceManager, type ServiceEvent } from '../../src/index.js';
+import { probeCgroupBase } from '../../src/process/cgroup-base.js';
 import { cleanup, eventsOf, fixture, loggerService, managerFor, tempDir } from './helpers.js';
 
 afterEach(cleanup);
@@ -191,6 +194,20 @@ describe('ServiceManager supervision', () => {
     expect(probes.filter(isRunning)).toEqual([]);
   });
 
+  it.skipIf(probeCgroupBase().base === null)('a readiness probe runs in a cgroup of its own: even what it started with setsid is gone after the run', async () => {
+    const dir = tempDir();
+    const { manager } = managerFor({
+      services: { web: { command: 'exec sleep 30', ready: { command: ['sh', '-c', `setsid sleep 30 & echo $! >> ${dir}/probes; exit 1`] }, readyTimeout: '400ms' } },
+    });
+    await manager.start();
+    expect(manager.status().web!.state).toBe('failed');
+    const probes = readFileSync(join(dir, 'probes'), 'utf8').trim().split('\n').map(Number);
+    expect(probes.length).toBeGreaterThan(0);
+    const deadline = Date.now() + 5000;
+    while (probes.some(isRunning) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    expect(probes.filter(isRunning)).toEqual([]);
+  });
+
   it('stops what a service left in its process group when its main process exits', async () => {
     const dir = tempDir();
     const { manager } = managerFor({ services: { leaver: { command: `sleep 30 & echo $! > ${dir}/leftover; exit 0` } } });
@@ -326,8 +343,73 @@ describe('ServiceManager supervision', () => {
     const stopped = manager.stop();
     writeFileSync(join(dir, 'crash'), '');
     await stopped;
-    expect(eventsOf(events, 'db')).toEqual(['starting', 'ready', 'exited']);
-    expect(manager.status().db).toMatchObject({ state: 'exited', pid: undefined, restarts: 0 });
+    // Not restarted, but a crash all the same: failed, so `exitmon up` exits 1.
+    expect(eventsOf(events, 'db')).toEqual(['starting', 'ready', 'exited', 'failed']);
+    expect(manager.status().db).toMatchObject({ state: 'failed', pid: undefined, restarts: 0 });
+    expect(events.find((e) => e.service === 'db' && e.event === 'failed')).toMatchObject({ reason: 'exited with status 1' });
+  });
+
+  it('a service that exits 0 before its ready check passed failed (its dependents never start), and says so', async () => {
+    const warnings: string[] = [];
+    const logger = { error: () => undefined, warn: (_o: unknown, m?: string) => void warnings.push(String(m)), info: () => undefined, debug: () => undefined };
+    const manager = new ServiceManager({ services: { early: { command: 'exit 0', ready: { delay: '1s' } }, dep: { command: 'sleep 30', after: ['early'] } } }, { stdio: 'ignore', logger });
+    const events: ServiceEvent[] = [];
+    manager.events.subscribe((e) => events.push(e));
+    try {
+      await manager.start();
+      expect(eventsOf(events, 'early')).toEqual(['starting', 'exited', 'failed']);
+      expect(events.find((e) => e.event === 'failed')).toMatchObject({ reason: 'exited with status 0 before it was ready' });
+      expect(manager.status().dep!.state).toBe('pending');
+      expect(warnings).toContain('service dep will not start: early is failed');
+    } finally {
+      await manager.forceStop();
+    }
+  });
+
+  it('start() and whenIdle() wait for a restart(name) in progress: they never resolve while it may still start its dependents', async () => {
+    const { manager, events } = managerFor({ services: { db: { command: 'exec sleep 30', ready: { delay: '300ms' } }, web: { command: 'exec sleep 30', after: ['db'] } } });
+    const started = manager.start();
+    await new Promise((r) => setTimeout(r, 100));
+    const restarted = manager.restart('db');
+    await started;
+    expect(manager.status()).toMatchObject({ db: { state: 'ready' }, web: { state: 'ready' } });
+    await restarted;
+    expect(eventsOf(events, 'web')).toEqual(['starting', 'ready']);
+  });
+
+  it('an events observer that throws is logged and supervision goes on', async () => {
+    const errors: string[] = [];
+    const logger = { error: (_o: unknown, m?: string) => void errors.push(String(m)), warn: () => undefined, info: () => undefined, debug: () => undefined };
+    const manager = new ServiceManager({ services: { a: { command: 'exec sleep 30' } } }, { stdio: 'ignore', logger });
+    const seen: string[] = [];
+    manager.events.subscribe(() => {
+      throw new Error('observer bug');
+    });
+    manager.events.subscribe((e) => void seen.push(e.event));
+    await manager.start();
+    await manager.stop();
+    expect(seen).toEqual(['starting', 'ready', 'stopping', 'stopped']);
+    expect(errors.filter((m) => m.includes('observer threw'))).toHaveLength(4);
+  });
+
+  it('readyTimeout: 0 means no limit, as TimeoutStartSec=0', async () => {
+    const { manager, events } = managerFor({ services: { slow: { command: 'exec sleep 30', ready: { delay: '200ms' }, readyTimeout: 0 } } });
+    await manager.start();
+    expect(eventsOf(events, 'slow')).toEqual(['starting', 'ready']);
+  });
+
+  it('services get stdin, stdout and stderr only: an fd this process holds without close-on-exec does not reach them', async () => {
+    const dir = tempDir();
+    // A child of ours with fd 20 open (no close-on-exec) runs the manager, as a shell's `20<file` would hand it over.
+    const script = join(dir, 'up.mts');
+    writeFileSync(script, `
+      import { ServiceManager } from ${JSON.stringify(fileURLToPath(new URL('../../src/index.ts', import.meta.url)))};
+      const m = new ServiceManager({ services: { s: { command: ['sh', '-c', 'if [ -e /proc/$$/fd/20 ]; then echo fd 20 leaked; else echo clean; fi > ${dir}/fds'], oneshot: true } } }, { stdio: 'ignore' });
+      await m.start(); await m.stop();
+    `);
+    const result = spawnSync('bash', ['-c', `exec 20</etc/hostname; exec ${process.execPath} --import tsx ${script}`], { encoding: 'utf8', cwd: fileURLToPath(new URL('../..', import.meta.url)) });
+    expect(result.status, result.stderr).toBe(0);
+    expect(readFileSync(join(dir, 'fds'), 'utf8').trim()).toBe('clean');
   });
 
   it('publishes the exits of its services to the monitor', async () => {
