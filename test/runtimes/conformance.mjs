@@ -450,38 +450,26 @@ if (runtime === 'deno') {
     assert(await stopsRunning(pid), 'the child still ran after Deno.exit()');
   });
 
-  await check('cleanup: a SIGTERM handler added with Deno.addSignalListener keeps the host in charge (children alive, handler runs once)', async () => {
-    const result = runScript(`
-      import { createRequire } from 'node:module';
-      const { spawn } = createRequire(import.meta.url)(${DIST_CJS});
-      const p = spawn('sleep', ['30'], { stdio: 'ignore' });
-      Deno.addSignalListener('SIGTERM', () => {
+  // The host's SIGTERM handler, added after the spawn, or before exitmon was loaded.
+  for (const order of ['after', 'before']) {
+    const load = `const { spawn } = (await import('node:module')).createRequire(import.meta.url)(${DIST_CJS});
+        const p = spawn('sleep', ['30'], { stdio: 'ignore' });`;
+    const listen = `Deno.addSignalListener('SIGTERM', () => {
         console.log('handler: child alive', p.kill('SIGCONT'));
         setTimeout(() => { p.kill('SIGKILL'); Deno.exit(0); }, 100);
-      });
-      setTimeout(() => Deno.kill(Deno.pid, 'SIGTERM'), 50);
-      setTimeout(() => {}, 5000);
-    `);
-    assert(result.status === 0, `status ${result.status}, signal ${result.signal}: ${result.stderr}`);
-    const lines = result.stdout.trim().split('\n');
-    assert(lines.length === 1 && lines[0] === 'handler: child alive true', `the handler said: ${result.stdout}`);
-  });
-
-  await check('cleanup: a SIGTERM handler added with Deno.addSignalListener before exitmon was loaded keeps the host in charge (handler runs once, child alive)', async () => {
-    const result = runScript(`
-      Deno.addSignalListener('SIGTERM', () => {
-        console.log('handler: child alive', p.kill('SIGCONT'));
-        setTimeout(() => { p.kill('SIGKILL'); Deno.exit(0); }, 100);
-      });
-      const { spawn } = (await import('node:module')).createRequire(import.meta.url)(${DIST_CJS});
-      const p = spawn('sleep', ['30'], { stdio: 'ignore' });
-      setTimeout(() => Deno.kill(Deno.pid, 'SIGTERM'), 50);
-      setTimeout(() => {}, 5000);
-    `);
-    assert(result.status === 0, `status ${result.status}, signal ${result.signal}: ${result.stderr}`);
-    const lines = result.stdout.trim().split('\n');
-    assert(lines.length === 1 && lines[0] === 'handler: child alive true', `the handler said: ${result.stdout}`);
-  });
+      });`;
+    await check(`cleanup: a SIGTERM handler added with Deno.addSignalListener ${order} exitmon was loaded keeps the host in charge (handler runs once, child alive)`, async () => {
+      const result = runScript(`
+        ${order === 'after' ? load : listen}
+        ${order === 'after' ? listen : load}
+        setTimeout(() => Deno.kill(Deno.pid, 'SIGTERM'), 50);
+        setTimeout(() => {}, 5000);
+      `);
+      assert(result.status === 0, `status ${result.status}, signal ${result.signal}: ${result.stderr}`);
+      const lines = result.stdout.trim().split('\n');
+      assert(lines.length === 1 && lines[0] === 'handler: child alive true', `the handler said: ${result.stdout}`);
+    });
+  }
 
   await check('an unsettled top-level await after a spawn fails as Deno reports it, instead of hanging on exitmon\'s signal listeners', async () => {
     const result = runScript(`

@@ -24,6 +24,15 @@ function freePort(): Promise<number> {
   });
 }
 
+// Every pid the probes wrote to DIR/probes stops running (within 5 s).
+async function expectProbesGone(dir: string): Promise<void> {
+  const probes = readFileSync(join(dir, 'probes'), 'utf8').trim().split('\n').map(Number);
+  expect(probes.length).toBeGreaterThan(0);
+  const deadline = Date.now() + 5000;
+  while (probes.some(isRunning) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  expect(probes.filter(isRunning)).toEqual([]);
+}
+
 describe('ServiceManager supervision', () => {
   it('restarts on failure with a doubling backoff, then fails after maxRestarts in the window', async () => {
     const { manager, events } = managerFor({
@@ -187,11 +196,7 @@ describe('ServiceManager supervision', () => {
     });
     await manager.start();
     expect(manager.status().web!.state).toBe('ready');
-    const probes = readFileSync(join(dir, 'probes'), 'utf8').trim().split('\n').map(Number);
-    expect(probes.length).toBeGreaterThan(0);
-    const deadline = Date.now() + 5000;
-    while (probes.some(isRunning) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-    expect(probes.filter(isRunning)).toEqual([]);
+    await expectProbesGone(dir);
   });
 
   it.skipIf(probeCgroupBase().base === null)('a readiness probe runs in a cgroup of its own: even what it started with setsid is gone after the run', async () => {
@@ -201,11 +206,7 @@ describe('ServiceManager supervision', () => {
     });
     await manager.start();
     expect(manager.status().web!.state).toBe('failed');
-    const probes = readFileSync(join(dir, 'probes'), 'utf8').trim().split('\n').map(Number);
-    expect(probes.length).toBeGreaterThan(0);
-    const deadline = Date.now() + 5000;
-    while (probes.some(isRunning) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-    expect(probes.filter(isRunning)).toEqual([]);
+    await expectProbesGone(dir);
   });
 
   it('stops what a service left in its process group when its main process exits', async () => {
