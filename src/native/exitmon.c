@@ -1624,6 +1624,7 @@ done:
   (void)own_pidfd(state, pidfd, (int)pid); /* on -ENOMEM, native-process.ts closes it with closeSync */
   return result;
 }
+
 /*
  * killOwned() -> count | -EAGAIN: every environment's unreaped native spawns
  * that asked for an exit cleanup get its signal now, as at exit(3). For a

@@ -9,6 +9,7 @@
 import { constants } from 'node:os';
 import { loadNative, type NativeBinding } from '../native/load.js';
 import { readProcStat } from './proc-stat.js';
+import { hasSignal } from '../proc/signal-masks.js';
 import { ignoredAtLoad } from './start-dispositions.js';
 
 /** The named signals `exitmon run` forwards (the real-time ones come on top, from libc's range). */
@@ -90,7 +91,7 @@ export function signalsToLeaveAlone(native: NativeBinding | null = loadNative(),
     // listener is added, the CLI's SIGCHLD one say).
     const startIgnored =
       mask !== undefined && number <= 64
-        ? (mask & (1n << BigInt(number - 1))) !== 0n
+        ? hasSignal(mask, number)
         : (disposition === DISPOSITION_IGNORED || ignoredAtLoad(number)) && !RUNTIME_IGNORED.has(name as NodeJS.Signals);
     if (startIgnored) ignored.add(number);
   }

@@ -184,10 +184,15 @@ export class ServiceManager implements AsyncDisposable {
   #mayStart(service: Service): boolean {
     return service.config.after.every((name) => {
       const dep = this.#services.get(name)!;
-      if (dep.satisfied || dep.restarting) return true;
-      if (dep.state === 'pending') return this.#mayStart(dep);
-      return dep.state !== 'failed' && dep.state !== 'stopped' && dep.state !== 'exited';
+      if (this.#ended(dep)) return false;
+      return dep.state !== 'pending' || dep.restarting || this.#mayStart(dep);
     });
+  }
+
+  // A dependency that ended without satisfying its dependents (failed,
+  // stopped, or exited but not a oneshot's 0), and is not being restarted.
+  #ended(dep: Service): boolean {
+    return !dep.satisfied && !dep.restarting && (dep.state === 'failed' || dep.state === 'stopped' || dep.state === 'exited');
   }
 
   // Says once (per time it happens) that a pending service will never start,
@@ -198,10 +203,7 @@ export class ServiceManager implements AsyncDisposable {
       if (!blocked) this.#blocked.delete(service.name);
       else if (!this.#blocked.has(service.name)) {
         this.#blocked.add(service.name);
-        const ended = service.config.after.filter((name) => {
-          const dep = this.#services.get(name)!;
-          return !dep.satisfied && !dep.restarting && dep.state !== 'pending';
-        });
+        const ended = service.config.after.filter((name) => this.#ended(this.#services.get(name)!));
         const why = ended.map((name) => `${name} is ${this.#services.get(name)!.state}`).join(', ');
         this.#logger.warn({ service: service.name, after: ended }, `service ${service.name} will not start: ${why || 'a dependency will not start'}`);
       }
@@ -217,7 +219,8 @@ export class ServiceManager implements AsyncDisposable {
   #startSettled(): boolean {
     if (this.#stop !== undefined) return true;
     for (const s of this.#services.values()) {
-      if (s.restarting || s.state === 'starting' || s.state === 'running' || s.state === 'backoff' || s.state === 'stopping') return false;
+      // Active (a process runs or will) and not yet ready or failed: still starting.
+      if (s.active && s.state !== 'ready' && s.state !== 'failed') return false;
       if (s.state === 'pending' && this.#mayStart(s)) return false;
     }
     return true;

@@ -22,10 +22,13 @@ export class RestartPolicy {
     this.#service = service;
   }
 
-  /** Decides after an exit with `status` (-1 when unknown). */
-  decide(status: number, now = performance.now()): RestartDecision {
+  /**
+   * Decides after an exit with `status` (-1 when unknown). `unready`: a
+   * service (not a oneshot) ended before its ready check passed.
+   */
+  decide(status: number, now = performance.now(), unready = false): RestartDecision {
     const s = this.#service;
-    if (s.restart === 'no' || (s.restart === 'on-failure' && status === 0)) return this.judge(status);
+    if (s.restart === 'no' || (s.restart === 'on-failure' && status === 0)) return this.judge(status, unready);
     this.#recent = this.#recent.filter((t) => now - t < s.restartWindowMs);
     if (this.#recent.length >= s.maxRestarts) {
       return { restart: false, failed: true, reason: `crash loop: ${s.maxRestarts} restart(s) within ${s.restartWindowMs}ms` };
@@ -35,8 +38,14 @@ export class RestartPolicy {
     return { restart: true, delayMs };
   }
 
-  /** The verdict on an exit that is not followed by a restart: failed unless status 0. */
-  judge(status: number): RestartDecision & { restart: false } {
+  /**
+   * The verdict on an exit that is not followed by a restart: failed unless
+   * status 0, and failed whatever the status when the service ended before
+   * it was ready (it never did what its dependents wait for; systemd fails a
+   * Type=notify unit that exits before READY=1 alike).
+   */
+  judge(status: number, unready = false): RestartDecision & { restart: false } {
+    if (unready) return { restart: false, failed: true, reason: `exited with status ${status} before it was ready` };
     const failed = status !== 0;
     const reason = !failed ? 'exited' : this.#service.oneshot ? 'the oneshot failed' : `exited with status ${status}`;
     return { restart: false, failed, reason };

@@ -232,10 +232,7 @@ export class Service {
     this.#lastExit = exit;
     this.#readiness?.abort();
     if (this.#state === 'stopping') return; // stop() reports it
-    // A service (not a oneshot) that ends before its ready check passed never
-    // did what its dependents wait for: that is a failure whatever the status
-    // (systemd fails a Type=notify unit that exits before READY=1).
-    const unready = this.#state === 'starting';
+    const unready = this.#state === 'starting'; // a oneshot is 'running', never 'starting'
     this.#context.emit(this.#event('exited', { pid: exit.pid, status: exit.status }));
     if (this.#state === 'failed') this.#context.changed(); // readiness timeout: already failed
     // Ended on its own while others stop: judged alike, but final (no restart).
@@ -260,7 +257,7 @@ export class Service {
   // process that never started); `unready`: it exited before it was ready;
   // `final`: no restart whatever the policy says (a stop is under way).
   #afterExit(status: number, { why, unready = false, final = false }: { why?: string; unready?: boolean; final?: boolean } = {}): void {
-    const decision = final ? this.#policy.judge(status) : this.#policy.decide(status);
+    const decision = final ? this.#policy.judge(status, unready) : this.#policy.decide(status, performance.now(), unready);
     if (decision.restart) {
       // The timer first: a listener of 'restarting' that restarts or stops the service clears it.
       const previous = this.#process;
@@ -274,8 +271,8 @@ export class Service {
         });
       }, decision.delayMs);
       this.#set('backoff', 'restarting', { delayMs: decision.delayMs }, this.#restarts + 1);
-    } else if (decision.failed || unready) {
-      this.#fail(why ?? (unready ? `exited with status ${status} before it was ready` : decision.reason), {});
+    } else if (decision.failed) {
+      this.#fail(why ?? decision.reason, {});
     } else {
       this.#set('exited');
     }
