@@ -7,21 +7,20 @@ import { Dispatcher } from './dispatcher.js';
 import { drainSubscriptions } from './drain.js';
 import { MonitorClosedError } from './errors.js';
 import { createExitEvent, type ExitEvent, type ExitInit } from './exit-event.js';
+import { ExitWaits, type WaitSubject } from './exit-waits.js';
 import { silentLogger, type Logger } from './logger.js';
 import { checkMonitorOptions, type ExitMonitorOptions } from './monitor-options.js';
 import { backlogOf, type MonitorStats } from './monitor-stats.js';
 import { warnListenerFailureOnce } from './process-warning.js';
-import { RecentExits } from './recent-exits.js';
 import { Router } from './router.js';
 import { Subscription, type ExitSubscription } from './subscription.js';
 import { SubscriptionState, type ExitListener, type SubscriptionHub } from './subscription-state.js';
 import { runTeardown } from './teardown.js';
 import { normalizeTopic, publicTopic, type Topic } from './topic.js';
 import { assertNonEmptyString, assertOptionalString, assertPid, typeError } from './validate.js';
-import { checkWaitOptions, pendingWait, type WaitOptions } from './wait.js';
+import { checkWaitOptions, type WaitOptions } from './wait.js';
 
 export type { ExitMonitorOptions, MonitorStats };
-import { Waiters, type Waiter } from './waiters.js';
 
 /** Coarse lifecycle signals of a monitor (eventemitter3). */
 export interface MonitorLifecycleEvents {
@@ -44,9 +43,7 @@ export class ExitMonitor implements Disposable {
   readonly #logger: Logger;
   readonly #router = new Router();
   readonly #dispatcher: Dispatcher;
-  readonly #recent: RecentExits;
-  readonly #pidWaiters = new Waiters<number>();
-  readonly #execWaiters = new Waiters<string>();
+  readonly #waits: ExitWaits;
   readonly #registry: FinalizationRegistry<SubscriptionState>;
   readonly #hub: SubscriptionHub;
   #closed = false;
@@ -59,7 +56,7 @@ export class ExitMonitor implements Disposable {
   constructor(options?: ExitMonitorOptions) {
     const { logger, recentExits, sliceMs } = checkMonitorOptions(options);
     this.#logger = logger;
-    this.#recent = new RecentExits(recentExits);
+    this.#waits = new ExitWaits(recentExits);
     this.#dispatcher = new Dispatcher(sliceMs);
     this.#registry = new FinalizationRegistry((state) => this.#reclaim(state));
     this.#hub = {
@@ -118,12 +115,8 @@ export class ExitMonitor implements Disposable {
     if (this.#closed) throw new MonitorClosedError('Cannot publish: the exit monitor is closed');
     const event = createExitEvent(exit, this.#seq + 1);
     this.#seq = event.seq;
-    this.#recent.remember(event);
     this.#router.route(event);
-    this.#pidWaiters.settle(event.pid, event);
-    if (event.execId !== undefined) {
-      this.#execWaiters.settle(event.execId, event, (w) => w.containerId === undefined || w.containerId === event.containerId);
-    }
+    this.#waits.record(event);
     return event;
   }
 
@@ -136,7 +129,7 @@ export class ExitMonitor implements Disposable {
     try {
       assertPid(pid);
       const checked = checkWaitOptions(options);
-      return this.#wait(this.#pidWaiters, pid, this.#recent.byPid(pid), checked, `the exit of pid ${pid}`);
+      return this.#waits.wait({ pid }, checked, true);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -149,8 +142,7 @@ export class ExitMonitor implements Disposable {
       const checked = checkWaitOptions(options);
       const containerId = options?.containerId;
       assertOptionalString(containerId, 'options.containerId');
-      const cached = this.#recent.byExec(execId, containerId);
-      return this.#wait(this.#execWaiters, execId, cached, checked, `the exit of exec ${execId}`, containerId);
+      return this.#waits.wait(containerId === undefined ? { execId } : { execId, containerId }, checked, true);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -163,15 +155,14 @@ export class ExitMonitor implements Disposable {
    * so its promise reactions run in the same microtask checkpoint as the
    * delivery slice, after it, with no dispatcher turn of its own.
    */
-  nextExit(subject: { pid: number } | { execId: string; containerId?: string }): Promise<ExitEvent> {
-    if ('pid' in subject) return this.#wait(this.#pidWaiters, subject.pid, undefined, {}, `the exit of pid ${subject.pid}`);
-    return this.#wait(this.#execWaiters, subject.execId, undefined, {}, `the exit of exec ${subject.execId}`, subject.containerId);
+  nextExit(subject: WaitSubject): Promise<ExitEvent> {
+    return this.#waits.wait(subject, {}, false);
   }
 
   /** The remembered last exit of `pid`, if it is still in the recent-exits cache. */
   lastExit(pid: number): ExitEvent | undefined {
     assertPid(pid);
-    return this.#recent.byPid(pid);
+    return this.#waits.lastExit(pid);
   }
 
   /**
@@ -182,9 +173,8 @@ export class ExitMonitor implements Disposable {
    * execId started again). Sources call it when a pid is watched again as a
    * live process, `spawn()` when an execId starts again.
    */
-  forget(subject: { pid: number } | { execId: string; containerId?: string }): void {
-    if ('pid' in subject) this.#recent.forgetPid(subject.pid);
-    else this.#recent.forgetExec(subject.execId, subject.containerId);
+  forget(subject: WaitSubject): void {
+    this.#waits.forget(subject);
   }
 
   /**
@@ -216,7 +206,7 @@ export class ExitMonitor implements Disposable {
   stats(): MonitorStats {
     return {
       subscriptions: this.#router.size,
-      waiters: this.#pidWaiters.size + this.#execWaiters.size,
+      waiters: this.#waits.size,
       published: this.#seq,
       delivered: this.#dispatcher.delivered,
       dropped: this.#dropped,
@@ -238,9 +228,7 @@ export class ExitMonitor implements Disposable {
     this.#closed = true;
     const cause = new MonitorClosedError();
     for (const state of [...this.#router.states()]) state.close(cause);
-    const reason = (): MonitorClosedError => new MonitorClosedError('The exit monitor closed before the exit was seen');
-    this.#pidWaiters.rejectAll(reason);
-    this.#execWaiters.rejectAll(reason);
+    this.#waits.close();
     // Each 'close' listener is called on its own (emit() would stop at the
     // first that throws). 'close' never fires again, so they are released.
     const listeners = this.lifecycle.listeners('close');
@@ -250,21 +238,6 @@ export class ExitMonitor implements Disposable {
 
   [Symbol.dispose](): void {
     this.close();
-  }
-
-  // Registers one wait, or answers it from the cache. An already aborted
-  // signal rejects first, as in node's APIs, even when the answer is known.
-  #wait<K>(waiters: Waiters<K>, key: K, cached: ExitEvent | undefined, options: WaitOptions, what: string, containerId?: string): Promise<ExitEvent> {
-    if (options.signal?.aborted) return Promise.reject(options.signal.reason);
-    if (cached !== undefined) return Promise.resolve(cached);
-    if (this.#closed) return Promise.reject(new MonitorClosedError(`Cannot wait for ${what}: the exit monitor is closed`));
-    return pendingWait<ExitEvent, Waiter>(
-      options,
-      what,
-      { containerId },
-      (waiter) => waiters.add(key, waiter),
-      (waiter) => waiters.remove(key, waiter),
-    );
   }
 
   // A pull subscription's handle was garbage-collected while still open.
