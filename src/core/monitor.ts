@@ -115,8 +115,8 @@ export class ExitMonitor implements Disposable {
     if (this.#closed) throw new MonitorClosedError('Cannot publish: the exit monitor is closed');
     const event = createExitEvent(exit, this.#seq + 1);
     this.#seq = event.seq;
-    this.#router.route(event);
     this.#waits.record(event);
+    this.#router.route(event);
     return event;
   }
 

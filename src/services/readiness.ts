@@ -7,6 +7,7 @@ import type { Logger } from '../core/logger.js';
 import type { ExitMonitor } from '../core/monitor.js';
 import { describe } from '../core/validate.js';
 import { spawn } from '../process/spawn.js';
+import { CONTAINED } from './service-process.js';
 import { parseServiceDuration } from './duration.js';
 
 /** A `ready:` entry as written in the file. */
@@ -74,6 +75,21 @@ export interface ProbeContext {
 }
 
 /**
+ * Waits until the check passes: 'ready'; or 'timeout' once `limitMs` passed
+ * (0: no limit, as systemd's TimeoutStartSec=0), or 'cancelled' when `cancel`
+ * aborts (the service's exit or stop), whichever comes first.
+ */
+export async function readyWithin(check: ReadyCheck, startedAt: number, probe: ProbeContext, limitMs: number, cancel: AbortSignal): Promise<'ready' | 'timeout' | 'cancelled'> {
+  const timeout = limitMs > 0 ? AbortSignal.timeout(limitMs) : undefined;
+  try {
+    await waitUntilReady(check, startedAt, probe, timeout === undefined ? cancel : AbortSignal.any([cancel, timeout]));
+    return 'ready';
+  } catch {
+    return timeout?.aborted === true ? 'timeout' : 'cancelled';
+  }
+}
+
+/**
  * Resolves once the check passes; rejects with the signal's reason when
  * `signal` aborts (the caller aborts on timeout, exit or stop). `startedAt`
  * is when the process started (`delay` counts from there).
@@ -130,7 +146,7 @@ function tcpAccepts(host: string, port: number, signal: AbortSignal): Promise<bo
 // cgroup, and is stopped after the run, so what it started (`sleep 60 &`,
 // even a setsid or double-forked one in a cgroup) never outlives it.
 async function probeOnce(argv: readonly string[], probe: ProbeContext, signal: AbortSignal): Promise<boolean | Error> {
-  const child = spawn(argv[0]!, argv.slice(1), { monitor: probe.monitor, env: probe.env, ...(probe.cwd !== undefined ? { cwd: probe.cwd } : {}), stdio: 'ignore', closeOtherFds: true, cgroup: 'auto' });
+  const child = spawn(argv[0]!, argv.slice(1), { monitor: probe.monitor, env: probe.env, ...(probe.cwd !== undefined ? { cwd: probe.cwd } : {}), stdio: 'ignore', ...CONTAINED });
   const kill = (): void => void child.stop({ graceMs: 0 }).catch(() => undefined);
   signal.addEventListener('abort', kill, { once: true });
   try {

@@ -4,11 +4,12 @@
 import type { ExitEvent } from '../core/exit-event.js';
 import type { Logger } from '../core/logger.js';
 import type { ExitMonitor } from '../core/monitor.js';
-import { spawn, type ManagedProcess } from '../process/spawn.js';
+import type { ManagedProcess } from '../process/spawn.js';
 import type { StopResult } from '../process/stop.js';
 import type { ResolvedService } from './config.js';
-import { waitUntilReady } from './readiness.js';
+import { readyWithin } from './readiness.js';
 import { RestartPolicy } from './restart-policy.js';
+import { spawnService, startFailureStatus, type ServiceStdio } from './service-process.js';
 import { ProcessStops } from './service-stop.js';
 import type { ServiceEvent, ServiceEventName, ServiceState, ServiceStatus } from './types.js';
 
@@ -17,16 +18,11 @@ export interface ServiceContext {
   readonly monitor: ExitMonitor;
   readonly logger: Logger;
   /** Where the service's stdout and stderr go. */
-  readonly stdio: 'inherit' | 'stderr' | 'ignore';
+  readonly stdio: ServiceStdio;
   /** Called with every event, and after every state change (to schedule dependents). */
   emit(event: ServiceEvent): void;
   changed(): void;
 }
-
-// Shell conventions for a command that could not be started.
-const STATUS_NOT_FOUND = 127;
-const STATUS_NOT_EXECUTABLE = 126;
-const STDERR_FD = 2;
 
 /** A service's process and its state machine (see ServiceState). */
 export class Service {
@@ -87,24 +83,12 @@ export class Service {
   launch(): void {
     // Never two processes of one service, whoever asks (a restart from an event listener, say).
     if (this.#stopping || this.#alive) return;
-    const { argv, cwd } = this.config;
     const env = { ...process.env, ...this.config.env }; // its env over exitmon's, for the process and its readiness probe
-    const { monitor, stdio } = this.#context;
+    const { monitor } = this.#context;
     const startedAt = Date.now();
     let child: ManagedProcess;
     try {
-      child = spawn(argv[0]!, argv.slice(1), {
-        monitor,
-        env,
-        cwd,
-        stdio: stdio === 'stderr' ? ['ignore', STDERR_FD, STDERR_FD] : ['ignore', stdio, stdio],
-        processGroup: true,
-        // stdin, stdout and stderr only, as supervisord's programs get.
-        closeOtherFds: true,
-        // Its own cgroup where one can be made: then nothing the service
-        // forks escapes its stop (double forks, setsid); else its tree.
-        cgroup: 'auto',
-      });
+      child = spawnService(this.config, monitor, env, this.#context.stdio);
     } catch (error) {
       // Nothing started (the monitor is closed): no restart could do better.
       this.#fail(`cannot start: ${(error as Error).message}`, {});
@@ -126,21 +110,16 @@ export class Service {
     }
     const readiness = new AbortController();
     this.#readiness = readiness;
-    // readyTimeout 0: no limit (systemd's TimeoutStartSec=0).
-    const limitMs = this.config.readyTimeoutMs;
-    const timeout = limitMs > 0 ? AbortSignal.timeout(limitMs) : undefined;
-    const probe = { monitor, env, cwd, logger: this.#context.logger, service: this.name };
-    waitUntilReady(check, startedAt, probe, timeout === undefined ? readiness.signal : AbortSignal.any([readiness.signal, timeout])).then(
-      () => {
-        if (this.#process === child && this.#alive && this.#state === 'starting') this.#set('ready', 'ready', { pid: child.pid });
-      },
-      () => {
-        if (timeout?.aborted !== true || this.#process !== child || this.#state !== 'starting' || this.#stopping) return;
+    const probe = { monitor, env, cwd: this.config.cwd, logger: this.#context.logger, service: this.name };
+    void readyWithin(check, startedAt, probe, this.config.readyTimeoutMs, readiness.signal).then((outcome) => {
+      if (this.#process !== child || this.#state !== 'starting') return;
+      if (outcome === 'ready' && this.#alive) this.#set('ready', 'ready', { pid: child.pid });
+      else if (outcome === 'timeout' && !this.#stopping) {
         // Not ready in time: the service failed; what it started must not linger.
         this.#fail(`not ready within ${this.config.readyTimeoutMs}ms`, { pid: child.pid });
         this.#stops.begin(child);
-      },
-    );
+      }
+    });
   }
 
   /**
@@ -245,12 +224,13 @@ export class Service {
   // The process could not be started at all (ENOENT, EACCES…).
   #onStartError(child: ManagedProcess, error: unknown): void {
     if (this.#process !== child) return;
-    const { code, path } = error as NodeJS.ErrnoException;
+    const failure = error as NodeJS.ErrnoException;
+    const { code, path } = failure;
     const why = `cannot start ${path ?? this.config.argv[0]}: ${code ?? (error as Error).message}`;
     // A missing command needs no stack trace: the code and the path say it all.
     this.#context.logger.error({ service: this.name, code, path }, `service ${this.name}: ${why}`);
     if (this.#stopping) return;
-    this.#afterExit(code === 'ENOENT' ? STATUS_NOT_FOUND : STATUS_NOT_EXECUTABLE, { why });
+    this.#afterExit(startFailureStatus(failure), { why });
   }
 
   // `why`: the reason a failure gives instead of "exited with status N" (a
