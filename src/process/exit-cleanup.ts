@@ -151,20 +151,20 @@ function uninstall(): void {
 }
 
 /**
- * Registers a kill to run at exit; returns its unregistration. On Node and
- * Bun the listeners stay installed when the list empties: with nothing to
- * kill, ours re-raises at once, which is exactly the default action, and
- * installing signal watchers anew for every short-lived process costs more
- * than the spawn. Deno counts a signal listener as pending work (an
- * unsettled top-level await would hang instead of failing), so there the
- * signal listeners go with the last kill.
+ * Registers a kill to run at exit; returns its unregistration. The signal
+ * listeners go with the last kill: a JavaScript listener only runs when the
+ * event loop turns, so one left in place would keep a busy process from
+ * dying of SIGINT/SIGTERM/SIGHUP at once (and lose a signal that came during
+ * its last synchronous work), long after its children are gone; and Deno
+ * counts a signal listener as pending work (an unsettled top-level await
+ * would hang instead of failing). Adding and removing the three costs about
+ * 12 µs, once per run of overlapping children.
  */
 export function killAtExit(kill: ExitKill): () => void {
   live.add(kill);
   if (!exitListening) install();
   if (ourListeners.size === 0) installSignals();
   return () => {
-    live.delete(kill);
-    if (deno !== undefined && live.size === 0) uninstallSignals();
+    if (live.delete(kill) && live.size === 0) uninstallSignals();
   };
 }

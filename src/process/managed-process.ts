@@ -109,6 +109,8 @@ export class ManagedChild implements ManagedProcess {
   readonly exited: Promise<ExitEvent>;
   readonly #parts: ProcessParts;
   readonly #options: ResolvedSpawnOptions;
+  /** The group emptied after the child's exit was collected: its id is free for anyone now. */
+  #groupGone = false;
 
   constructor(parts: ProcessParts, options: ResolvedSpawnOptions) {
     this.#parts = parts;
@@ -161,9 +163,9 @@ export class ManagedChild implements ManagedProcess {
     }
     // Once the exit was collected the pid may be reused by a stranger: signal
     // the pid (stopProcessTree) only while the child is known uncollected;
-    // after that only the group, which cannot be reused while any member is left.
+    // after that only what is left of its group, while that is still ours.
     if (this.#parts.collected()) {
-      return this.pgid !== undefined ? stopProcessGroup(this.pgid, options) : Promise.resolve(nothingToStop());
+      return this.#groupStillOurs() ? stopProcessGroup(this.pgid!, options) : Promise.resolve(nothingToStop());
     }
     return stopProcessTree(this.pid, options);
   }
@@ -200,12 +202,11 @@ export class ManagedChild implements ManagedProcess {
       for (const d of disarm) d();
       // The group may outlive its leader (`sh -c 'x &'`): keep it on the
       // list while it has members; a cgroup until it is removed. Checked
-      // after the caller's own reactions to `exited` (it costs a kill(2)).
-      if (unregister !== undefined) {
-        setImmediate(() => {
-          if (!this.#groupMayLive()) unregister!();
-        });
-      }
+      // before the caller's own reactions to `exited` run: the last one off
+      // the list gives SIGINT/SIGTERM/SIGHUP back their default action, which
+      // a listener left in place would delay until the event loop turns (a
+      // busy loop after `await exited` could not be interrupted).
+      if (unregister !== undefined && !this.#groupMayLive()) unregister();
     };
     this.exited.then(done, done);
   }
@@ -213,10 +214,25 @@ export class ManagedChild implements ManagedProcess {
   #groupMayLive(): boolean {
     const cgroup = this.#parts.cgroup;
     if (cgroup !== undefined) return !cgroup.removed && cgroup.populated();
-    if (this.pgid === undefined) return false;
-    // Signal 0 only asks whether the group exists; the pgid is our child's
-    // pid, never our own group, so the guard's /proc read is not needed.
-    return probeKill(-this.pgid);
+    return this.#groupStillOurs();
+  }
+
+  // Whether the child's group may still be signalled as ours. While the
+  // child is uncollected its pid (the group's id) is pinned. After that the
+  // id stays ours only while the group never emptied: once empty, the number
+  // is free, and a stranger given it may lead a new group with it. So an
+  // empty group is gone for good (remembered), and a live process with the
+  // group's id can only be such a stranger (our leader was collected).
+  // Residual: a stranger's group whose own leader has died too looks like
+  // ours; that takes our group emptying, the pid being recycled and the
+  // stranger leading a group and dying, all between two looks.
+  #groupStillOurs(): boolean {
+    const pgid = this.pgid;
+    if (pgid === undefined || this.#groupGone) return false;
+    if (!this.#parts.collected()) return true;
+    // Signal 0 only asks; the pgid is our child's pid, never our own group.
+    if (!probeKill(-pgid) || probeKill(pgid)) this.#groupGone = true;
+    return !this.#groupGone;
   }
 
   // Synchronous: runs inside process 'exit'.
@@ -227,7 +243,7 @@ export class ManagedChild implements ManagedProcess {
       cgroup.killAndRemoveSync(EXIT_CGROUP_WAIT_MS);
       return;
     }
-    if (this.pgid !== undefined) signalGroup(this.pgid, signo, currentGuard());
-    else this.#parts.signal(signo);
+    if (this.pgid === undefined) this.#parts.signal(signo);
+    else if (this.#groupStillOurs()) signalGroup(this.pgid, signo, currentGuard());
   }
 }

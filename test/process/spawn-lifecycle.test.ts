@@ -83,6 +83,20 @@ describe.skipIf(!isLinux)('spawn lifecycle', () => {
         expect(lines[1]).toEqual({ code: 4 });
       });
 
+      it('cleanup: once its children are gone, a busy parent dies of SIGTERM at once (no listener left behind)', async () => {
+        const parent = nodeSpawn(process.execPath, ['--import', 'tsx', fixture('process-busy-after-exit.mjs'), engine], { stdio: ['ignore', 'pipe', 'inherit'] });
+        track([parent.pid!]);
+        const line = await new Promise<string>((resolve, reject) => {
+          parent.once('exit', (code) => reject(new Error(`parent exited early (${code})`)));
+          parent.stdout!.once('data', (chunk: Buffer) => resolve(chunk.toString()));
+        });
+        expect(JSON.parse(line)).toEqual({ sigterm: 0 });
+        const ended = new Promise<[number | null, NodeJS.Signals | null]>((resolve) => parent.once('exit', (code, signal) => resolve([code, signal])));
+        parent.kill('SIGTERM');
+        // With a listener left behind it ran its 20 s busy loop out and exited 3.
+        expect(await ended).toEqual([null, 'SIGTERM']);
+      }, 30_000);
+
       it('cleanup: a parent killed by SIGTERM leaves 0 of its managed children', async () => {
         const parent = nodeSpawn(process.execPath, ['--import', 'tsx', fixture('process-cleanup-parent.mjs'), engine], { stdio: ['ignore', 'pipe', 'inherit'] });
         track([parent.pid!]);
