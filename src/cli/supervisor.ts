@@ -200,7 +200,10 @@ export class Supervisor {
   // PR_SET_CHILD_SUBREAPER plus adoption; false (with a warning) when not possible.
   #becomeSubreaper(init: boolean): boolean {
     try {
-      if (this.reaper.becomeSubreaper({ adoptOrphans: true })) {
+      // exitmon started no child before this: any it has were inherited
+      // through exec (`helper & exec exitmon run …`), orphans to reap as
+      // tini and dumb-init do, not children of an unknown owner.
+      if (this.reaper.becomeSubreaper({ adoptOrphans: true, adoptInherited: true })) {
         this.#logger.debug(init ? 'running as init (PID 1): adopting and reaping every orphan' : 'child subreaper: adopting and reaping orphans');
         return true;
       }

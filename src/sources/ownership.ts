@@ -11,7 +11,8 @@
 //   - a zombie observed by a `reap: false` watch: left to its owner, never
 //     collected again (its exit was published once);
 //   - a child alive before the reaper became subreaper: owner unknown
-//     (perhaps node:child_process before exitmon was imported), never reaped;
+//     (perhaps node:child_process before exitmon was imported), never reaped,
+//     unless the host declared it inherited (an init: adoptInherited);
 //   - anything else re-parented to us: an adopted orphan, ours to reap.
 // Identities are pid + start time, so a reused pid is a new process.
 //
@@ -42,6 +43,8 @@ interface ReaperClaims {
 interface AdoptionRealm {
   readonly loadedAt: number | undefined;
   readonly claims: Set<ReaperClaims>;
+  /** The host declared that it started no child before exitmon could record it (an init). */
+  inheritedAdoptable?: boolean;
 }
 const ADOPTION_KEY = Symbol.for('exitmon.adoption.v1');
 const adoptionRealm: AdoptionRealm = ((globalThis as { [ADOPTION_KEY]?: AdoptionRealm })[ADOPTION_KEY] ??= {
@@ -83,7 +86,7 @@ export function adoptedOrphans(procs: readonly ProcStat[] = listProcesses()): Pr
   const { loadedAt, claims } = adoptionRealm;
   return procs.filter((p) => {
     if (p.ppid !== self || hasExited(p) || isOwnedByRuntime(p.pid)) return false;
-    if (loadedAt !== undefined && p.startTime <= loadedAt) return false;
+    if (loadedAt !== undefined && p.startTime <= loadedAt && adoptionRealm.inheritedAdoptable !== true) return false;
     if (startedInSpawnWindow(p.startTime)) return false;
     for (const claim of claims) if (claim.watched(p.pid) || claim.preexisting(p)) return false;
     return true;
@@ -125,6 +128,17 @@ export class Ownership {
     if (stat !== null && stat.startTime === kept && stat.state === 'zombie') return true;
     this.#leftToOwner.delete(pid); // reaped by its owner, or the pid was reused
     return false;
+  }
+
+  /**
+   * The host started none of the children it had before this call (an init
+   * that replaced, through exec, the program that started them): they are
+   * orphans to adopt, not children of an unknown owner. Realm-wide: rule 3
+   * of adoptedOrphans no longer applies.
+   */
+  adoptInherited(): void {
+    this.#preexisting.clear();
+    adoptionRealm.inheritedAdoptable = true;
   }
 
   // Snapshots this process's children now: their owner is unknown, never reap them.

@@ -212,16 +212,30 @@ export class Reaper implements Disposable {
    * Makes this process a child subreaper (prctl PR_SET_CHILD_SUBREAPER) so
    * orphans of its descendants are re-parented here; with `adoptOrphans` they
    * are reaped and published as 'reaped'. Returns false when the kernel refused.
+   *
+   * Children this process already had are never adopted by default: their
+   * owner is unknown (a library cannot tell). `adoptInherited: true` says
+   * that this process started none of them itself, so they were inherited
+   * through exec from the program it replaced (a shell's background job
+   * before `exec exitmon run …`): then they are adopted like orphans (reaped,
+   * listed by `adopted()`), as an init does. For inits only.
    * @throws NativeUnavailableError on the poll backend; MonitorClosedError after close().
    */
-  becomeSubreaper(options?: { /** @default true */ adoptOrphans?: boolean }): boolean {
+  becomeSubreaper(options?: {
+    /** @default true */ adoptOrphans?: boolean;
+    /** @default false */ adoptInherited?: boolean;
+  }): boolean {
     assertOptions(options);
-    const { adoptOrphans = true } = options ?? {};
+    const { adoptOrphans = true, adoptInherited = false } = options ?? {};
     if (typeof adoptOrphans !== 'boolean') throw typeError('options.adoptOrphans', 'a boolean', adoptOrphans);
+    if (typeof adoptInherited !== 'boolean') throw typeError('options.adoptInherited', 'a boolean', adoptInherited);
     if (this.#closed) throw new MonitorClosedError('Cannot become subreaper: the reaper is closed');
     const orphans = this.#parts.orphans;
     if (orphans === null) throw new NativeUnavailableError('Becoming a child subreaper');
-    return orphans.becomeSubreaper(adoptOrphans);
+    const became = orphans.becomeSubreaper(adoptOrphans);
+    if (became && adoptInherited) this.#parts.ownership.adoptInherited();
+    if (became && adoptInherited && adoptOrphans) orphans.sweep(); // an inherited zombie may be waiting already
+    return became;
   }
 
   stats(): ReaperStats {

@@ -66,6 +66,11 @@ export interface CliRun {
   waitFor(stream: 'stdout' | 'stderr', pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
 }
 
+// A prefix that starts a helper exiting 9 after 0.2 s, then execs the rest of
+// argv (the CLI) in its place: the CLI inherits the helper as a child it did
+// not start (`helper & exec exitmon run …` in an entrypoint script).
+export const INHERIT_HELPER = ['sh', '-c', '(sleep 0.2; exit 9) & echo "helper=$!"; exec "$0" "$@"'];
+
 const running = new Set<CliRun>();
 const SIGNAL_NUMBERS: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGKILL: 9, SIGTERM: 15 };
 
