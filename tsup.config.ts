@@ -80,7 +80,12 @@ const noSourcesContent: Options['esbuildOptions'] = (options) => {
 // after its own pid (exec keeps it): src/cli/inherited-fds.ts passes an fd
 // on only if it is still that file in that process. The script itself is
 // left out (dash holds it without close-on-exec when fds 3-9 are taken).
-// `[ ]` and `read` open no fd in the range looked at. /proc/self, not
+// NODE_OPTIONS is the command's, not exitmon's (an --inspect port or a
+// --require'd agent would load in exitmon as well): kept aside, after the pid,
+// and emptied for node; src/cli/node-options.ts puts it back before any
+// command starts. The SigIgn mask also goes after the pid, so that a stale
+// variable in the environment (exitmon started without the launcher) is not
+// taken for this start's. `[ ]` and `read` open no fd in the range looked at. /proc/self, not
 // /proc/$$: in a pid namespace whose /proc was not remounted (`unshare --pid
 // --fork` without --mount-proc) $$ is 1, and /proc/1 is the outer init.
 const SH_LAUNCHER = [
@@ -90,7 +95,7 @@ const SH_LAUNCHER = [
     'f=$$; n=3; while [ $n -le 15 ] || [ -e /proc/self/fd/$n ]; do if [ -e /proc/self/fd/$n ] && ! [ /proc/self/fd/$n -ef "$0" ]; then ' +
     'g=; i=; while read -r k x; do case $k in flags:) g=$x;; ino:) i=$x;; esac; done 2>/dev/null </proc/self/fdinfo/$n; ' +
     '[ -n "$g" ] && [ $((0$g & 02000000)) = 0 ] && f="$f $n:$i"; fi; n=$((n + 1)); done; ' +
-    'EXITMON_START_SIGIGN=$v EXITMON_START_FDS=$f exec node "$0" "$@"',
+    'EXITMON_START_SIGIGN=$$:$v EXITMON_START_FDS=$f EXITMON_START_NODE_OPTIONS=${NODE_OPTIONS+$$:$NODE_OPTIONS} NODE_OPTIONS= exec node "$0" "$@"',
 ].join('\n');
 
 // Library: ESM + CJS with types. The CLI is a separate ESM build with a shebang.

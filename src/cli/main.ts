@@ -6,6 +6,7 @@
 import { parseInvocation, UsageError, type CommonOptions, type Invocation } from './args.js';
 import type { CliContext } from './context.js';
 import { parseStartFds, START_FDS_ENV } from './inherited-fds.js';
+import { restoreNodeOptions } from './node-options.js';
 import { flushOutput, isTerminal, writeErr, writeOut } from './stdio.js';
 import { helpText, packageVersion, usageText } from './usage.js';
 
@@ -76,6 +77,7 @@ async function createContext(common: CommonOptions): Promise<CliContext> {
   delete process.env[START_SIGIGN_ENV];
   const startFds = parseStartFds(process.env[START_FDS_ENV]);
   delete process.env[START_FDS_ENV];
+  restoreNodeOptions();
   const reaper = Reaper.shared({ logger });
   const color = common.format === 'pretty' && isTerminal(1) && process.env.NO_COLOR === undefined;
   const printer = common.quiet ? null : new ExitPrinter(common.format, { color });

@@ -23,10 +23,11 @@ export const FORWARDED_SIGNAL_NAMES: readonly NodeJS.Signals[] = [
 export const STOP_SIGNALS: ReadonlySet<NodeJS.Signals> = new Set(['SIGTSTP', 'SIGTTIN', 'SIGTTOU']);
 
 /**
- * The environment variable the CLI's launcher line sets to the SigIgn mask of
- * /proc/self/status before it execs the runtime: Node resets inherited SIG_IGN
- * of signals 1-31 at start-up (src/node.cc, PlatformInit), so only a mask
- * recorded before the exec tells that `nohup` ignored SIGHUP.
+ * The environment variable the CLI's launcher line sets to `PID:MASK`, its
+ * pid (which the exec keeps) and the SigIgn mask of /proc/self/status before
+ * it execs the runtime: Node resets inherited SIG_IGN of signals 1-31 at
+ * start-up (src/node.cc, PlatformInit), so only a mask recorded before the
+ * exec tells that `nohup` ignored SIGHUP. Another pid's is ignored.
  */
 export const START_SIGIGN_ENV = 'EXITMON_START_SIGIGN';
 
@@ -98,10 +99,12 @@ export function signalsToLeaveAlone(native: NativeBinding | null = loadNative(),
   return { ignored, runtimeOwned };
 }
 
-// "0000000000001000" (hex, bit n-1 for signal n) → bigint; undefined when absent or malformed.
+// "PID:0000000000001000" (hex, bit n-1 for signal n) → bigint; undefined when
+// absent, malformed, or recorded by another process (a stale variable).
 function parseSigIgn(value: string | undefined): bigint | undefined {
-  if (value === undefined || !/^[0-9a-fA-F]{1,16}$/.test(value)) return undefined;
-  return BigInt(`0x${value}`);
+  const match = value === undefined ? null : /^(\d+):([0-9a-fA-F]{1,16})$/.exec(value);
+  if (match === null || Number(match[1]) !== process.pid) return undefined;
+  return BigInt(`0x${match[2]!}`);
 }
 
 /** Options of a SignalForwarder. */

@@ -79,6 +79,19 @@ describe('exitmon run', () => {
     }
   });
 
+  it("hands NODE_OPTIONS to the command only: exitmon's own node does not take it (run through the bin)", async () => {
+    const preload = join(FIXTURES, 'cli-preload.cjs');
+    const app = `node -e 'console.log("app", process.pid, process.env.NODE_OPTIONS)'`;
+    const out = await bash(`NODE_OPTIONS="--require ${preload}" "${CLI}" run -q -- ${app} 2>&1; echo "rc=$?"`);
+    const appPid = /^app (\d+) --require /m.exec(out)?.[1];
+    expect(appPid, out).toBeDefined();
+    // Before: the preload ran twice, once in exitmon.
+    expect(out.match(/^preload in \d+$/gm), out).toEqual([`preload in ${appPid}`]);
+    expect(out).toMatch(/rc=0\n$/);
+    // Unset stays unset for the command.
+    expect(await bash(`unset NODE_OPTIONS; "${CLI}" run -q -- sh -c 'echo "\${NODE_OPTIONS-unset}"'`)).toBe('unset\n');
+  });
+
   it("passes none of exitmon's own fds: not the launcher's script (dash holds it when fds 3-9 are taken), not from a stale EXITMON_START_FDS", async () => {
     const list = `sh -c 'for f in /proc/self/fd/*; do readlink $f; done; true'`;
     const taken = await bash(`exec 3</dev/null 4</dev/null 5</dev/null 6</dev/null 7</dev/null 8</dev/null 9</dev/null; "${CLI}" run -q -- ${list}`);

@@ -28,10 +28,16 @@ describe('forwardableSignals', () => {
 });
 
 describe('signalsToLeaveAlone', () => {
-  it("reads the launcher's SigIgn mask: bit n-1 is signal n", () => {
+  it("reads the launcher's SigIgn mask after its pid: bit n-1 is signal n", () => {
     const mask = ((1n << BigInt(SIGHUP - 1)) | (1n << BigInt(SIGUSR2 - 1))).toString(16).padStart(16, '0');
-    const { ignored } = signalsToLeaveAlone(native, { [START_SIGIGN_ENV]: mask });
+    const { ignored } = signalsToLeaveAlone(native, { [START_SIGIGN_ENV]: `${process.pid}:${mask}` });
     expect([...ignored].sort((a, b) => a - b)).toEqual([SIGHUP, SIGUSR2]);
+  });
+
+  it("ignores another process's mask (a stale variable, exitmon started without the launcher)", () => {
+    const mask = (1n << BigInt(SIGHUP - 1)).toString(16).padStart(16, '0');
+    expect(signalsToLeaveAlone(native, { [START_SIGIGN_ENV]: `${process.pid + 1}:${mask}` }).ignored.has(SIGHUP)).toBe(false);
+    expect(signalsToLeaveAlone(native, { [START_SIGIGN_ENV]: mask }).ignored.has(SIGHUP)).toBe(false);
   });
 
   it.runIf(native !== null)('without a mask, does not count the SIGPIPE and SIGXFSZ that Node ignores itself', () => {
