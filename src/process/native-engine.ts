@@ -154,13 +154,15 @@ export function startNative(
   assertNoNul(command, 'command'); // first: argv0 defaults to it, and the error must name what the caller passed
   const env = node.env ?? process.env;
   const envp: string[] = [];
-  for (const key of Object.keys(env)) {
+  // for…in, as node does: an env built with Object.create(process.env) passes its inherited variables too.
+  for (const key in env) {
     const value = env[key];
     if (value !== undefined) envp.push(assertNoNul(`${key}=${value}`, 'options.env'));
   }
   const cwd = workingDirectory(node.cwd);
   if (cwd !== undefined) assertNoNul(cwd, 'options.cwd');
-  if (node.argv0 !== undefined && typeof node.argv0 !== 'string') throw typeError('options.argv0', 'a string', node.argv0);
+  // null is "not given", as in node.
+  if (node.argv0 != null && typeof node.argv0 !== 'string') throw typeError('options.argv0', 'a string', node.argv0);
   const argv0 = node.argv0 ?? command;
   const argv = [assertNoNul(argv0, 'options.argv0'), ...args.map((a) => assertNoNul(a, 'args'))];
   const entries = stdioList(node.stdio);

@@ -154,6 +154,13 @@ describe.skipIf(!hasNativeSpawn)('native spawn', () => {
     expect(await text(p.stdout!)).toBe(`custom-name|${scratch}|yes\n`);
   });
 
+  it('env as node walks it: variables inherited through its prototype (Object.create(process.env)) reach the child; argv0 null is not given', async () => {
+    const env = Object.assign(Object.create({ PATH: process.env.PATH, EXITMON_PROTO: 'inherited' }) as NodeJS.ProcessEnv, { EXITMON_OWN: 'own' });
+    const p = start('sh', ['-c', 'echo "$0|$EXITMON_PROTO|$EXITMON_OWN"'], { env, argv0: null as unknown as string, stdio: ['ignore', 'pipe', 'ignore'] });
+    // Before: Object.keys, so the child got EXITMON_OWN alone.
+    expect(await text(p.stdout!)).toBe('sh|inherited|own\n');
+  });
+
   it.skipIf(!isRoot)('uid and gid: as root, the child runs as nobody', async () => {
     const p = start('sh', ['-c', 'echo "$(id -u) $(id -g)"'], { uid: 65534, gid: 65534, stdio: ['ignore', 'pipe', 'ignore'] });
     expect(await text(p.stdout!)).toBe('65534 65534\n');
