@@ -2,6 +2,7 @@
 // once per process (like containerd's capability probes). Containers often
 // mount the cgroup fs read-only and many hosts run cgroup v1 only, so this is
 // found out, never assumed (docs/linux.md, "cgroups").
+import { randomBytes } from 'node:crypto';
 import { accessSync, constants, mkdirSync, rmdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { cgroup2Mounts, ownCgroupPath } from '../proc/cgroup-info.js';
@@ -20,7 +21,8 @@ const probes = new Map<string, CgroupBaseProbe>();
 function canCreateUnder(dir: string): boolean {
   try {
     accessSync(join(dir, 'cgroup.procs'), constants.W_OK);
-    const probe = join(dir, `exitmon-probe-${process.pid}`);
+    // Unique even across pid namespaces sharing the hierarchy, and past a probe directory left by a killed process.
+    const probe = join(dir, `exitmon-probe-${process.pid}-${randomBytes(4).toString('hex')}`);
     mkdirSync(probe);
     rmdirSync(probe);
     return true;

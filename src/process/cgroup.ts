@@ -12,6 +12,10 @@ import type { ExitResources } from '../core/exit-event.js';
 // deliver none. Starts fast (a cgroup.kill empties a cgroup within ms).
 const EMPTY_POLL_FIRST_MS = 1;
 const EMPTY_POLL_MAX_MS = 20;
+// Names taken by someone else (a directory left by a process with our pid
+// that was killed, or a live one of a process with our pid in another pid
+// namespace sharing the hierarchy) are skipped, never reused or removed.
+const NAME_ATTEMPTS = 8;
 // rmdir answers EBUSY for a moment after `populated 0` (tasks still exiting).
 const REMOVE_RETRY_MS = 5;
 const REMOVE_ATTEMPTS = 40;
@@ -28,11 +32,10 @@ export class ProcessCgroup {
   #removed = false;
   #watcher: FSWatcher | undefined;
 
-  // Creates `<base>/exitmon-<our pid>-<n>` and opens it O_DIRECTORY for clone3.
+  // Creates `<base>/exitmon-<our pid>-<n>` (the next free n) and opens it O_DIRECTORY for clone3.
   constructor(base: string) {
     this.base = base;
-    this.path = join(base, `exitmon-${process.pid}-${++sequence}`);
-    mkdirSync(this.path);
+    this.path = createUnique(base);
     try {
       this.#fd = openSync(this.path, constants.O_RDONLY | constants.O_DIRECTORY);
     } catch (error) {
@@ -198,6 +201,20 @@ export class ProcessCgroup {
       return readFileSync(join(this.path, name), 'utf8');
     } catch {
       return undefined;
+    }
+  }
+}
+
+// mkdir of the next `exitmon-<pid>-<n>` that nobody has: EEXIST moves on to
+// the next n (a few times), any other error is the caller's.
+function createUnique(base: string): string {
+  for (let attempt = 1; ; attempt++) {
+    const path = join(base, `exitmon-${process.pid}-${++sequence}`);
+    try {
+      mkdirSync(path);
+      return path;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || attempt >= NAME_ATTEMPTS) throw error;
     }
   }
 }

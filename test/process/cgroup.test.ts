@@ -1,6 +1,6 @@
 // cgroup containment: a fresh cgroup v2 per process, placed at clone time,
 // stop() ends with cgroup.kill, resources on the exit, nothing left behind.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmdirSync } from 'node:fs';
 import { text } from 'node:stream/consumers';
 import { afterEach, describe, expect, it } from 'vitest';
 import { NativeUnavailableError } from '../../src/core/errors.js';
@@ -33,6 +33,24 @@ describe.skipIf(!canContain)('cgroup containment', () => {
     expect(exit.resources).toMatchObject({ cpuUserUs: expect.any(Number), cpuSystemUs: expect.any(Number) });
     expect(exit.resources!.cpuUserUs + exit.resources!.cpuSystemUs).toBeGreaterThan(0);
     await waitFor(() => !existsSync(p.cgroup!), LIVENESS_MS, 'the cgroup directory to be removed');
+  });
+
+  it('a cgroup name taken already (left by a killed process that had our pid) is skipped, never reused or removed', async () => {
+    const first = start('true', [], { cgroup: true, stdio: 'ignore' });
+    const n = Number(/-(\d+)$/.exec(first.cgroup!)![1]);
+    await first.exited;
+    // The next two names, as a process with our pid that died by SIGKILL would have left them.
+    const taken = [1, 2].map((k) => first.cgroup!.replace(/-\d+$/, `-${n + k}`));
+    for (const dir of taken) mkdirSync(dir);
+    try {
+      // Before: EEXIST, reported as "cgroup containment … is not available here".
+      const p = start('true', [], { cgroup: true, stdio: 'ignore' });
+      expect(p.cgroup).toBe(first.cgroup!.replace(/-\d+$/, `-${n + 3}`));
+      await p.exited;
+      expect(taken.every((dir) => existsSync(dir))).toBe(true);
+    } finally {
+      for (const dir of taken) rmdirSync(dir);
+    }
   });
 
   // The group signal and the signals to cgroup.procs reached the leader
