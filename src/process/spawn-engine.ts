@@ -61,6 +61,14 @@ function nativeObstacle(node: NodeSpawnOptions): string | undefined {
  * NativeUnavailableError naming why.
  */
 export function chooseEngine(options: ResolvedSpawnOptions, monitor: ExitMonitor): EngineChoice {
+  // The caller's own options rule the native engine out: no fallback can
+  // then honour its native-only options, which is a contradiction, not a
+  // platform limit (a platform limit drops them, as documented).
+  const conflict = options.engine === 'child_process' ? "engine: 'child_process'" : nativeObstacle(options.node);
+  const nativeOnly = nativeOnlyOptions(options);
+  if (conflict !== undefined && nativeOnly.length > 0) {
+    throw new TypeError(`Expected options one engine can honour: ${nativeOnly.map((o) => `\`${o}\``).join(', ')} ${nativeOnly.length === 1 ? 'needs' : 'need'} the native engine, which ${conflict} rules out`);
+  }
   const reason = nativeReason(options, monitor);
   if (reason !== undefined) {
     if (needsNativeEngine(options)) {
@@ -69,6 +77,15 @@ export function chooseEngine(options: ResolvedSpawnOptions, monitor: ExitMonitor
     return { engine: 'child_process', reason };
   }
   return { engine: 'native', binding: loadNative() as SpawnBinding };
+}
+
+// The options set that only the native engine implements.
+function nativeOnlyOptions(options: ResolvedSpawnOptions): string[] {
+  const set: string[] = [];
+  if (options.foreground) set.push('foreground');
+  if (options.ignoredSignals.length > 0) set.push('ignoredSignals');
+  if (options.closeOtherFds) set.push('closeOtherFds');
+  return set;
 }
 
 /** Whether the options can only be honoured by the native engine (`engine: 'native'`, `cgroup: true`). */

@@ -1,10 +1,14 @@
 // The options of spawn(): their types, TSDoc and validation, shared by both engines.
 import type { SpawnOptions as NodeSpawnOptions } from 'node:child_process';
+import { constants } from 'node:os';
 import type { ExitMonitor } from '../core/monitor.js';
 import { assertDuration, assertOptionalString, typeError } from '../core/validate.js';
 import { DEFAULT_GRACE_MS, DEFAULT_KILL_SIGNAL } from './stop.js';
 import { killSignalNumber } from './kill-signal.js';
 import { signalNumber } from '../core/signals.js';
+
+// What sigaction(2) refuses to ignore.
+const UNIGNORABLE: ReadonlySet<number> = new Set([constants.signals.SIGKILL, constants.signals.SIGSTOP]);
 
 /** Which implementation starts the process. */
 export type SpawnEngine = 'native' | 'child_process';
@@ -140,8 +144,13 @@ export function resolveSpawnOptions(options: ManagedSpawnOptions | undefined): R
   assertOptionalBoolean(foreground, 'options.foreground');
   assertOptionalBoolean(closeOtherFds, 'options.closeOtherFds');
   assertOptionalBoolean(cleanup, 'options.cleanup');
+  // node:child_process rejects it too; both engines read it before node would.
+  assertOptionalBoolean(node.detached, 'options.detached');
   if (ignoredSignals !== undefined && !Array.isArray(ignoredSignals)) throw typeError('options.ignoredSignals', 'an array of signal names', ignoredSignals);
   const ignored = (ignoredSignals ?? []).map((s) => signalNumber(s, 'options.ignoredSignals'));
+  for (const [k, signo] of ignored.entries()) {
+    if (UNIGNORABLE.has(signo)) throw new RangeError(`Expected \`options.ignoredSignals\` to hold signals that can be ignored, got ${String(ignoredSignals![k])} (SIGKILL and SIGSTOP cannot be)`);
+  }
   if (timeout !== undefined) assertDuration(timeout, 'options.timeout');
   if (signal !== undefined && !(signal instanceof AbortSignal)) throw typeError('options.signal', 'an AbortSignal', signal);
   if (graceMs !== undefined) assertDuration(graceMs, 'options.graceMs');

@@ -51,6 +51,21 @@ describe.skipIf(!hasNativeSpawn)('native spawn', () => {
     }
   });
 
+  it('native-only options with options that rule the native engine out are a TypeError naming both (they were dropped silently)', () => {
+    for (const [conflict, named] of [[{ engine: 'child_process' }, "engine: 'child_process'"], [{ shell: true }, 'option `shell`']] as const) {
+      for (const [option, name] of [[{ ignoredSignals: ['SIGINT'] }, 'ignoredSignals'], [{ foreground: true }, 'foreground'], [{ closeOtherFds: true }, 'closeOtherFds']] as const) {
+        expect(() => spawn('true', [], { ...conflict, ...option } as ManagedSpawnOptions)).toThrow(new TypeError(`Expected options one engine can honour: \`${name}\` needs the native engine, which ${named} rules out`));
+      }
+    }
+  });
+
+  it('bad values node rejects too: a non-boolean detached (TypeError), SIGKILL or SIGSTOP in ignoredSignals (RangeError)', () => {
+    expect(() => spawn('true', [], { detached: 'yes' as unknown as boolean })).toThrow(/Expected `options.detached` to be a boolean, got `'yes'`|Expected `options.detached` to be a boolean/);
+    for (const signal of ['SIGKILL', 'SIGSTOP'] as const) {
+      expect(() => spawn('true', [], { ignoredSignals: ['SIGINT', signal] })).toThrow(new RangeError(`Expected \`options.ignoredSignals\` to hold signals that can be ignored, got ${signal} (SIGKILL and SIGSTOP cannot be)`));
+    }
+  });
+
   it("stdio 'pipe' gives node streams: stdin is read, stdout and stderr are written", async () => {
     const p = start('sh', ['-c', 'read line; echo "out:$line"; echo err >&2']);
     p.stdin!.end('hello\n');
