@@ -78,6 +78,17 @@ class Sink {
     return n;
   }
 
+  /** Gives up on what is queued: the lines lost with it and those dropped before (not yet told). */
+  abandon(): number {
+    let lines = this.takeDropped();
+    for (const chunk of this.#queue) for (const byte of chunk) if (byte === 0x0a) lines++;
+    this.#queue.length = 0;
+    this.#queued = 0;
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    return lines;
+  }
+
   /** Writes what is queued as far as the destination takes it now; true when nothing is left. */
   flush(): boolean {
     while (this.#queue.length > 0) {
@@ -144,13 +155,18 @@ export function writeErr(text: string): void {
 /**
  * Before exit: offers what is still queued to its readers for up to
  * EXIT_FLUSH_MS (a slow reader still gets the last lines; a stalled one
- * delays the exit by that much at most), then gives up on the rest.
+ * delays the exit by that much at most), then gives up on the rest and says
+ * on stderr how many lines were lost (as far as stderr still takes it).
  */
 export function flushOutput(): void {
   const until = Date.now() + EXIT_FLUSH_MS;
   for (;;) {
     const done = (out?.flush() ?? true) && (err?.flush() ?? true);
-    if (done || Date.now() >= until) return;
+    if (done || Date.now() >= until) break;
     Atomics.wait(pause, 0, 0, 1);
   }
+  const lost = (out?.abandon() ?? 0) + (err?.abandon() ?? 0);
+  if (lost === 0) return;
+  writeErr(`exitmon: ${lost} output line(s) dropped at exit: a reader did not keep up\n`);
+  err?.abandon();
 }

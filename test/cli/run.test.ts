@@ -124,6 +124,17 @@ describe('exitmon run', () => {
     expect(line).toBe('rc=0 reader=alive');
   });
 
+  it('lines still queued at exit are counted on stderr: the reader\'s lines plus the count make every exit', async () => {
+    const flood = 'i=0; while [ $i -lt 1500 ]; do (true &); i=$((i+1)); done; exit 4';
+    // The reader starts reading only after exitmon ended: it gets what the pipe held.
+    const err = join(tmpdir(), `exitmon-dropped-${process.pid}`);
+    const out = await bash(`$CLI run -- sh -c '${flood}' 2>${err} | (sleep 3; wc -l); grep -o '[0-9]* output line(s) dropped at exit' ${err}; rm -f ${err}`);
+    const [read, dropped] = out.trim().split('\n').map((l) => Number.parseInt(l, 10));
+    // Before: about 1,080 lines lost with nothing said.
+    expect(dropped! + read!, out).toBe(1501);
+    expect(read).toBeGreaterThan(0);
+  });
+
   it('takes the command without `--` when it does not start with a dash', async () => {
     const { status } = await runCli(['run', '--grace', '1s', 'sh', '-c', 'exit 5']);
     expect(status).toBe(5);
