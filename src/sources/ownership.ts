@@ -110,6 +110,16 @@ export class Ownership {
     return reapAsked && !isOwnedByRuntime(pid);
   }
 
+  // Whether a new watch of pid may reap it: as mayReap, and no other open
+  // reaper of this realm watches it already. The first watch decides:
+  // exitmon's native spawn watches its child from birth, so a second
+  // reaper's watch (reap: true by default) would take the spawner's status.
+  mayReapNewWatch(pid: number, reapAsked: boolean): boolean {
+    if (!this.mayReap(pid, reapAsked)) return false;
+    for (const claim of adoptionRealm.claims) if (claim !== this.#claims && claim.watched(pid)) return false;
+    return true;
+  }
+
   // Records that the zombie pid was observed and left to its owner.
   leaveToOwner(pid: number): void {
     const stat = readProcStat(pid);

@@ -181,6 +181,24 @@ describe.skipIf(!linux)('Reaper ownership as child subreaper (Linux, native)', (
     }
   });
 
+  it("a watch (reap: true, the default) of another reaper's native spawn observes it: the spawner reaps it with its status", async () => {
+    const own = new ExitMonitor();
+    const other = new Reaper(own);
+    try {
+      for (const [spawnInto, watcher] of [[own, reaper], [monitor, other]] as const) {
+        const p = spawnManaged('sh', ['-c', 'sleep 0.1; exit 7'], { stdio: 'ignore', monitor: spawnInto });
+        const seen = (watcher.monitor === monitor ? monitor : own).waitPid(p.pid);
+        watcher.watch(p.pid);
+        // Before: the second watch reaped it; `exited` said unknown, status -1.
+        expect(await p.exited).toMatchObject({ outcome: 'reaped', status: 7 });
+        expect(await seen).toMatchObject({ outcome: 'observed', status: 7 });
+      }
+    } finally {
+      other.close();
+      own.close();
+    }
+  });
+
   it('adopting orphans costs no /proc scan while only running children and libuv children are around', async () => {
     const background: ChildProcess[] = Array.from({ length: 100 }, () => spawn('sleep', ['30'], { stdio: 'ignore' }));
     try {
