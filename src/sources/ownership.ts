@@ -23,9 +23,9 @@ import { loadNative } from '../native/load.js';
 import { hasExited, listProcesses, readProcStat, type ProcStat } from '../proc/stat.js';
 import { childrenOf } from '../proc/tree.js';
 import { ticksSinceBoot } from '../proc/uptime.js';
-import { childProcessReaped, isOwnedByRuntime, ownedChildProcess, runtimeChildExit, startedInSpawnWindow, type RuntimeExit } from './runtime-children.js';
+import { childProcessReaped, childProcessStatus, isOwnedByRuntime, ownedChildProcess, runtimeChildExit, startedInSpawnWindow, type RuntimeExit } from './runtime-children.js';
 
-export { childProcessReaped, isOwnedByRuntime, ownedChildProcess, runtimeChildExit, type RuntimeExit };
+export { childProcessReaped, childProcessStatus, isOwnedByRuntime, ownedChildProcess, runtimeChildExit, type RuntimeExit };
 
 /** Whose zombie a zombie child is (see the module comment). */
 export type ZombieOwner = 'runtime' | 'watched' | 'left-to-owner' | 'preexisting' | 'adoptable' | 'gone';
