@@ -9,6 +9,7 @@ import type { ExitEvent } from '../core/exit-event.js';
 import type { ExitMonitor } from '../core/monitor.js';
 import { fromWaitResult } from '../sources/exit-status.js';
 import { ERRNO } from '../sources/native-errors.js';
+import { claimSpawned } from '../sources/ownership.js';
 import { reaperFor } from '../sources/reaper.js';
 import { probeCgroupBase } from './cgroup-base.js';
 import { ProcessCgroup } from './cgroup.js';
@@ -115,14 +116,19 @@ export function startNativeProcess(binding: SpawnBinding, command: string, args:
     else monitor.publish({ pid, ...withExec({}, o.execId, o.containerId), ...fromWaitResult(waited), outcome: 'reaped', resources: resources?.() });
   });
   let collected = false;
+  let unclaim = (): void => undefined;
   let exited: Promise<ExitEvent>;
   try {
     reaper.watch(pid, { ...withExec({ reap: true }, o.execId, o.containerId), ...(resources ? { resources } : {}) });
+    // After the watch (which may reap it): from now on no other reaper may
+    // take it or count it as an adopted orphan, even once ours is closed.
+    unclaim = claimSpawned(pid);
     exited = waitForExit(monitor, pid, o.execId, o.containerId);
   } catch (error) {
     // Unreachable with validated arguments; never leave an unwatched child behind.
     binding.pidfdSendSignal(pidfd, 9);
     hold.release();
+    unclaim();
     throw error;
   }
   // The bookkeeping after the exit runs after the caller's own reactions to
@@ -130,6 +136,7 @@ export function startNativeProcess(binding: SpawnBinding, command: string, args:
   const finish = (): void => {
     if (collected) return;
     collected = true;
+    unclaim(); // reaped: the pid is free for anyone
     setImmediate(() => {
       // The addon owns the pidfd it returned; a runtime's closeSync may refuse
       // an fd it did not open (Deno). EBADF only if the addon could not record it.

@@ -16,7 +16,7 @@ import { fromWaitResult, type ExitStatus } from './exit-status.js';
 import { ERRNO, syscallError } from './native-errors.js';
 import type { PidfdBackend } from './pidfd-backend.js';
 import { zombieChildren } from '../proc/tree.js';
-import { ownedChildProcess, type Ownership } from './ownership.js';
+import { adoptedOrphans, ownedChildProcess, type Ownership } from './ownership.js';
 import { SweepScheduler } from './sweep-scheduler.js';
 import type { WatchSet } from './watch-set.js';
 
@@ -236,8 +236,14 @@ export class OrphanSweep {
   close(): void {
     if (this.#scheduler.running) {
       // One last sweep, so that orphans that already exited do not stay
-      // zombies forever. Orphans still running now will not be reaped by us.
+      // zombies forever. Orphans still running now will not be reaped by us,
+      // but by the next reaper of this realm that adopts: handed over.
       this.#scheduler.stop();
+      try {
+        this.#host.ownership.handOver(adoptedOrphans());
+      } catch (error) {
+        this.#host.logger.warn({ err: error }, 'exitmon: could not list the adopted orphans to hand over');
+      }
       try {
         this.sweep(true);
       } catch (error) {

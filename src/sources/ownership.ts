@@ -23,9 +23,9 @@ import { loadNative } from '../native/load.js';
 import { hasExited, listProcesses, readProcStat, type ProcStat } from '../proc/stat.js';
 import { childrenOf } from '../proc/tree.js';
 import { ticksSinceBoot } from '../proc/uptime.js';
-import { childProcessReaped, childProcessStatus, isOwnedByRuntime, ownedChildProcess, runtimeChildExit, startedInSpawnWindow, type RuntimeExit } from './runtime-children.js';
+import { childProcessReaped, isOwnedByRuntime, ownedChildProcess, runtimeChildExit, startedInSpawnWindow, type RuntimeExit } from './runtime-children.js';
 
-export { childProcessReaped, childProcessStatus, isOwnedByRuntime, ownedChildProcess, runtimeChildExit, type RuntimeExit };
+export { childProcessReaped, isOwnedByRuntime, ownedChildProcess, runtimeChildExit, type RuntimeExit };
 
 /** Whose zombie a zombie child is (see the module comment). */
 export type ZombieOwner = 'runtime' | 'watched' | 'left-to-owner' | 'preexisting' | 'adoptable' | 'gone';
@@ -45,12 +45,33 @@ interface AdoptionRealm {
   readonly claims: Set<ReaperClaims>;
   /** The host declared that it started no child before exitmon could record it (an init). */
   inheritedAdoptable?: boolean;
+  /** exitmon's native spawns not collected yet (added lazily: an older copy's realm object may lack it). */
+  spawned?: Set<number>;
+  /** Live orphans an adopting reaper left when it closed (pid -> start time): orphans still, for the next one. */
+  handedOver?: Map<number, number>;
 }
 const ADOPTION_KEY = Symbol.for('exitmon.adoption.v1');
 const adoptionRealm: AdoptionRealm = ((globalThis as { [ADOPTION_KEY]?: AdoptionRealm })[ADOPTION_KEY] ??= {
   loadedAt: ticksSinceBoot(),
   claims: new Set(),
 });
+
+/**
+ * Claims `pid`, a child exitmon's native spawn started in this realm, until
+ * its exit is collected (call the returned release then). Its spawner keeps
+ * it even when the reaper that watched it was closed: never an adopted
+ * orphan (adopted(), stopAdopted()), never another reaper's to reap.
+ */
+export function claimSpawned(pid: number): () => void {
+  const spawned = (adoptionRealm.spawned ??= new Set());
+  spawned.add(pid);
+  return () => void spawned.delete(pid);
+}
+
+// Whether pid is claimed by exitmon's native spawn (see claimSpawned).
+function spawnedHere(pid: number): boolean {
+  return adoptionRealm.spawned?.has(pid) === true;
+}
 
 /**
  * Whether anything can be re-parented to this process: it is a child
@@ -89,7 +110,7 @@ export function adoptedOrphans(procs: readonly ProcStat[] = listProcesses()): Pr
     if (loadedAt !== undefined && p.startTime <= loadedAt && adoptionRealm.inheritedAdoptable !== true) return false;
     if (startedInSpawnWindow(p.startTime)) return false;
     for (const claim of claims) if (claim.watched(p.pid) || claim.preexisting(p)) return false;
-    return true;
+    return !spawnedHere(p.pid);
   });
 }
 
@@ -110,12 +131,13 @@ export class Ownership {
     return reapAsked && !isOwnedByRuntime(pid);
   }
 
-  // Whether a new watch of pid may reap it: as mayReap, and no other open
-  // reaper of this realm watches it already. The first watch decides:
+  // Whether a new watch of pid may reap it: as mayReap, no other open reaper
+  // of this realm watches it already, and it is no native spawn claimed by
+  // its spawner (which claims after its own watch). The first watch decides:
   // exitmon's native spawn watches its child from birth, so a second
   // reaper's watch (reap: true by default) would take the spawner's status.
   mayReapNewWatch(pid: number, reapAsked: boolean): boolean {
-    if (!this.mayReap(pid, reapAsked)) return false;
+    if (!this.mayReap(pid, reapAsked) || spawnedHere(pid)) return false;
     for (const claim of adoptionRealm.claims) if (claim !== this.#claims && claim.watched(pid)) return false;
     return true;
   }
@@ -151,13 +173,25 @@ export class Ownership {
     adoptionRealm.inheritedAdoptable = true;
   }
 
-  // Snapshots this process's children now: their owner is unknown, never reap them.
+  // Snapshots this process's children now: their owner is unknown, never
+  // reap them; except the orphans an adopting reaper of this realm left
+  // when it closed (else they would never be reaped: zombies for good).
   rememberPreexisting(noChildren = false): void {
+    const children = noChildren ? [] : childrenOf(process.pid);
+    const handedOver = adoptionRealm.handedOver;
+    if (handedOver !== undefined) {
+      for (const [pid, startTime] of handedOver) if (!children.some((p) => p.pid === pid && p.startTime === startTime)) handedOver.delete(pid);
+    }
     this.#preexisting = new Map(
-      (noChildren ? [] : childrenOf(process.pid))
-        .filter((p) => !isOwnedByRuntime(p.pid))
-        .map((p) => [p.pid, p.startTime]),
+      children.filter((p) => !isOwnedByRuntime(p.pid) && handedOver?.get(p.pid) !== p.startTime).map((p) => [p.pid, p.startTime]),
     );
+  }
+
+  // An adopting reaper closes: its live orphans stay orphans for the next
+  // reaper of this realm that becomes subreaper.
+  handOver(orphans: readonly ProcStat[]): void {
+    const handedOver = (adoptionRealm.handedOver ??= new Map());
+    for (const p of orphans) handedOver.set(p.pid, p.startTime);
   }
 
   /**
@@ -168,8 +202,10 @@ export class Ownership {
    */
   whoseZombie(pid: number): ZombieOwner {
     if (isOwnedByRuntime(pid)) return 'runtime';
-    // Every open reaper's claims, this one's included.
+    // Every open reaper's claims, this one's included; a native spawn's
+    // spawner collects it itself once its reaper is closed.
     for (const claim of adoptionRealm.claims) if (claim.watched(pid)) return 'watched';
+    if (spawnedHere(pid)) return 'watched';
     if (this.#leftToOwner.has(pid) || this.#preexisting.has(pid)) {
       const stat = readProcStat(pid);
       if (stat === null) return 'gone';

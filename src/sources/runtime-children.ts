@@ -22,7 +22,6 @@
 // keeps pid -> ChildProcess (and the exits Bun.spawn / Deno.Command will
 // report), for the fallback when the runtime reaps first.
 import { ChildProcess } from 'node:child_process';
-import { fromChildExit, UNKNOWN_STATUS, type ExitStatus } from './exit-status.js';
 import { installSpawnHooks } from './spawn-hooks.js';
 import { nativeOf, REGISTRY_KEY, type Registry, type RuntimeExit } from './runtime-registry.js';
 
@@ -38,16 +37,6 @@ export type { RuntimeExit };
  */
 export function childProcessReaped(child: ChildProcess): boolean {
   return registry().reaped?.has(child) === true || child.exitCode !== null || (child.signalCode !== null && !child.killed);
-}
-
-/**
- * The status of a libuv child from its 'exit' event: unknown (-1) when it
- * died of a signal node has no name for, which node reports as `(0, null)`,
- * a success.
- */
-export function childProcessStatus(child: ChildProcess | undefined, code: number | null, signal: NodeJS.Signals | null): ExitStatus {
-  if (child !== undefined && registry().unnamedSignal?.has(child) === true) return UNKNOWN_STATUS;
-  return fromChildExit(code, signal);
 }
 
 // The realm's registry, with every spawn wrapper installed on first use.

@@ -29,12 +29,6 @@ export interface Registry {
    */
   reaped?: WeakSet<ChildProcess>;
   /**
-   * Children that died of a signal node has no name for (a real-time one):
-   * node's 'exit' then says `(0, null)`, a success; its handle's onexit got
-   * an empty signal name.
-   */
-  unnamedSignal?: WeakSet<ChildProcess>;
-  /**
    * Open windows of an asynchronous spawn whose children this realm never
    * sees (Deno.Command#output(), Bun's shell): the clock tick (since boot)
    * each opened at, so that adopted() leaves out the children that started

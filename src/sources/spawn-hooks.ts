@@ -177,8 +177,6 @@ function trackChildProcess(registry: Registry, child: ChildProcess, pid: number,
   const onexit = handle?.onexit;
   if (handle && typeof onexit === 'function') {
     handle.onexit = function (this: unknown, ...args: unknown[]): unknown {
-      // (exitCode, signalCode): '' names no signal node knows, yet is one.
-      if (args[1] === '') (registry.unnamedSignal ??= new WeakSet()).add(child);
       forget();
       return onexit.apply(this, args);
     };

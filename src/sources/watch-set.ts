@@ -9,7 +9,7 @@ import { runMicrotask } from '../core/microtask.js';
 import { processExists, readProcStat } from '../proc/stat.js';
 import { fromChildExit, fromWaitResult, type ExitStatus } from './exit-status.js';
 import { ERRNO, syscallError } from './native-errors.js';
-import { childProcessReaped, childProcessStatus, ownedChildProcess, runtimeChildExit } from './ownership.js';
+import { childProcessReaped, ownedChildProcess, runtimeChildExit } from './ownership.js';
 import type { CollectedExit } from './pidfd-backend.js';
 import type { PollExit } from './poll-backend.js';
 import { verdictOfCollected, verdictOfPolled, type ExitVerdict } from './watch-exits.js';
@@ -81,7 +81,7 @@ export class WatchSet {
     }
     this.#byPid.set(pid, watched);
     if (child !== undefined) {
-      watched.onChildExit = (code, signal) => this.#finish(watched, { publish: true, status: childProcessStatus(child, code, signal), outcome: 'observed', leftToOwner: false });
+      watched.onChildExit = (code, signal) => this.#finish(watched, { publish: true, status: fromChildExit(code, signal), outcome: 'observed', leftToOwner: false });
       child.once('exit', watched.onChildExit);
     } else if (runtimeExit !== undefined) {
       // Like a ChildProcess's 'exit': the runtime tells the status when it reaped first.
@@ -112,7 +112,7 @@ export class WatchSet {
       this.#release(watched);
       const child = watched.child;
       if (handOver !== undefined && child !== undefined && !childProcessReaped(child)) {
-        child.once('exit', (code: number | null, signal: NodeJS.Signals | null) => handOver(watched, childProcessStatus(child, code, signal)));
+        child.once('exit', (code: number | null, signal: NodeJS.Signals | null) => handOver(watched, fromChildExit(code, signal)));
       }
     }
   }

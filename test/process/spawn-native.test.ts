@@ -317,13 +317,16 @@ describe.skipIf(!hasNativeSpawn || !hasScript)('native spawn in a terminal', () 
   it('closeOtherFds: the child gets its stdio entries only, not what this process holds without close-on-exec', () => {
     const script = join(scratch, 'close-others.mts');
     writeFileSync(script, `
-      import { writeSync } from 'node:fs';
-      import { text } from 'node:stream/consumers';
+      import { readdirSync, writeSync } from 'node:fs';
       import { spawn } from ${JSON.stringify(new URL('../../src/process/spawn.ts', import.meta.url).pathname)};
-      const look = ['-c', 'ls /proc/$$/fd | tr "\\n" " "'];
+      // The fds of an idle child, read from here (a shell listing its own
+      // could see the pipe it was building for the listing).
       for (const closeOtherFds of [false, true]) {
-        const p = spawn('bash', look, { stdio: ['ignore', 'pipe', 'ignore'], engine: 'native', closeOtherFds });
-        writeSync(2, closeOtherFds + ': ' + (await text(p.stdout)) + '\\n');
+        const p = spawn('sleep', ['5'], { stdio: 'ignore', engine: 'native', closeOtherFds });
+        const fds = readdirSync('/proc/' + p.pid + '/fd').map(Number).sort((a, b) => a - b);
+        writeSync(2, closeOtherFds + ': ' + fds.join(' ') + ' \\n');
+        p.kill('SIGKILL');
+        await p.exited;
       }
     `);
     const result = spawnSync('bash', ['-c', `exec 20</dev/null; exec ${process.execPath} --import tsx ${script}`], { encoding: 'utf8', cwd: new URL('../..', import.meta.url).pathname, timeout: 20_000 });

@@ -121,6 +121,22 @@ describe.skipIf(!linux)('reaper.adopted() and stopAdopted() as child subreaper (
     expect(reaper.adopted()).not.toContain(d);
   });
 
+  it("an exitmon spawn child whose reaper was closed stays its spawner's: not listed, not stopped, and still reaped with its status", async () => {
+    const own = new ExitMonitor();
+    const other = new Reaper(own);
+    const p = spawn('sh', ['-c', 'sleep 0.5; exit 6'], { stdio: 'ignore', monitor: own });
+    leave(p.pid);
+    const exit = own.waitPid(p.pid);
+    other.close();
+    // Before: listed as an adopted orphan, and stopAdopted() sent it SIGTERM.
+    expect(reaper.adopted()).not.toContain(p.pid);
+    expect(await reaper.stopAdopted({ graceMs: 100 })).toMatchObject({ alreadyExited: true, survivors: [] });
+    expect(alive(p.pid)).toBe(true);
+    // The spawner collects it itself (its reaper is closed): status kept.
+    expect(await exit).toMatchObject({ pid: p.pid, outcome: 'reaped', status: 6 });
+    own.close();
+  });
+
   it('with nothing adopted, stopAdopted() signals nothing and says alreadyExited', async () => {
     const own: ChildProcess = spawnChild('sleep', ['30'], { stdio: 'ignore' });
     leave(own.pid!);

@@ -34,6 +34,30 @@ describe.skipIf(!native)('Reaper.close()', () => {
   });
 });
 
+describe.skipIf(!native)('Reaper.close() of an adopting reaper', () => {
+  it('hands its live orphans over: the next reaper that becomes subreaper adopts and reaps them (they stayed zombies for good)', async () => {
+    const first = Reaper.shared();
+    expect(first.becomeSubreaper()).toBe(true);
+    const sh = spawn('sh', ['-c', 'for i in 1 2 3; do (sleep 0.4; exit 5) & done; exit 0'], { stdio: 'ignore' });
+    sh.unref();
+    // The three subshells become orphans once sh exits without waiting for them.
+    await new Promise((resolve) => sh.once('exit', resolve));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const orphans = first.adopted();
+    expect(orphans).toHaveLength(3);
+    first.close(); // a supervisor restarting its reaper
+    const second = Reaper.shared();
+    try {
+      expect(second.becomeSubreaper()).toBe(true);
+      const exits = await Promise.all(orphans.map((pid) => second.monitor.waitPid(pid, { timeout: 5000 })));
+      expect(exits.map((e) => [e.outcome, e.status])).toEqual(orphans.map(() => ['reaped', 5]));
+      expect(second.zombies()).toEqual([]);
+    } finally {
+      second.close();
+    }
+  });
+});
+
 describe.skipIf(!native)('stale exits', () => {
   it('watching a live pid forgets the remembered exit of an earlier process with that pid: waitPid waits for the new one', async () => {
     const monitor = new ExitMonitor();
