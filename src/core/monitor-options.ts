@@ -1,7 +1,7 @@
 // The options of `new ExitMonitor()` and their checks.
 import { DEFAULT_SLICE_MS } from './dispatcher.js';
 import { assertLogger, silentLogger, type Logger } from './logger.js';
-import { DEFAULT_RECENT_EXITS } from './recent-exits.js';
+import { DEFAULT_RECENT_EXITS, MAX_RECENT_EXITS } from './recent-exits.js';
 import { assertOptions, rangeError, typeError } from './validate.js';
 
 /** Options of `new ExitMonitor()`. */
@@ -14,7 +14,8 @@ export interface ExitMonitorOptions {
   logger?: Logger;
   /**
    * How many of the most recent exits `waitPid`, `waitExec` and `lastExit`
-   * answer from (the last N publishes, newest per pid / execId); 0 disables.
+   * answer from (the last N publishes, newest per pid / execId); 0 disables;
+   * at most 1,000,000 (allocated up front, scanned by each look-up).
    * @default 1024
    */
   recentExits?: number;
@@ -27,9 +28,10 @@ export function checkMonitorOptions(options: unknown): Required<ExitMonitorOptio
   assertOptions(options);
   const { logger = silentLogger, recentExits = DEFAULT_RECENT_EXITS, sliceMs = DEFAULT_SLICE_MS } = (options ?? {}) as ExitMonitorOptions;
   assertLogger(logger);
-  if (typeof recentExits !== 'number') throw typeError('options.recentExits', 'a non-negative integer', recentExits);
-  if (!Number.isSafeInteger(recentExits) || recentExits < 0) {
-    throw rangeError('options.recentExits', 'a non-negative integer', recentExits);
+  const expected = `an integer from 0 to ${MAX_RECENT_EXITS}`;
+  if (typeof recentExits !== 'number') throw typeError('options.recentExits', expected, recentExits);
+  if (!Number.isSafeInteger(recentExits) || recentExits < 0 || recentExits > MAX_RECENT_EXITS) {
+    throw rangeError('options.recentExits', expected, recentExits);
   }
   if (typeof sliceMs !== 'number') throw typeError('options.sliceMs', 'a positive number of milliseconds', sliceMs);
   if (!(sliceMs > 0) || !Number.isFinite(sliceMs)) throw rangeError('options.sliceMs', 'a positive number of milliseconds', sliceMs);

@@ -3,6 +3,10 @@
 // unlike Array#shift which moves every remaining element.
 
 const INITIAL_CAPACITY = 16; // a power of two, so index wrapping is a mask
+// Storage above this is given back once the queue is empty again: a burst's
+// backlog must not pin its peak size for the life of a long-running
+// subscription (growing again costs O(1) per push, amortized, as before).
+const KEEP_CAPACITY = 1024;
 
 /** Unbounded FIFO queue with O(1) push and shift. */
 export class Queue<T> {
@@ -14,6 +18,11 @@ export class Queue<T> {
   /** Number of queued items. */
   get length(): number {
     return this.#length;
+  }
+
+  /** Slots allocated now (at least `length`). */
+  get capacity(): number {
+    return this.#mask + 1;
   }
 
   /** Appends an item at the tail. */
@@ -31,6 +40,7 @@ export class Queue<T> {
     this.#items[index] = undefined; // drop the reference so the item can be collected
     this.#head = (index + 1) & this.#mask;
     this.#length--;
+    if (this.#length === 0 && this.#mask >= KEEP_CAPACITY) this.clear();
     return item;
   }
 

@@ -10,6 +10,12 @@ import type { ExitEvent } from './exit-event.js';
 
 /** Default number of recent exits remembered. */
 export const DEFAULT_RECENT_EXITS = 1024;
+/**
+ * The most a monitor may remember: the ring is allocated in full up front
+ * (about 9 bytes a slot) and a look-up scans it, so a million is already a
+ * millisecond per waitPid; a mistyped 1e9 would abort the process (heap).
+ */
+export const MAX_RECENT_EXITS = 1_000_000;
 
 // What a forgotten entry is hidden from: a pid's exit is forgotten when that
 // pid is watched again (a new process has it), an exec's when a new process

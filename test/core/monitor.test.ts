@@ -104,6 +104,10 @@ describe('ExitMonitor routing', () => {
 
   it('validates its options', () => {
     expect(() => new ExitMonitor({ recentExits: -1 })).toThrow(RangeError);
+    // Allocated up front: 1e9 aborted the process (heap), 2 ** 32 was V8's "Invalid array length".
+    for (const recentExits of [1e9, 2 ** 32]) {
+      expect(() => new ExitMonitor({ recentExits })).toThrow(new RangeError(`Expected \`options.recentExits\` to be an integer from 0 to 1000000, got \`${recentExits}\` (number)`));
+    }
     expect(() => new ExitMonitor({ recentExits: '1' as never })).toThrow(TypeError);
     expect(() => new ExitMonitor({ logger: 1 as never })).toThrow(TypeError);
     expect(() => new ExitMonitor('x' as never)).toThrow(TypeError);

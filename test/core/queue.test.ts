@@ -38,6 +38,18 @@ describe('Queue', () => {
     );
   });
 
+  it('gives a burst\'s storage back once it is empty again, and grows again as needed', () => {
+    const q = new Queue<number>();
+    for (let i = 0; i < 100_000; i++) q.push(i);
+    expect(q.capacity).toBeGreaterThanOrEqual(100_000);
+    for (let i = 0; i < 100_000; i++) expect(q.shift()).toBe(i);
+    // Before: the peak size stayed allocated for the life of the queue.
+    expect(q.capacity).toBe(16);
+    for (let i = 0; i < 5000; i++) q.push(i);
+    expect(q.length).toBe(5000);
+    expect(q.shift()).toBe(0);
+  });
+
   it('releases shifted items so they can be collected', () => {
     const q = new Queue<object>();
     const item = {};
