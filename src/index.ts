@@ -38,6 +38,7 @@ export type { ReaperOptions, ReaperStats, ReaperBackend, WatchOptions } from './
 export { spawn } from './process/spawn.js';
 export type { ManagedProcess, ManagedSpawnOptions, ManagedSpawnOptions as SpawnOptions, SpawnEngine } from './process/spawn.js';
 export { stopProcessGroup, stopProcessTree, DEFAULT_STOP_SIGNAL, DEFAULT_GRACE_MS, DEFAULT_KILL_SIGNAL } from './process/stop.js';
+export { startFailureStatus, STATUS_NOT_FOUND, STATUS_NOT_EXECUTABLE, STATUS_START_FAILED } from './process/start-failure.js';
 export type { StopOptions, StopResult } from './process/stop.js';
 export { readProcessState, isRunning, listProcesses } from './process/proc-stat.js';
 export type { ProcessState, ProcStat } from './process/proc-stat.js';

@@ -1,5 +1,5 @@
 // `exitmon run [options] -- COMMAND [ARGS…]`: supervise one command like tini.
-import type { ExitEvent, ManagedProcess } from '../index.js';
+import { startFailureStatus, type ExitEvent, type ManagedProcess } from '../index.js';
 import type { CliContext } from './context.js';
 import { stdioWithInherited } from './inherited-fds.js';
 import { JobControl } from './job-control.js';
@@ -14,9 +14,7 @@ export interface RunOptions {
   readonly execId?: string;
 }
 
-// Shell conventions for a command that could not be started.
-const STATUS_NOT_FOUND = 127;
-const STATUS_NOT_EXECUTABLE = 126;
+// What exitmon exits with when the command's status is not known.
 const STATUS_FAILED = 1;
 
 /**
@@ -70,10 +68,11 @@ export async function runCommand(options: RunOptions, context: CliContext): Prom
 }
 
 // Logs why the command did not start; returns the shell's status for it.
+// An errno error needs no stack trace: its code and path say it all (tini
+// prints one line too).
 function startFailure(error: unknown, command: string, context: CliContext): number {
-  const code = (error as NodeJS.ErrnoException).code;
-  context.logger.error({ err: error, command }, `cannot start ${command}: ${code ?? (error as Error).message}`);
-  if (code === 'ENOENT') return STATUS_NOT_FOUND;
-  if (code === 'EACCES' || code === 'EISDIR' || code === 'ENOEXEC') return STATUS_NOT_EXECUTABLE;
-  return STATUS_FAILED;
+  const { code, path, syscall } = error as NodeJS.ErrnoException;
+  const fields = code === undefined ? { err: error } : { code, path, syscall };
+  context.logger.error({ ...fields, command }, `cannot start ${command}: ${code ?? (error as Error).message}`);
+  return startFailureStatus(error);
 }

@@ -10,9 +10,6 @@ import type { ResolvedService } from './config.js';
 export const CONTAINED = { closeOtherFds: true, cgroup: 'auto' } as const satisfies ManagedSpawnOptions;
 
 const STDERR_FD = 2;
-// Shell conventions for a command that could not be started.
-const STATUS_NOT_FOUND = 127;
-const STATUS_NOT_EXECUTABLE = 126;
 
 /** Where a service's stdout and stderr go. */
 export type ServiceStdio = 'inherit' | 'stderr' | 'ignore';
@@ -32,9 +29,4 @@ export function spawnService(config: ResolvedService, monitor: ExitMonitor, env:
     processGroup: true,
     ...CONTAINED,
   });
-}
-
-/** The status a shell reports for a command that could not start: 127 when missing, else 126. */
-export function startFailureStatus(error: NodeJS.ErrnoException): number {
-  return error.code === 'ENOENT' ? STATUS_NOT_FOUND : STATUS_NOT_EXECUTABLE;
 }

@@ -5,11 +5,12 @@ import type { ExitEvent } from '../core/exit-event.js';
 import type { Logger } from '../core/logger.js';
 import type { ExitMonitor } from '../core/monitor.js';
 import type { ManagedProcess } from '../process/spawn.js';
+import { startFailureStatus } from '../process/start-failure.js';
 import type { StopResult } from '../process/stop.js';
 import type { ResolvedService } from './config.js';
 import { readyWithin } from './readiness.js';
 import { RestartPolicy } from './restart-policy.js';
-import { spawnService, startFailureStatus, type ServiceStdio } from './service-process.js';
+import { spawnService, type ServiceStdio } from './service-process.js';
 import { ProcessStops } from './service-stop.js';
 import type { ServiceEvent, ServiceEventName, ServiceState, ServiceStatus } from './types.js';
 

@@ -217,6 +217,22 @@ describe('exitmon run', () => {
     const { status, stderr } = await runCli(['run', '--', '/nonexistent/exitmon-test-command']);
     expect(status).toBe(127);
     expect(stderr).toMatch(/cannot start .*ENOENT/);
+    // One line with the code and path, as tini prints; no stack trace.
+    expect(stderr.trim().split('\n')).toHaveLength(1);
+    expect(stderr).not.toMatch(/"stack"|\bat /);
+  });
+
+  it('exits 126 when the command is not executable, as a shell does', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'exitmon-noexec-'));
+    try {
+      const file = join(dir, 'script');
+      await writeFile(file, 'echo hi\n', { mode: 0o644 });
+      const { status, stderr } = await runCli(['run', '--', file]);
+      expect(status).toBe(126);
+      expect(stderr).toMatch(/cannot start .*EACCES/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('keeps stdout for exit lines and logs on stderr; --quiet drops both', async () => {
