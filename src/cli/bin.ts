@@ -3,6 +3,10 @@
 // every module loaded after it, main.ts and the subcommand it loads, starts
 // from cached code; then it hands over to main.ts.
 import module from 'node:module';
+import { holdEarlySignals } from './early-signals.js';
+
+// First thing: as PID 1 a signal that arrives before exitmon handles it is lost.
+holdEarlySignals();
 
 // A supervisor runs short bursts of light JS (a /proc scan, an exit line);
 // letting TurboFan (and Maglev, on by default from Node 22) optimise those

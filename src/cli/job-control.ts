@@ -50,6 +50,11 @@ export class JobControl {
     if (!this.#forwarder.native) this.#logger.debug('no native addon: named signals are forwarded by runtime listeners; real-time signals are not');
   }
 
+  /** Whether signals are forwarded by native handlers (else by runtime listeners). */
+  get nativeForwarding(): boolean {
+    return this.#forwarder.native;
+  }
+
   /** The spawn options that carry this job control into the command. */
   spawnOptions(): { foreground?: boolean; ignoredSignals?: NodeJS.Signals[] } {
     const names = Object.entries(constants.signals)

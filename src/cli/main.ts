@@ -6,6 +6,7 @@
 import { parseInvocation, UsageError, type CommonOptions, type Invocation } from './args.js';
 import type { CliContext } from './context.js';
 import { parseStartFds, START_FDS_ENV } from './inherited-fds.js';
+import { handOverEarlySignals } from './early-signals.js';
 import { restoreNodeOptions } from './node-options.js';
 import { flushOutput, isTerminal, writeErr, writeOut } from './stdio.js';
 import { helpText, packageVersion, usageText } from './usage.js';
@@ -45,6 +46,8 @@ async function main(argv: readonly string[]): Promise<number> {
         return INTERNAL_ERROR_STATUS;
       }
     }
+    // Only run and up handle signals; the others get the default actions back.
+    if (invocation.kind !== 'run' && invocation.kind !== 'up') handOverEarlySignals('release');
     switch (invocation.kind) {
       case 'run':
         return await (await import('./run.js')).runCommand(invocation, context);

@@ -1,6 +1,7 @@
 // `exitmon run [options] -- COMMAND [ARGS…]`: supervise one command like tini.
 import { startFailureStatus, type ExitEvent, type ManagedProcess } from '../index.js';
 import type { CliContext } from './context.js';
+import { handOverEarlySignals } from './early-signals.js';
 import { stdioWithInherited } from './inherited-fds.js';
 import { JobControl } from './job-control.js';
 import { Supervisor } from './supervisor.js';
@@ -35,6 +36,7 @@ export async function runCommand(options: RunOptions, context: CliContext): Prom
   // Signal forwarding goes in before the start: a SIGTERM right after spawn
   // is held and reaches the group once it exists.
   const job = new JobControl(logger, context.startSigIgn);
+  handOverEarlySignals(job.nativeForwarding ? 'reraise' : 'drop');
   try {
     main = supervisor.start(options.command, options.args, {
       role: 'main',

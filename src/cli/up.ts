@@ -6,6 +6,7 @@
 import type { Registry } from 'prom-client';
 import { ServiceConfigError, ServiceManager, SignalForwarder, findServicesFile, forwardableSignals, DEFAULT_SERVICE_FILES, FORWARDED_SIGNAL_NAMES, type StopResult } from '../index.js';
 import type { CliContext } from './context.js';
+import { handOverEarlySignals } from './early-signals.js';
 import { ServiceEventPrinter } from './service-format.js';
 import { writeErr } from './stdio.js';
 import { registerServiceMetrics } from './service-metrics.js';
@@ -81,6 +82,7 @@ export async function runUp(options: UpOptions, context: CliContext, registry?: 
   for (const signal of STOP_SIGNALS) process.on(signal, onSignal);
   const survived = SURVIVED_SIGNALS.filter((signal) => listenIfPossible(signal, onOther));
   const realtime = ignoreRealtimeSignals();
+  handOverEarlySignals('drop'); // our listeners see every dispatch from now on
   try {
     void manager.start().catch(() => undefined); // rejects only when a stop came first
     await Promise.race([stopping, manager.whenIdle()]);
