@@ -319,13 +319,15 @@ describe.skipIf(!hasNativeSpawn || !hasScript)('native spawn in a terminal', () 
     writeFileSync(script, `
       import { readdirSync, writeSync } from 'node:fs';
       import { spawn } from ${JSON.stringify(new URL('../../src/process/spawn.ts', import.meta.url).pathname)};
-      // The fds of an idle child, read from here (a shell listing its own
-      // could see the pipe it was building for the listing).
+      // The fds of an idle child, read from here once it said so: a shell
+      // listing its own could see the pipe it was building for the listing,
+      // and a program just exec'd has the dynamic loader's files open.
       for (const closeOtherFds of [false, true]) {
-        const p = spawn('sleep', ['5'], { stdio: 'ignore', engine: 'native', closeOtherFds });
+        const p = spawn('sh', ['-c', 'echo ready; read x'], { stdio: ['pipe', 'pipe', 'ignore'], engine: 'native', closeOtherFds });
+        await new Promise((resolve) => p.stdout.once('data', resolve));
         const fds = readdirSync('/proc/' + p.pid + '/fd').map(Number).sort((a, b) => a - b);
         writeSync(2, closeOtherFds + ': ' + fds.join(' ') + ' \\n');
-        p.kill('SIGKILL');
+        p.stdin.end('\\n');
         await p.exited;
       }
     `);
