@@ -64,9 +64,9 @@ export function chooseEngine(options: ResolvedSpawnOptions, monitor: ExitMonitor
   // The caller's own options rule the native engine out: no fallback can
   // then honour its native-only options, which is a contradiction, not a
   // platform limit (a platform limit drops them, as documented).
-  const conflict = options.engine === 'child_process' ? "engine: 'child_process'" : nativeObstacle(options.node);
   const nativeOnly = nativeOnlyOptions(options);
-  if (conflict !== undefined && nativeOnly.length > 0) {
+  const conflict = nativeOnly.length === 0 ? undefined : options.engine === 'child_process' ? "engine: 'child_process'" : nativeObstacle(options.node);
+  if (conflict !== undefined) {
     throw new TypeError(`Expected options one engine can honour: ${nativeOnly.map((o) => `\`${o}\``).join(', ')} ${nativeOnly.length === 1 ? 'needs' : 'need'} the native engine, which ${conflict} rules out`);
   }
   const reason = nativeReason(options, monitor);
