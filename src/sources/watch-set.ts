@@ -57,7 +57,14 @@ export class WatchSet {
   // now, synchronously, and the new process gets its own watch.
   add(pid: number, options: Required<Pick<WatchOptions, 'reap'>> & WatchOptions): boolean {
     const existing = this.#byPid.get(pid);
-    if (existing !== undefined && !this.#flushIfExited(existing)) return false;
+    if (existing !== undefined && !this.#flushIfExited(existing)) {
+      // One process, one exec: another execId would wait for an exit that is published under the first.
+      if (options.execId !== undefined && (options.execId !== existing.execId || options.containerId !== existing.containerId)) {
+        const as = (w: { execId?: string; containerId?: string }): string => `execId ${JSON.stringify(w.execId)}${w.containerId === undefined ? '' : ` in container ${JSON.stringify(w.containerId)}`}`;
+        throw new RangeError(`Expected pid ${pid} to be watched as ${as(existing)}, as it is already, got ${as(options)}`);
+      }
+      return false;
+    }
     const { pidfd, logger, ownership } = this.#host;
     if (ownership.isLeftToOwner(pid)) return false;
     const child = ownedChildProcess(pid);

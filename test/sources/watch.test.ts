@@ -66,10 +66,15 @@ describe.skipIf(!native)('Reaper.watch (Linux, pidfd backend)', () => {
     expect(reaper.stats().unknownTotal).toBe(1);
   });
 
-  it('watch is idempotent: watching a watched pid again publishes one exit', async () => {
+  it('watch is idempotent: watching a watched pid again publishes one exit; another execId is a RangeError', async () => {
     const child = spawn('sh', ['-c', 'sleep 0.05; exit 3'], { stdio: 'ignore' });
     reaper.watch(child.pid!, { execId: 'first' });
-    reaper.watch(child.pid!, { execId: 'second' });
+    reaper.watch(child.pid!, { execId: 'first' });
+    reaper.watch(child.pid!);
+    // Before: ignored, so waitExec('second') waited for an exit published as 'first'.
+    expect(() => reaper.watch(child.pid!, { execId: 'second' })).toThrow(
+      new RangeError(`Expected pid ${child.pid} to be watched as execId "first", as it is already, got execId "second"`),
+    );
     expect(reaper.stats().watched).toBe(1);
     await new Promise((resolve) => child.once('exit', resolve));
     await waitFor(() => reaper.stats().watched === 0, 'the exit to be collected', 10_000);
