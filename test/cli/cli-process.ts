@@ -5,6 +5,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, statSync }
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { expect } from 'vitest';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const CLI = join(ROOT, 'dist/cli/main.js');
@@ -69,7 +70,24 @@ export interface CliRun {
 // A prefix that starts a helper exiting 9 after 0.2 s, then execs the rest of
 // argv (the CLI) in its place: the CLI inherits the helper as a child it did
 // not start (`helper & exec exitmon run …` in an entrypoint script).
-export const INHERIT_HELPER = ['sh', '-c', '(sleep 0.2; exit 9) & echo "helper=$!"; exec "$0" "$@"'];
+const INHERIT_HELPER = ['sh', '-c', '(sleep 0.2; exit 9) & echo "helper=$!"; exec "$0" "$@"'];
+
+/**
+ * Runs `exitmon run -- sh -c 'sleep 0.6; exit 3'` behind `prefix` and
+ * INHERIT_HELPER and checks that the inherited helper was reaped as an orphan
+ * with its status, and that nothing was left to settle. Before: never reaped
+ * (owner unknown), a zombie until the end, then 3 s of settling.
+ */
+export async function expectInheritedChildReaped(prefix: readonly string[] = []): Promise<void> {
+  const { status, stdout, stderr } = await runCli(['run', '--', 'sh', '-c', 'sleep 0.6; exit 3'], { prefix: [...prefix, ...INHERIT_HELPER] });
+  expect(status).toBe(3);
+  const helper = Number(/helper=(\d+)/.exec(stdout)?.[1]);
+  expect(exitLines(stdout)).toEqual([
+    expect.objectContaining({ pid: helper, role: 'orphan', status: 9, outcome: 'reaped' }),
+    expect.objectContaining({ role: 'main', status: 3 }),
+  ]);
+  expect(stderr).not.toMatch(/zombie\(s\) left/);
+}
 
 const running = new Set<CliRun>();
 const SIGNAL_NUMBERS: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGKILL: 9, SIGTERM: 15 };

@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ensureBuilt, exitLines, FIXTURES, INHERIT_HELPER, runCli, startCli, stopAllClis } from './cli-process.js';
+import { ensureBuilt, exitLines, FIXTURES, expectInheritedChildReaped, runCli, startCli, stopAllClis } from './cli-process.js';
 
 // --kill-child: if unshare dies (test cleanup), the namespace's init is killed and with it everything inside.
 const UNSHARE = ['unshare', '--pid', '--fork', '--mount-proc', '--kill-child'];
@@ -64,17 +64,7 @@ describe.skipIf(refusal !== undefined)('exitmon run as PID 1 (unshare --pid)', (
     ]);
   });
 
-  it('reaps a child it inherited through exec (`helper & exec exitmon run …`), as tini does', async () => {
-    const { status, stdout, stderr } = await runCli(['run', '--', 'sh', '-c', 'sleep 0.6; exit 3'], { prefix: [...UNSHARE, ...INHERIT_HELPER] });
-    expect(status).toBe(3);
-    const helper = Number(/helper=(\d+)/.exec(stdout)?.[1]);
-    // Before: never reaped (owner unknown), a zombie until the end, then 3 s of settling.
-    expect(exitLines(stdout)).toEqual([
-      expect.objectContaining({ pid: helper, role: 'orphan', status: 9, outcome: 'reaped' }),
-      expect.objectContaining({ role: 'main', status: 3 }),
-    ]);
-    expect(stderr).not.toMatch(/zombie\(s\) left/);
-  });
+  it('reaps a child it inherited through exec (`helper & exec exitmon run …`), as tini does', () => expectInheritedChildReaped(UNSHARE));
 
   it('still reaps orphans with --no-subreaper, which it ignores as PID 1', async () => {
     const { status, stdout, stderr } = await runCli(['run', '--no-subreaper', '--', 'sh', join(FIXTURES, 'cli-orphan.sh')], { prefix: UNSHARE });

@@ -4,7 +4,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { CLI, ensureBuilt, exitLines, FIXTURES, INHERIT_HELPER, isAlive, runCli, startCli, stopAllClis } from './cli-process.js';
+import { CLI, ensureBuilt, exitLines, FIXTURES, expectInheritedChildReaped, isAlive, runCli, startCli, stopAllClis } from './cli-process.js';
 
 beforeAll(ensureBuilt, 120_000);
 afterEach(stopAllClis);
@@ -168,17 +168,7 @@ describe('exitmon run', () => {
     expect(lines.map((l) => l.role)).toEqual(['orphan', 'main']);
   });
 
-  it('reaps a child it inherited through exec (`helper & exec exitmon run …`) as an orphan, as tini does', async () => {
-    const { status, stdout, stderr } = await runCli(['run', '--', 'sh', '-c', 'sleep 0.6; exit 3'], { prefix: INHERIT_HELPER });
-    expect(status).toBe(3);
-    const helper = Number(/helper=(\d+)/.exec(stdout)?.[1]);
-    // Before: never reaped (owner unknown), a zombie until the end, then 3 s of settling.
-    expect(exitLines(stdout)).toEqual([
-      expect.objectContaining({ pid: helper, role: 'orphan', status: 9, outcome: 'reaped' }),
-      expect.objectContaining({ role: 'main', status: 3 }),
-    ]);
-    expect(stderr).not.toMatch(/zombie\(s\) left/);
-  });
+  it('reaps a child it inherited through exec (`helper & exec exitmon run …`) as an orphan, as tini does', () => expectInheritedChildReaped());
 
   it('with --no-subreaper leaves orphans to init and reports only the command', async () => {
     const { status, stdout } = await runCli(['run', '--no-subreaper', '--', 'sh', join(FIXTURES, 'cli-orphan.sh')]);

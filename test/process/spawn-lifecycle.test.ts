@@ -1,7 +1,7 @@
 // spawn's lifecycle options, on both engines: timeout and abort stop the whole
 // group, cleanup kills managed groups when the parent dies, killSignal must
 // terminate, and a restart with the same execId is waited for (issue 11).
-import { spawn as nodeSpawn } from 'node:child_process';
+import { spawn as nodeSpawn, type ChildProcess } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isRunning, listProcesses } from '../../src/process/proc-stat.js';
 import { spawn, type ManagedProcess, type ManagedSpawnOptions } from '../../src/process/spawn.js';
@@ -36,6 +36,17 @@ async function runUnrefParent(engine: string, mode: string): Promise<{ pid: numb
   const code = await new Promise<number | null>((resolve) => parent.once('close', (c) => resolve(c)));
   const lines = out.trim().split('\n').map((line) => JSON.parse(line) as Record<string, number>);
   return { pid: lines[0]!.pid!, code, lines };
+}
+
+// Starts a parent fixture (tracked) and resolves with its first line of output.
+async function startParent(file: string, engine: string): Promise<{ parent: ChildProcess; line: string }> {
+  const parent = nodeSpawn(process.execPath, ['--import', 'tsx', fixture(file), engine], { stdio: ['ignore', 'pipe', 'inherit'] });
+  track([parent.pid!]);
+  const line = await new Promise<string>((resolve, reject) => {
+    parent.once('exit', (code) => reject(new Error(`parent exited early (${code})`)));
+    parent.stdout!.once('data', (chunk: Buffer) => resolve(chunk.toString()));
+  });
+  return { parent, line };
 }
 
 describe.skipIf(!isLinux)('spawn lifecycle', () => {
@@ -84,12 +95,7 @@ describe.skipIf(!isLinux)('spawn lifecycle', () => {
       });
 
       it('cleanup: once its children are gone, a busy parent dies of SIGTERM at once (no listener left behind)', async () => {
-        const parent = nodeSpawn(process.execPath, ['--import', 'tsx', fixture('process-busy-after-exit.mjs'), engine], { stdio: ['ignore', 'pipe', 'inherit'] });
-        track([parent.pid!]);
-        const line = await new Promise<string>((resolve, reject) => {
-          parent.once('exit', (code) => reject(new Error(`parent exited early (${code})`)));
-          parent.stdout!.once('data', (chunk: Buffer) => resolve(chunk.toString()));
-        });
+        const { parent, line } = await startParent('process-busy-after-exit.mjs', engine);
         expect(JSON.parse(line)).toEqual({ sigterm: 0 });
         const ended = new Promise<[number | null, NodeJS.Signals | null]>((resolve) => parent.once('exit', (code, signal) => resolve([code, signal])));
         parent.kill('SIGTERM');
@@ -98,12 +104,7 @@ describe.skipIf(!isLinux)('spawn lifecycle', () => {
       }, 30_000);
 
       it('cleanup: a parent killed by SIGTERM leaves 0 of its managed children', async () => {
-        const parent = nodeSpawn(process.execPath, ['--import', 'tsx', fixture('process-cleanup-parent.mjs'), engine], { stdio: ['ignore', 'pipe', 'inherit'] });
-        track([parent.pid!]);
-        const line = await new Promise<string>((resolve, reject) => {
-          parent.once('exit', (code) => reject(new Error(`parent exited early (${code})`)));
-          parent.stdout!.once('data', (chunk: Buffer) => resolve(chunk.toString()));
-        });
+        const { parent, line } = await startParent('process-cleanup-parent.mjs', engine);
         const groups = JSON.parse(line) as number[];
         track(groups, { asGroups: true });
         await waitFor(() => groupMembers(groups[1]!).length >= 3, LIVENESS_MS, 'the children');
