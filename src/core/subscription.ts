@@ -87,7 +87,8 @@ export class Subscription implements ExitSubscription {
   }
 
   [Symbol.asyncIterator](): AsyncIterator<ExitEvent> {
-    this.#state.claim('iterator');
+    // Closed wins over consumed here too: a loop over a closed subscription just ends.
+    if (!this.#state.closed) this.#state.claim('iterator');
     const done: IteratorReturnResult<undefined> = { done: true, value: undefined };
     return {
       next: async () => {

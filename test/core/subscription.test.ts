@@ -93,6 +93,17 @@ describe('consumers', () => {
     await expect(sub.next()).rejects.toBeInstanceOf(SubscriptionClosedError);
   });
 
+  it('a closed subscription that had a listener: next() rejects with SubscriptionClosedError, a for-await loop just ends', async () => {
+    const monitor = new ExitMonitor();
+    const sub = monitor.subscribe('all', () => undefined);
+    sub.unsubscribe();
+    await expect(sub.next()).rejects.toBeInstanceOf(SubscriptionClosedError);
+    // Before: SubscriptionConsumedError ("a second iterator…"), as if the listener still had it.
+    const seen: unknown[] = [];
+    for await (const event of sub) seen.push(event);
+    expect(seen).toEqual([]);
+  });
+
   it('next() honours timeout and abort and keeps the subscription usable', async () => {
     const monitor = new ExitMonitor();
     const sub = monitor.subscribe('all');
