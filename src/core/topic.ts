@@ -26,9 +26,12 @@ export function normalizeTopic(topic: unknown): NormalizedTopic {
     // An unknown key is a typo that would otherwise widen or narrow the topic silently.
     const unknown = Object.keys(t).find((key) => key !== 'pid' && key !== 'execId' && key !== 'containerId');
     if (unknown !== undefined) throw new TypeError(`Expected \`topic\` to be ${EXPECTED}, got the unknown key \`${unknown}\` in ${describe(topic)}`);
-    const hasPid = 'pid' in t;
-    const hasExec = 'execId' in t;
-    if (hasPid && !hasExec && !('containerId' in t)) {
+    // A key whose value is undefined is not given (`{ pid, execId: undefined }`
+    // is a pid topic), unless it is the only one: then its check names it.
+    const given = (key: string): boolean => t[key] !== undefined;
+    const hasExec = given('execId') || ('execId' in t && !given('pid'));
+    const hasPid = given('pid') || ('pid' in t && !hasExec);
+    if (hasPid && !hasExec && !given('containerId')) {
       assertPid(t.pid, 'topic.pid');
       return { kind: 'onePid', pid: t.pid };
     }

@@ -98,6 +98,15 @@ describe('ExitMonitor routing', () => {
     expect(() => monitor.subscribe(topic as Topic)).toThrow(type);
   });
 
+  it('takes a topic key whose value is undefined as not given; alone, its check names it', () => {
+    const monitor = new ExitMonitor();
+    // Before: rejected, with a message that showed `{"pid":1}` (JSON drops undefined).
+    expect(monitor.subscribe({ pid: 1, execId: undefined } as unknown as Topic).topic).toEqual({ pid: 1 });
+    expect(monitor.subscribe({ execId: 'x', pid: undefined } as unknown as Topic).topic).toEqual({ execId: 'x' });
+    expect(() => monitor.subscribe({ pid: undefined } as unknown as Topic)).toThrow(/Expected `topic.pid`/);
+    expect(() => monitor.subscribe({ execId: undefined } as unknown as Topic)).toThrow(/Expected `topic.execId`/);
+  });
+
   it('rejects a listener that is not a function', () => {
     expect(() => new ExitMonitor().subscribe('all', 'x' as never)).toThrow(/Expected `listener` to be a function/);
   });
