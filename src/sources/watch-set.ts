@@ -7,6 +7,7 @@
 import { NativeUnavailableError, NoSuchProcessError } from '../core/errors.js';
 import { runMicrotask } from '../core/microtask.js';
 import { processExists, readProcStat } from '../proc/stat.js';
+import { notAThread } from '../proc/thread-group.js';
 import { fromChildExit, fromWaitResult, type ExitStatus } from './exit-status.js';
 import { ERRNO, syscallError } from './native-errors.js';
 import { childProcessReaped, ownedChildProcess, runtimeChildExit } from './ownership.js';
@@ -79,8 +80,10 @@ export class WatchSet {
       else if (opened.errno === ERRNO.EMFILE || opened.errno === ERRNO.ENFILE || opened.errno === ERRNO.ENOMEM) {
         this.#host.fault();
         logger.warn({ childPid: pid, err: syscallError('pidfd_open', -opened.errno) }, 'exitmon: no pidfd to spare; polling this pid instead');
-      } else throw syscallError('pidfd_open', -opened.errno);
+      } else throw notAThread(pid) ?? syscallError('pidfd_open', -opened.errno);
     } else {
+      const thread = notAThread(pid);
+      if (thread !== undefined) throw thread;
       if (!processExists(pid)) throw new NoSuchProcessError(pid);
       if (child === undefined && watched.reap && readProcStat(pid)?.ppid === process.pid) {
         throw new NativeUnavailableError('Reaping a child that no runtime spawn API owns');

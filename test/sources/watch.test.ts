@@ -66,6 +66,17 @@ describe.skipIf(!native)('Reaper.watch (Linux, pidfd backend)', () => {
     expect(reaper.stats().unknownTotal).toBe(1);
   });
 
+  it("a thread's id is a RangeError naming its process, on both backends (pidfd_open said ENOENT; the poll backend watched it for good)", () => {
+    const tid = readdirSync('/proc/self/task').map(Number).find((t) => t !== process.pid)!;
+    expect(tid).toBeGreaterThan(0); // node always runs helper threads
+    const poll = new Reaper(new ExitMonitor(), { backend: 'poll' });
+    try {
+      for (const r of [reaper, poll]) expect(() => r.watch(tid)).toThrow(new RangeError(`Expected \`pid\` to name a process, got ${tid}, a thread of process ${process.pid}`));
+    } finally {
+      poll.close();
+    }
+  });
+
   it('watch is idempotent: watching a watched pid again publishes one exit; another execId is a RangeError', async () => {
     const child = spawn('sh', ['-c', 'sleep 0.05; exit 3'], { stdio: 'ignore' });
     reaper.watch(child.pid!, { execId: 'first' });

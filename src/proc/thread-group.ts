@@ -1,0 +1,25 @@
+// Whether a number names a thread rather than a process: /proc/<tid> answers
+// for every thread (hidden from the listing, but there), and its Tgid line
+// (proc(5)) names the process the thread belongs to. pidfd_open(2) refuses a
+// thread that is not its group's leader (ENOENT since Linux 6.9, EINVAL
+// before), which alone says nothing a user could act on.
+import { readFileSync } from 'node:fs';
+import { PROC_ROOT } from './stat.js';
+
+/** The process `tid` is a thread of, when it is not that process's leader; else undefined (a process, gone, or no /proc). */
+export function threadOfProcess(tid: number): number | undefined {
+  let text: string;
+  try {
+    text = readFileSync(`${PROC_ROOT}/${tid}/status`, 'latin1');
+  } catch {
+    return undefined;
+  }
+  const tgid = Number(/^Tgid:\s*(\d+)$/m.exec(text)?.[1]);
+  return Number.isInteger(tgid) && tgid > 0 && tgid !== tid ? tgid : undefined;
+}
+
+/** A RangeError naming the process when `pid` is one of its threads (watch the process instead); else undefined. */
+export function notAThread(pid: number): RangeError | undefined {
+  const process = threadOfProcess(pid);
+  return process === undefined ? undefined : new RangeError(`Expected \`pid\` to name a process, got ${pid}, a thread of process ${process}`);
+}
