@@ -3,6 +3,7 @@
 // service event, reap every orphan, stop them in reverse order on SIGTERM,
 // SIGINT, SIGHUP or SIGQUIT (a second one escalates to SIGKILL at once),
 // verify nothing is left.
+import { setMaxListeners } from 'node:events';
 import type { Registry } from 'prom-client';
 import { ServiceConfigError, ServiceManager, SignalForwarder, findServicesFile, forwardableSignals, DEFAULT_SERVICE_FILES, FORWARDED_SIGNAL_NAMES, type StopResult } from '../index.js';
 import type { CliContext } from './context.js';
@@ -65,6 +66,7 @@ export async function runUp(options: UpOptions, context: CliContext, registry?: 
   // Handlers go in before the start: a SIGTERM during the start stops cleanly.
   let signals = 0;
   const escalate = new AbortController();
+  setMaxListeners(0, escalate.signal); // one listener per orphan's stop: no false leak warning
   let stopRequested!: () => void;
   const stopping = new Promise<void>((resolve) => (stopRequested = resolve));
   const onSignal = (signal: NodeJS.Signals): void => {

@@ -1,6 +1,7 @@
 // ServiceManager: starts services in dependency order (independent ones in
 // parallel), supervises them, and stops them in reverse order, verified.
 // Each Service owns its process; this file owns only the order.
+import { setMaxListeners } from 'node:events';
 import { dirname, resolve } from 'node:path';
 // rxjs/internal/Subject: the same module the rxjs index re-exports, without
 // loading every operator (docs/dependencies.md, rxjs).
@@ -34,7 +35,8 @@ export class ServiceManager implements AsyncDisposable {
   readonly #services: ReadonlyMap<string, Service>;
   readonly #dependents: ReadonlyMap<string, readonly string[]>;
   readonly #subject = new Subject<ServiceEvent>();
-  readonly #escalation = new AbortController();
+  // Every service's stop listens to it: no "possible leak" warning past 10 services.
+  readonly #escalation = unlimitedListeners(new AbortController());
   #started = false;
   #stop: Promise<StopResult> | undefined;
   #waiters: { readonly until: () => boolean; readonly resolve: () => void }[] = [];
@@ -265,4 +267,11 @@ export class ServiceManager implements AsyncDisposable {
     this.#subject.complete();
     return { forced, alreadyExited, survivors, durationMs: performance.now() - t0 };
   }
+}
+
+// An AbortController whose signal takes any number of listeners without
+// Node's MaxListenersExceededWarning (a false leak report, on stderr).
+function unlimitedListeners(controller: AbortController): AbortController {
+  setMaxListeners(0, controller.signal);
+  return controller;
 }

@@ -53,6 +53,23 @@ describe('ServiceManager order', () => {
     }
   });
 
+  it('stopping 12 services prints no MaxListenersExceededWarning (each stop listens to the one escalation signal)', async () => {
+    const services = Object.fromEntries(Array.from({ length: 12 }, (_, i) => [`s${i}`, { command: ['sleep', '30'] }]));
+    const { manager } = managerFor({ grace: '5s', services });
+    const warnings: string[] = [];
+    const onWarning = (warning: Error): void => void warnings.push(warning.name);
+    process.on('warning', onWarning);
+    try {
+      await manager.start();
+      expect((await manager.stop()).survivors).toEqual([]);
+      await new Promise((resolve) => setImmediate(resolve)); // warnings are emitted on the next tick
+    } finally {
+      process.off('warning', onWarning);
+    }
+    // Before: one per shutdown of 11 or more services, as plain text on stderr.
+    expect(warnings).not.toContain('MaxListenersExceededWarning');
+  });
+
   it('stops independent services in parallel: the total is less than the sum of their graces', async () => {
     const dir = tempDir();
     const names = ['a', 'b', 'c', 'd'];
