@@ -41,11 +41,34 @@ function loadPino(): typeof import('pino') {
 // cannot take a line (a reader gone, a full disk) costs the line, never
 // exitmon or the command's status.
 function createPino(level: Level, pretty: boolean): PinoLogger {
-  const { pino } = loadPino();
   const colour = process.env.NO_COLOR === undefined;
   // pino hands a destination each record as one JSON line.
-  const stream = { write: pretty ? (line: string): void => writeErr(prettyLogLine(line, colour)) : writeErr };
-  return pino({ level, name: 'exitmon' }, stream);
+  const write = pretty ? (line: string): void => writeErr(prettyLogLine(line, colour)) : writeErr;
+  let pino: typeof import('pino')['pino'];
+  try {
+    ({ pino } = loadPino());
+  } catch {
+    // No fd left to open pino's file (EMFILE: `watch` of more pids than
+    // fds, whose fallback warning is the first record): the records still
+    // go out, and exitmon goes on.
+    return minimalLogger(level, write);
+  }
+  return pino({ level, name: 'exitmon' }, { write });
+}
+
+// pino's record shape without pino: one JSON line per record at or above
+// `level`; an Error field keeps its type, message and code.
+function minimalLogger(level: Level, write: (line: string) => void): PinoLogger {
+  const record = (name: string) => (first?: unknown, msg?: string): void => {
+    if (LEVEL_VALUES[name]! < LEVEL_VALUES[level]!) return;
+    const fields = typeof first === 'object' && first !== null ? Object.entries(first) : [];
+    const plain = fields.map(([key, value]) => [key, value instanceof Error ? { type: value.name, message: value.message, code: (value as NodeJS.ErrnoException).code } : value]);
+    const text = typeof first === 'string' ? first : msg;
+    write(`${JSON.stringify({ level: LEVEL_VALUES[name], time: Date.now(), pid: process.pid, name: 'exitmon', ...Object.fromEntries(plain), msg: text })}\n`);
+  };
+  const logger: Record<string, unknown> = Object.fromEntries(Object.keys(LEVEL_VALUES).map((name) => [name, record(name)]));
+  Object.assign(logger, { level, child: () => logger, isLevelEnabled: (l: string) => (LEVEL_VALUES[l] ?? 0) >= LEVEL_VALUES[level]! });
+  return logger as unknown as PinoLogger;
 }
 
 /**

@@ -45,6 +45,21 @@ describe('exitmon watch', () => {
     expect(exitLines(stdout)).toEqual([expect.objectContaining({ pid: sleeper.pid, role: 'watched', outcome: 'unknown', status: -1 })]);
   });
 
+  it('more pids than free fds: polls the rest and reports every exit, its warnings logged even with no fd left for pino', async () => {
+    const shortLived = Array.from({ length: 80 }, () => {
+      const child = spawn('sleep', ['2']);
+      sleepers.push(child);
+      return child.pid!;
+    });
+    // With 64 fds, node and its pidfds leave none for loading pino at the first warning.
+    const { status, stdout, stderr } = await runCli(['watch', ...shortLived.map(String)], { prefix: ['sh', '-c', 'ulimit -n 64; exec "$0" "$@"'] });
+    // Before: "internal error: EMFILE … pino.cjs", status 1, no exit line.
+    expect(stderr).not.toMatch(/internal error/);
+    expect(status).toBe(0);
+    expect(new Set(exitLines(stdout).map((l) => l.pid))).toEqual(new Set(shortLived));
+    expect(stderr).toMatch(/no pidfd to spare; polling this pid instead/);
+  });
+
   it('reports a pid that does not exist on stderr, still watches the others, and exits 1', async () => {
     const sleeper = startSleeper();
     const missing = unusedPid();
