@@ -110,7 +110,9 @@ export function resolveServicesConfig(config: unknown, baseDir = process.cwd(), 
   const issues: ServiceConfigIssue[] = [];
   const add = (service: string | undefined, key: string, message: string): void => void issues.push({ service, key, message });
   if (!isPlainObject(config)) throw new ServiceConfigError([{ service: undefined, key: '', message: `expected an object with \`services\`, got ${describe(config)}` }], file);
-  for (const key of Object.keys(config)) if (!TOP_KEYS.has(key)) add(undefined, key, 'unknown key (expected grace, services)');
+  // `x-…` keys are extension fields, as in compose files: a place for YAML
+  // anchors (`x-defaults: &defaults …`) that services merge in with `<<`.
+  for (const key of Object.keys(config)) if (!TOP_KEYS.has(key) && !key.startsWith('x-')) add(undefined, key, 'unknown key (expected grace, services, or an x- extension field)');
   let graceMs = DEFAULT_SERVICE_GRACE_MS;
   if (config.grace !== undefined) graceMs = duration(config.grace, (m) => add(undefined, 'grace', m)) ?? graceMs;
   const services: ResolvedService[] = [];

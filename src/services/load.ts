@@ -45,12 +45,24 @@ export async function readServicesFile(file: string): Promise<unknown> {
   } catch (error) {
     throw new ServiceConfigError([{ service: undefined, key: '', message: `cannot read: ${(error as Error).message}` }], file, { cause: error });
   }
+  // A byte-order mark is no content (editors on Windows write one).
+  if (text.startsWith('\uFEFF')) text = text.slice(1);
   try {
-    if (file.endsWith('.json')) return JSON.parse(text);
+    // JSON through the YAML parser too (JSON is YAML 1.2): JSON.parse keeps
+    // the last of two equal keys without a word, where YAML reports them.
+    // `<<` merge keys as compose files use them.
     const parse = await yamlParser();
-    return parse(text, { prettyErrors: true, uniqueKeys: true });
+    return parse(text, { prettyErrors: true, uniqueKeys: true, merge: true });
   } catch (error) {
-    const message = (error as Error).message.split('\n')[0] ?? String(error);
-    throw new ServiceConfigError([{ service: undefined, key: '', message: `cannot parse: ${message}` }], file, { cause: error });
+    throw new ServiceConfigError([{ service: undefined, key: '', message: `cannot parse: ${parseErrorText(error, text)}` }], file, { cause: error });
   }
+}
+
+// "Map keys must be unique at line 4, column 5" and that line, instead of
+// the parser's first line, which ends in a colon before its code frame.
+function parseErrorText(error: unknown, text: string): string {
+  const message = ((error as Error).message.split('\n')[0] ?? String(error)).replace(/:$/, '');
+  const line = (error as { linePos?: readonly { line: number }[] }).linePos?.[0]?.line;
+  const source = line === undefined ? undefined : text.split('\n')[line - 1]?.trim();
+  return source === undefined || source === '' ? message : `${message}: \`${source}\``;
 }

@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ServiceConfigError, ServiceManager, type ServicesConfig } from '../../src/index.js';
 import { parseServiceDuration } from '../../src/services/duration.js';
 import { resolveServicesConfig } from '../../src/services/config.js';
+import { readServicesFile } from '../../src/services/load.js';
 import { cleanup, tempDir } from './helpers.js';
 
 afterEach(cleanup);
@@ -145,5 +146,22 @@ describe('services config', () => {
     await expect(ServiceManager.load(json)).rejects.toThrow(new RegExp(`Invalid ${json}:\\n  services\\.a\\.after: unknown service "zz"`));
     writeFileSync(yaml, 'services:\n  a: [unclosed\n');
     await expect(ServiceManager.load(yaml)).rejects.toThrow(/cannot parse/);
+  });
+
+  it('load(): a duplicate key is an error in JSON as in YAML, naming its line; a BOM is no content; <<: merges an x- extension field', async () => {
+    const dir = tempDir();
+    const json = join(dir, 'exitmon.json');
+    // Before: JSON.parse kept the last `command` without a word and ran it.
+    writeFileSync(json, '{"services": {"web": {"command": "echo FIRST",\n "command": "echo SECOND"}}}');
+    await expect(ServiceManager.load(json)).rejects.toThrow(/cannot parse: Map keys must be unique at line 2, column 2: `"command": "echo SECOND"}}}`/);
+    writeFileSync(json, `\uFEFF${JSON.stringify({ services: { web: { command: 'true' } } })}`);
+    expect(Object.keys((await ServiceManager.load(json)).status())).toEqual(['web']);
+    const yaml = join(dir, 'exitmon.yaml');
+    writeFileSync(yaml, 'x-defaults: &defaults\n  command: ["true"]\n  restart: on-failure\nservices:\n  api:\n    <<: *defaults\n    restartDelay: 10ms\n');
+    // Before: "services.api.<<: unknown key", and the command was missing.
+    expect(await readServicesFile(yaml)).toMatchObject({ services: { api: { command: ['true'], restart: 'on-failure', restartDelay: '10ms' } } });
+    expect((await ServiceManager.load(yaml)).status().api).toMatchObject({ state: 'pending' });
+    writeFileSync(yaml, 'x-defaults: 1\nservices:\n  a:\n    command: ["true"]\nextra: 1\n');
+    await expect(ServiceManager.load(yaml)).rejects.toThrow(/extra: unknown key \(expected grace, services, or an x- extension field\)/);
   });
 });
