@@ -36,16 +36,24 @@ async function main(argv: readonly string[]): Promise<number> {
   }
   const context = await createContext(invocation.common);
   const metrics = invocation.common.metrics === undefined ? undefined : new (await import('./metrics.js')).CliMetrics(context.reaper);
-  try {
-    if (metrics !== undefined && invocation.common.metrics !== undefined) {
-      try {
-        const { url } = await metrics.listen(invocation.common.metrics);
-        context.logger.info({ url }, `metrics at ${url}`);
-      } catch (error) {
-        context.logger.error({ err: error }, `cannot serve metrics: ${(error as Error).message}`);
-        return INTERNAL_ERROR_STATUS;
-      }
+  const address = invocation.common.metrics;
+  // Starts the metrics server; the exit status (logged why) when it cannot.
+  const serveMetrics = async (): Promise<number | undefined> => {
+    if (metrics === undefined || address === undefined) return undefined;
+    try {
+      const { url } = await metrics.listen(address);
+      context.logger.info({ url }, `metrics at ${url}`);
+      return undefined;
+    } catch (error) {
+      context.logger.error({ err: error }, `cannot serve metrics: ${(error as Error).message}`);
+      return INTERNAL_ERROR_STATUS;
     }
+  };
+  try {
+    // `up` serves them once its services file proved valid: a bad file is
+    // status 2 before anything starts, whatever the port.
+    const failed = invocation.kind === 'up' ? undefined : await serveMetrics();
+    if (failed !== undefined) return failed;
     // Only run and up handle signals; the others get the default actions back.
     if (invocation.kind !== 'run' && invocation.kind !== 'up') handOverEarlySignals('release');
     switch (invocation.kind) {
@@ -56,7 +64,7 @@ async function main(argv: readonly string[]): Promise<number> {
       case 'demo':
         return await (await import('./demo.js')).runDemo(context);
       case 'up':
-        return await (await import('./up.js')).runUp({ ...(invocation.file !== undefined ? { file: invocation.file } : {}), quiet: invocation.common.quiet }, context, metrics?.registry);
+        return await (await import('./up.js')).runUp({ ...(invocation.file !== undefined ? { file: invocation.file } : {}), quiet: invocation.common.quiet }, context, metrics?.registry, serveMetrics);
     }
     throw new Error(`unhandled subcommand ${(invocation as { kind: string }).kind}`);
   } finally {

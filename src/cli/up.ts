@@ -15,6 +15,7 @@ import { Supervisor } from './supervisor.js';
 
 /** `up`'s exit status for a bad or missing services file. */
 export const BAD_FILE_STATUS = 2;
+
 /** Grace given to orphans still running once every service stopped, in ms. */
 export const ORPHAN_GRACE_MS = 5000;
 // Each stops the services (a second one escalates): SIGHUP too, so that
@@ -39,8 +40,12 @@ export interface UpOptions {
   readonly quiet: boolean;
 }
 
-/** Runs the services until they all ended or a stop signal came; resolves with exit status 0, 1 or 2. */
-export async function runUp(options: UpOptions, context: CliContext, registry?: Registry): Promise<number> {
+/**
+ * Runs the services until they all ended or a stop signal came; resolves
+ * with exit status 0, 1 or 2. `serveMetrics` starts the metrics server once
+ * the file proved valid; a status when it could not (then `up` exits with it).
+ */
+export async function runUp(options: UpOptions, context: CliContext, registry?: Registry, serveMetrics: () => Promise<number | undefined> = async () => undefined): Promise<number> {
   const { logger } = context;
   const file = options.file ?? findServicesFile();
   if (file === undefined) {
@@ -57,6 +62,8 @@ export async function runUp(options: UpOptions, context: CliContext, registry?: 
     writeErr(`exitmon: ${error.message}\n`);
     return BAD_FILE_STATUS;
   }
+  const failed = await serveMetrics();
+  if (failed !== undefined) return failed;
   // Adopts and reaps orphans (a service's setsid grandchild whose parent died); exit lines are the services' events instead.
   const supervisor = new Supervisor({ reaper: context.reaper, logger, printer: null, adoptOrphans: true, defaultRole: 'orphan' });
   const printer = options.quiet ? null : new ServiceEventPrinter(context.format, Object.keys(manager.status()), { color: context.color });

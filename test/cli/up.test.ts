@@ -2,6 +2,7 @@
 // stop on SIGTERM with nothing left, exit 2 for a bad file before anything
 // starts, and as PID 1 of a pid namespace.
 import { spawnSync } from 'node:child_process';
+import { createServer, type AddressInfo } from 'node:net';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -177,6 +178,22 @@ describe('exitmon up', () => {
     process.kill(cli.pid, 'SIGTERM');
     // A service failed: exit status 1 even though the stop was clean.
     expect((await cli.done).status).toBe(1);
+  });
+
+  it('a bad services file is status 2 before anything starts, the metrics server included (even on a port in use)', async () => {
+    const file = servicesFile('services:\n  a:\n    command: 5\n');
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (taken.address() as AddressInfo).port;
+      const { status, stderr } = await runCli(['up', '-f', file, '--metrics', String(port)]);
+      // Before: the server started first, so a port in use gave 1 and the bad file went unreported.
+      expect(status).toBe(2);
+      expect(stderr).toMatch(/services\.a\.command: expected/);
+      expect(stderr).not.toMatch(/cannot serve metrics/);
+    } finally {
+      taken.close();
+    }
   });
 
   it('runs the example of docs/services.md as-is', async () => {
