@@ -108,5 +108,13 @@ const ESCAPES: Readonly<Record<string, string>> = { '\n': '\\n', '\t': '\\t', '\
 function shellWord(arg: string): string {
   if (/^[\w@%+=:,./-]+$/.test(arg)) return arg;
   if (!/[\x00-\x1f\x7f]/.test(arg)) return `'${arg.replaceAll("'", `'\\''`)}'`;
-  return `$'${arg.replace(/[\x00-\x1f\x7f\\']/g, (c) => ESCAPES[c] ?? `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`)}'`;
+  return `$'${visible(arg, /[\x00-\x1f\x7f\\']/g)}'`;
+}
+
+/**
+ * `text` with its control characters as escapes (`\n`, `\t`, `\x1b`): a
+ * line for people stays one line, and nothing reaches the terminal raw.
+ */
+export function visible(text: string, chars = /[\x00-\x1f\x7f]/g): string {
+  return text.replace(chars, (c) => ESCAPES[c] ?? `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }

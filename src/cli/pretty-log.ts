@@ -4,6 +4,7 @@
 //   12:00:01.234 INFO (exitmon): cannot start foo: ENOENT {"command":"foo"}
 // Fields pino always adds (level, time, pid, hostname, name, msg) are in the
 // prefix or dropped; an `err` prints its stack on the following lines.
+import { visible } from './format.js';
 
 const LEVELS: Record<number, { label: string; colour: string }> = {
   10: { label: 'TRACE', colour: '\x1b[90m' },
@@ -38,6 +39,7 @@ export function prettyLogLine(json: string, colour: boolean): string {
   const extra = Object.fromEntries(Object.entries(record).filter(([key]) => !OMITTED.has(key)));
   const fields = Object.keys(extra).length > 0 ? ` ${JSON.stringify(extra)}` : '';
   const err = record.err as { stack?: unknown } | undefined;
-  const stack = typeof err?.stack === 'string' ? `\n    ${err.stack.split('\n').join('\n    ')}` : '';
-  return `${clock(record.time)} ${label}${name}: ${String(record.msg ?? '')}${fields}${stack}\n`;
+  const stack = typeof err?.stack === 'string' ? `\n    ${err.stack.split('\n').map((line) => visible(line)).join('\n    ')}` : '';
+  // The message may quote what the user wrote (a command): one line, nothing raw.
+  return `${clock(record.time)} ${label}${name}: ${visible(String(record.msg ?? ''))}${fields}${stack}\n`;
 }

@@ -2,7 +2,7 @@
 // ServiceEvent), or a short text line for people. Written whole, one write().
 import type { ServiceEvent } from '../index.js';
 import type { OutputFormat } from './args.js';
-import { ANSI } from './format.js';
+import { ANSI, visible } from './format.js';
 import { writeOut } from './stdio.js';
 
 const EVENT_COLOR: Partial<Record<ServiceEvent['event'], string>> = { ready: ANSI.green, failed: ANSI.red, restarting: ANSI.yellow, exited: ANSI.yellow };
@@ -17,7 +17,8 @@ export function formatServiceEventPretty(event: ServiceEvent, nameWidth: number,
   if (event.status !== undefined) parts.push(`status=${event.status}`);
   if (event.delayMs !== undefined) parts.push(`in=${event.delayMs}ms`);
   parts.push(`restarts=${event.restarts}`);
-  if (event.reason !== undefined) parts.push(`(${event.reason})`);
+  // A reason quotes what the user wrote (a command that cannot start): never raw.
+  if (event.reason !== undefined) parts.push(`(${visible(event.reason)})`);
   return parts.join(' ');
 }
 
