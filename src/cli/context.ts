@@ -12,7 +12,7 @@ export interface CliContext {
   readonly printer: ExitPrinter | null;
   /** The output format, for records printed even with --quiet (the demo summary). */
   readonly format: OutputFormat;
-  /** Colour on stdout: pretty format, stdout a terminal, no NO_COLOR. */
+  /** Colour on stdout: pretty format, stdout a terminal, NO_COLOR unset or empty. */
   readonly color: boolean;
   /** The SigIgn mask the launcher line recorded before exec (START_SIGIGN_ENV), already removed from process.env. */
   readonly startSigIgn: string | undefined;

@@ -7,7 +7,7 @@
 import { createRequire } from 'node:module';
 import type { Logger as PinoLogger } from 'pino';
 import { prettyLogLine } from './pretty-log.js';
-import { writeErr } from './stdio.js';
+import { noColor, writeErr } from './stdio.js';
 
 /** Where and how much exitmon logs. */
 export interface CliLoggerOptions {
@@ -41,7 +41,7 @@ function loadPino(): typeof import('pino') {
 // cannot take a line (a reader gone, a full disk) costs the line, never
 // exitmon or the command's status.
 function createPino(level: Level, pretty: boolean): PinoLogger {
-  const colour = process.env.NO_COLOR === undefined;
+  const colour = !noColor();
   // pino hands a destination each record as one JSON line.
   const write = pretty ? (line: string): void => writeErr(prettyLogLine(line, colour)) : writeErr;
   let pino: typeof import('pino')['pino'];

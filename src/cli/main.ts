@@ -8,7 +8,7 @@ import type { CliContext } from './context.js';
 import { parseStartFds, START_FDS_ENV } from './inherited-fds.js';
 import { handOverEarlySignals } from './early-signals.js';
 import { restoreNodeOptions } from './node-options.js';
-import { flushOutput, isTerminal, writeErr, writeOut } from './stdio.js';
+import { flushOutput, isTerminal, noColor, writeErr, writeOut } from './stdio.js';
 import { helpText, packageVersion, usageText } from './usage.js';
 
 /** The exit status for bad usage (as in most Unix tools). */
@@ -90,7 +90,7 @@ async function createContext(common: CommonOptions): Promise<CliContext> {
   delete process.env[START_FDS_ENV];
   restoreNodeOptions();
   const reaper = Reaper.shared({ logger });
-  const color = common.format === 'pretty' && isTerminal(1) && process.env.NO_COLOR === undefined;
+  const color = common.format === 'pretty' && isTerminal(1) && !noColor();
   const printer = common.quiet ? null : new ExitPrinter(common.format, { color });
   return { reaper, logger, printer, format: common.format, color, startSigIgn, startFds };
 }

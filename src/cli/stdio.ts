@@ -32,6 +32,12 @@ export function isTerminal(fd: typeof STDOUT_FD | typeof STDERR_FD): boolean {
   return isatty(fd);
 }
 
+/** Whether the user asked for no colour: NO_COLOR set and not empty (no-color.org). */
+export function noColor(): boolean {
+  const value = process.env.NO_COLOR;
+  return value !== undefined && value !== '';
+}
+
 // A non-blocking description of our own for fd's pipe or terminal, or
 // undefined (a regular file, a socket, a closed fd: written through fd).
 function ownDescription(fd: number): number | undefined {

@@ -62,7 +62,7 @@ export class Supervisor {
     this.#subscription = this.reaper.monitor.subscribe('all', (event) => this.#onExit(event));
     const init = process.pid === 1;
     if (options.adoptOrphans || init) this.#adopting = this.#becomeSubreaper(init);
-    else this.#logger.debug('not a subreaper (--no-subreaper): only our own children are reaped');
+    else this.#logger.debug('not a subreaper: only our own children are reaped');
   }
 
   /** True when orphans are adopted and reaped here. */
