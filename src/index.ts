@@ -47,6 +47,7 @@ export type { ProcessState, ProcStat } from './process/proc-stat.js';
 export { ServiceManager } from './services/manager.js';
 export type { ServiceManagerOptions } from './services/manager.js';
 export type { ServiceState, ServiceStatus, ServiceEvent, ServiceEventName } from './services/types.js';
+export { SERVICE_STATES } from './services/types.js';
 export type { ServicesConfig, ServiceConfig, Duration, RestartPolicy } from './services/config.js';
 export {
   DEFAULT_SERVICE_GRACE_MS,

@@ -1,8 +1,8 @@
 // Per-service Prometheus series for `exitmon up --metrics`, in the CLI's own
-// registry: whether each service's process is up, its restarts, and its
-// exits by status.
+// registry: whether each service's process is up, its state, its restarts,
+// and its exits by status.
 import { Counter, Gauge, type Registry } from 'prom-client';
-import type { ServiceManager } from '../index.js';
+import { SERVICE_STATES, type ServiceManager } from '../index.js';
 
 /** Registers the service series for `manager` in `registry`; returns a function that stops counting exits. */
 export function registerServiceMetrics(registry: Registry, manager: ServiceManager): () => void {
@@ -14,6 +14,21 @@ export function registerServiceMetrics(registry: Registry, manager: ServiceManag
     registers,
     collect(this: Gauge<'service'>) {
       for (const [service, status] of Object.entries(manager.status())) this.set({ service }, status.pid === undefined ? 0 : 1);
+    },
+  });
+  // One series per state, 1 for the current one (kube-state-metrics'
+  // pattern): `exitmon_service_state{state="failed"} == 1` alerts on a
+  // service that gave up, which `up` (0 alike for failed, exited, waiting)
+  // cannot tell.
+  new Gauge({
+    name: 'exitmon_service_state',
+    help: "The service's state: 1 for the current one, 0 for the others.",
+    labelNames: ['service', 'state'],
+    registers,
+    collect(this: Gauge<'service' | 'state'>) {
+      for (const [service, status] of Object.entries(manager.status())) {
+        for (const state of SERVICE_STATES) this.set({ service, state }, status.state === state ? 1 : 0);
+      }
     },
   });
   new Counter({

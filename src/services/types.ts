@@ -13,7 +13,10 @@ import type { ExitEvent } from '../core/exit-event.js';
  * - `exited`: ended on its own without failing and will not restart (a oneshot that exited 0)
  * - `failed`: exited non-zero without a restart, crash loop, readiness timeout, start error
  */
-export type ServiceState = 'pending' | 'starting' | 'running' | 'ready' | 'backoff' | 'stopping' | 'stopped' | 'exited' | 'failed';
+export type ServiceState = (typeof SERVICE_STATES)[number];
+
+/** Every ServiceState, in the order of a service's life. */
+export const SERVICE_STATES = ['pending', 'starting', 'running', 'ready', 'backoff', 'stopping', 'stopped', 'exited', 'failed'] as const;
 
 /** A snapshot of one service (`ServiceManager.status()`). */
 export interface ServiceStatus {

@@ -164,7 +164,7 @@ describe('exitmon up', () => {
     expect(missing.stderr).toMatch(/no services file: none of exitmon\.yaml, exitmon\.yml, exitmon\.json/);
   });
 
-  it('--metrics serves per-service series: up, restarts, exits by status', async () => {
+  it('--metrics serves per-service series: up, state, restarts, exits by status', async () => {
     const file = servicesFile('services:\n  steady: { command: "exec sleep 30" }\n  crashy: { command: "exit 2", restart: on-failure, restartDelay: 50ms, maxRestarts: 2 }\n');
     const cli = startCli(['up', '-f', file, '--format', 'json', '--metrics', '0']);
     const [, url] = await cli.waitFor('stderr', /metrics at (http:\/\/\S+?\/metrics)/);
@@ -172,6 +172,11 @@ describe('exitmon up', () => {
     const text = await (await fetch(url!)).text();
     expect(text).toMatch(/^exitmon_service_up\{service="steady"\} 1$/m);
     expect(text).toMatch(/^exitmon_service_up\{service="crashy"\} 0$/m);
+    // `up` is 0 for a service that gave up and for one waiting alike; the state tells them apart.
+    expect(text).toMatch(/^exitmon_service_state\{service="crashy",state="failed"\} 1$/m);
+    expect(text).toMatch(/^exitmon_service_state\{service="crashy",state="backoff"\} 0$/m);
+    expect(text).toMatch(/^exitmon_service_state\{service="steady",state="ready"\} 1$/m);
+    expect(text.match(/^exitmon_service_state\{service="steady",state="\w+"\} 1$/gm)).toHaveLength(1);
     expect(text).toMatch(/^exitmon_service_restarts_total\{service="crashy"\} 2$/m);
     expect(text).toMatch(/^exitmon_service_restarts_total\{service="steady"\} 0$/m);
     expect(text).toMatch(/^exitmon_service_exits_total\{service="crashy",status="2"\} 3$/m);
