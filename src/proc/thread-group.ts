@@ -6,8 +6,8 @@
 import { readFileSync } from 'node:fs';
 import { PROC_ROOT } from './stat.js';
 
-/** The process `tid` is a thread of, when it is not that process's leader; else undefined (a process, gone, or no /proc). */
-export function threadOfProcess(tid: number): number | undefined {
+// The process `tid` is a thread of, when it is not that process's leader; else undefined (a process, gone, or no /proc).
+function threadOfProcess(tid: number): number | undefined {
   let text: string;
   try {
     text = readFileSync(`${PROC_ROOT}/${tid}/status`, 'latin1');
