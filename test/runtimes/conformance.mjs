@@ -72,10 +72,13 @@ function runScript(source, args = []) {
   return { status: result.status, signal: result.signal, stdout: result.stdout, stderr: result.stderr };
 }
 
-// Starts an orphan: sh forks `sleep; exit code` into the background, prints its pid and exits.
+// Leaves an orphan that exits with `code` `delay` s after it was re-parented
+// (test/fixtures/sources-late-orphan.sh: never reaped by its own shell) and
+// resolves with its pid.
+const LATE_ORPHAN = join(ROOT, 'test', 'fixtures', 'sources-late-orphan.sh');
 function makeOrphan(code, delay = '0.05') {
   return new Promise((resolve, reject) => {
-    const sh = spawnChild('sh', ['-c', `(sleep ${delay}; exit ${code}) & echo $!`], { stdio: ['ignore', 'pipe', 'ignore'] });
+    const sh = spawnChild(LATE_ORPHAN, [String(code), delay], { stdio: ['ignore', 'pipe', 'ignore'] });
     let out = '';
     sh.stdout.on('data', (chunk) => (out += chunk));
     sh.on('error', reject);
@@ -500,8 +503,8 @@ if (runtime === 'bun') {
       await Bun.sleep(100);
       const listed = reaper.adopted().length;
       const orphan = await new Promise((resolve) => {
-        // The sleep: a job that ends before sh does may be reaped by sh itself, never orphaned (as makeOrphan).
-        const sh = spawn('sh', ['-c', '(sleep 0.05; exit 5) & echo $!'], { stdio: ['ignore', 'pipe', 'ignore'] });
+        // Exits once re-parented: a job that ends before sh does may be reaped by sh itself, never orphaned (as makeOrphan).
+        const sh = spawn(${JSON.stringify(LATE_ORPHAN)}, ['5'], { stdio: ['ignore', 'pipe', 'ignore'] });
         sh.stdout.once('data', (d) => resolve(Number(String(d).trim())));
       });
       const orphanExit = await reaper.monitor.waitPid(orphan, { timeout: 10000 }).catch((error) => ({ code: String(error) }));

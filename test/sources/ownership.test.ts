@@ -32,6 +32,14 @@ async function orphan(command: string): Promise<number> {
   return pid;
 }
 
+// An orphan that exits with `code` `delay` s after it was re-parented to us
+// (its shell cannot reap it first: see the fixture); resolves with its pid.
+async function lateOrphan(code: number, delay: number): Promise<number> {
+  const [pid] = await runFixture('sources-late-orphan.sh', [code, delay]);
+  await waitFor(() => stateOf(pid!)?.ppid === process.pid, 'the orphan to be re-parented to us', 10_000);
+  return pid!;
+}
+
 describe.skipIf(!linux)('Reaper ownership as child subreaper (Linux, native)', () => {
   let monitor: ExitMonitor;
   let reaper: Reaper;
@@ -121,7 +129,7 @@ describe.skipIf(!linux)('Reaper ownership as child subreaper (Linux, native)', (
       worker.once('error', reject);
     });
     await started;
-    const pid = await orphan('sh -c "sleep 0.2; exit 5"'); // exits within the worker's 2 s window
+    const pid = await lateOrphan(5, 0.2); // exits within the worker's 2 s window
     reaper.watch(pid, { reap: true });
     const exit = await monitor.waitPid(pid, { timeout: 10_000 });
     await done;
@@ -231,7 +239,7 @@ describe.skipIf(!linux)('Reaper ownership as child subreaper (Linux, native)', (
   });
 
   it('close() reaps the orphans that already exited instead of leaving them as zombies', async () => {
-    const pid = await orphan('sleep 0.2');
+    const pid = await lateOrphan(0, 0.2);
     const end = Date.now() + 500;
     while (Date.now() < end) {
       // Block the loop: the orphan exits meanwhile and no sweep can run.

@@ -3,11 +3,10 @@
 // subreaper that does not adopt leaves a re-parented orphan's zombie in place,
 // which makes one to look at; vitest forks one process per file, so the
 // subreaper flag stays here.
-import { execFile } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadNative } from '../../src/native/load.js';
 import { ExitMonitor, Reaper, type ExitEvent } from '../../src/index.js';
-import { stateOf, waitFor } from './helpers.js';
+import { runFixture, stateOf, waitFor } from './helpers.js';
 
 const linux = process.platform === 'linux' && loadNative() !== null;
 
@@ -18,11 +17,9 @@ describe.skipIf(!linux)('reaper.zombies() (Linux, native)', () => {
   it('lists an exited child until it is collected, and nothing once it is', async () => {
     expect(reaper.zombies()).toEqual([]);
     expect(reaper.becomeSubreaper({ adoptOrphans: false })).toBe(true);
-    // sh starts a short sleep in the background and exits: the sleep is
-    // re-parented to us and, once it exits, nobody collects it yet.
-    const out = await new Promise<string>((resolve, reject) =>
-      execFile('sh', ['-c', 'sleep 0.2 & echo $!'], (error, stdout) => (error ? reject(error) : resolve(stdout))));
-    const orphan = Number(out.trim());
+    // The fixture leaves an orphan that is re-parented to us and exits:
+    // nobody collects it yet.
+    const [orphan] = await runFixture('sources-late-orphan.sh', [0]);
     await waitFor(() => stateOf(orphan)?.state === 'Z', 'the orphan to exit');
     expect(reaper.zombies()).toEqual([orphan]);
     // Adoption is off, so no sweep takes it: collect it here, and the list is
@@ -35,9 +32,7 @@ describe.skipIf(!linux)('reaper.zombies() (Linux, native)', () => {
   it('adopts an orphan re-parented while adoption was off once adoption is turned on', async () => {
     const exits: ExitEvent[] = [];
     using _ = reaper.monitor.subscribe('all', (exit) => void exits.push(exit));
-    const out = await new Promise<string>((resolve, reject) =>
-      execFile('sh', ['-c', 'sh -c "exit 5" & echo $!'], (error, stdout) => (error ? reject(error) : resolve(stdout))));
-    const orphan = Number(out.trim());
+    const [orphan] = await runFixture('sources-late-orphan.sh', [5]);
     await waitFor(() => stateOf(orphan)?.state === 'Z', 'the orphan to exit');
     expect(reaper.becomeSubreaper()).toBe(true); // now adopting: the orphan is ours
     await waitFor(() => exits.some((e) => e.pid === orphan), 'the orphan to be reaped');
