@@ -21,10 +21,11 @@ function run(mode: 'stop' | 'cleanup', engine: string): Record<string, unknown> 
   const node = `${JSON.stringify(process.execPath)} --import tsx ${JSON.stringify(FIXTURE)} ${mode} ${engine}`;
   // The script runs in the foreground (not in $(…)) so that the shell, PID 1
   // here, reaps the orphans it leaves (a zombie would pin the group's id).
-  const shell = `${node} > /tmp/group-reuse.$$ || exit 1; cat /tmp/group-reuse.$$; ` +
-    `b=$(sed -n 's/.*"stranger":\\([0-9]*\\).*/\\1/p' /tmp/group-reuse.$$); rm -f /tmp/group-reuse.$$; sleep 0.1; ` +
+  // mktemp, not $$: the shell is PID 1, so $$ is 1 in every namespace (two suites at once shared one file).
+  const shell = `out=$(mktemp /tmp/group-reuse.XXXXXX); ${node} > "$out" || exit 1; cat "$out"; ` +
+    `b=$(sed -n 's/.*"stranger":\\([0-9]*\\).*/\\1/p' "$out"); rm -f "$out"; sleep 0.1; ` +
     `if [ -n "$b" ] && kill -0 "$b" 2>/dev/null; then echo '{"afterExit":"alive"}'; kill -9 "$b"; else echo '{"afterExit":"gone"}'; fi`;
-  const result = spawnSync('unshare', ['--pid', '--fork', '--mount-proc', 'sh', '-c', shell], { encoding: 'utf8', timeout: 60_000 });
+  const result = spawnSync('unshare', ['--pid', '--fork', '--mount-proc', '--kill-child', 'sh', '-c', shell], { encoding: 'utf8', timeout: 60_000, killSignal: 'SIGKILL' });
   expect(result.status, result.stderr).toBe(0);
   const lines = result.stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
   return Object.assign({}, ...lines) as Record<string, unknown>;

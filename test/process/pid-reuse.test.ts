@@ -62,8 +62,8 @@ function withEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
 function runInPidNamespace(env: NodeJS.ProcessEnv): Record<string, unknown> {
   const result = spawnSync(
     'unshare',
-    ['--pid', '--fork', '--mount-proc', process.execPath, '--import', 'tsx', '--input-type=module', '-e', script],
-    { encoding: 'utf8', timeout: 60_000, env: withEnv(env) },
+    ['--pid', '--fork', '--mount-proc', '--kill-child', process.execPath, '--import', 'tsx', '--input-type=module', '-e', script],
+    { encoding: 'utf8', timeout: 60_000, killSignal: 'SIGKILL', env: withEnv(env) },
   );
   expect(result.status, result.stderr).toBe(0);
   return JSON.parse(result.stdout.trim().split('\n').at(-1)!) as Record<string, unknown>;

@@ -24,7 +24,7 @@ function runScript(script: string, args: string[] = [], prefix = ''): Promise<{ 
 // Runs a fixture with tsx and returns its exit status, signal, stdout and stderr, whatever they are.
 function runRaw(script: string, args: string[] = [], prefix: string[] = []): { status: number | null; signal: string | null; stdout: string; stderr: string } {
   const argv = [...prefix, process.execPath, '--import', 'tsx', FIXTURES + script, ...args];
-  const result = spawnSync(argv[0]!, argv.slice(1), { encoding: 'utf8', timeout: 30_000 });
+  const result = spawnSync(argv[0]!, argv.slice(1), { encoding: 'utf8', timeout: 30_000, killSignal: 'SIGKILL' });
   return { status: result.status, signal: result.signal, stdout: result.stdout, stderr: result.stderr };
 }
 
@@ -71,7 +71,7 @@ describe.skipIf(!native)('Reaper process lifecycle (Linux, native)', () => {
   // A refused reap is retried later; by pid, it took the exit of whatever
   // process had reused the pid since someone else reaped the watched one.
   it.skipIf(!canUnshare)('a reap retried through the watch\'s pidfd answers ECHILD and leaves alone the new process that reused the pid', () => {
-    const result = runRaw('sources-pidfd-reap-reuse.mjs', [], ['unshare', '-pf', '--mount-proc']);
+    const result = runRaw('sources-pidfd-reap-reuse.mjs', [], ['unshare', '-pf', '--mount-proc', '--kill-child']);
     expect(result.status).toBe(0);
     const out = JSON.parse(result.stdout) as { A: number; B: number; first: unknown; reused: boolean; throughPidfd: unknown; left: string | null; cleanup: unknown; runtimeReused: boolean; runtimeOwned: unknown; runtimeExit: unknown };
     expect(out.reused).toBe(true);
@@ -88,7 +88,7 @@ describe.skipIf(!native)('Reaper process lifecycle (Linux, native)', () => {
   // Review finding 3: watch() of a watched pid was a no-op, so the new
   // process got the old exit ('unknown') and its own was lost.
   it.skipIf(!canUnshare)("a spawn() that reuses a watched pid whose exit was not collected yet gets its own exit, not the old one", () => {
-    const result = runRaw('sources-pid-reuse.mjs', [], ['unshare', '-pf', '--mount-proc']);
+    const result = runRaw('sources-pid-reuse.mjs', [], ['unshare', '-pf', '--mount-proc', '--kill-child']);
     expect(result.status).toBe(0);
     const out = JSON.parse(result.stdout) as { P: number; reused: boolean; exited: unknown; published: unknown[] };
     expect(out.reused).toBe(true);

@@ -19,7 +19,7 @@ describe.skipIf(!linux)('reaper.zombies() (Linux, native)', () => {
     expect(reaper.becomeSubreaper({ adoptOrphans: false })).toBe(true);
     // The fixture leaves an orphan that is re-parented to us and exits:
     // nobody collects it yet.
-    const [orphan] = await runFixture('sources-late-orphan.sh', [0]);
+    const orphan = (await runFixture('sources-late-orphan.sh', [0]))[0]!;
     await waitFor(() => stateOf(orphan)?.state === 'Z', 'the orphan to exit');
     expect(reaper.zombies()).toEqual([orphan]);
     // Adoption is off, so no sweep takes it: collect it here, and the list is
@@ -32,7 +32,7 @@ describe.skipIf(!linux)('reaper.zombies() (Linux, native)', () => {
   it('adopts an orphan re-parented while adoption was off once adoption is turned on', async () => {
     const exits: ExitEvent[] = [];
     using _ = reaper.monitor.subscribe('all', (exit) => void exits.push(exit));
-    const [orphan] = await runFixture('sources-late-orphan.sh', [5]);
+    const orphan = (await runFixture('sources-late-orphan.sh', [5]))[0]!;
     await waitFor(() => stateOf(orphan)?.state === 'Z', 'the orphan to exit');
     expect(reaper.becomeSubreaper()).toBe(true); // now adopting: the orphan is ours
     await waitFor(() => exits.some((e) => e.pid === orphan), 'the orphan to be reaped');
