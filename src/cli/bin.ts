@@ -1,12 +1,37 @@
-// The `exitmon` executable (dist/cli/main.js). Kept tiny on purpose: it turns
-// on V8's on-disk compile cache where the runtime has one (Node >= 22.1), so
-// every module loaded after it, main.ts and the subcommand it loads, starts
-// from cached code; then it hands over to main.ts.
+// The `exitmon` executable (dist/cli/main.js). Kept tiny on purpose: it holds
+// PID 1's early signals, turns on V8's on-disk compile cache where the runtime
+// has one (Node >= 22.1), so every module loaded after it, main.ts and the
+// subcommand it loads, starts from cached code; then it hands over to main.ts.
+// It imports no module of its own: each one would be a file more to load on
+// every start (the hold below is reached by the others through KEY).
 import module from 'node:module';
-import { holdEarlySignals } from './early-signals.js';
+import type { Hold, LateSignals } from './early-signals.js';
 
-// First thing: as PID 1 a signal that arrives before exitmon handles it is lost.
-holdEarlySignals();
+// First thing: as PID 1 a signal that arrives before exitmon handles it is
+// lost. Why and how the hold is handed over: early-signals.ts.
+const HELD: readonly NodeJS.Signals[] = ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGQUIT'];
+const KEY = Symbol.for('exitmon.cli.earlySignals');
+const versions = process.versions as { bun?: string; deno?: string };
+if (process.pid === 1 && versions.bun === undefined && versions.deno === undefined) {
+  const held: NodeJS.Signals[] = [];
+  let late: LateSignals | undefined;
+  const listener = (signal: NodeJS.Signals): void => {
+    if (late === undefined) held.push(signal);
+    else if (late === 'reraise') process.kill(process.pid, signal);
+  };
+  for (const signal of HELD) process.on(signal, listener);
+  const hold: Hold = {
+    handOver(how) {
+      late = how;
+      // Removing the last listener of a signal resets it to SIG_DFL in
+      // libuv, which would undo a native handler installed since: the
+      // listener stays, idle, unless the holding is released.
+      if (how === 'release') for (const signal of HELD) process.off(signal, listener);
+      for (const signal of held.splice(0)) process.kill(process.pid, signal);
+    },
+  };
+  (globalThis as { [KEY]?: Hold })[KEY] = hold;
+}
 
 // A supervisor runs short bursts of light JS (a /proc scan, an exit line);
 // letting TurboFan (and Maglev, on by default from Node 22) optimise those

@@ -3,13 +3,14 @@
 // arrives before a handler exists, so a `docker stop` in exitmon's first
 // ~200 ms (Node's start-up, then loading the library) was lost, and the
 // command ran on. tini blocks every signal first thing; Node cannot, but the
-// bin's first module can listen: this holds SIGTERM, SIGINT, SIGHUP and
-// SIGQUIT from then on, and `run` and `up` take them over (re-raised to
-// exitmon itself) once they handle signals. Outside PID 1 an early signal
+// bin can listen first thing: bin.ts holds SIGTERM, SIGINT, SIGHUP and
+// SIGQUIT from then on (it defines the hold itself, so that no module more
+// is loaded on every start), and `run` and `up` take them over here, through
+// the same global key (re-raised to exitmon itself), once they handle
+// signals. Outside PID 1 an early signal
 // still ends exitmon by its default action before any command started,
 // which leaves nothing behind. Node only: under Bun a caught signal counts as
 // the runtime's own and would not be forwarded (signal-forwarder.ts).
-const HELD: readonly NodeJS.Signals[] = ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGQUIT'];
 const KEY = Symbol.for('exitmon.cli.earlySignals');
 
 /**
@@ -21,32 +22,9 @@ const KEY = Symbol.for('exitmon.cli.earlySignals');
  */
 export type LateSignals = 'reraise' | 'drop' | 'release';
 
-interface Hold {
+/** The hold bin.ts installs at KEY. */
+export interface Hold {
   handOver(late: LateSignals): void;
-}
-
-/** Starts holding (PID 1 under Node only; elsewhere a no-op). */
-export function holdEarlySignals(): void {
-  const versions = process.versions as { bun?: string; deno?: string };
-  if (process.pid !== 1 || versions.bun !== undefined || versions.deno !== undefined) return;
-  const held: NodeJS.Signals[] = [];
-  let late: LateSignals | undefined;
-  const listener = (signal: NodeJS.Signals): void => {
-    if (late === undefined) held.push(signal);
-    else if (late === 'reraise') process.kill(process.pid, signal);
-  };
-  for (const signal of HELD) process.on(signal, listener);
-  const hold: Hold = {
-    handOver(how) {
-      late = how;
-      // Removing the last listener of a signal resets it to SIG_DFL in
-      // libuv, which would undo a native handler installed since: the
-      // listener stays, idle, unless the holding is released.
-      if (how === 'release') for (const signal of HELD) process.off(signal, listener);
-      for (const signal of held.splice(0)) process.kill(process.pid, signal);
-    },
-  };
-  (globalThis as { [KEY]?: Hold })[KEY] = hold;
 }
 
 /** Hands the held signals over (re-raised now, in order); once, by whoever handles signals first. */

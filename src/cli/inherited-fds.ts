@@ -8,6 +8,7 @@
 // that range keep their flags and are inherited by the command anyway.
 import { readFileSync } from 'node:fs';
 import type { StdioOptions } from 'node:child_process';
+import { ownLauncherValue } from '../process/launcher-value.js';
 
 /** The variable the launcher line sets: its pid, then `fd:inode` for each inherited fd ≥ 3. */
 export const START_FDS_ENV = 'EXITMON_START_FDS';
@@ -33,9 +34,9 @@ function fdInode(fd: number): string | null {
  * a `node` wrapper: another inode) names exitmon's own fds, never passed on.
  */
 export function parseStartFds(value: string | undefined): number[] {
-  if (value === undefined) return [];
-  const [pid, ...entries] = value.split(' ');
-  if (Number(pid) !== process.pid) return [];
+  const recorded = ownLauncherValue(value, ' ');
+  if (recorded === undefined || recorded === '') return [];
+  const entries = recorded.split(' ');
   const fds = new Set<number>();
   for (const entry of entries) {
     const match = /^(\d+):(\d*)$/.exec(entry);

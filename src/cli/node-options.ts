@@ -7,6 +7,8 @@
 // command or service starts. Started without the launcher (`node main.js`),
 // exitmon's Node has taken NODE_OPTIONS already: nothing to undo.
 
+import { ownLauncherValue } from '../process/launcher-value.js';
+
 /** Where the launcher keeps NODE_OPTIONS: `PID:VALUE`, or empty when it was unset. */
 export const START_NODE_OPTIONS_ENV = 'EXITMON_START_NODE_OPTIONS';
 
@@ -20,8 +22,6 @@ export function restoreNodeOptions(env: NodeJS.ProcessEnv = process.env): void {
     if (env.NODE_OPTIONS === '') delete env.NODE_OPTIONS;
     return;
   }
-  const colon = kept.indexOf(':');
-  // Another process's (a stale variable): not this start's.
-  if (colon < 0 || Number(kept.slice(0, colon)) !== process.pid) return;
-  env.NODE_OPTIONS = kept.slice(colon + 1);
+  const value = ownLauncherValue(kept, ':');
+  if (value !== undefined) env.NODE_OPTIONS = value; // else another process's: not this start's
 }

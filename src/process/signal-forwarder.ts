@@ -11,6 +11,7 @@ import { loadNative, type NativeBinding } from '../native/load.js';
 import { readProcStat } from './proc-stat.js';
 import { hasSignal } from '../proc/signal-masks.js';
 import { ignoredAtLoad } from './start-dispositions.js';
+import { ownLauncherValue } from './launcher-value.js';
 
 /** The named signals `exitmon run` forwards (the real-time ones come on top, from libc's range). */
 export const FORWARDED_SIGNAL_NAMES: readonly NodeJS.Signals[] = [
@@ -102,9 +103,8 @@ export function signalsToLeaveAlone(native: NativeBinding | null = loadNative(),
 // "PID:0000000000001000" (hex, bit n-1 for signal n) → bigint; undefined when
 // absent, malformed, or recorded by another process (a stale variable).
 function parseSigIgn(value: string | undefined): bigint | undefined {
-  const match = value === undefined ? null : /^(\d+):([0-9a-fA-F]{1,16})$/.exec(value);
-  if (match === null || Number(match[1]) !== process.pid) return undefined;
-  return BigInt(`0x${match[2]!}`);
+  const mask = ownLauncherValue(value, ':');
+  return mask !== undefined && /^[0-9a-fA-F]{1,16}$/.test(mask) ? BigInt(`0x${mask}`) : undefined;
 }
 
 /** Options of a SignalForwarder. */
