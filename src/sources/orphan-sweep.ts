@@ -16,7 +16,7 @@ import { fromWaitResult, type ExitStatus } from './exit-status.js';
 import { ERRNO, syscallError } from './native-errors.js';
 import type { PidfdBackend } from './pidfd-backend.js';
 import { zombieChildren } from '../proc/tree.js';
-import { adoptedOrphans, ownedChildProcess, type Ownership } from './ownership.js';
+import { adoptedOrphans, hasNoChildren, ownedChildProcess, type Ownership } from './ownership.js';
 import { SweepScheduler } from './sweep-scheduler.js';
 import type { WatchSet } from './watch-set.js';
 
@@ -97,7 +97,7 @@ export class OrphanSweep {
       // Children we have now were not re-parented to us as subreaper: owner
       // unknown. Taken once: what is re-parented later, while adoption is
       // off, is an orphan all the same, and adopted once adoption is on.
-      this.#host.ownership.rememberPreexisting(this.#host.pidfd.hasNoChildren());
+      this.#host.ownership.rememberPreexisting(hasNoChildren());
     }
     if (adoptOrphans && !this.#scheduler.running) {
       this.#lastPruneAt = Date.now();

@@ -23,6 +23,7 @@ import { loadNative } from '../native/load.js';
 import { hasExited, listProcesses, readProcStat, type ProcStat } from '../proc/stat.js';
 import { childrenOf } from '../proc/tree.js';
 import { ticksSinceBoot } from '../proc/uptime.js';
+import { ERRNO } from './native-errors.js';
 import { childProcessReaped, isOwnedByRuntime, ownedChildProcess, runtimeChildExit, startedInSpawnWindow, type RuntimeExit } from './runtime-children.js';
 
 export { childProcessReaped, isOwnedByRuntime, ownedChildProcess, runtimeChildExit, type RuntimeExit };
@@ -82,6 +83,16 @@ export function mayAdopt(): boolean {
 }
 
 /**
+ * Whether this process has no child at all, running or zombie: the addon's
+ * peek, waitid(P_ALL, WNOHANG|WNOWAIT), answers ECHILD (waitid(2); the peek
+ * reaps nothing). One system call instead of a /proc scan. False without the
+ * addon (unknown).
+ */
+export function hasNoChildren(): boolean {
+  return loadNative()?.peekAny() === -ERRNO.ECHILD;
+}
+
+/**
  * THE rule for "adopted orphan": a live child of this process (a running
  * 'Z' leader counts, see hasExited) that this process did not start, as far
  * as it can know. A child is excluded when
@@ -101,11 +112,15 @@ export function mayAdopt(): boolean {
  * PID 1): the kernel gives us no other children. Empty when nothing can be
  * re-parented to us (mayAdopt()). `procs`: one /proc listing.
  */
-export function adoptedOrphans(procs: readonly ProcStat[] = listProcesses()): ProcStat[] {
+export function adoptedOrphans(procs?: readonly ProcStat[]): ProcStat[] {
   if (!mayAdopt()) return [];
+  // No child at all, running or zombie (one waitid answers ECHILD): none
+  // adopted, and no /proc listing (its cost grows with the host's processes;
+  // an init's exit asked for it every time).
+  if (procs === undefined && hasNoChildren()) return [];
   const self = process.pid;
   const { loadedAt, claims } = adoptionRealm;
-  return procs.filter((p) => {
+  return (procs ?? listProcesses()).filter((p) => {
     if (p.ppid !== self || hasExited(p) || isOwnedByRuntime(p.pid)) return false;
     if (loadedAt !== undefined && p.startTime <= loadedAt && adoptionRealm.inheritedAdoptable !== true) return false;
     if (startedInSpawnWindow(p.startTime)) return false;

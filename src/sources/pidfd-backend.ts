@@ -140,13 +140,6 @@ export class PidfdBackend {
     return answer(this.#binding.peekAny());
   }
 
-  // Whether this process has no child at all, running or zombie: the same
-  // waitid answers ECHILD (waitid(2)). One system call instead of a /proc scan.
-  hasNoChildren(): boolean {
-    const peeked = this.peekAny();
-    return peeked.kind === 'error' && peeked.errno === ERRNO.ECHILD;
-  }
-
   // Whether this process has no zombie child now (no child, or none exited):
   // the same WNOWAIT peek, which reaps nothing. False also when the peek failed.
   hasNoZombie(): boolean {

@@ -9,7 +9,7 @@ import { ExitPublisher, type PublishedWatch } from './exit-publisher.js';
 import type { ExitStatus } from './exit-status.js';
 import { LoopHold } from './loop-hold.js';
 import { OrphanSweep } from './orphan-sweep.js';
-import { adoptedOrphans, mayAdopt, Ownership } from './ownership.js';
+import { adoptedOrphans, hasNoChildren, mayAdopt, Ownership } from './ownership.js';
 import type { PidfdBackend } from './pidfd-backend.js';
 import { PidPoller } from './poll-backend.js';
 import { chooseBackend } from './reaper-backend.js';
@@ -71,8 +71,7 @@ export function assembleReaper(monitor: ExitMonitor, options: Required<ReaperOpt
   hold = new LoopHold({
     watchedCount: () => watchSet.size,
     mayAdopt,
-    hasNoChildren: () => pidfd?.hasNoChildren() ?? false,
-    // The hold has asked mayAdopt() and hasNoChildren() already.
+    hasNoChildren,
     adopted: () => adoptedOrphans(),
   });
   return { exits, pidfd, backend, poller, ownership, watches, orphans, hold, publish };

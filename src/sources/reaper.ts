@@ -142,7 +142,7 @@ export class Reaper implements Disposable {
    * reaper.adopted(); // [4711]
    */
   adopted(): number[] {
-    return this.#adoptedNow().map((p) => p.pid).sort((a, b) => a - b);
+    return adoptedOrphans().map((p) => p.pid).sort((a, b) => a - b);
   }
 
   /**
@@ -174,7 +174,7 @@ export class Reaper implements Disposable {
    */
   async stopAdopted(options?: StopOptions): Promise<StopResult> {
     const stop = treeStopper();
-    return stop(this.#adoptedNow().map(({ pid, startTime }) => ({ pid, startTime })), options);
+    return stop(adoptedOrphans().map(({ pid, startTime }) => ({ pid, startTime })), options);
   }
 
   /**
@@ -277,11 +277,6 @@ export class Reaper implements Disposable {
     this.close();
   }
 
-  // The adopted orphans now. When the kernel says this process has no child
-  // at all (one waitid), there is none, and no /proc scan is needed.
-  #adoptedNow(): ReturnType<typeof adoptedOrphans> {
-    return this.#parts.pidfd?.hasNoChildren() === true ? [] : adoptedOrphans();
-  }
 }
 
 shareInstanceof(Reaper, 'Reaper');
