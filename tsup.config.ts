@@ -2,8 +2,6 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { defineConfig, type Options } from 'tsup';
 
-type TsupPlugin = NonNullable<Options['plugins']>[number];
-
 type Plugin = NonNullable<Options['esbuildPlugins']>[number];
 
 // Bundling third-party code means shipping its licence: writes the licence of
@@ -32,31 +30,6 @@ const thirdPartyLicenses: Plugin = {
       writeFileSync(join(out, 'THIRD-PARTY-LICENSES.txt'),
         `The exitmon files in this directory bundle the following packages:\n\n${body.join(`\n${'-'.repeat(72)}\n\n`)}`);
     });
-  },
-};
-
-// Node's built-ins reach the CLI through `require`, not `import`: an ESM
-// import of a built-in builds its ESM facade, which reads every export's
-// descriptor once, and that loads every lazy one (node:fs's streams and
-// fs/promises, node:util's worker_threads): about 15 ms of module loading at
-// every start that `exitmon run` never uses (docs/benchmarks.md, start-up).
-// Rewrites esbuild's import statements of `node:` built-ins (at the top of
-// each chunk) into destructuring `require` calls; the banner's createRequire
-// provides `require` in every chunk.
-const IMPORT_BUILTIN = /import\s*(?:(\w+)\s*,?\s*)?(?:\{([^}]*)\}|\*\s*as\s+(\w+))?\s*from\s*"(node:[\w/]+)";?/g;
-const builtinsByRequire: TsupPlugin = {
-  name: 'builtins-by-require',
-  renderChunk(code) {
-    return {
-      code: code.replace(IMPORT_BUILTIN, (_all, defaultName: string | undefined, named: string | undefined, namespace: string | undefined, specifier: string) => {
-        const module = `require(${JSON.stringify(specifier)})`;
-        const out: string[] = [];
-        if (defaultName !== undefined) out.push(`const ${defaultName}=${module};`);
-        if (namespace !== undefined) out.push(`const ${namespace}=${module};`);
-        if (named !== undefined) out.push(`const{${named.replace(/\s+as\s+/g, ':')}}=${module};`);
-        return out.join('');
-      }),
-    };
   },
 };
 
@@ -113,35 +86,38 @@ export default defineConfig([
     external,
   },
   {
-    // bin.ts becomes dist/cli/main.js (the `exitmon` bin). Each subcommand, the
-    // library and the metrics server are chunks next to it, loaded on demand
-    // (splitting).
-    entry: { main: 'src/cli/bin.ts' },
+    // The CLI is CommonJS, in two files: bin.ts becomes dist/cli/main.js (the
+    // `exitmon` bin, a few hundred bytes), which holds PID 1's early signals
+    // and turns on the compile cache before it requires dist/cli/app.js, the
+    // rest in one bundle (main.ts with every subcommand, the library and the
+    // metrics server, each evaluated only when the command line needs it).
+    // Measured against the ESM build with a chunk per subcommand: 6-14 ms
+    // less per start (Node's ESM loader, a module job per chunk, and the ESM
+    // facade of every built-in, which loads its lazy exports, all go), the
+    // same for --version (docs/benchmarks.md, start-up).
+    entry: { main: 'src/cli/bin.ts', app: 'src/cli/main.ts' },
     outDir: 'dist/cli',
-    clean: true, // chunk names carry hashes: stale ones must go
-    format: ['esm'],
-    splitting: true,
+    clean: true,
+    format: ['cjs'],
+    outExtension: () => ({ js: '.js' }),
+    shims: true, // import.meta.url (the addon's loader, usage, pino's path)
     // No source maps: this code is mostly bundled prom-client and the library.
     target: 'node20',
     platform: 'node',
-    // The CLI carries its own copy of the library; bundling rxjs's Observable
-    // and eventemitter3 into it too saves loading them as separate modules
-    // (CommonJS through the ESM loader) at every start.
+    // The CLI carries its own copy of the library, with rxjs's Observable and
+    // eventemitter3 bundled in: one file to read instead of their modules.
     // pino is dist/pino.cjs, loaded by logger.ts on the first record.
     external: ['node-gyp-build', 'yaml', 'pino'],
     noExternal: ['rxjs', 'eventemitter3'],
     // Mostly bundled third-party code: minified, it is half the install size.
     minify: true,
-    // Keeps the node: prefix, which builtinsByRequire looks for.
-    removeNodeProtocol: false,
     esbuildPlugins: [thirdPartyLicenses],
-    plugins: [builtinsByRequire],
+    // The package is "type": "module": this marks dist/cli/*.js CommonJS.
+    onSuccess: async () => writeFileSync('dist/cli/package.json', '{\n  "type": "commonjs"\n}\n'),
     // A sh/JS polyglot: sh records the inherited SigIgn mask (Node resets
     // SIG_IGN of signals 1-31 at start-up, so `nohup` would be invisible),
-    // then execs node on this file; JS sees a string and a comment. The real
-    // `require` serves builtinsByRequire's built-ins and the CommonJS code
-    // bundled in (prom-client), which esbuild's ESM output cannot require.
-    banner: { js: `${SH_LAUNCHER}\nimport { createRequire as __exitmonRequire } from 'node:module';\nconst require = __exitmonRequire(import.meta.url);` },
+    // then execs node on this file; JS sees a string and a comment.
+    banner: { js: SH_LAUNCHER },
   },
   {
     // ServiceManager.load's YAML parser: the yaml package bundled and minified

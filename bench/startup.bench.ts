@@ -162,12 +162,15 @@ function notes(profile: Profile): string[] {
       `as exitmon run is). RSS is VmRSS from /proc/<pid>/status ${RSS_SETTLE_MS} ms after the start, median of the samples. ` +
       `The footprint packs the working tree (npm pack, which builds) and installs the tarball into an empty project with ` +
       `npm's defaults (--prefer-offline); size is \`du -sk node_modules\`. 0.1 measured 37 packages and 22 MB.`,
-    `**What start-up costs.** bin.ts turns on V8's compile cache where Node has it (22.1 and later), then loads only ` +
-      `what the command line needs: \`--version\` loads no library code, \`run\` no metrics code; pino (dist/pino.cjs) is ` +
-      `read on the first log record (a quiet run never parses it); Node's built-ins are loaded with require, not import ` +
-      `(an ESM import of node:fs or node:util loads every lazy export: streams, fs/promises, worker_threads; about 15 ms); ` +
-      `\`run\` asks the kernel for zombies (reaper.zombies(), one waitid) instead of scanning /proc before it exits; ` +
-      `rxjs's Observable comes from its own modules, not its index (the ` +
+    `**What start-up costs.** The CLI is CommonJS: bin.ts (dist/cli/main.js) holds PID 1's early signals and turns on ` +
+      `V8's compile cache where Node has it (22.1 and later), then requires dist/cli/app.js, one bundle whose parts are ` +
+      `evaluated only when the command line needs them: \`--version\` runs no library code, \`run\` no metrics code; ` +
+      `pino (dist/pino.cjs) is read on the first log record (a quiet run never parses it). The earlier ESM build, split ` +
+      `into a chunk per subcommand, cost 6-14 ms more per start (Node's ESM loader, a module job per chunk, the ESM ` +
+      `facade of each built-in, which loads every lazy export); node:crypto is not loaded (~3 ms; a cgroup probe's name ` +
+      `needs no secrecy); \`run\` asks the kernel for zombies (reaper.zombies(), one waitid) instead of scanning /proc ` +
+      `before it exits, and its reaper's close lists no process when it has no child left (it listed every process on ` +
+      `the host, ~10 ms here); rxjs's Observable comes from its own modules, not its index (the ` +
       `CommonJS index loads every operator). The supervisor runs with TurboFan and Maglev off (\`--no-opt --no-maglev\` ` +
       `set 100 ms after the start, from an unref'd timer: loading node:v8 costs 4-7 ms here, which a short run never pays): ` +
       `optimising its short bursts of JS cost about 3.5 MB RSS.`,

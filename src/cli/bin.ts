@@ -1,7 +1,7 @@
 // The `exitmon` executable (dist/cli/main.js). Kept tiny on purpose: it holds
 // PID 1's early signals, turns on V8's on-disk compile cache where the runtime
-// has one (Node >= 22.1), so every module loaded after it, main.ts and the
-// subcommand it loads, starts from cached code; then it hands over to main.ts.
+// has one (Node >= 22.1), so that the bundle loaded after it (dist/cli/app.js:
+// main.ts and all it needs) starts from cached code; then it hands over to it.
 // It imports no module of its own: each one would be a file more to load on
 // every start (the hold below is reached by the others through KEY).
 import module from 'node:module';
@@ -50,4 +50,6 @@ setTimeout(() => {
 // Not in Node 20, Bun or Deno: there the code is compiled afresh each start.
 (module as { enableCompileCache?: () => unknown }).enableCompileCache?.();
 
-await import('./main.js');
+// app.js is the bundle of main.ts next to this file (tsup.config.ts): a
+// runtime require, so that it is compiled after the cache above is on.
+module.createRequire(import.meta.url)('./app.js');

@@ -2,11 +2,9 @@
 // once per process (like containerd's capability probes). Containers often
 // mount the cgroup fs read-only and many hosts run cgroup v1 only, so this is
 // found out, never assumed (docs/linux.md, "cgroups").
-import { randomBytes } from 'node:crypto';
 import { accessSync, constants, mkdirSync, rmdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { cgroup2Mounts, ownCgroupPath } from '../proc/cgroup-info.js';
-
 
 /** The environment variable that names the cgroup v2 directory to create cgroups under. */
 export const CGROUP_BASE_ENV = 'EXITMON_CGROUP_BASE';
@@ -21,8 +19,10 @@ const probes = new Map<string, CgroupBaseProbe>();
 function canCreateUnder(dir: string): boolean {
   try {
     accessSync(join(dir, 'cgroup.procs'), constants.W_OK);
-    // Unique even across pid namespaces sharing the hierarchy, and past a probe directory left by a killed process.
-    const probe = join(dir, `exitmon-probe-${process.pid}-${randomBytes(4).toString('hex')}`);
+    // Unique even across pid namespaces sharing the hierarchy, and past a
+    // probe directory left by a killed process. Math.random, not node:crypto:
+    // a name needs no secrecy, and loading crypto cost every start ~3 ms.
+    const probe = join(dir, `exitmon-probe-${process.pid}-${Math.random().toString(16).slice(2, 10)}`);
     mkdirSync(probe);
     rmdirSync(probe);
     return true;

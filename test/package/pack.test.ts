@@ -164,7 +164,7 @@ describe('the packed tarball', () => {
   it('holds the bundles, their types, the CLI, the four prebuilds and the sources for a rebuild, and nothing else', async () => {
     const { stdout } = ok(await run('tar', ['-tzf', tarball], work), 'tar');
     const files = stdout.split('\n').filter(Boolean).map((file) => file.replace(/^package\//, '')).sort();
-    for (const file of ['dist/index.js', 'dist/index.cjs', 'dist/index.d.ts', 'dist/index.d.cts', 'dist/yaml.cjs', 'dist/pino.cjs', 'dist/cli/main.js',
+    for (const file of ['dist/index.js', 'dist/index.cjs', 'dist/index.d.ts', 'dist/index.d.cts', 'dist/yaml.cjs', 'dist/pino.cjs', 'dist/cli/main.js', 'dist/cli/app.js', 'dist/cli/package.json',
       'dist/cli/THIRD-PARTY-LICENSES.txt', ...PREBUILDS, 'src/native/exitmon.c', 'src/native/binding.gyp', 'package.json',
       'README.md', 'LICENSE']) {
       expect(files).toContain(file);
