@@ -7,9 +7,8 @@
 // SIGQUIT from then on (it defines the hold itself, so that no module more
 // is loaded on every start), and `run` and `up` take them over here, through
 // the same global key (re-raised to exitmon itself), once they handle
-// signals. Outside PID 1 an early signal
-// still ends exitmon by its default action before any command started,
-// which leaves nothing behind. Node only: under Bun a caught signal counts as
+// signals. Outside PID 1 an early signal still ends exitmon by its default
+// action before any command started, which leaves nothing behind. Node only: under Bun a caught signal counts as
 // the runtime's own and would not be forwarded (signal-forwarder.ts).
 const KEY = Symbol.for('exitmon.cli.earlySignals');
 

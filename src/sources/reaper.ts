@@ -276,7 +276,6 @@ export class Reaper implements Disposable {
   [Symbol.dispose](): void {
     this.close();
   }
-
 }
 
 shareInstanceof(Reaper, 'Reaper');
