@@ -2,17 +2,16 @@
 import { setImmediate as immediate, setTimeout as timeout } from 'node:timers/promises';
 
 /**
- * Lets the dispatcher run a few slices: each turn passes a loop iteration's
- * timers phase, where a slice that ran out of time continues (a cold first
- * delivery on a loaded machine can take the whole 4 ms budget), and its check
- * phase, where new work's slice runs. Immediates alone ran 5 turns in well
- * under the timer's 1 ms, so such a continuation came after the assertions.
+ * Lets the dispatcher run a few slices: `turns` check phases (where new
+ * work's slice runs), then one timers phase, where a slice that ran out of its
+ * 4 ms budget continues (a cold first delivery on a loaded machine can take
+ * all of it: five immediates alone ran in well under the timer's 1 ms, and the
+ * continuation came after the assertions), then `turns` check phases more.
  */
 export async function flush(turns = 5): Promise<void> {
-  for (let i = 0; i < turns; i++) {
-    await timeout(0);
-    await immediate();
-  }
+  for (let i = 0; i < turns; i++) await immediate();
+  await timeout(0);
+  for (let i = 0; i < turns; i++) await immediate();
 }
 
 /** Polls `predicate` until it holds or `timeoutMs` passes (a liveness bound, not a speed check). */
