@@ -2,15 +2,14 @@
 // PID 1's early signals, turns on V8's on-disk compile cache where the runtime
 // has one (Node >= 22.1), so that the bundle loaded after it (dist/cli/app.js:
 // main.ts and all it needs) starts from cached code; then it hands over to it.
-// It imports no module of its own: each one would be a file more to load on
-// every start (the hold below is reached by the others through KEY).
+// It loads no module of its own at run time (each would be a file more to
+// load on every start): the constants it takes from early-signals.ts are
+// inlined by the bundler, and the others reach the hold below through KEY.
 import module from 'node:module';
-import type { Hold, LateSignals } from './early-signals.js';
+import { EARLY_SIGNALS_KEY as KEY, HELD_SIGNALS as HELD, type Hold, type LateSignals } from './early-signals.js';
 
 // First thing: as PID 1 a signal that arrives before exitmon handles it is
 // lost. Why and how the hold is handed over: early-signals.ts.
-const HELD: readonly NodeJS.Signals[] = ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGQUIT'];
-const KEY = Symbol.for('exitmon.cli.earlySignals');
 const versions = process.versions as { bun?: string; deno?: string };
 if (process.pid === 1 && versions.bun === undefined && versions.deno === undefined) {
   const held: NodeJS.Signals[] = [];

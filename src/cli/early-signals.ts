@@ -10,7 +10,12 @@
 // signals. Outside PID 1 an early signal still ends exitmon by its default
 // action before any command started, which leaves nothing behind. Node only: under Bun a caught signal counts as
 // the runtime's own and would not be forwarded (signal-forwarder.ts).
-const KEY = Symbol.for('exitmon.cli.earlySignals');
+// Constants only above the hand-over: bin.ts imports them, and the bundler
+// inlines them into the tiny executable.
+/** Where bin.ts keeps its hold, on globalThis (a registered symbol: the bin and the bundle are separate files). */
+export const EARLY_SIGNALS_KEY = Symbol.for('exitmon.cli.earlySignals');
+/** The signals held from the first line on: those that stop `run`'s command or `up`'s services. */
+export const HELD_SIGNALS: readonly NodeJS.Signals[] = ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGQUIT'];
 
 /**
  * What becomes of a held signal whose listener runs after the hand-over (it
@@ -28,8 +33,8 @@ export interface Hold {
 
 /** Hands the held signals over (re-raised now, in order); once, by whoever handles signals first. */
 export function handOverEarlySignals(late: LateSignals): void {
-  const global = globalThis as { [KEY]?: Hold };
-  const hold = global[KEY];
-  delete global[KEY];
+  const global = globalThis as { [EARLY_SIGNALS_KEY]?: Hold };
+  const hold = global[EARLY_SIGNALS_KEY];
+  delete global[EARLY_SIGNALS_KEY];
   hold?.handOver(late);
 }

@@ -7,13 +7,14 @@ import { SERVICE_STATES, type ServiceManager } from '../index.js';
 /** Registers the service series for `manager` in `registry`; returns a function that stops counting exits. */
 export function registerServiceMetrics(registry: Registry, manager: ServiceManager): () => void {
   const registers = [registry];
+  const status = scrapeSnapshot(manager);
   new Gauge({
     name: 'exitmon_service_up',
     help: 'Whether the service has a live process (1) or not (0).',
     labelNames: ['service'],
     registers,
     collect(this: Gauge<'service'>) {
-      for (const [service, status] of Object.entries(manager.status())) this.set({ service }, status.pid === undefined ? 0 : 1);
+      for (const [service, { pid }] of Object.entries(status())) this.set({ service }, pid === undefined ? 0 : 1);
     },
   });
   // One series per state, 1 for the current one (kube-state-metrics'
@@ -26,8 +27,8 @@ export function registerServiceMetrics(registry: Registry, manager: ServiceManag
     labelNames: ['service', 'state'],
     registers,
     collect(this: Gauge<'service' | 'state'>) {
-      for (const [service, status] of Object.entries(manager.status())) {
-        for (const state of SERVICE_STATES) this.set({ service, state }, status.state === state ? 1 : 0);
+      for (const [service, { state: current }] of Object.entries(status())) {
+        for (const state of SERVICE_STATES) this.set({ service, state }, current === state ? 1 : 0);
       }
     },
   });
@@ -38,7 +39,7 @@ export function registerServiceMetrics(registry: Registry, manager: ServiceManag
     registers,
     collect(this: Counter<'service'>) {
       this.reset();
-      for (const [service, status] of Object.entries(manager.status())) this.inc({ service }, status.restarts);
+      for (const [service, { restarts }] of Object.entries(status())) this.inc({ service }, restarts);
     },
   });
   const exits = new Counter({
@@ -53,4 +54,21 @@ export function registerServiceMetrics(registry: Registry, manager: ServiceManag
     if (ended) exits.inc({ service: event.service, status: String(event.status ?? -1) });
   });
   return () => subscription.unsubscribe();
+}
+
+// One status() per scrape, shared by the gauges above, so that one scrape
+// never shows a service up in one series and exited in another. A scrape
+// collects its metrics one after another within a loop turn (prom-client
+// awaits each, in microtasks); the snapshot is dropped at the next check phase.
+function scrapeSnapshot(manager: ServiceManager): () => ReturnType<ServiceManager['status']> {
+  let snapshot: ReturnType<ServiceManager['status']> | undefined;
+  return () => {
+    if (snapshot === undefined) {
+      snapshot = manager.status();
+      setImmediate(() => {
+        snapshot = undefined;
+      });
+    }
+    return snapshot;
+  };
 }

@@ -7,7 +7,7 @@ import { setMaxListeners } from 'node:events';
 import type { Registry } from 'prom-client';
 import { ServiceConfigError, ServiceManager, SignalForwarder, findServicesFile, forwardableSignals, DEFAULT_SERVICE_FILES, FORWARDED_SIGNAL_NAMES, type StopResult } from '../index.js';
 import type { CliContext } from './context.js';
-import { handOverEarlySignals } from './early-signals.js';
+import { HELD_SIGNALS, handOverEarlySignals } from './early-signals.js';
 import { ServiceEventPrinter } from './service-format.js';
 import { writeErr } from './stdio.js';
 import { registerServiceMetrics } from './service-metrics.js';
@@ -22,7 +22,8 @@ export const ORPHAN_GRACE_MS = 5000;
 // closing the terminal `up` runs in stops what it started instead of killing
 // `up` alone and leaving every service (each in its own group, so the hangup
 // does not reach them) running unsupervised; SIGQUIT as supervisord does.
-const STOP_SIGNALS: readonly NodeJS.Signals[] = ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGQUIT'];
+// They are the signals the bin holds from its first line on.
+const STOP_SIGNALS = HELD_SIGNALS;
 // What `run` forwards whose default action would end `up` and orphan its
 // services: logged and otherwise ignored. Left out: the stop signals above,
 // those whose default action is harmless or a stop (SIGPIPE the runtimes
