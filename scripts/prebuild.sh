@@ -31,6 +31,12 @@ LDFLAGS="-Wl,-z,now"
 # Atomics inline (LL/SC, every ARMv8): gcc's default outline helpers live in
 # libgcc and call __getauxval, which musl does not export.
 ARM64_FLAGS="-mno-outline-atomics"
+# glibc builds: bind the functions glibc 2.34 moved into libc to their first
+# versions (exitmon.c, EXITMON_GLIBC_BASE), and name the libraries that hold
+# them before 2.34, so that the binary loads on any glibc Node runs on (Node
+# 20: 2.28), also in a runtime that does not load libpthread itself (Bun).
+glibc_base() { echo "-DEXITMON_GLIBC_BASE=\"GLIBC_$1\""; }
+GLIBC_LIBS="-Wl,--no-as-needed -l:libpthread.so.0 -l:libdl.so.2 -Wl,--as-needed"
 
 # node_api.h and uv.h: from the Node that runs this script when it has them, else Debian's.
 node_include() {
@@ -84,10 +90,10 @@ build_target() {
   case $1 in
     x64-glibc)
       need gcc "x64 glibc" gcc
-      build x64-glibc gcc strip "" ;;
+      build x64-glibc "gcc $(glibc_base 2.2.5)" strip "$GLIBC_LIBS" ;;
     arm64-glibc)
       need aarch64-linux-gnu-gcc "arm64 glibc" gcc-aarch64-linux-gnu
-      build arm64-glibc "aarch64-linux-gnu-gcc $ARM64_FLAGS" aarch64-linux-gnu-strip "" ;;
+      build arm64-glibc "aarch64-linux-gnu-gcc $ARM64_FLAGS $(glibc_base 2.17)" aarch64-linux-gnu-strip "$GLIBC_LIBS" ;;
     x64-musl)
       need /usr/lib/x86_64-linux-musl/musl-gcc.specs "x64 musl" musl-tools
       kh=$(kernel_headers /usr/include /usr/include/x86_64-linux-gnu/asm x64)

@@ -50,6 +50,27 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+/*
+ * The shipped glibc binaries (scripts/prebuild.sh defines EXITMON_GLIBC_BASE
+ * as the architecture's first glibc symbol version: GLIBC_2.2.5 on x64,
+ * GLIBC_2.17 on arm64) bind the functions that glibc 2.34 moved from
+ * libpthread and libdl into libc, and pthread_sigmask that 2.32 re-versioned,
+ * to their first versions. Every glibc exports those (2.34 and later keep
+ * them for old binaries), so one binary built on Debian 12 loads wherever
+ * Node does (Node 20 needs glibc 2.28), not only on glibc 2.34 and later. A
+ * source build (node-gyp) binds whatever its own glibc has.
+ */
+#ifdef EXITMON_GLIBC_BASE
+#define EXITMON_BIND_BASE(name) __asm__(".symver " #name "," #name "@" EXITMON_GLIBC_BASE)
+EXITMON_BIND_BASE(pthread_create);
+EXITMON_BIND_BASE(pthread_join);
+EXITMON_BIND_BASE(pthread_once);
+EXITMON_BIND_BASE(pthread_mutex_trylock);
+EXITMON_BIND_BASE(pthread_sigmask);
+EXITMON_BIND_BASE(dlopen);
+EXITMON_BIND_BASE(dladdr);
+#endif
+
 #ifndef NAPI_VERSION
 #define NAPI_VERSION 8 /* binding.gyp sets it too */
 #endif
