@@ -57,6 +57,18 @@ function createCgroup(o: ResolvedSpawnOptions): ProcessCgroup | undefined {
   throw new NativeUnavailableError('cgroup containment (a writable cgroup v2 hierarchy)', { cause: failure });
 }
 
+// Runs `start`; when it throws (bad arguments: nothing was started), the
+// cgroup made for the process goes too, so a refused spawn leaves nothing.
+function startOrDropCgroup<T>(start: () => T, cgroup: ProcessCgroup | undefined): T {
+  try {
+    return start();
+  } catch (error) {
+    cgroup?.releaseFd();
+    cgroup?.removeWhenEmpty();
+    throw error;
+  }
+}
+
 /** What startNativeProcess returns when the clone itself was refused (no process was created). */
 export const CLONE_REFUSED = Symbol('clone refused');
 
@@ -78,7 +90,7 @@ export function startNativeProcess(binding: SpawnBinding, command: string, args:
     cgroupFd: cgroup?.fd ?? -1,
     cleanupSignal: o.cleanup ? killSignalNumber(o.killSignal) : 0,
   };
-  let started = startNative(binding, command, args, o.node, job);
+  let started = startOrDropCgroup(() => startNative(binding, command, args, o.node, job), cgroup);
   if (cgroup !== undefined && 'code' in started && (started as { step?: string }).step === 'clone3') {
     // clone3 refused CLONE_INTO_CGROUP (Linux < 5.7, or seccomp).
     cgroup.releaseFd();

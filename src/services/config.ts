@@ -224,12 +224,19 @@ function checkDependencies(services: readonly ResolvedService[], add: (service: 
   if (cycle !== undefined) add(cycle[0], 'after', `dependency cycle: ${cycle.join(' -> ')}`);
 }
 
-// `command`: a non-empty string (run by the shell) or a non-empty argv.
+// `command`: a non-empty string (run by the shell) or a non-empty argv,
+// without NUL bytes (execve would cut the argument there; spawn refuses it,
+// which would surface only when the service starts).
 function commandArgv(value: unknown, fail: (message: string) => void): string[] | undefined {
-  if (typeof value === 'string' && value.trim().length > 0) return ['/bin/sh', '-c', value];
-  if (Array.isArray(value) && value.length > 0 && value.every((a) => typeof a === 'string') && (value[0] as string).length > 0) return [...(value as string[])];
-  fail(`expected a non-empty string (run by /bin/sh -c) or a non-empty array of strings (argv), got ${describe(value)}`);
-  return undefined;
+  let argv: string[] | undefined;
+  if (typeof value === 'string' && value.trim().length > 0) argv = ['/bin/sh', '-c', value];
+  else if (Array.isArray(value) && value.length > 0 && value.every((a) => typeof a === 'string') && (value[0] as string).length > 0) argv = [...(value as string[])];
+  else fail(`expected a non-empty string (run by /bin/sh -c) or a non-empty array of strings (argv), got ${describe(value)}`);
+  if (argv?.some((a) => a.includes('\0')) === true) {
+    fail('expected no NUL byte in the command');
+    return undefined;
+  }
+  return argv;
 }
 
 function stringList(value: unknown, fail: (message: string) => void): string[] | undefined {

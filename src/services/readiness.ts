@@ -43,9 +43,12 @@ export function parseReadyCheck(value: unknown): ReadyCheck {
     return { kind, host, port };
   }
   if (kind === 'command') {
-    if (typeof arg === 'string' && arg.trim().length > 0) return { kind, argv: ['/bin/sh', '-c', arg] };
-    if (Array.isArray(arg) && arg.length > 0 && arg.every((a) => typeof a === 'string' && a.length > 0)) return { kind, argv: [...(arg as string[])] };
-    throw new TypeError(`command: expected a non-empty string or array of strings, got ${describe(arg)}`);
+    const argv = typeof arg === 'string' && arg.trim().length > 0 ? ['/bin/sh', '-c', arg]
+      : Array.isArray(arg) && arg.length > 0 && arg.every((a) => typeof a === 'string' && a.length > 0) ? [...(arg as string[])] : undefined;
+    if (argv === undefined) throw new TypeError(`command: expected a non-empty string or array of strings, got ${describe(arg)}`);
+    // execve would cut an argument at a NUL; spawn refuses it at every probe.
+    if (argv.some((a) => a.includes('\0'))) throw new TypeError('command: expected no NUL byte in the command');
+    return { kind, argv };
   }
   if (kind === 'delay') {
     const ms = parseServiceDuration(arg);
@@ -78,14 +81,18 @@ export interface ProbeContext {
  * Waits until the check passes: 'ready'; or 'timeout' once `limitMs` passed
  * (0: no limit, as systemd's TimeoutStartSec=0), or 'cancelled' when `cancel`
  * aborts (the service's exit or stop), whichever comes first.
+ * @throws what broke the check itself (a probe that spawn refuses outright):
+ *   it would never pass, and must not pass for a cancellation.
  */
 export async function readyWithin(check: ReadyCheck, startedAt: number, probe: ProbeContext, limitMs: number, cancel: AbortSignal): Promise<'ready' | 'timeout' | 'cancelled'> {
   const timeout = limitMs > 0 ? AbortSignal.timeout(limitMs) : undefined;
   try {
     await waitUntilReady(check, startedAt, probe, timeout === undefined ? cancel : AbortSignal.any([cancel, timeout]));
     return 'ready';
-  } catch {
-    return timeout?.aborted === true ? 'timeout' : 'cancelled';
+  } catch (error) {
+    if (timeout?.aborted === true) return 'timeout';
+    if (cancel.aborted) return 'cancelled';
+    throw error;
   }
 }
 

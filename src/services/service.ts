@@ -112,15 +112,18 @@ export class Service {
     const readiness = new AbortController();
     this.#readiness = readiness;
     const probe = { monitor, env, cwd: this.config.cwd, logger: this.#context.logger, service: this.name };
+    // Not ready in time, or a check that cannot run: the service failed, and
+    // what it started must not linger.
+    const fail = (reason: string): void => {
+      if (this.#process !== child || this.#state !== 'starting' || this.#stopping) return;
+      this.#fail(reason, { pid: child.pid });
+      this.#stops.begin(child);
+    };
     void readyWithin(check, startedAt, probe, this.config.readyTimeoutMs, readiness.signal).then((outcome) => {
       if (this.#process !== child || this.#state !== 'starting') return;
       if (outcome === 'ready' && this.#alive) this.#set('ready', 'ready', { pid: child.pid });
-      else if (outcome === 'timeout' && !this.#stopping) {
-        // Not ready in time: the service failed; what it started must not linger.
-        this.#fail(`not ready within ${this.config.readyTimeoutMs}ms`, { pid: child.pid });
-        this.#stops.begin(child);
-      }
-    });
+      else if (outcome === 'timeout') fail(`not ready within ${this.config.readyTimeoutMs}ms`);
+    }, (error: unknown) => fail(`its ready check cannot run: ${(error as Error).message}`));
   }
 
   /**

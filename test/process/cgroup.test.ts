@@ -1,6 +1,6 @@
 // cgroup containment: a fresh cgroup v2 per process, placed at clone time,
 // stop() ends with cgroup.kill, resources on the exit, nothing left behind.
-import { existsSync, mkdirSync, readFileSync, rmdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync } from 'node:fs';
 import { text } from 'node:stream/consumers';
 import { afterEach, describe, expect, it } from 'vitest';
 import { NativeUnavailableError } from '../../src/core/errors.js';
@@ -97,6 +97,15 @@ describe.skipIf(!canContain)('cgroup containment', () => {
     expect(isGone(p.pid)).toBe(false); // SIGTERM ignored, and no SIGKILL came
     expect(await p.stop({ graceMs: 0 })).toMatchObject({ forced: true, survivors: [] });
     await p.exited;
+  });
+
+  it('a spawn refused for its arguments (a NUL byte) leaves no cgroup behind', () => {
+    const base = probeCgroupBase().base!;
+    const ours = (): string[] => readdirSync(base).filter((name) => name.startsWith(`exitmon-${process.pid}-`));
+    const before = ours();
+    expect(() => spawn('echo', ['a\0b'], { cgroup: true, stdio: 'ignore' })).toThrow(/Expected `args` to contain no null bytes/);
+    expect(() => spawn('echo', [], { cgroup: 'auto', env: { A: 'x\0y' }, stdio: 'ignore' })).toThrow(TypeError);
+    expect(ours()).toEqual(before);
   });
 
   it("where no writable cgroup2 is found, cgroup: true throws NativeUnavailableError and 'auto' runs uncontained", async () => {

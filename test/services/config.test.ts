@@ -82,6 +82,14 @@ describe('services config', () => {
     ]);
   });
 
+  it('rejects a NUL byte in a command or a ready command before anything starts (spawn would refuse it only at start)', () => {
+    expect(problems({ services: { a: { command: ['echo', 'a\0b'] }, b: { command: 'echo a\0b' }, c: { command: 'true', ready: { command: ['test', '-e', 'x\0'] } } } })).toEqual([
+      expect.stringMatching(/^services\.a\.command: expected no NUL byte in the command/),
+      expect.stringMatching(/^services\.b\.command: expected no NUL byte in the command/),
+      expect.stringMatching(/^services\.c\.ready: command: expected no NUL byte in the command/),
+    ]);
+  });
+
   it('rejects a ready check or a readyTimeout on a oneshot (it is ready when it exits 0)', () => {
     expect(problems({ services: { migrate: { command: 'true', oneshot: true, ready: { delay: '1s' }, readyTimeout: '5s' } } })).toEqual([
       expect.stringMatching(/^services\.migrate\.ready: a oneshot is ready when it exits 0/),

@@ -6,7 +6,9 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { isRunning, ServiceManager, type ServiceEvent } from '../../src/index.js';
+import { isRunning, Reaper, ServiceManager, type ServiceEvent } from '../../src/index.js';
+import { silentLogger } from '../../src/core/logger.js';
+import { readyWithin } from '../../src/services/readiness.js';
 import { probeCgroupBase } from '../../src/process/cgroup-base.js';
 import { cleanup, eventsOf, fixture, loggerService, managerFor, tempDir } from './helpers.js';
 
@@ -142,6 +144,19 @@ describe('ServiceManager supervision', () => {
     await manager.whenIdle();
     expect(manager.status().deaf).toMatchObject({ state: 'failed', pid: undefined, lastExit: expect.objectContaining({ signal: 'SIGTERM' }) });
     expect(eventsOf(events, 'dep')).toEqual([]);
+  });
+
+  // A probe that spawn refused outright (a NUL byte in its argv, which the
+  // config check now catches first) was taken for a cancellation: the service
+  // stayed 'starting' for good and its dependents waited forever.
+  it('a ready check that cannot run at all fails at once instead of passing for a cancellation', async () => {
+    const probe = { monitor: Reaper.shared().monitor, env: process.env, cwd: undefined, logger: silentLogger, service: 'x' };
+    const cancel = new AbortController();
+    const started = performance.now();
+    await expect(readyWithin({ kind: 'command', argv: ['echo', 'a\0b'] }, Date.now(), probe, 20_000, cancel.signal)).rejects.toThrow(/null bytes/);
+    expect(performance.now() - started).toBeLessThan(10_000); // not the 20 s readyTimeout
+    cancel.abort();
+    await expect(readyWithin({ kind: 'delay', ms: 60_000 }, Date.now(), probe, 20_000, cancel.signal)).resolves.toBe('cancelled');
   });
 
   // The restart was armed first and never waited for the stop of what the
