@@ -9,8 +9,9 @@ const SHORT_USAGE = `Usage:
   exitmon up [-f FILE] [options]             supervise the services of exitmon.yaml
 Try 'exitmon --help' for more.`;
 
-const COMMON_HELP = `  --format pretty|json   exit lines as text or JSON lines (default: pretty on a TTY, else json)
-  -q, --quiet            no exit lines and no info logs (warnings and errors still go to stderr)
+// `lines`: what the subcommand prints on stdout (exit lines; up: service event lines).
+const commonHelp = (lines = 'exit lines'): string => `  --format pretty|json   ${lines} as text or JSON lines (default: pretty on a TTY, else json)
+  -q, --quiet            no ${lines} and no info logs (warnings and errors still go to stderr)
   -v, --verbose          debug logs
   --metrics [HOST:]PORT  serve Prometheus metrics at http://HOST:PORT/metrics (HOST defaults to 127.0.0.1; port 0 picks one)
   -h, --help             this help`;
@@ -38,7 +39,7 @@ Subcommands:
          burst of short-lived processes and a slow subscriber; ends with a summary.
 
 Options (all subcommands):
-${COMMON_HELP}
+${commonHelp()}
 
 Run 'exitmon help run' for run's own options. Exit lines go to stdout, logs to stderr.
 Exit status: the command's (run), 0/1 (watch, demo, up; up: 2 for a bad
@@ -47,7 +48,7 @@ services file), 2 for bad usage.`,
 
   -f, --file FILE        the services file (YAML or JSON; default: exitmon.yaml,
                          exitmon.yml or exitmon.json in the working directory)
-${COMMON_HELP}
+${commonHelp('service event lines')}
 
 Prints one line per service event (starting ready exited restarting failed
 stopping stopped). Ends when no service runs or waits to restart, or on
@@ -66,7 +67,7 @@ service failed; 1 otherwise; 2 for a bad services file or bad usage.`,
   --no-subreaper         do not adopt orphans: only COMMAND itself is reaped
                          (ignored when exitmon is PID 1: init must reap)
   --exec-id ID           tag COMMAND's exit event with this exec id
-${COMMON_HELP}
+${commonHelp()}
 
 Exit status: COMMAND's exit code, or 128+N when it died of signal N;
 126/127 when it could not be started; 2 for bad usage.`,
@@ -74,13 +75,13 @@ Exit status: COMMAND's exit code, or 128+N when it died of signal N;
 
 Prints one line per exit and ends when every PID is gone. Exits 0, or 1 when
 some PID did not exist (reported on stderr; the others are still watched).
-${COMMON_HELP}`,
+${commonHelp()}`,
   demo: `Usage: exitmon demo [options]
 
 Runs a few children, a burst of orphaned grandchildren, a process that ignores
 SIGTERM (stopped with escalation), a burst of short-lived processes and a slow
 subscriber, then prints a summary. Exits 0 when no zombie is left.
-${COMMON_HELP}`,
+${commonHelp()}`,
 };
 
 // The full help of exitmon or of one subcommand.

@@ -7,7 +7,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { SIGNAL_NUMBERS } from '../core/signals.js';
 import { NON_TERMINATING_SIGNALS } from '../process/kill-signal.js';
 import { describe } from '../core/validate.js';
-import { parseServiceDuration } from './duration.js';
+import { DURATION_EXPECTED, parseServiceDuration } from './duration.js';
 import { ServiceConfigError, type ServiceConfigIssue } from './errors.js';
 import { findCycle } from './graph.js';
 import { parseReadyCheck, type ReadyCheck, type ReadyCheckConfig } from './readiness.js';
@@ -253,7 +253,7 @@ function bool(value: unknown, fail: (message: string) => void): boolean | undefi
 
 function duration(value: unknown, fail: (message: string) => void): number | undefined {
   const ms = parseServiceDuration(value);
-  if (ms === undefined) fail(`expected a duration (milliseconds, or a string such as 300ms, 5s, 1m), got ${describe(value)}`);
+  if (ms === undefined) fail(`expected ${DURATION_EXPECTED}, got ${describe(value)}`);
   return ms;
 }
 

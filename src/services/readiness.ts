@@ -8,7 +8,7 @@ import type { ExitMonitor } from '../core/monitor.js';
 import { describe } from '../core/validate.js';
 import { spawn } from '../process/spawn.js';
 import { CONTAINED } from './service-process.js';
-import { parseServiceDuration } from './duration.js';
+import { DURATION_EXPECTED, parseServiceDuration } from './duration.js';
 
 /** A `ready:` entry as written in the file. */
 export type ReadyCheckConfig =
@@ -52,7 +52,7 @@ export function parseReadyCheck(value: unknown): ReadyCheck {
   }
   if (kind === 'delay') {
     const ms = parseServiceDuration(arg);
-    if (ms === undefined) throw new TypeError(`delay: expected a duration (300ms, 5s, 1m), got ${describe(arg)}`);
+    if (ms === undefined) throw new TypeError(`delay: expected ${DURATION_EXPECTED}, got ${describe(arg)}`);
     return { kind, ms };
   }
   throw new TypeError(`${expected}, got unknown check \`${kind}\``);

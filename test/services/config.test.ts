@@ -103,6 +103,11 @@ describe('services config', () => {
       expect.stringMatching(/^services\.web\.env: expected C to contain no NUL byte/),
     ]);
     expect(problems({ services: { web: { command: 'true', restartDelay: '1m' } } })).toEqual([]);
+    // A timer takes at most 2^31 - 1 ms: the message says so rather than only "a duration".
+    expect(problems({ services: { web: { command: 'true', stopGrace: '1000h', ready: { delay: '600h' } } } })).toEqual([
+      expect.stringMatching(/^services\.web\.ready: delay: expected a duration up to 596h .*"600h"/),
+      expect.stringMatching(/^services\.web\.stopGrace: expected a duration up to 596h .*"1000h"/),
+    ]);
     expect(problems({ services: { web: { command: 'true', restartDelay: '1m', maxRestartDelay: '30s' } } })).toEqual([
       expect.stringMatching(/^services\.web\.maxRestartDelay: must not be shorter than restartDelay/),
     ]);
