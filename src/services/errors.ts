@@ -8,7 +8,7 @@ export interface ServiceConfigIssue {
   readonly service: string | undefined;
   /** The key path inside the service (or the top level), e.g. `ready.tcp`. */
   readonly key: string;
-  /** What is wrong, e.g. ``expected a duration (300ms, 5s, 1m), got `"soon"` (string)``. */
+  /** What is wrong, e.g. ``expected a duration up to 596h (milliseconds, or a string such as 300ms, 5s, 1m), got `"soon"` (string)``. */
   readonly message: string;
 }
 
