@@ -205,9 +205,13 @@ export class ServiceManager implements AsyncDisposable {
       if (!blocked) this.#blocked.delete(service.name);
       else if (!this.#blocked.has(service.name)) {
         this.#blocked.add(service.name);
-        const ended = service.config.after.filter((name) => this.#ended(this.#services.get(name)!));
-        const why = ended.map((name) => `${name} is ${this.#services.get(name)!.state}`).join(', ');
-        this.#logger.warn({ service: service.name, after: ended }, `service ${service.name} will not start: ${why || 'a dependency will not start'}`);
+        // The dependencies that ended, or that will not start in turn (as #mayStart sees them).
+        const reasons = service.config.after.flatMap((name): [string, string][] => {
+          const dep = this.#services.get(name)!;
+          if (this.#ended(dep)) return [[name, `${name} is ${dep.state}`]];
+          return dep.state === 'pending' && !dep.restarting && !this.#mayStart(dep) ? [[name, `${name} will not start`]] : [];
+        });
+        this.#logger.warn({ service: service.name, after: reasons.map(([name]) => name) }, `service ${service.name} will not start: ${reasons.map(([, why]) => why).join(', ')}`);
       }
     }
   }

@@ -368,7 +368,7 @@ describe('ServiceManager supervision', () => {
   it('a service that exits 0 before its ready check passed failed (its dependents never start), and says so', async () => {
     const warnings: string[] = [];
     const logger = { error: () => undefined, warn: (_o: unknown, m?: string) => void warnings.push(String(m)), info: () => undefined, debug: () => undefined };
-    const manager = new ServiceManager({ services: { early: { command: 'exit 0', ready: { delay: '1s' } }, dep: { command: 'sleep 30', after: ['early'] } } }, { stdio: 'ignore', logger });
+    const manager = new ServiceManager({ services: { early: { command: 'exit 0', ready: { delay: '1s' } }, dep: { command: 'sleep 30', after: ['early'] }, web: { command: 'sleep 30', after: ['dep'] } } }, { stdio: 'ignore', logger });
     const events: ServiceEvent[] = [];
     manager.events.subscribe((e) => events.push(e));
     try {
@@ -377,6 +377,8 @@ describe('ServiceManager supervision', () => {
       expect(events.find((e) => e.event === 'failed')).toMatchObject({ reason: 'exited with status 0 before it was ready' });
       expect(manager.status().dep!.state).toBe('pending');
       expect(warnings).toContain('service dep will not start: early is failed');
+      // Two levels down it names the dependency that will not start in turn.
+      expect(warnings).toContain('service web will not start: dep will not start');
     } finally {
       await manager.forceStop();
     }
