@@ -5,7 +5,7 @@ import type { SpawnOptions as NodeSpawnOptions, StdioOptions } from 'node:child_
 import { closeSync, createReadStream, createWriteStream } from 'node:fs';
 import { Socket } from 'node:net';
 import { delimiter } from 'node:path';
-import { Readable, type Writable } from 'node:stream';
+import { Readable, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { typeError } from '../core/validate.js';
 import { errnoName } from '../sources/native-errors.js';
@@ -64,6 +64,23 @@ export function spawnError(command: string, args: readonly string[], errno: numb
   error.spawnargs = [...args];
   if (step !== undefined && step !== 'execve') Object.defineProperty(error, 'step', { value: step, enumerable: false });
   return error;
+}
+
+/**
+ * The stdin, stdout and stderr of a process that never started, where they
+ * were to be pipes: as node:child_process hands them out then, streams that
+ * have ended (stdout and stderr end without data; stdin is destroyed, so a
+ * write calls back with an error and emits none), so that code reading them
+ * beside `exited` meets the spawn error there, not a TypeError for null.
+ */
+export function unstartedStdio(stdio: StdioOptions | undefined): (Readable | Writable | null)[] {
+  return stdioList(stdio).slice(0, 3).map((entry, i) => {
+    if (stdioCode(entry, i) !== PIPE) return null;
+    if (i === 0) return new Writable({ write: (_chunk, _encoding, done) => done() }).destroy();
+    const ended = new Readable({ read: () => undefined });
+    ended.push(null);
+    return ended;
+  });
 }
 
 // The stdio entries as a list of three or more (node's normalisation).

@@ -17,7 +17,7 @@ import { waitForExit, withExec } from './exit-wait.js';
 import { holdLoop } from './keep-alive.js';
 import { killSignalNumber } from './kill-signal.js';
 import { notStarted, type ProcessParts } from './managed-process.js';
-import { startNative } from './native-engine.js';
+import { startNative, unstartedStdio } from './native-engine.js';
 import { refuseNativeSpawn, type SpawnBinding } from './spawn-engine.js';
 import type { ResolvedSpawnOptions } from './spawn-options.js';
 
@@ -108,7 +108,7 @@ export function startNativeProcess(binding: SpawnBinding, command: string, args:
   }
   if ('code' in started) {
     cgroup?.removeWhenEmpty();
-    return notStarted(Promise.reject(started));
+    return notStarted(Promise.reject(started), undefined, unstartedStdio(o.node.stdio));
   }
   const { pid, pidfd } = started;
   const resources = cgroup === undefined ? undefined : () => cgroup.resources();

@@ -6,6 +6,7 @@ import { assertDuration, assertOptionalString, typeError } from '../core/validat
 import { DEFAULT_GRACE_MS, DEFAULT_KILL_SIGNAL } from './stop.js';
 import { killSignalNumber } from './kill-signal.js';
 import { signalNumber } from '../core/signals.js';
+import { assertNodeOptions } from './node-options.js';
 
 // What sigaction(2) refuses to ignore.
 const UNIGNORABLE: ReadonlySet<number> = new Set([constants.signals.SIGKILL, constants.signals.SIGSTOP]);
@@ -128,7 +129,8 @@ function assertOptionalBoolean(value: unknown, name: string): asserts value is b
   if (value !== undefined && typeof value !== 'boolean') throw typeError(name, 'a boolean', value);
 }
 
-// Validates spawn's own options (node's are validated by node or the native engine).
+// Validates spawn's own options, and those of node's that the engines would
+// treat differently (node-options.ts); the rest node or the native engine checks.
 export function resolveSpawnOptions(options: ManagedSpawnOptions | undefined): ResolvedSpawnOptions {
   const {
     monitor, execId, containerId, processGroup, session, foreground, closeOtherFds, ignoredSignals, timeout, signal, graceMs,
@@ -146,6 +148,7 @@ export function resolveSpawnOptions(options: ManagedSpawnOptions | undefined): R
   assertOptionalBoolean(cleanup, 'options.cleanup');
   // node:child_process rejects it too; both engines read it before node would.
   assertOptionalBoolean(node.detached, 'options.detached');
+  assertNodeOptions(node);
   if (ignoredSignals !== undefined && !Array.isArray(ignoredSignals)) throw typeError('options.ignoredSignals', 'an array of signal names', ignoredSignals);
   const ignored = (ignoredSignals ?? []).map((s) => signalNumber(s, 'options.ignoredSignals'));
   for (const [k, signo] of ignored.entries()) {

@@ -144,6 +144,17 @@ describe.skipIf(!hasNativeSpawn)('native spawn', () => {
     expect(await p.stop()).toMatchObject({ alreadyExited: true });
   });
 
+  it('a command that does not exist still has the pipes asked for, ended, as node:child_process hands them out', async () => {
+    for (const engine of ['native', 'child_process'] as const) {
+      const p = spawn('exitmon-no-such-command', [], { engine, stdio: ['pipe', 'pipe', 'ignore'] });
+      expect(p.stderr).toBeNull();
+      // Read beside exited: the spawn error surfaces, never a TypeError for a null stream.
+      await expect(Promise.all([text(p.stdout!), p.exited])).rejects.toMatchObject({ code: 'ENOENT' });
+      const written = await new Promise<unknown>((resolve) => p.stdin!.write('x', resolve));
+      expect(written).toBeInstanceOf(Error); // EPIPE from node, destroyed from the native engine
+    }
+  });
+
   it('a file without execute permission rejects exited with EACCES', async () => {
     const file = join(scratch, 'not-executable');
     writeFileSync(file, '#!/bin/sh\nexit 0\n');

@@ -171,6 +171,23 @@ describe.skipIf(!isLinux)('spawn', () => {
     expect(() => spawn('true', [], { monitor: {} as ExitMonitor })).toThrow(TypeError);
   });
 
+  // uid: -1 is "unchanged" to setuid(2): the native engine ran the command as
+  // ourselves where node refused it; a bad stdio was refused by each runtime
+  // in its own way (Bun, Deno: a plain Error, or only when exited rejected).
+  it.each(['native', 'child_process'] as const)('refuses the same bad uid, gid and stdio with either engine (%s), before anything starts', (engine) => {
+    for (const stdio of [undefined, 'pipe', 'ignore'] as const) {
+      expect(() => spawn('id', [], { engine, stdio, uid: -1 })).toThrow(/^Expected `options.uid` to be an integer from 0 to 2147483647, got `-1`/);
+      expect(() => spawn('id', [], { engine, stdio, gid: -1 })).toThrow(RangeError);
+    }
+    expect(() => spawn('id', [], { engine, uid: 1.5 })).toThrow(RangeError);
+    expect(() => spawn('id', [], { engine, gid: '0' as unknown as number })).toThrow(TypeError);
+    expect(() => spawn('true', [], { engine, stdio: 'bogus' as 'pipe' })).toThrow(/^Expected `options.stdio` to be one of 'pipe', 'overlapped', 'ignore', 'inherit' or an array, got `"bogus"`/);
+    expect(() => spawn('true', [], { engine, stdio: -1 as unknown as 'pipe' })).toThrow(TypeError);
+    expect(() => spawn('true', [], { engine, stdio: ['pipe', 'pipe', 'pipe', 'bogus' as 'pipe'] })).toThrow(/^Expected `options.stdio\[3\]` to be 'pipe', 'ignore', 'inherit', 'ipc', null, a file descriptor or a stream with one/);
+    expect(() => spawn('true', [], { engine, stdio: [{} as unknown as 'pipe', 'pipe', 'pipe'] })).toThrow(TypeError);
+    expect(() => spawn('true', [], { engine, stdio: ['ignore', -2, 'ignore'] })).toThrow(RangeError);
+  });
+
   it('uses the shared reaper monitor by default', async () => {
     const p = start('sh', ['-c', 'exit 7']);
     const viaMonitor = Reaper.shared().monitor.waitPid(p.pid, { timeout: LIVENESS_MS });
