@@ -129,9 +129,10 @@ describe('exitmon run', () => {
     // The reader starts reading only after exitmon ended: it gets what the pipe held.
     const err = join(tmpdir(), `exitmon-dropped-${process.pid}`);
     const out = await bash(`$CLI run -- sh -c '${flood}' 2>${err} | (sleep 3; wc -l); grep -o '[0-9]* output line(s) dropped at exit' ${err}; rm -f ${err}`);
-    const [read, dropped] = out.trim().split('\n').map((l) => Number.parseInt(l, 10));
+    // No count when the reader kept up (a loaded machine took over 3 s for the flood): none was dropped.
+    const [read, dropped = 0] = out.trim().split('\n').map((l) => Number.parseInt(l, 10));
     // Before: about 1,080 lines lost with nothing said.
-    expect(dropped! + read!, out).toBe(1501);
+    expect(dropped + read!, out).toBe(1501);
     expect(read).toBeGreaterThan(0);
   });
 
