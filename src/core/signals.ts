@@ -27,6 +27,17 @@ export function signalNumber(name: unknown, argName = 'signal'): number {
   return n;
 }
 
+/**
+ * A signal given by name or by number, as `ChildProcess.kill` takes it: its
+ * number. Numbers are 1-31 and the real-time 34-64 (glibc keeps 32 and 33
+ * for its threads); throws a TypeError/RangeError for anything else.
+ */
+export function signalNumberOf(signal: unknown, argName = 'signal'): number {
+  if (typeof signal !== 'number') return signalNumber(signal, argName);
+  if (Number.isInteger(signal) && ((signal >= 1 && signal <= 31) || (signal >= 34 && signal <= 64))) return signal;
+  throw rangeError(argName, 'a signal name such as "SIGTERM" or a signal number (1-31, 34-64)', signal);
+}
+
 /** The canonical name of signal number `n`, or undefined when unknown. */
 export function signalName(n: number): NodeJS.Signals | undefined {
   return NAMES_BY_NUMBER[n] as NodeJS.Signals | undefined;

@@ -4,7 +4,7 @@
 import type { ChildProcess } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
 import type { ExitEvent } from '../core/exit-event.js';
-import { signalNumber } from '../core/signals.js';
+import { signalNumber, signalNumberOf } from '../core/signals.js';
 import type { ProcessCgroup } from './cgroup.js';
 import { stopCgroup } from './cgroup-stop.js';
 import { probeKill } from './proc-stat.js';
@@ -68,11 +68,12 @@ export interface ManagedProcess extends AsyncDisposable {
   /** The cgroup directory when cgroup containment is on. */
   readonly cgroup: string | undefined;
   /**
-   * Sends `signal` to the process only (not its group), PID-reuse safe (a
-   * pidfd from birth). Returns false when it is already gone.
+   * Sends `signal` (a name, or a number as `ChildProcess.kill` takes it) to
+   * the process only (not its group), PID-reuse safe (a pidfd from birth).
+   * Returns false when it is already gone.
    * @throws RangeError/TypeError for an unknown signal.
    */
-  kill(signal?: NodeJS.Signals): boolean;
+  kill(signal?: NodeJS.Signals | number): boolean;
   /**
    * Lets this process end without waiting for the child, as
    * `ChildProcess.unref()` does: the running child no longer keeps the event
@@ -143,8 +144,8 @@ export class ManagedChild implements ManagedProcess {
     return this;
   }
 
-  kill(signal: NodeJS.Signals = 'SIGTERM'): boolean {
-    const signo = signalNumber(signal, 'signal');
+  kill(signal: NodeJS.Signals | number = 'SIGTERM'): boolean {
+    const signo = signalNumberOf(signal, 'signal');
     if (Number.isNaN(this.pid)) return false;
     return this.#parts.signal(signo);
   }
