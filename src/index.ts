@@ -71,5 +71,5 @@ export {
   START_SIGIGN_ENV,
 } from './process/signal-forwarder.js';
 export type { ForwardableSignal, SignalForwarderOptions } from './process/signal-forwarder.js';
-export { terminalForegroundGroup, inTerminalForeground, setTerminalForegroundGroup } from './process/terminal.js';
+export { terminalForegroundGroup, inTerminalForeground, isControllingTerminal, setTerminalForegroundGroup } from './process/terminal.js';
 export { ownProcessGroup } from './process/proc-stat.js';

@@ -7,6 +7,7 @@ import { constants } from 'node:os';
 import type { Logger as PinoLogger } from 'pino';
 import {
   inTerminalForeground,
+  isControllingTerminal,
   listProcesses,
   ownProcessGroup,
   readProcessState,
@@ -27,6 +28,10 @@ export class JobControl {
   readonly #forwarder: SignalForwarder;
   readonly #ignored: ReadonlySet<number>;
   readonly #foreground: boolean;
+  // Our controlling terminal on stdin, foreground or not: started in the
+  // background (`exitmon run … &`), exitmon hands it over once `fg` gives it
+  // the terminal (the SIGCONT of fg), and follows the command's stops.
+  readonly #terminal: boolean;
   #main: ManagedProcess | undefined;
   #handedOver = false;
   #onChild: (() => void) | undefined;
@@ -45,6 +50,7 @@ export class JobControl {
     });
     this.#forwarder.start();
     this.#foreground = inTerminalForeground(TERMINAL_FD);
+    this.#terminal = this.#foreground || isControllingTerminal(TERMINAL_FD);
     if (ignored.size > 0) this.#logger.debug({ ignored: [...ignored] }, 'signals ignored at start stay ignored and are not forwarded');
     if (runtimeOwned.size > 0) this.#logger.debug({ runtimeOwned: [...runtimeOwned] }, 'signals the runtime handles itself are not forwarded');
     if (!this.#forwarder.native) this.#logger.debug('no native addon: named signals are forwarded by runtime listeners; real-time signals are not');
@@ -70,14 +76,16 @@ export class JobControl {
     this.#main = main;
     const pgid = main.pgid;
     if (pgid === undefined) return;
-    this.#forwarder.setTarget(pgid, this.#foreground ? TERMINAL_FD : -1);
+    this.#forwarder.setTarget(pgid, this.#terminal ? TERMINAL_FD : -1);
     if (this.#foreground) {
       // The child may not have made its group yet (EPERM here): it does the
       // same itself, so the terminal counts as handed over either way.
       const rc = setTerminalForegroundGroup(TERMINAL_FD, pgid);
       if (rc !== 0) this.#logger.debug({ errno: -rc, pgid }, 'the terminal is handed over by the child');
-      this.#handedOver = true;
     }
+    // In the background it is handed over by the SIGCONT of `fg` (the
+    // forwarder), and taken back at the end only from the command's group.
+    this.#handedOver = this.#terminal;
     if (this.#handedOver) {
       this.#onChild = () => this.#followStop();
       process.on('SIGCHLD', this.#onChild);
@@ -114,9 +122,10 @@ export class JobControl {
   }
 
   // Ctrl-Z stopped the command (it holds the terminal, so exitmon got no
-  // SIGTSTP): stop exitmon too, as dumb-init does, so that the job-control
-  // shell above takes the terminal back; its SIGCONT (`fg`) reaches the
-  // forwarder, which hands the terminal over again and continues the group.
+  // SIGTSTP), or, started in the background, it read the terminal (SIGTTIN):
+  // stop exitmon too, as dumb-init does, so that the job-control shell above
+  // sees the job stop and takes the terminal back; its SIGCONT (`fg`) reaches
+  // the forwarder, which hands the terminal over and continues the group.
   #followStop(): void {
     const main = this.#main;
     if (main === undefined || readProcessState(main.pid) !== 'stopped') return;

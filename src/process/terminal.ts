@@ -19,6 +19,14 @@ export function terminalForegroundGroup(fd = 0): number | undefined {
 }
 
 /**
+ * True when fd is this process's controlling terminal (tcgetpgrp(3) answers
+ * for it), whether or not our group holds it now.
+ */
+export function isControllingTerminal(fd = 0): boolean {
+  return rawForegroundGroup(fd) !== undefined;
+}
+
+/**
  * True when this process's group holds the terminal on fd (so it may hand it
  * over). As PID 1 of a pid namespace started by a foreground job (`unshare
  * --pid --fork`, podman without a new session) the terminal's foreground

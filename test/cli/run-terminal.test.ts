@@ -202,6 +202,28 @@ describe('exitmon run on a terminal', () => {
     expect(await run.status).toBe(0);
   }, 30_000);
 
+  // Started with `&`, exitmon was not in the foreground, so it never armed the
+  // hand-over: after `fg` its command stayed stopped on its terminal read.
+  it.runIf(nativeSpawn)('started in the background, the job stops when the command reads the terminal, and after `fg` the command reads it (needs the native spawn engine)', async () => {
+    const run = startOnPty([], ['bash', '--norc', '--noprofile', '-i']);
+    await run.waitFor(/[#$] /);
+    run.type(`"${process.execPath}" "${CLI}" run --quiet -- sh -c 'echo $((6*7))-reading; read x; echo got-$x; exit 4' &\n`);
+    const exitmon = Number((await run.waitFor(/\[1\] (\d+)/))[1]);
+    await run.waitFor(/42-reading/);
+    // Its read stops the command (SIGTTIN), and exitmon with it, so the shell
+    // sees the job stop (bash says so at its next prompt).
+    await until(() => readProcessState(exitmon) === 'stopped', 10_000);
+    run.type('fg\n');
+    await run.waitFor(/fg\r?\n.*run --quiet/);
+    await new Promise((r) => setTimeout(r, 300));
+    run.type('hello\n');
+    await run.waitFor(/got-hello/);
+    run.type('echo status=$?; exit 0\n');
+    await run.waitFor(/status=\d+/);
+    expect(run.output).toMatch(/status=4/);
+    expect(await run.status).toBe(0);
+  }, 30_000);
+
   it.runIf(nativeSpawn)('gives the terminal back to its own group when the command exits (needs the native spawn engine)', async () => {
     // A shell without job control leads the pty and runs exitmon in its own
     // group: its `read` after exitmon works only if exitmon took the
