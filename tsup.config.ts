@@ -58,17 +58,20 @@ const noSourcesContent: Options['esbuildOptions'] = (options) => {
 // and emptied for node; src/cli/node-options.ts puts it back before any
 // command starts. The SigIgn mask also goes after the pid, so that a stale
 // variable in the environment (exitmon started without the launcher) is not
-// taken for this start's. `[ ]` and `read` open no fd in the range looked at. /proc/self, not
+// taken for this start's. So does the soft open-files limit from
+// /proc/self/limits (the runtime raises it to the hard one: start-limits.ts).
+// `[ ]` and `read` open no fd in the range looked at. /proc/self, not
 // /proc/$$: in a pid namespace whose /proc was not remounted (`unshare --pid
 // --fork` without --mount-proc) $$ is 1, and /proc/1 is the outer init.
 const SH_LAUNCHER = [
   '#!/bin/sh',
   '":" //; ' +
     'v=; while read -r k v; do [ "$k" = SigIgn: ] && break; v=; done 2>/dev/null </proc/self/status; ' +
+    'l=; while read -r k x y l z; do [ "$k $x $y" = "Max open files" ] && break; l=; done 2>/dev/null </proc/self/limits; ' +
     'f=$$; n=3; while [ $n -le 15 ] || [ -e /proc/self/fd/$n ]; do if [ -e /proc/self/fd/$n ] && ! [ /proc/self/fd/$n -ef "$0" ]; then ' +
     'g=; i=; while read -r k x; do case $k in flags:) g=$x;; ino:) i=$x;; esac; done 2>/dev/null </proc/self/fdinfo/$n; ' +
     '[ -n "$g" ] && [ $((0$g & 02000000)) = 0 ] && f="$f $n:$i"; fi; n=$((n + 1)); done; ' +
-    'EXITMON_START_SIGIGN=$$:$v EXITMON_START_FDS=$f EXITMON_START_NODE_OPTIONS=${NODE_OPTIONS+$$:$NODE_OPTIONS} NODE_OPTIONS= exec node "$0" "$@"',
+    'EXITMON_START_SIGIGN=$$:$v EXITMON_START_NOFILE=$$:$l EXITMON_START_FDS=$f EXITMON_START_NODE_OPTIONS=${NODE_OPTIONS+$$:$NODE_OPTIONS} NODE_OPTIONS= exec node "$0" "$@"',
 ].join('\n');
 
 // Library: ESM + CJS with types. The CLI is a separate ESM build with a shebang.

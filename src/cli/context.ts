@@ -18,4 +18,6 @@ export interface CliContext {
   readonly startSigIgn: string | undefined;
   /** The fds ≥ 3 exitmon inherited (START_FDS_ENV, see inherited-fds.ts), already removed from process.env. */
   readonly startFds: readonly number[];
+  /** The soft open-files limit exitmon was started with (START_NOFILE_ENV, see start-limits.ts), already removed from process.env. */
+  readonly startNofile: number | undefined;
 }

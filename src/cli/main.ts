@@ -6,6 +6,7 @@
 import { parseInvocation, UsageError, type CommonOptions, type Invocation } from './args.js';
 import type { CliContext } from './context.js';
 import { parseStartFds, START_FDS_ENV } from './inherited-fds.js';
+import { parseStartNofile, START_NOFILE_ENV } from './start-limits.js';
 import { handOverEarlySignals } from './early-signals.js';
 import { restoreNodeOptions } from './node-options.js';
 import { flushOutput, isTerminal, noColor, writeErr, writeOut } from './stdio.js';
@@ -88,11 +89,13 @@ async function createContext(common: CommonOptions): Promise<CliContext> {
   delete process.env[START_SIGIGN_ENV];
   const startFds = parseStartFds(process.env[START_FDS_ENV]);
   delete process.env[START_FDS_ENV];
+  const startNofile = parseStartNofile(process.env[START_NOFILE_ENV]);
+  delete process.env[START_NOFILE_ENV];
   restoreNodeOptions();
   const reaper = Reaper.shared({ logger });
   const color = common.format === 'pretty' && isTerminal(1) && !noColor();
   const printer = common.quiet ? null : new ExitPrinter(common.format, { color });
-  return { reaper, logger, printer, format: common.format, color, startSigIgn, startFds };
+  return { reaper, logger, printer, format: common.format, color, startSigIgn, startFds, startNofile };
 }
 
 main(process.argv.slice(2)).then(

@@ -42,6 +42,8 @@ export async function runCommand(options: RunOptions, context: CliContext): Prom
       role: 'main',
       stdio: stdioWithInherited(context.startFds),
       ...job.spawnOptions(),
+      // The caller's, not the one the runtime raised for itself.
+      ...(context.startNofile !== undefined ? { openFileLimit: context.startNofile } : {}),
       ...(options.execId !== undefined ? { execId: options.execId } : {}),
     });
     job.attach(main);

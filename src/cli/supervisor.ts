@@ -72,17 +72,19 @@ export class Supervisor {
 
   // Starts a command as the leader of its own process group; its exit line
   // carries `role` and its command line.
-  // `foreground` and `ignoredSignals` are the native engine's (see JobControl).
+  // `foreground`, `ignoredSignals` and `openFileLimit` are the native
+  // engine's (see JobControl and start-limits.ts).
   start(
     command: string,
     args: readonly string[],
-    options: { role: ExitContext['role']; execId?: string; stdio?: StdioOptions; foreground?: boolean; ignoredSignals?: NodeJS.Signals[] },
+    options: { role: ExitContext['role']; execId?: string; stdio?: StdioOptions; foreground?: boolean; ignoredSignals?: NodeJS.Signals[]; openFileLimit?: number },
   ): ManagedProcess {
     const managed = spawn(command, args, {
       monitor: this.reaper.monitor,
       processGroup: true,
       ...(options.foreground === true ? { foreground: true } : {}),
       ...(options.ignoredSignals !== undefined ? { ignoredSignals: options.ignoredSignals } : {}),
+      ...(options.openFileLimit !== undefined ? { openFileLimit: options.openFileLimit } : {}),
       stdio: options.stdio ?? 'inherit',
       ...(options.execId !== undefined ? { execId: options.execId } : {}),
       // The supervisor forwards every signal to the group itself (from C, see

@@ -45,6 +45,7 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -1168,6 +1169,7 @@ struct spawn_job {
   int nstdio;
   int flags;
   int uid, gid; /* -1: unchanged */
+  int nofile;   /* the soft RLIMIT_NOFILE to start with; -1: ours */
   uint64_t ignored; /* bit n-1: signal n is SIG_IGN in the child */
   int err;          /* set by the child: errno of the step that failed */
   const char *failed;
@@ -1235,6 +1237,17 @@ static int spawn_child(void *arg) {
    * older kernels leave them (ENOSYS). */
   if (job->flags & SPAWN_CLOSE_OTHERS) syscall(SYS_close_range, (unsigned)n, ~0U, 0U);
   if (job->cwd && chdir(job->cwd) < 0) FAIL("chdir");
+  /* The open-files limit the caller of `exitmon run` had: the runtime raised
+   * its own soft limit to the hard one at start (Node, Bun and Deno do), which
+   * a child would inherit (select(2) breaks above 1024). Best effort, clamped
+   * to the hard limit; a soft limit may always be lowered. */
+  if (job->nofile >= 0) {
+    struct rlimit limit;
+    if (getrlimit(RLIMIT_NOFILE, &limit) == 0) {
+      limit.rlim_cur = (rlim_t)job->nofile < limit.rlim_max ? (rlim_t)job->nofile : limit.rlim_max;
+      setrlimit(RLIMIT_NOFILE, &limit);
+    }
+  }
   if (job->gid >= 0 || job->uid >= 0) syscall(SYS_setgroups, 0, NULL); /* as libuv: best effort */
   if (job->gid >= 0 && syscall(SYS_setgid, job->gid) < 0) FAIL("setgid");
   if (job->uid >= 0 && syscall(SYS_setuid, job->uid) < 0) FAIL("setuid");
@@ -1492,6 +1505,7 @@ static napi_value js_spawn(napi_env env, napi_callback_info info) {
   job.flags = spawn_int(env, argv[0], "flags", 0);
   job.uid = spawn_int(env, argv[0], "uid", -1);
   job.gid = spawn_int(env, argv[0], "gid", -1);
+  job.nofile = spawn_int(env, argv[0], "openFileLimit", -1);
   int cgroup_fd = spawn_int(env, argv[0], "cgroupFd", -1);
   int cleanup_signal = spawn_int(env, argv[0], "cleanupSignal", 0);
   if (cleanup_signal < 0 || cleanup_signal >= NSIG || cleanup_signal == SIGSTOP) cleanup_signal = 0;

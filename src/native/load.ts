@@ -106,6 +106,8 @@ export interface NativeSpawnJob {
   cgroupFd: number;
   /** Signal numbers that are SIG_IGN in the child (every other one is SIG_DFL). */
   ignored: readonly number[];
+  /** The child's soft RLIMIT_NOFILE (clamped to the hard limit); -1 or absent: ours. */
+  openFileLimit?: number;
   /**
    * The exit cleanup's signal (0: none), sent by this environment's teardown
    * to the child's group (and cgroup) if it is still unreaped then: a worker

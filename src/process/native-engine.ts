@@ -39,6 +39,8 @@ export interface NativeJobOptions {
   /** Only the stdio entries cross exec (close_range above them in the child). */
   readonly closeOtherFds: boolean;
   readonly ignoredSignals: readonly number[];
+  /** The child's soft open-files limit; undefined: ours. */
+  readonly openFileLimit: number | undefined;
   readonly cgroupFd: number;
   /** The exit cleanup's signal number, 0 without cleanup (see NativeSpawnJob.cleanupSignal). */
   readonly cleanupSignal: number;
@@ -201,6 +203,7 @@ export function startNative(
     gid: node.gid ?? -1,
     cgroupFd: job.cgroupFd,
     ignored: job.ignoredSignals,
+    openFileLimit: job.openFileLimit ?? -1,
     cleanupSignal: job.cleanupSignal,
   });
   if ('errno' in result) return spawnError(command, args, result.errno, result.syscall);

@@ -87,6 +87,7 @@ export function startNativeProcess(binding: SpawnBinding, command: string, args:
     foreground: o.foreground,
     closeOtherFds: o.closeOtherFds,
     ignoredSignals: o.ignoredSignals,
+    openFileLimit: o.openFileLimit,
     cgroupFd: cgroup?.fd ?? -1,
     cleanupSignal: o.cleanup ? killSignalNumber(o.killSignal) : 0,
   };

@@ -81,6 +81,7 @@ function nativeOnlyOptions(options: ResolvedSpawnOptions): string[] {
   if (options.foreground) set.push('foreground');
   if (options.ignoredSignals.length > 0) set.push('ignoredSignals');
   if (options.closeOtherFds) set.push('closeOtherFds');
+  if (options.openFileLimit !== undefined) set.push('openFileLimit');
   return set;
 }
 

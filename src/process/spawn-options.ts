@@ -2,7 +2,7 @@
 import type { SpawnOptions as NodeSpawnOptions } from 'node:child_process';
 import { constants } from 'node:os';
 import type { ExitMonitor } from '../core/monitor.js';
-import { assertDuration, assertOptionalString, typeError } from '../core/validate.js';
+import { assertDuration, assertOptionalString, rangeError, typeError } from '../core/validate.js';
 import { DEFAULT_GRACE_MS, DEFAULT_KILL_SIGNAL } from './stop.js';
 import { killSignalNumber } from './kill-signal.js';
 import { signalNumber } from '../core/signals.js';
@@ -10,6 +10,8 @@ import { assertNodeOptions } from './node-options.js';
 
 // What sigaction(2) refuses to ignore.
 const UNIGNORABLE: ReadonlySet<number> = new Set([constants.signals.SIGKILL, constants.signals.SIGSTOP]);
+// An int32 for the addon; the kernel's own ceiling (fs.nr_open) is far below.
+const MAX_OPEN_FILE_LIMIT = 2 ** 31 - 1;
 
 /** Which implementation starts the process. */
 export type SpawnEngine = 'native' | 'child_process';
@@ -75,6 +77,14 @@ export interface ManagedSpawnOptions extends Omit<NodeSpawnOptions, 'timeout' | 
    * @default []
    */
   ignoredSignals?: readonly NodeJS.Signals[];
+  /**
+   * Native engine only: the soft limit of open files (RLIMIT_NOFILE) the
+   * child starts with, clamped to the hard limit. Node, Bun and Deno raise
+   * their own soft limit to the hard one at start, and children inherit it;
+   * `exitmon run` passes the limit it was started with, as tini keeps it.
+   * @default this process's soft limit
+   */
+  openFileLimit?: number;
   /** Stop the whole group (`graceMs`, then `killSignal`) after this many ms; 0 (as in node:child_process): none. */
   timeout?: number;
   /** Stop the whole group the same way when this signal aborts. */
@@ -113,6 +123,7 @@ export interface ResolvedSpawnOptions {
   readonly foreground: boolean;
   readonly closeOtherFds: boolean;
   readonly ignoredSignals: readonly number[];
+  readonly openFileLimit: number | undefined;
   readonly timeout: number | undefined;
   readonly abort: AbortSignal | undefined;
   readonly graceMs: number;
@@ -133,7 +144,7 @@ function assertOptionalBoolean(value: unknown, name: string): asserts value is b
 // treat differently (node-options.ts); the rest node or the native engine checks.
 export function resolveSpawnOptions(options: ManagedSpawnOptions | undefined): ResolvedSpawnOptions {
   const {
-    monitor, execId, containerId, processGroup, session, foreground, closeOtherFds, ignoredSignals, timeout, signal, graceMs,
+    monitor, execId, containerId, processGroup, session, foreground, closeOtherFds, ignoredSignals, openFileLimit, timeout, signal, graceMs,
     killSignal, cleanup, cgroup, cgroupBase, engine, ...node
   } = options ?? {};
   assertOptionalString(execId, 'options.execId');
@@ -153,6 +164,9 @@ export function resolveSpawnOptions(options: ManagedSpawnOptions | undefined): R
   const ignored = (ignoredSignals ?? []).map((s) => signalNumber(s, 'options.ignoredSignals'));
   for (const [k, signo] of ignored.entries()) {
     if (UNIGNORABLE.has(signo)) throw new RangeError(`Expected \`options.ignoredSignals\` to hold signals that can be ignored, got ${String(ignoredSignals![k])} (SIGKILL and SIGSTOP cannot be)`);
+  }
+  if (openFileLimit !== undefined && (typeof openFileLimit !== 'number' || !Number.isInteger(openFileLimit) || openFileLimit < 0 || openFileLimit > MAX_OPEN_FILE_LIMIT)) {
+    throw (typeof openFileLimit === 'number' ? rangeError : typeError)('options.openFileLimit', `an integer from 0 to ${MAX_OPEN_FILE_LIMIT}`, openFileLimit);
   }
   if (timeout !== undefined) assertDuration(timeout, 'options.timeout');
   if (signal !== undefined && !(signal instanceof AbortSignal)) throw typeError('options.signal', 'an AbortSignal', signal);
@@ -183,6 +197,7 @@ export function resolveSpawnOptions(options: ManagedSpawnOptions | undefined): R
     foreground: foreground ?? false,
     closeOtherFds: closeOtherFds ?? false,
     ignoredSignals: ignored,
+    openFileLimit,
     timeout,
     abort: signal,
     graceMs: graceMs ?? DEFAULT_GRACE_MS,

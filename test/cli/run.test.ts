@@ -92,6 +92,17 @@ describe('exitmon run', () => {
     expect(await bash(`unset NODE_OPTIONS; "${CLI}" run -q -- sh -c 'echo "\${NODE_OPTIONS-unset}"'`)).toBe('unset\n');
   });
 
+  // Node (Bun, Deno) raises its soft open-files limit to the hard one at
+  // start; the command inherited that (1024 became the hard limit), where tini
+  // passes the caller's on. The launcher line records it first.
+  it('hands the command the open-files limit exitmon was started with, not the one its runtime raised (run through the bin)', async () => {
+    const hard = Number((await bash('ulimit -Hn')).trim());
+    const soft = Math.min(1000, hard - 1);
+    expect(await bash(`ulimit -Sn ${soft}; "${CLI}" run -q -- sh -c 'ulimit -Sn'`)).toBe(`${soft}\n`);
+    // Without the launcher nothing was recorded: node's raised limit, as node:child_process gives it.
+    expect(await bash(`ulimit -Sn ${soft}; $CLI run -q -- sh -c 'ulimit -Sn'`)).toBe(`${hard}\n`);
+  });
+
   it("passes none of exitmon's own fds: not the launcher's script (dash holds it when fds 3-9 are taken), not from a stale EXITMON_START_FDS", async () => {
     const list = `sh -c 'for f in /proc/self/fd/*; do readlink $f; done; true'`;
     const taken = await bash(`exec 3</dev/null 4</dev/null 5</dev/null 6</dev/null 7</dev/null 8</dev/null 9</dev/null; "${CLI}" run -q -- ${list}`);

@@ -240,6 +240,15 @@ const SCENARIOS: Scenario[] = [
     },
   },
   {
+    name: "the caller's open-files limit reaches the command",
+    async run(peer) {
+      // The runtime under exitmon raises its own soft limit to the hard one at start.
+      const argv = [...peer.argv, 'sh', '-c', 'ulimit -Sn'].map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(' ');
+      const r = start(['sh', '-c', `ulimit -Sn 1000 && exec ${argv}`]);
+      return (await r.done) === 0 && r.out.trim() === '1000';
+    },
+  },
+  {
     name: "stdout reader gone: the command's status, not SIGPIPE",
     async run(peer) {
       // Supervisors that print (exitmon's exit lines) meet EPIPE when an orphan exits.

@@ -254,6 +254,16 @@ describe.skipIf(!hasNativeSpawn)('native spawn', () => {
     expect(readProcStat(same.pid)!.pgrp).toBe(readProcStat(process.pid)!.pgrp);
   });
 
+  it('openFileLimit sets the soft open-files limit the child starts with, clamped to the hard one', async () => {
+    const limits = async (options: ManagedSpawnOptions): Promise<string> => text(start('sh', ['-c', 'echo $(ulimit -Sn) $(ulimit -Hn)'], { stdio: ['ignore', 'pipe', 'ignore'], ...options }).stdout!);
+    const [, hard] = (await limits({})).trim().split(' ').map(Number);
+    expect((await limits({ openFileLimit: 100 })).trim()).toBe(`100 ${hard}`);
+    expect((await limits({ openFileLimit: hard! + 1000 })).trim()).toBe(`${hard} ${hard}`);
+    expect(() => spawn('true', [], { openFileLimit: -1 })).toThrow(RangeError);
+    expect(() => spawn('true', [], { openFileLimit: '100' as unknown as number })).toThrow(TypeError);
+    expect(() => spawn('true', [], { openFileLimit: 100, engine: 'child_process' })).toThrow(/`openFileLimit` needs the native engine/);
+  });
+
   it('kill() signals the process only and returns false once it is gone', async () => {
     const p = start('sleep', ['100'], { stdio: 'ignore' });
     expect(p.kill()).toBe(true);
