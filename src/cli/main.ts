@@ -7,6 +7,7 @@ import { parseInvocation, UsageError, type CommonOptions, type Invocation } from
 import type { CliContext } from './context.js';
 import { parseStartFds, START_FDS_ENV } from './inherited-fds.js';
 import { parseStartNofile, START_NOFILE_ENV } from './start-limits.js';
+import { releaseHungUpTerminal } from './hung-up-terminal.js';
 import { handOverEarlySignals } from './early-signals.js';
 import { restoreNodeOptions } from './node-options.js';
 import { flushOutput, isTerminal, noColor, writeErr, writeOut } from './stdio.js';
@@ -101,11 +102,13 @@ async function createContext(common: CommonOptions): Promise<CliContext> {
 main(process.argv.slice(2)).then(
   (status) => {
     flushOutput();
+    releaseHungUpTerminal();
     process.exit(status);
   },
   (error: unknown) => {
     writeErr(`exitmon: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
     flushOutput();
+    releaseHungUpTerminal();
     process.exit(INTERNAL_ERROR_STATUS);
   },
 );

@@ -224,6 +224,13 @@ describe('exitmon run on a terminal', () => {
     expect(await run.status).toBe(0);
   }, 30_000);
 
+  // Node 20 restores the terminal modes at exit and aborted (134, an
+  // assertion in ResetStdio) when the terminal had hung up meanwhile.
+  it('when its terminal hangs up, exitmon exits with the status of its command (129), not an abort', async () => {
+    const hangup = spawnSync('python3', [join(FIXTURES, 'cli-hangup.py'), process.execPath, CLI, 'run', '-q', '--', 'sh', '-c', 'echo ready; exec sleep 30'], { encoding: 'utf8', timeout: 30_000 });
+    expect(hangup.stdout.trim(), hangup.stderr).toBe('exit=129');
+  }, 40_000);
+
   it.runIf(nativeSpawn)('gives the terminal back to its own group when the command exits (needs the native spawn engine)', async () => {
     // A shell without job control leads the pty and runs exitmon in its own
     // group: its `read` after exitmon works only if exitmon took the
