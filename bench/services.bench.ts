@@ -96,8 +96,9 @@ function notes(w: Workload, count: number, runs: ReadonlyMap<string, ManagerRun>
       `inherited SIG_IGN); each starts two sleeps in its group and one with setsid; stop grace ${w.graceS}s everywhere. ` +
       `A crasher service exits 1 every 150 ms: exitmon restarts it after restartDelay ${w.restartDelayMs} ms (restartWindow ` +
       `100 ms, so the backoff never doubles), supervisord with autorestart (no delay once RUNNING, startsecs=0). Restart ` +
-      `latency is read from the crasher's own log: the ns stamp it writes just before exit 1 to the first stamp of the next ` +
-      `instance, minus the configured delay (bash's $EPOCHREALTIME, so stamping forks nothing; the figure includes the fork+exec of bash and its start-up). supervisord runs ` +
+      `latency is read from the crasher's own log (bench/native/crasher.c): the µs stamp it writes just before exit 1 to the first stamp of the next ` +
+      `instance, minus the configured delay; the figure includes the crasher's exec and dynamic loading. Until 2026-12-01 the crasher was a bash script, ` +
+      `whose own start-up (5.8 ms from exec to its first line on the machine of that day) outweighed the supervisor's share. supervisord runs ` +
       `at its best: one [group:] per level with rising priority (it stops groups in reverse priority, one at a time, each ` +
       `group's programs together), stopasgroup and killasgroup on. exitmon up is dist/cli/main.js with -q. After SIGTERM ` +
       `the manager's descendants seen at steady state are checked in /proc; what is alive is a survivor (then killed).`,

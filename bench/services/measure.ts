@@ -80,7 +80,7 @@ function restartLatencies(file: string): number[] {
   return out;
 }
 
-// bash's $EPOCHREALTIME (`1764480000.123456`) in µs.
+// The crasher's stamp (`1764480000.123456`, seconds and µs) in µs.
 function microseconds(stamp: string): bigint {
   const [s, frac = ''] = stamp.split(/[.,]/);
   return BigInt(s!) * 1_000_000n + BigInt(frac.padEnd(6, '0').slice(0, 6));

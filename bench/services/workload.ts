@@ -6,9 +6,9 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { nativeProgram } from '../lib/native.js';
 
 const SERVICE = fileURLToPath(new URL('./service.sh', import.meta.url));
-const CRASHER = fileURLToPath(new URL('./crasher.sh', import.meta.url));
 
 /** The shape of one run. */
 export interface Workload {
@@ -47,7 +47,7 @@ export function writeExitmonConfig(dir: string, w: Workload): string {
   }
   // The window is shorter than the crasher's life, so every crash is the first
   // in its window: the backoff stays at restartDelay and no crash loop is declared.
-  services.crasher = { command: ['bash', CRASHER, join(dir, 'crash.log')], restart: 'always', restartDelay: w.restartDelayMs, restartWindow: 100 };
+  services.crasher = { command: [nativeProgram('crasher'), join(dir, 'crash.log')], restart: 'always', restartDelay: w.restartDelayMs, restartWindow: 100 };
   const file = join(dir, 'exitmon.json');
   writeFileSync(file, JSON.stringify({ grace: `${w.graceS}s`, services }, null, 2));
   return file;
@@ -74,7 +74,7 @@ export function writeSupervisordConfig(dir: string, w: Workload): string {
   };
   const services = servicesOf(w);
   for (const s of services) program(s.name, `sh ${SERVICE} ${s.name} ${join(dir, 'up.log')}${s.ignoresTerm ? ' ignore' : ''}`, ['autorestart=false']);
-  program('crasher', `bash ${CRASHER} ${join(dir, 'crash.log')}`, ['autorestart=true', 'startretries=1000']);
+  program('crasher', `${nativeProgram('crasher')} ${join(dir, 'crash.log')}`, ['autorestart=true', 'startretries=1000']);
   for (let level = 0; level < w.levels; level++) {
     const members = services.filter((s) => s.level === level).map((s) => s.name);
     lines.push(`[group:level${level}]`, `programs=${members.join(',')}`, `priority=${100 * (level + 1)}`, '');
