@@ -126,9 +126,16 @@ export class JobControl {
   // stop exitmon too, as dumb-init does, so that the job-control shell above
   // sees the job stop and takes the terminal back; its SIGCONT (`fg`) reaches
   // the forwarder, which hands the terminal over and continues the group.
+  // Not while our own group holds the terminal: `fg` just gave it to us, and
+  // the SIGCONT it sent is on its way to the forwarder (a handler that may run
+  // on another thread after this one resumed), which hands the terminal over
+  // and continues the command. Following the command's old stop then stopped
+  // the job again at once, with the shell showing it stopped after `fg`.
   #followStop(): void {
     const main = this.#main;
     if (main === undefined || readProcessState(main.pid) !== 'stopped') return;
+    const ownGroup = ownProcessGroup();
+    if (ownGroup !== undefined && terminalForegroundGroup(TERMINAL_FD) === ownGroup) return;
     this.#logger.debug({ childPid: main.pid }, 'the command stopped: stopping exitmon too');
     process.kill(process.pid, 'SIGSTOP');
   }
