@@ -49,6 +49,9 @@ export function valueError(name: string, expected: string, value: unknown, type:
   return (typeof value === type ? rangeError : typeError)(name, expected, value);
 }
 
+/** The largest int32: what the addon and node:child_process take for ids and limits. */
+export const MAX_INT32 = 2 ** 31 - 1;
+
 /** Throws unless `value` is an integer pid in 1..2^31-1. */
 export function assertPid(value: unknown, name = 'pid'): asserts value is number {
   if (typeof value !== 'number') throw typeError(name, 'a positive integer', value);

@@ -13,7 +13,7 @@ const ZOMBIE_SETTLE_MS = 50;
 export class GroupTarget extends StopTarget {
   readonly #pgid: number;
   // kill(-pgid) reaches members forked during the grace: no listing needed.
-  readonly listAtEscalation = false;
+  readonly freezes = false;
   #settleUntil: number | undefined;
 
   constructor(pgid: number) {

@@ -5,10 +5,7 @@
 // each runtime's child_process refuses a bad `stdio` in its own way (Bun and
 // Deno with a plain Error, or not before the spawn).
 import type { SpawnOptions as NodeSpawnOptions } from 'node:child_process';
-import { rangeError, typeError } from '../core/validate.js';
-
-/** The largest uid or gid taken: node:child_process takes an int32. */
-const MAX_ID = 2 ** 31 - 1;
+import { MAX_INT32, rangeError, typeError, valueError } from '../core/validate.js';
 const STDIO_MODES = ['pipe', 'overlapped', 'ignore', 'inherit'];
 const STDIO_ENTRY = "'pipe', 'ignore', 'inherit', 'ipc', null, a file descriptor or a stream with one";
 
@@ -20,8 +17,8 @@ export function assertNodeOptions(node: NodeSpawnOptions): void {
   for (const key of ['uid', 'gid'] as const) {
     const id = node[key] as unknown;
     if (id === undefined) continue;
-    if (typeof id !== 'number') throw typeError(`options.${key}`, `an integer from 0 to ${MAX_ID}`, id);
-    if (!Number.isInteger(id) || id < 0 || id > MAX_ID) throw rangeError(`options.${key}`, `an integer from 0 to ${MAX_ID}`, id);
+    // node:child_process takes an int32.
+    if (typeof id !== 'number' || !Number.isInteger(id) || id < 0 || id > MAX_INT32) throw valueError(`options.${key}`, `an integer from 0 to ${MAX_INT32}`, id);
   }
   const stdio = node.stdio as unknown;
   if (stdio === undefined || (typeof stdio === 'string' && STDIO_MODES.includes(stdio))) return;

@@ -2,7 +2,7 @@
 import type { SpawnOptions as NodeSpawnOptions } from 'node:child_process';
 import { constants } from 'node:os';
 import type { ExitMonitor } from '../core/monitor.js';
-import { assertDuration, assertOptionalString, rangeError, typeError } from '../core/validate.js';
+import { assertDuration, assertOptionalString, MAX_INT32, typeError, valueError } from '../core/validate.js';
 import { DEFAULT_GRACE_MS, DEFAULT_KILL_SIGNAL } from './stop.js';
 import { killSignalNumber } from './kill-signal.js';
 import { signalNumber } from '../core/signals.js';
@@ -10,8 +10,6 @@ import { assertNodeOptions } from './node-options.js';
 
 // What sigaction(2) refuses to ignore.
 const UNIGNORABLE: ReadonlySet<number> = new Set([constants.signals.SIGKILL, constants.signals.SIGSTOP]);
-// An int32 for the addon; the kernel's own ceiling (fs.nr_open) is far below.
-const MAX_OPEN_FILE_LIMIT = 2 ** 31 - 1;
 
 /** Which implementation starts the process. */
 export type SpawnEngine = 'native' | 'child_process';
@@ -165,8 +163,9 @@ export function resolveSpawnOptions(options: ManagedSpawnOptions | undefined): R
   for (const [k, signo] of ignored.entries()) {
     if (UNIGNORABLE.has(signo)) throw new RangeError(`Expected \`options.ignoredSignals\` to hold signals that can be ignored, got ${String(ignoredSignals![k])} (SIGKILL and SIGSTOP cannot be)`);
   }
-  if (openFileLimit !== undefined && (typeof openFileLimit !== 'number' || !Number.isInteger(openFileLimit) || openFileLimit < 0 || openFileLimit > MAX_OPEN_FILE_LIMIT)) {
-    throw (typeof openFileLimit === 'number' ? rangeError : typeError)('options.openFileLimit', `an integer from 0 to ${MAX_OPEN_FILE_LIMIT}`, openFileLimit);
+  if (openFileLimit !== undefined && (typeof openFileLimit !== 'number' || !Number.isInteger(openFileLimit) || openFileLimit < 0 || openFileLimit > MAX_INT32)) {
+    // An int32 for the addon; the kernel's own ceiling (fs.nr_open) is far below.
+    throw valueError('options.openFileLimit', `an integer from 0 to ${MAX_INT32}`, openFileLimit);
   }
   if (timeout !== undefined) assertDuration(timeout, 'options.timeout');
   if (signal !== undefined && !(signal instanceof AbortSignal)) throw typeError('options.signal', 'an AbortSignal', signal);

@@ -61,8 +61,13 @@ export abstract class StopTarget {
   }
   /** Every known member exited: see AfterKnownGone. */
   abstract afterKnownGone(): AfterKnownGone;
-  /** Whether the escalation needs a fresh listing first (members forked during the grace). */
-  abstract readonly listAtEscalation: boolean;
+  /**
+   * Whether the stop freezes the target (SIGSTOP, then listings until no new
+   * member shows) before each signal that may end it: a tree, whose members
+   * are found only through listings; a group's kill(-pgid) reaches whatever
+   * is born into it.
+   */
+  abstract readonly freezes: boolean;
 
   /** The members still alive (cheap: pidfd readiness, or one stat read each). */
   alive(): Member[] {

@@ -150,7 +150,7 @@ async function escalate(target: StopTarget, o: ResolvedStopOptions, guard: Signa
   // behind, re-parented with no link to the tree (measured: 2 to 13 of 20
   // stops of `sh -c 'sleep 30 & wait'` right after its spawn). A group's
   // kill(-pgid) reaches what is born into it without a listing.
-  if (target.listAtEscalation) {
+  if (target.freezes) {
     await freeze(target, guard);
     live = target.alive();
   }
@@ -159,7 +159,7 @@ async function escalate(target: StopTarget, o: ResolvedStopOptions, guard: Signa
   // sends SIGCONT after the stop signal for the same reason), and so does
   // every member of a frozen tree: continued as the freeze stopped them, its
   // groups as wholes too (one born into a group after the last listing).
-  if (target.listAtEscalation) signalAll(target, live, SIGCONT, guard, true);
+  if (target.freezes) signalAll(target, live, SIGCONT, guard, true);
   else if (o.signal !== SIGCONT) {
     for (const m of live) if (m.stat?.state === 'stopped') m.process.signal(SIGCONT, guard);
   }
@@ -169,13 +169,13 @@ async function escalate(target: StopTarget, o: ResolvedStopOptions, guard: Signa
   // The grace is over. A tree is frozen and listed again (members forked
   // during the grace are members too); a group's kill(-pgid) reaches them
   // without a listing.
-  if (target.listAtEscalation) await freeze(target, guard);
+  if (target.freezes) await freeze(target, guard);
   live = target.alive();
   if (live.length === 0 && target.afterKnownGone() === 'done') return result(false, false, []);
   signalAll(target, live, o.killSignal, guard, true);
   // A kill signal other than SIGKILL acts only once the frozen members run
   // (stopped, if only through a group signal).
-  if (target.listAtEscalation && o.killSignal !== SIGKILL) signalAll(target, live, SIGCONT, guard, true);
+  if (target.freezes && o.killSignal !== SIGKILL) signalAll(target, live, SIGCONT, guard, true);
 
   // Verify: keep re-sending to whatever is still alive (a member may have
   // forked between the listing and the kill) until nothing is left or time

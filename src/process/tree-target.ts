@@ -18,7 +18,7 @@ export class TreeTarget extends StopTarget {
   readonly #outsiders = new Map<number, number>(); // ancestors and siblings: pid → start time
   readonly #groups = new Set<number>(); // led by a member
   readonly #mixed = new Set<number>(); // led by a member but holding an outsider
-  readonly listAtEscalation = true;
+  readonly freezes = true;
   #first = true;
 
   // rootStartTime: the root as an earlier listing saw it (stopProcessTrees);

@@ -10,7 +10,7 @@ import { describe } from '../core/validate.js';
 import { DURATION_EXPECTED, parseServiceDuration } from './duration.js';
 import { ServiceConfigError, type ServiceConfigIssue } from './errors.js';
 import { findCycle } from './graph.js';
-import { parseReadyCheck, type ReadyCheck, type ReadyCheckConfig } from './readiness.js';
+import { commandNulProblem, parseReadyCheck, type ReadyCheck, type ReadyCheckConfig } from './readiness.js';
 
 /** A duration: milliseconds, or a string such as `'300ms'`, `'5s'`, `'1m'`. */
 export type Duration = number | string;
@@ -225,15 +225,15 @@ function checkDependencies(services: readonly ResolvedService[], add: (service: 
 }
 
 // `command`: a non-empty string (run by the shell) or a non-empty argv,
-// without NUL bytes (execve would cut the argument there; spawn refuses it,
-// which would surface only when the service starts).
+// without NUL bytes (commandNulProblem).
 function commandArgv(value: unknown, fail: (message: string) => void): string[] | undefined {
   let argv: string[] | undefined;
   if (typeof value === 'string' && value.trim().length > 0) argv = ['/bin/sh', '-c', value];
   else if (Array.isArray(value) && value.length > 0 && value.every((a) => typeof a === 'string') && (value[0] as string).length > 0) argv = [...(value as string[])];
   else fail(`expected a non-empty string (run by /bin/sh -c) or a non-empty array of strings (argv), got ${describe(value)}`);
-  if (argv?.some((a) => a.includes('\0')) === true) {
-    fail('expected no NUL byte in the command');
+  const nul = argv === undefined ? undefined : commandNulProblem(argv);
+  if (nul !== undefined) {
+    fail(nul);
     return undefined;
   }
   return argv;

@@ -46,8 +46,8 @@ export function parseReadyCheck(value: unknown): ReadyCheck {
     const argv = typeof arg === 'string' && arg.trim().length > 0 ? ['/bin/sh', '-c', arg]
       : Array.isArray(arg) && arg.length > 0 && arg.every((a) => typeof a === 'string' && a.length > 0) ? [...(arg as string[])] : undefined;
     if (argv === undefined) throw new TypeError(`command: expected a non-empty string or array of strings, got ${describe(arg)}`);
-    // execve would cut an argument at a NUL; spawn refuses it at every probe.
-    if (argv.some((a) => a.includes('\0'))) throw new TypeError('command: expected no NUL byte in the command');
+    const nul = commandNulProblem(argv);
+    if (nul !== undefined) throw new TypeError(`command: ${nul}`);
     return { kind, argv };
   }
   if (kind === 'delay') {
@@ -56,6 +56,14 @@ export function parseReadyCheck(value: unknown): ReadyCheck {
     return { kind, ms };
   }
   throw new TypeError(`${expected}, got unknown check \`${kind}\``);
+}
+
+/**
+ * Why argv cannot be run, or undefined: execve would cut an argument at a NUL
+ * byte, and spawn refuses it, which would surface only when the command starts.
+ */
+export function commandNulProblem(argv: readonly string[]): string | undefined {
+  return argv.some((a) => a.includes('\0')) ? 'expected no NUL byte in the command' : undefined;
 }
 
 // `5432`, `"5432"`, `"db:5432"`, `"[::1]:5432"` → host and port (NaN when malformed).
