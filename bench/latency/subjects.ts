@@ -19,6 +19,8 @@ export interface LatencyContext {
   published: Map<number, PublishTimes>;
   /** Head-to-head: when node's own 'exit' event fired for the probe in each slot (ns). */
   sameExitNode: Map<number, bigint>;
+  /** Minor page faults this process took from just before each probe's spawn to its event, by slot. */
+  faults: Map<number, number>;
 }
 
 /** When one exit entered and left the monitor's publish(), ns. */
@@ -33,10 +35,21 @@ export interface LatencySubject {
   run(ctx: LatencyContext, first: number, count: number): Promise<bigint[]>;
 }
 
-// Runs one probe per slot, awaiting each before the next.
-async function sequential(first: number, count: number, one: (slot: number) => Promise<bigint>): Promise<bigint[]> {
+// Minor page faults of this process so far (getrusage(2)): after a fork, the
+// first write to each page of this process is one.
+function minorFaults(): number {
+  return process.resourceUsage().minorPageFault;
+}
+
+// Runs one probe per slot, awaiting each before the next, and notes the page
+// faults of each (read outside the timed window: before the spawn, after the event).
+async function sequential(ctx: LatencyContext, first: number, count: number, one: (slot: number) => Promise<bigint>): Promise<bigint[]> {
   const woke: bigint[] = [];
-  for (let k = 0; k < count; k++) woke.push(await one(first + k));
+  for (let k = 0; k < count; k++) {
+    const before = minorFaults();
+    woke.push(await one(first + k));
+    ctx.faults.set(first + k, minorFaults() - before);
+  }
   return woke;
 }
 
@@ -150,11 +163,11 @@ export const SAME_EXIT_NODE = "node:child_process 'exit', same exit";
 
 /** Every contender, in the order of the table. */
 export const LATENCY_SUBJECTS: readonly LatencySubject[] = [
-  { subject: OBSERVED_SUBJECT, run: (ctx, first, count) => sequential(first, count, (slot) => exitmonObserved(ctx, slot)) },
-  { subject: REAPED_SUBJECT, run: (ctx, first, count) => sequential(first, count, (slot) => exitmonOrphan(ctx, slot, true)) },
-  { subject: ADOPTED_SUBJECT, run: (ctx, first, count) => sequential(first, count, (slot) => exitmonOrphan(ctx, slot, false)) },
-  { subject: SPAWNED_SUBJECT, run: (ctx, first, count) => sequential(first, count, (slot) => exitmonSpawned(ctx, slot)) },
-  { subject: NODE_SUBJECT, run: (ctx, first, count) => sequential(first, count, (slot) => nodeExit(ctx, slot)) },
-  { subject: SAME_EXIT_SUBJECT, run: (ctx, first, count) => sequential(first, count, (slot) => sameExit(ctx, slot)) },
+  { subject: OBSERVED_SUBJECT, run: (ctx, first, count) => sequential(ctx, first, count, (slot) => exitmonObserved(ctx, slot)) },
+  { subject: REAPED_SUBJECT, run: (ctx, first, count) => sequential(ctx, first, count, (slot) => exitmonOrphan(ctx, slot, true)) },
+  { subject: ADOPTED_SUBJECT, run: (ctx, first, count) => sequential(ctx, first, count, (slot) => exitmonOrphan(ctx, slot, false)) },
+  { subject: SPAWNED_SUBJECT, run: (ctx, first, count) => sequential(ctx, first, count, (slot) => exitmonSpawned(ctx, slot)) },
+  { subject: NODE_SUBJECT, run: (ctx, first, count) => sequential(ctx, first, count, (slot) => nodeExit(ctx, slot)) },
+  { subject: SAME_EXIT_SUBJECT, run: (ctx, first, count) => sequential(ctx, first, count, (slot) => sameExit(ctx, slot)) },
   { subject: C_SUBJECT, run: cLoop },
 ];
