@@ -100,7 +100,7 @@ function parseRun(argv: readonly string[], tty: boolean): Invocation {
   const values = strictParse(options, RUN_OPTIONS, false, 'run').values;
   if (values.help === true) return { kind: 'help', subcommand: 'run' };
   const [file, ...args] = command;
-  if (file === undefined || file.length === 0) throw new UsageError('missing command to run (exitmon run [options] -- COMMAND [ARGS…])', 'run');
+  if (file === undefined) throw new UsageError('missing command to run (exitmon run [options] -- COMMAND [ARGS…])', 'run');
   let graceMs = DEFAULT_GRACE_MS;
   if (values.grace !== undefined) {
     const parsed = parseDuration(String(values.grace));

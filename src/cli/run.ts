@@ -38,6 +38,9 @@ export async function runCommand(options: RunOptions, context: CliContext): Prom
   const job = new JobControl(logger, context.startSigIgn);
   handOverEarlySignals(job.nativeForwarding ? 'reraise' : 'drop');
   try {
+    // An empty name is a command no search finds: tini's exec of it fails with
+    // ENOENT (127), while spawn() refuses it as bad input, so answer here.
+    if (options.command === '') return startFailure(notFound(options.command), options.command, context);
     main = supervisor.start(options.command, options.args, {
       role: 'main',
       stdio: stdioWithInherited(context.startFds),
@@ -77,6 +80,12 @@ export async function runCommand(options: RunOptions, context: CliContext): Prom
 function startFailure(error: unknown, command: string, context: CliContext): number {
   const { code, path, syscall } = error as NodeJS.ErrnoException;
   const fields = code === undefined ? { err: error } : { code, path, syscall };
-  context.logger.error({ ...fields, command }, `cannot start ${command}: ${code ?? (error as Error).message}`);
+  const shown = command === '' ? "''" : command;
+  context.logger.error({ ...fields, command }, `cannot start ${shown}: ${code ?? (error as Error).message}`);
   return startFailureStatus(error);
+}
+
+// The error node:child_process gives for a command it cannot find.
+function notFound(command: string): NodeJS.ErrnoException {
+  return Object.assign(new Error(`spawn ${command} ENOENT`), { code: 'ENOENT', errno: -2, syscall: `spawn ${command}`, path: command });
 }

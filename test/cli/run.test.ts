@@ -224,6 +224,13 @@ describe('exitmon run', () => {
     expect(stderr).not.toMatch(/"stack"|\bat /);
   });
 
+  it('exits 127 for an empty command name, as tini does (exec of "" finds nothing)', async () => {
+    const { status, stderr } = await runCli(['run', '--', '']);
+    expect(status).toBe(127);
+    expect(stderr).toMatch(/cannot start '': ENOENT/);
+    expect(stderr.trim().split('\n')).toHaveLength(1);
+  });
+
   it('exits 126 when the command is not executable, as a shell does', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'exitmon-noexec-'));
     try {
