@@ -49,3 +49,23 @@ export function dependentsOf(nodes: readonly GraphNode[]): Map<string, string[]>
   for (const node of nodes) for (const dep of node.after) dependents.get(dep)?.push(node.name);
   return dependents;
 }
+
+/**
+ * Runs `stop` on every name, each only once the stops of its dependents
+ * settled (rejected ones too), independent ones at once; resolves with every
+ * outcome, in the order of `names`. The graph is acyclic (findCycle), so
+ * building the promises depth-first terminates.
+ */
+export function inReverseOrder<T>(names: readonly string[], dependents: ReadonlyMap<string, readonly string[]>, stop: (name: string) => Promise<T>): Promise<PromiseSettledResult<T>[]> {
+  const stops = new Map<string, Promise<T>>();
+  const stopOf = (name: string): Promise<T> => {
+    let done = stops.get(name);
+    if (done === undefined) {
+      const before = (dependents.get(name) ?? []).map(stopOf);
+      done = Promise.allSettled(before).then(() => stop(name));
+      stops.set(name, done);
+    }
+    return done;
+  };
+  return Promise.allSettled(names.map(stopOf));
+}

@@ -16,10 +16,11 @@ import type { StopResult } from '../process/stop.js';
 import { Reaper } from '../sources/reaper.js';
 import { resolveServicesConfig, type ServicesConfig } from './config.js';
 import { ServiceConfigError } from './errors.js';
-import { dependentsOf } from './graph.js';
+import { dependentsOf, inReverseOrder } from './graph.js';
 import { checkManagerOptions, type ServiceManagerOptions } from './manager-options.js';
 import { readServicesFile } from './load.js';
 import { Service } from './service.js';
+import { blockedBy, mayStart, startable } from './start-gate.js';
 import type { ServiceEvent, ServiceStatus } from './types.js';
 
 export type { ServiceManagerOptions };
@@ -131,7 +132,7 @@ export class ServiceManager implements AsyncDisposable {
     const service = this.#service(name);
     if (this.#stop !== undefined) throw new ExitMonitorError(`Cannot restart ${name}: the services are stopping`, 'ERR_SERVICES_STOPPING');
     await service.reset();
-    const waiting = (): boolean => service.state === 'pending' && this.#started && this.#mayStart(service);
+    const waiting = (): boolean => service.state === 'pending' && this.#started && mayStart(service, this.#services);
     const done = this.#until(() => !waiting() && !['starting', 'running', 'backoff', 'stopping'].includes(service.state));
     this.#schedule();
     await done;
@@ -164,7 +165,7 @@ export class ServiceManager implements AsyncDisposable {
   #schedule(): void {
     if (this.#started && this.#stop === undefined) {
       for (const service of this.#services.values()) {
-        if (service.state === 'pending' && this.#startable(service)) service.launch();
+        if (service.state === 'pending' && startable(service, this.#services)) service.launch();
       }
       this.#reportBlocked();
     }
@@ -176,41 +177,15 @@ export class ServiceManager implements AsyncDisposable {
     }
   }
 
-  // Every service in its `after` is satisfied.
-  #startable(service: Service): boolean {
-    return service.config.after.every((dep) => this.#services.get(dep)!.satisfied);
-  }
-
-  // A pending service may still start: no dependency (through pending ones)
-  // has ended without satisfying it (failed, stopped, a oneshot that failed).
-  #mayStart(service: Service): boolean {
-    return service.config.after.every((name) => {
-      const dep = this.#services.get(name)!;
-      if (this.#ended(dep)) return false;
-      return dep.state !== 'pending' || dep.restarting || this.#mayStart(dep);
-    });
-  }
-
-  // A dependency that ended without satisfying its dependents (failed,
-  // stopped, or exited but not a oneshot's 0), and is not being restarted.
-  #ended(dep: Service): boolean {
-    return !dep.satisfied && !dep.restarting && (dep.state === 'failed' || dep.state === 'stopped' || dep.state === 'exited');
-  }
-
   // Says once (per time it happens) that a pending service will never start,
   // so that a dependency's end never blocks its dependents silently.
   #reportBlocked(): void {
     for (const service of this.#services.values()) {
-      const blocked = service.state === 'pending' && !this.#mayStart(service);
+      const blocked = service.state === 'pending' && !mayStart(service, this.#services);
       if (!blocked) this.#blocked.delete(service.name);
       else if (!this.#blocked.has(service.name)) {
         this.#blocked.add(service.name);
-        // The dependencies that ended, or that will not start in turn (as #mayStart sees them).
-        const reasons = service.config.after.flatMap((name): [string, string][] => {
-          const dep = this.#services.get(name)!;
-          if (this.#ended(dep)) return [[name, `${name} is ${dep.state}`]];
-          return dep.state === 'pending' && !dep.restarting && !this.#mayStart(dep) ? [[name, `${name} will not start`]] : [];
-        });
+        const reasons = blockedBy(service, this.#services);
         this.#logger.warn({ service: service.name, after: reasons.map(([name]) => name) }, `service ${service.name} will not start: ${reasons.map(([, why]) => why).join(', ')}`);
       }
     }
@@ -227,7 +202,7 @@ export class ServiceManager implements AsyncDisposable {
     for (const s of this.#services.values()) {
       // Active (a process runs or will) and not yet ready or failed: still starting.
       if (s.active && s.state !== 'ready' && s.state !== 'failed') return false;
-      if (s.state === 'pending' && this.#mayStart(s)) return false;
+      if (s.state === 'pending' && mayStart(s, this.#services)) return false;
     }
     return true;
   }
@@ -242,19 +217,7 @@ export class ServiceManager implements AsyncDisposable {
     // Before any service's turn: a dependency that crashes while its
     // dependents are being stopped must not come back.
     for (const service of this.#services.values()) service.suppressRestarts();
-    const stops = new Map<string, Promise<StopResult>>();
-    // Each service waits for its dependents' stops; the graph is acyclic, so
-    // creating the promises in any order terminates.
-    const stopOf = (name: string): Promise<StopResult> => {
-      let stop = stops.get(name);
-      if (stop === undefined) {
-        const dependents = (this.#dependents.get(name) ?? []).map(stopOf);
-        stop = Promise.allSettled(dependents).then(() => this.#services.get(name)!.stop(this.#escalation.signal));
-        stops.set(name, stop);
-      }
-      return stop;
-    };
-    const results = await Promise.allSettled([...this.#services.keys()].map(stopOf));
+    const results = await inReverseOrder([...this.#services.keys()], this.#dependents, (name) => this.#services.get(name)!.stop(this.#escalation.signal));
     const survivors: number[] = [];
     let forced = false;
     let alreadyExited = true;
