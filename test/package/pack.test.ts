@@ -114,6 +114,23 @@ const TS_IMPORTS = `import {
 } from 'exitmon';`;
 const TS_ESM = `${TS_IMPORTS}\n${TS_BODY}\n${TS_TAIL}\n`;
 const TS_CJS = `${TS_IMPORTS}\n${TS_BODY}\nasync function main(): Promise<void> {${TS_TAIL}}\nvoid main();\n`;
+// One declaration for both entries: a monitor made through require() is an
+// ExitMonitor to the ESM types too (scripts/one-declaration.mjs).
+const TS_MADE_BY_REQUIRE = `import { ExitMonitor } from 'exitmon';
+export function makeMonitor(): ExitMonitor {
+  return new ExitMonitor();
+}
+`;
+const TS_TAKES_BOTH = `import { ExitMonitor, Reaper, ServiceManager, spawn } from 'exitmon';
+import { makeMonitor } from './made-by-require.cjs';
+export function useBoth(): void {
+  const monitor = makeMonitor();
+  const esm: ExitMonitor = monitor;
+  void new Reaper(esm);
+  void spawn('true', [], { monitor });
+  void new ServiceManager({ services: { a: { command: 'true' } } }, { monitor });
+}
+`;
 const TS_CONFIG = {
   compilerOptions: {
     strict: true,
@@ -125,7 +142,7 @@ const TS_CONFIG = {
     skipLibCheck: false,
     outDir: 'out',
   },
-  files: ['consumer.mts', 'consumer.cts'],
+  files: ['consumer.mts', 'consumer.cts', 'made-by-require.cts', 'takes-both.mts'],
 };
 
 let work: string;
@@ -148,6 +165,8 @@ beforeAll(async () => {
   writeFileSync(join(app, 'cjs.cjs'), CJS_PROGRAM);
   writeFileSync(join(app, 'consumer.mts'), TS_ESM);
   writeFileSync(join(app, 'consumer.cts'), TS_CJS);
+  writeFileSync(join(app, 'made-by-require.cts'), TS_MADE_BY_REQUIRE);
+  writeFileSync(join(app, 'takes-both.mts'), TS_TAKES_BOTH);
   writeFileSync(join(app, 'tsconfig.json'), JSON.stringify(TS_CONFIG, null, 2));
   // npm's defaults, except that the cache is preferred over the registry.
   install = ok(await run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', tarball,
