@@ -1,5 +1,5 @@
-// Reading a services file: YAML (through the `yaml` package, YAML 1.2, so
-// `restart: no` stays the string "no") or JSON, chosen by the extension.
+// Reading a services file: YAML through the `yaml` package (YAML 1.2, so
+// `restart: no` stays the string "no"), JSON too, whatever the extension.
 // node:fs, not node:fs/promises: the latter loads readline and the REPL's
 // history module with it, at every start of the CLI (docs/benchmarks.md).
 import { existsSync, readFile } from 'node:fs';
