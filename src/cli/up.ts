@@ -5,12 +5,13 @@
 // verify nothing is left.
 import { setMaxListeners } from 'node:events';
 import type { Registry } from 'prom-client';
-import { ServiceConfigError, ServiceManager, SignalForwarder, findServicesFile, forwardableSignals, DEFAULT_SERVICE_FILES, FORWARDED_SIGNAL_NAMES, type StopResult } from '../index.js';
+import { ServiceConfigError, ServiceManager, findServicesFile, forwardableSignals, DEFAULT_SERVICE_FILES, FORWARDED_SIGNAL_NAMES, type StopResult } from '../index.js';
 import type { CliContext } from './context.js';
 import { HELD_SIGNALS, handOverEarlySignals } from './early-signals.js';
 import { ServiceEventPrinter } from './service-format.js';
 import { writeErr } from './stdio.js';
 import { registerServiceMetrics } from './service-metrics.js';
+import { keepIgnored } from './start-ignored.js';
 import { Supervisor } from './supervisor.js';
 
 /** `up`'s exit status for a bad or missing services file. */
@@ -89,9 +90,17 @@ export async function runUp(options: UpOptions, context: CliContext, registry?: 
     }
   };
   const onOther = (signal: NodeJS.Signals): void => logger.info({ signal }, `${signal} ignored: SIGTERM, SIGINT, SIGHUP or SIGQUIT stop the services`);
-  for (const signal of STOP_SIGNALS) process.on(signal, onSignal);
-  const survived = SURVIVED_SIGNALS.filter((signal) => listenIfPossible(signal, onOther));
-  const realtime = ignoreRealtimeSignals();
+  // Real-time signals set to SIG_IGN, and what was ignored at start (nohup) again.
+  const ignorer = keepIgnored(context.startSigIgn, realtimeSignals());
+  const stopSignals = STOP_SIGNALS.filter((signal) => !ignorer.startIgnored.has(signal));
+  for (const signal of stopSignals) process.on(signal, onSignal);
+  // A stop signal ignored at start gets a listener that only logs, not just
+  // SIG_IGN: the services' exit cleanup (spawn's `cleanup`) adds a fatal
+  // listener to SIGHUP, SIGINT and SIGTERM where nobody else listens.
+  const onKept = (signal: NodeJS.Signals): void => logger.info({ signal }, `${signal} ignored: it was ignored when exitmon started (nohup)`);
+  const keptIgnored = STOP_SIGNALS.filter((signal) => ignorer.startIgnored.has(signal));
+  for (const signal of keptIgnored) process.on(signal, onKept);
+  const survived = SURVIVED_SIGNALS.filter((signal) => !ignorer.startIgnored.has(signal) && listenIfPossible(signal, onOther));
   handOverEarlySignals('drop'); // our listeners see every dispatch from now on
   try {
     void manager.start().catch(() => undefined); // rejects only when a stop came first
@@ -103,9 +112,10 @@ export async function runUp(options: UpOptions, context: CliContext, registry?: 
     logger.info({ survivors: result.survivors.length + orphans.length, zombies, status }, `done: ${result.survivors.length + orphans.length} survivor(s), ${zombies} zombie(s) left, exit status ${status}`);
     return status;
   } finally {
-    for (const signal of STOP_SIGNALS) process.off(signal, onSignal);
+    for (const signal of stopSignals) process.off(signal, onSignal);
+    for (const signal of keptIgnored) process.off(signal, onKept);
     for (const signal of survived) process.off(signal, onOther);
-    realtime.close();
+    ignorer.close();
     stopCounting?.();
     supervisor.close();
   }
@@ -120,20 +130,14 @@ function exitStatus(manager: ServiceManager, result: StopResult, orphans: readon
   return survivors.length === 0 && failed.length === 0 ? 0 : 1;
 }
 
-// Sets the real-time signals to SIG_IGN (with the addon; restored by close()):
-// no runtime lets JavaScript listen to them, and their default action would
-// end exitmon and leave the services running unsupervised. They cannot be
-// logged. The services get default dispositions all the same (both spawn
-// engines reset them).
-function ignoreRealtimeSignals(): SignalForwarder {
-  const all = forwardableSignals();
+// The real-time signals (with the addon): no runtime lets JavaScript listen
+// to them, and their default action would end exitmon and leave the services
+// running unsupervised, so they are ignored; they cannot be logged. The
+// services get default dispositions all the same (both spawn engines reset
+// them).
+function realtimeSignals(): Set<number> {
   const named = new Set<string>(FORWARDED_SIGNAL_NAMES);
-  const ignorer = new SignalForwarder({
-    leaveAlone: new Set(all.filter((s) => named.has(s.name)).map((s) => s.number)),
-    ignore: new Set(all.filter((s) => !named.has(s.name)).map((s) => s.number)),
-  });
-  ignorer.start();
-  return ignorer;
+  return new Set(forwardableSignals().filter((s) => !named.has(s.name)).map((s) => s.number));
 }
 
 // Listens to a signal where the runtime lets JavaScript do so (not every

@@ -55,7 +55,8 @@ stopping stopped). Ends when no service runs or waits to restart, or on
 SIGTERM, SIGINT, SIGHUP (a closed terminal) or SIGQUIT after stopping every
 service; a second signal kills at once. Other signals that would end it
 (SIGUSR1, SIGUSR2, SIGALRM, …) are logged and ignored, the real-time ones
-ignored.
+ignored; signals ignored at start (nohup) stay ignored. Under Deno, SIGUSR1
+also opens Deno's inspector.
 Exit status: 0 when everything ended or stopped with nothing left and no
 service failed; 1 otherwise; 2 for a bad services file or bad usage.`,
   run: `Usage: exitmon run [options] -- COMMAND [ARGS…]

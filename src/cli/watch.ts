@@ -3,6 +3,7 @@
 // /proc polling without the addon): their outcome is 'unknown', status -1.
 import { NoSuchProcessError } from '../index.js';
 import type { CliContext } from './context.js';
+import { keepIgnored } from './start-ignored.js';
 import { Supervisor } from './supervisor.js';
 
 /** `watch` exits 1 when some pid could not be watched (0 when all were, and exited). */
@@ -17,6 +18,8 @@ export async function watchPids(pids: readonly number[], context: CliContext): P
   const { reaper, logger } = context;
   const supervisor = new Supervisor({ reaper, logger, printer: context.printer, adoptOrphans: false, defaultRole: 'watched' });
   const keepAlive = setInterval(() => undefined, KEEPALIVE_MS);
+  // `nohup exitmon watch PID`: a hangup must not end it. Other signals keep their default action.
+  const ignorer = keepIgnored(context.startSigIgn);
   let failed = 0;
   try {
     const exits: Promise<unknown>[] = [];
@@ -43,6 +46,7 @@ export async function watchPids(pids: readonly number[], context: CliContext): P
     await supervisor.settle();
   } finally {
     clearInterval(keepAlive);
+    ignorer.close();
     supervisor.close();
   }
   return failed > 0 ? WATCH_FAILED_STATUS : 0;

@@ -121,6 +121,22 @@ describe('exitmon up', () => {
     expect(lines(stdout).map((e) => `${e.service} ${e.event}`).slice(-4)).toEqual(['b stopping', 'b stopped', 'a stopping', 'a stopped']);
   });
 
+  it('under nohup, SIGHUP is logged and ignored: the services run on, and SIGTERM still stops them', async () => {
+    // Through the launcher line (dist/cli/main.js run as a program): Node itself forgets an inherited SIG_IGN.
+    const cli = startCli(['up', '-f', servicesFile(FAMILY), '--format', 'json'], { prefix: ['nohup'], viaLauncher: true });
+    await cli.waitFor('stdout', /"service":"b","event":"ready"/);
+    process.kill(cli.pid, 'SIGHUP');
+    await cli.waitFor('stderr', /SIGHUP ignored: it was ignored when exitmon started \(nohup\)/);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(isAlive(cli.pid)).toBe(true);
+    const started = lines(cli.stdout).filter((e) => e.event === 'starting').map((e) => e.pid!);
+    expect(started.filter(isAlive)).toEqual(started);
+    process.kill(cli.pid, 'SIGTERM');
+    const { status, stdout, stderr } = await cli.done;
+    expect(status, stderr).toBe(0);
+    expect(lines(stdout).map((e) => `${e.service} ${e.event}`).slice(-4)).toEqual(['b stopping', 'b stopped', 'a stopping', 'a stopped']);
+  });
+
   it('exits by itself when no service runs any more: 0 when none failed, 1 when one did', async () => {
     const ok = await runCli(['up', '-f', servicesFile('services:\n  once: { command: "exit 0", oneshot: true }\n'), '--format', 'json']);
     expect(ok.status).toBe(0);

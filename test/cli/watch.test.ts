@@ -45,6 +45,22 @@ describe('exitmon watch', () => {
     expect(exitLines(stdout)).toEqual([expect.objectContaining({ pid: sleeper.pid, role: 'watched', outcome: 'unknown', status: -1 })]);
   });
 
+  it('under nohup, a SIGHUP does not end it: the exit still comes (a plain SIGHUP ends it with 129)', async () => {
+    const sleeper = startSleeper();
+    // Through the launcher line, as an installed bin runs: Node itself forgets an inherited SIG_IGN.
+    const kept = startCli(['watch', '--verbose', String(sleeper.pid)], { prefix: ['nohup'], viaLauncher: true });
+    const plain = startCli(['watch', '--verbose', String(sleeper.pid)], { viaLauncher: true });
+    await kept.waitFor('stderr', /watching/);
+    await plain.waitFor('stderr', /watching/);
+    process.kill(kept.pid, 'SIGHUP');
+    process.kill(plain.pid, 'SIGHUP');
+    expect((await plain.done).status).toBe(129);
+    sleeper.kill();
+    const { status, stdout } = await kept.done;
+    expect(status).toBe(0);
+    expect(exitLines(stdout)).toEqual([expect.objectContaining({ pid: sleeper.pid, outcome: 'unknown' })]);
+  });
+
   it('more pids than free fds: polls the rest and reports every exit, its warnings logged even with no fd left for pino', async () => {
     const shortLived = Array.from({ length: 80 }, () => {
       const child = spawn('sleep', ['2']);
