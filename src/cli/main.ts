@@ -44,7 +44,9 @@ async function main(argv: readonly string[]): Promise<number> {
     if (metrics === undefined || address === undefined) return undefined;
     try {
       const { url } = await metrics.listen(address);
-      context.logger.info({ url }, `metrics at ${url}`);
+      // A port the kernel picked is known from this line alone: at warn
+      // level, so that `--quiet --metrics 0` still tells it.
+      context.logger[address.port === 0 ? 'warn' : 'info']({ url }, `metrics at ${url}`);
       return undefined;
     } catch (error) {
       context.logger.error({ err: error }, `cannot serve metrics: ${(error as Error).message}`);

@@ -13,6 +13,14 @@ function sample(text: string, name: string): number | undefined {
 }
 
 describe('exitmon run --metrics', () => {
+  it('tells the port the kernel picked even with --quiet', async () => {
+    const cli = startCli(['run', '-q', '--metrics', '0', '--', 'sleep', '30']);
+    const [, url] = await cli.waitFor('stderr', /metrics at (http:\/\/\S+?\/metrics)/);
+    expect((await fetch(url!)).status).toBe(200);
+    process.kill(cli.pid, 'SIGTERM');
+    expect((await cli.done).status).toBe(143);
+  });
+
   it('serves exitmon_ metrics and the default process metrics on 127.0.0.1', async () => {
     // The command leaves an orphan that exits at once, then waits to be stopped.
     const cli = startCli(['run', '--metrics', '0', '--', 'sh', '-c', '(sh -c "exit 4" &); echo ready; exec sleep 30']);
