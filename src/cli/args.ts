@@ -174,10 +174,16 @@ function strictParse(args: readonly string[], options: Options, allowPositionals
   }
 }
 
-// parseArgs messages run over several lines and suggest fixes; keep the first.
+// parseArgs messages run over several lines and suggest fixes; keep the
+// first. An option without its value reads "argument missing", or "argument
+// is ambiguous" when the next word starts with '-' (`--metrics -- cmd`):
+// both say which option lacks a value, in words a user expects.
 function parseArgsMessage(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
-  return message.split('\n')[0]!.split('. ')[0]!.replace(/\.$/, '').replace(/^Unknown option/, 'unknown option');
+  const first = message.split('\n')[0]!;
+  const noValue = /^Option '[^']*?(--[\w-]+)[^']*' argument (?:missing|is ambiguous)/.exec(first);
+  if (noValue !== null) return `missing value for ${noValue[1]} (a value that starts with '-' is written ${noValue[1]}=VALUE)`;
+  return first.split('. ')[0]!.replace(/\.$/, '').replace(/^Unknown option/, 'unknown option');
 }
 
 // Format, quiet, verbose and metrics, validated.

@@ -61,6 +61,12 @@ describe('parseInvocation', () => {
     expect(parseInvocation(['watch', '12', '12', '13'], false)).toMatchObject({ pids: [12, 13] });
   });
 
+  it('names the option whose value is missing, also when the next word starts with a dash', () => {
+    expect(() => parseInvocation(['run', '--metrics', '--', 'true'], false)).toThrow(/^missing value for --metrics /);
+    expect(() => parseInvocation(['run', '--grace'], false)).toThrow(/^missing value for --grace /);
+    expect(() => parseInvocation(['up', '-f'], false)).toThrow(/^missing value for --file /);
+  });
+
   it('throws UsageError for bad usage', () => {
     expect(() => parseInvocation(['run'], false)).toThrow(UsageError);
     expect(() => parseInvocation(['watch', '1.5'], false)).toThrow(/invalid pid/);
