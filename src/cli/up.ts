@@ -5,12 +5,13 @@
 // verify nothing is left.
 import { setMaxListeners } from 'node:events';
 import type { Registry } from 'prom-client';
-import { ServiceConfigError, ServiceManager, findServicesFile, forwardableSignals, DEFAULT_SERVICE_FILES, FORWARDED_SIGNAL_NAMES, type StopResult } from '../index.js';
+import { ServiceConfigError, ServiceManager, forwardableSignals, DEFAULT_SERVICE_FILES, FORWARDED_SIGNAL_NAMES, type StopResult } from '../index.js';
 import type { CliContext } from './context.js';
 import { HELD_SIGNALS, handOverEarlySignals } from './early-signals.js';
 import { ServiceEventPrinter } from './service-format.js';
 import { writeErr } from './stdio.js';
 import { registerServiceMetrics } from './service-metrics.js';
+import { servicesFilesIn } from '../services/load.js';
 import { keepIgnored } from './start-ignored.js';
 import { Supervisor } from './supervisor.js';
 
@@ -49,7 +50,10 @@ export interface UpOptions {
  */
 export async function runUp(options: UpOptions, context: CliContext, registry?: Registry, serveMetrics: () => Promise<number | undefined> = async () => undefined): Promise<number> {
   const { logger } = context;
-  const file = options.file ?? findServicesFile();
+  const found = options.file === undefined ? servicesFilesIn() : [];
+  const file = options.file ?? found[0];
+  // Two of them is usually a leftover; say which one runs, as docker compose does.
+  if (found.length > 1) logger.warn({ file, ignored: found.slice(1) }, `several services files here: using ${file}, not ${found.slice(1).join(', ')}`);
   if (file === undefined) {
     writeErr(`exitmon: no services file: none of ${DEFAULT_SERVICE_FILES.join(', ')} in ${process.cwd()} (or give -f FILE)\n`);
     return BAD_FILE_STATUS;

@@ -12,7 +12,12 @@ export const DEFAULT_SERVICE_FILES: readonly string[] = ['exitmon.yaml', 'exitmo
 
 /** The first default services file present in `dir`, or undefined. */
 export function findServicesFile(dir = process.cwd()): string | undefined {
-  return DEFAULT_SERVICE_FILES.map((name) => join(dir, name)).find((path) => existsSync(path));
+  return servicesFilesIn(dir)[0];
+}
+
+/** Every default services file present in `dir`, in the order they are looked for. */
+export function servicesFilesIn(dir = process.cwd()): string[] {
+  return DEFAULT_SERVICE_FILES.map((name) => join(dir, name)).filter((path) => existsSync(path));
 }
 
 type YamlParse = typeof import('yaml').parse;

@@ -174,6 +174,13 @@ describe('exitmon up', () => {
     const found = spawnSync(process.execPath, [CLI, 'up', '--format', 'json'], { cwd: dir, encoding: 'utf8' });
     expect(found.status, found.stderr).toBe(0);
     expect(existsSync(join(dir, 'ran'))).toBe(true);
+    expect(found.stderr).not.toMatch(/several services files/);
+    // Two of them: the first in the search order runs, and a warning says so.
+    writeFileSync(join(dir, 'exitmon.json'), '{"services": {"other": {"command": "exit 3"}}}');
+    const both = spawnSync(process.execPath, [CLI, 'up', '--format', 'json'], { cwd: dir, encoding: 'utf8' });
+    expect(both.status, both.stderr).toBe(0);
+    expect(both.stderr).toMatch(/several services files here: using \S+exitmon\.yaml, not \S+exitmon\.json/);
+    rmSync(join(dir, 'exitmon.json'));
     rmSync(join(dir, 'exitmon.yaml'));
     const missing = spawnSync(process.execPath, [CLI, 'up'], { cwd: dir, encoding: 'utf8' });
     expect(missing.status).toBe(2);
