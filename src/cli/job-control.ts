@@ -131,11 +131,18 @@ export class JobControl {
   // on another thread after this one resumed), which hands the terminal over
   // and continues the command. Following the command's old stop then stopped
   // the job again at once, with the shell showing it stopped after `fg`.
+  // Nor while such a hand-over is under way, or began while we looked: the
+  // terminal may already be the command's while the command still shows the
+  // stop its SIGCONT is about to end (or did end after we read it).
   #followStop(): void {
     const main = this.#main;
-    if (main === undefined || readProcessState(main.pid) !== 'stopped') return;
+    if (main === undefined) return;
+    const before = this.#forwarder.continues();
+    if (before !== undefined && before.begun !== before.ended) return;
+    if (readProcessState(main.pid) !== 'stopped') return;
     const ownGroup = ownProcessGroup();
     if (ownGroup !== undefined && terminalForegroundGroup(TERMINAL_FD) === ownGroup) return;
+    if (before !== undefined && this.#forwarder.continues()?.begun !== before.begun) return;
     this.#logger.debug({ childPid: main.pid }, 'the command stopped: stopping exitmon too');
     process.kill(process.pid, 'SIGSTOP');
   }

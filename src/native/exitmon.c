@@ -1696,6 +1696,10 @@ static napi_value js_kill_owned(napi_env env, napi_callback_info info) {
  *                                             ttyFd >= 0: on SIGCONT, when our group holds the
  *                                             terminal, hand it to pgid before continuing it.
  *   forwardedCount(signo) -> n               how many times signo was forwarded (for logs).
+ *   continuesBegun() / continuesEnded() -> n  SIGCONT hand-overs (terminal, then the group's
+ *                                             SIGCONT) begun and ended, in any thread: the CLI
+ *                                             does not follow a stop of the command while one
+ *                                             is under way or happened while it looked.
  *   realtimeSignals() -> [SIGRTMIN, SIGRTMAX] libc's range (glibc keeps 32 and 33 for itself).
  *
  * Why C and not the runtime's signal events: the runtimes listen only to named signals (no
@@ -1709,6 +1713,10 @@ static volatile sig_atomic_t run_target;         /* the command's process group;
 static volatile sig_atomic_t run_tty = -1;       /* the terminal to hand over on SIGCONT */
 static volatile sig_atomic_t run_pending[RUN_MAX_SIGNAL];
 static volatile sig_atomic_t run_counts[RUN_MAX_SIGNAL];
+/* SIGCONT hand-overs begun and ended (any thread): while they differ, one is
+ * under way, and the command may still show the stop it is about to leave. */
+static volatile sig_atomic_t run_conts_begun;
+static volatile sig_atomic_t run_conts_ended;
 static struct sigaction run_saved[RUN_MAX_SIGNAL];
 static unsigned char run_installed[RUN_MAX_SIGNAL];
 
@@ -1731,8 +1739,11 @@ static int run_set_foreground(int fd, pid_t pgid) {
 
 /* Sends signo to the group; called from the handler and from setForwardTarget. */
 static void run_send(int signo, pid_t pgid) {
-  if (signo == SIGCONT && run_tty >= 0 && tcgetpgrp(run_tty) == getpgrp()) run_set_foreground(run_tty, pgid);
+  int cont = signo == SIGCONT;
+  if (cont) __atomic_fetch_add(&run_conts_begun, 1, __ATOMIC_SEQ_CST);
+  if (cont && run_tty >= 0 && tcgetpgrp(run_tty) == getpgrp()) run_set_foreground(run_tty, pgid);
   if (kill(-pgid, signo) == 0) __atomic_fetch_add(&run_counts[signo], 1, __ATOMIC_RELAXED);
+  if (cont) __atomic_fetch_add(&run_conts_ended, 1, __ATOMIC_SEQ_CST);
   if (signo == SIGTSTP || signo == SIGTTIN || signo == SIGTTOU) kill(getpid(), SIGSTOP);
 }
 
@@ -1847,6 +1858,16 @@ static napi_value js_forwarded_count(napi_env env, napi_callback_info info) {
   return make_int(env, run_counts[signo]);
 }
 
+static napi_value js_continues_begun(napi_env env, napi_callback_info info) {
+  (void)info;
+  return make_int(env, __atomic_load_n(&run_conts_begun, __ATOMIC_SEQ_CST));
+}
+
+static napi_value js_continues_ended(napi_env env, napi_callback_info info) {
+  (void)info;
+  return make_int(env, __atomic_load_n(&run_conts_ended, __ATOMIC_SEQ_CST));
+}
+
 static napi_value js_realtime_signals(napi_env env, napi_callback_info info) {
   (void)info;
   napi_value range;
@@ -1892,6 +1913,8 @@ static napi_value init(napi_env env, napi_value exports) {
     {"forwardSignal", NULL, js_forward_signal, NULL, NULL, NULL, napi_enumerable, state},
     {"setForwardTarget", NULL, js_set_forward_target, NULL, NULL, NULL, napi_enumerable, state},
     {"forwardedCount", NULL, js_forwarded_count, NULL, NULL, NULL, napi_enumerable, state},
+    {"continuesBegun", NULL, js_continues_begun, NULL, NULL, NULL, napi_enumerable, state},
+    {"continuesEnded", NULL, js_continues_ended, NULL, NULL, NULL, napi_enumerable, state},
     {"realtimeSignals", NULL, js_realtime_signals, NULL, NULL, NULL, napi_enumerable, state},
     {"killOwned", NULL, js_kill_owned, NULL, NULL, NULL, napi_enumerable, state},
     {"getSubreaper", NULL, js_get_subreaper, NULL, NULL, NULL, napi_enumerable, state},

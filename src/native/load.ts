@@ -79,6 +79,9 @@ export interface NativeBinding {
   forwardSignal?(signo: number, mode: 0 | 1 | 2): number;
   setForwardTarget?(pgid: number, ttyFd: number): number;
   forwardedCount?(signo: number): number;
+  /** SIGCONT hand-overs (terminal, then the group's SIGCONT) begun and ended, in any thread. */
+  continuesBegun?(): number;
+  continuesEnded?(): number;
   realtimeSignals?(): [number, number];
   /**
    * Sends every unreaped native spawn of every thread that asked for an exit

@@ -220,6 +220,19 @@ export class SignalForwarder {
     this.#pendingJs.clear();
   }
 
+  /**
+   * How many SIGCONT hand-overs (terminal, then the group's SIGCONT) the C
+   * handler has begun and ended, in any thread; undefined without the addon,
+   * where a runtime listener forwards on the main thread.
+   */
+  continues(): { begun: number; ended: number } | undefined {
+    const native = this.#native;
+    if (native?.continuesBegun === undefined || native.continuesEnded === undefined) return undefined;
+    // Ended first: a hand-over that ends between the two reads then shows as under way, never the reverse.
+    const ended = native.continuesEnded();
+    return { begun: native.continuesBegun(), ended };
+  }
+
   /** How often each signal was forwarded, by name (only signals forwarded at least once). */
   counts(): Map<string, number> {
     if (this.#native === null) return new Map(this.#jsCounts);

@@ -5,7 +5,8 @@ import { closeSync, openSync } from 'node:fs';
 import { constants } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { loadNative } from '../../src/native/load.js';
-import { FORWARDED_SIGNAL_NAMES, forwardableSignals, signalsToLeaveAlone, START_SIGIGN_ENV } from '../../src/process/signal-forwarder.js';
+import { spawn } from 'node:child_process';
+import { FORWARDED_SIGNAL_NAMES, forwardableSignals, SignalForwarder, signalsToLeaveAlone, START_SIGIGN_ENV } from '../../src/process/signal-forwarder.js';
 import { terminalForegroundGroup } from '../../src/process/terminal.js';
 
 const native = loadNative();
@@ -62,6 +63,27 @@ describe.runIf(native !== null)('native signal and terminal queries', () => {
       expect(native!.signalIgnored!(constants.signals.SIGWINCH)).toBe(2);
     } finally {
       process.off('SIGWINCH', listener);
+    }
+  });
+
+  it('counts each SIGCONT hand-over as begun and ended, so that the CLI can tell one under way', async () => {
+    const child = spawn('sleep', ['30'], { detached: true, stdio: 'ignore' });
+    await new Promise((resolve) => child.once('spawn', resolve));
+    const forwarder = new SignalForwarder({
+      leaveAlone: new Set(forwardableSignals().map((s) => s.number).filter((n) => n !== constants.signals.SIGCONT)),
+    });
+    forwarder.start();
+    try {
+      forwarder.setTarget(child.pid!);
+      const before = forwarder.continues()!;
+      expect(before.begun).toBe(before.ended);
+      process.kill(process.pid, 'SIGCONT'); // the C handler sends it on to the sleeper's group
+      // Its handler may run on another thread: wait for it to end.
+      for (let i = 0; i < 100 && forwarder.continues()!.ended === before.ended; i++) await new Promise((r) => setTimeout(r, 10));
+      expect(forwarder.continues()).toEqual({ begun: before.begun + 1, ended: before.ended + 1 });
+    } finally {
+      forwarder.close();
+      child.kill('SIGKILL');
     }
   });
 
