@@ -9,6 +9,7 @@
 import { execFileSync } from 'node:child_process';
 import { formatNumber } from '../lib/format.js';
 import { nativeProgram } from '../lib/native.js';
+import { percentile } from '../lib/timing.js';
 import type { Metric } from '../lib/types.js';
 
 /** Faults per probe of each subject, in run order. */
@@ -31,10 +32,8 @@ export function measureFaultCost(): FaultCost {
   return { firstWriteNs: first!, secondWriteNs: second! };
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted.length === 0 ? Number.NaN : sorted[Math.floor(sorted.length / 2)]!;
-}
+// p50 of the counts (NaN for none).
+const median = (values: readonly number[]): number => percentile(values, 50);
 
 /** One row per subject (p50 faults per probe) and the machine's cost of one fault. */
 export function faultMetrics(counts: FaultCounts, cost: FaultCost): Metric[] {

@@ -101,16 +101,14 @@ async function createContext(common: CommonOptions): Promise<CliContext> {
   return { reaper, logger, printer, format: common.format, color, startSigIgn, startFds, startNofile };
 }
 
-main(process.argv.slice(2)).then(
-  (status) => {
-    flushOutput();
-    releaseHungUpTerminal();
-    process.exit(status);
-  },
-  (error: unknown) => {
-    writeErr(`exitmon: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-    flushOutput();
-    releaseHungUpTerminal();
-    process.exit(INTERNAL_ERROR_STATUS);
-  },
-);
+// Every way out: pending output first, then a hung-up terminal swapped out (see hung-up-terminal.ts).
+function exit(status: number): never {
+  flushOutput();
+  releaseHungUpTerminal();
+  process.exit(status);
+}
+
+main(process.argv.slice(2)).then(exit, (error: unknown) => {
+  writeErr(`exitmon: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  exit(INTERNAL_ERROR_STATUS);
+});

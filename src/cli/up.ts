@@ -6,12 +6,12 @@
 import { setMaxListeners } from 'node:events';
 import type { Registry } from 'prom-client';
 import { ServiceConfigError, ServiceManager, forwardableSignals, DEFAULT_SERVICE_FILES, FORWARDED_SIGNAL_NAMES, type StopResult } from '../index.js';
+import { servicesFilesIn } from '../services/load.js';
 import type { CliContext } from './context.js';
 import { HELD_SIGNALS, handOverEarlySignals } from './early-signals.js';
 import { ServiceEventPrinter } from './service-format.js';
 import { writeErr } from './stdio.js';
 import { registerServiceMetrics } from './service-metrics.js';
-import { servicesFilesIn } from '../services/load.js';
 import { keepIgnored } from './start-ignored.js';
 import { Supervisor } from './supervisor.js';
 

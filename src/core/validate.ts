@@ -1,8 +1,11 @@
 // Argument checks shared by every public entry point. Messages follow one form:
 //   Expected `pid` to be a positive integer, got `-3` (number)
 
+/** The largest int32: what the addon and node:child_process take for ids and limits. */
+export const MAX_INT32 = 2 ** 31 - 1;
+
 /** Largest value a pid can take (pids are C `int`; Linux caps them at 2^22). */
-export const MAX_PID = 2 ** 31 - 1;
+export const MAX_PID = MAX_INT32;
 
 // Renders a received value for an error message, short and unambiguous.
 export function describe(value: unknown): string {
@@ -49,8 +52,10 @@ export function valueError(name: string, expected: string, value: unknown, type:
   return (typeof value === type ? rangeError : typeError)(name, expected, value);
 }
 
-/** The largest int32: what the addon and node:child_process take for ids and limits. */
-export const MAX_INT32 = 2 ** 31 - 1;
+/** Throws unless `value` is an integer from 0 to MAX_INT32 (a uid, a gid, a limit for the addon). */
+export function assertNonNegativeInt32(value: unknown, name: string): asserts value is number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > MAX_INT32) throw valueError(name, `an integer from 0 to ${MAX_INT32}`, value);
+}
 
 /** Throws unless `value` is an integer pid in 1..2^31-1. */
 export function assertPid(value: unknown, name = 'pid'): asserts value is number {
@@ -63,7 +68,7 @@ export function assertPid(value: unknown, name = 'pid'): asserts value is number
  * The longest duration exitmon waits with one timer: setTimeout's limit
  * (2^31 - 1 ms, about 24.8 days). A longer delay would fire after 1 ms.
  */
-export const MAX_DURATION_MS = 2 ** 31 - 1;
+export const MAX_DURATION_MS = MAX_INT32;
 
 /** Throws unless `value` is a number of milliseconds from 0 to MAX_DURATION_MS. */
 export function assertDuration(value: unknown, name: string): asserts value is number {

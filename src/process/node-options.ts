@@ -5,7 +5,7 @@
 // each runtime's child_process refuses a bad `stdio` in its own way (Bun and
 // Deno with a plain Error, or not before the spawn).
 import type { SpawnOptions as NodeSpawnOptions } from 'node:child_process';
-import { MAX_INT32, rangeError, typeError, valueError } from '../core/validate.js';
+import { assertNonNegativeInt32, rangeError, typeError } from '../core/validate.js';
 const STDIO_MODES = ['pipe', 'overlapped', 'ignore', 'inherit'];
 const STDIO_ENTRY = "'pipe', 'ignore', 'inherit', 'ipc', null, a file descriptor or a stream with one";
 
@@ -18,7 +18,7 @@ export function assertNodeOptions(node: NodeSpawnOptions): void {
     const id = node[key] as unknown;
     if (id === undefined) continue;
     // node:child_process takes an int32.
-    if (typeof id !== 'number' || !Number.isInteger(id) || id < 0 || id > MAX_INT32) throw valueError(`options.${key}`, `an integer from 0 to ${MAX_INT32}`, id);
+    assertNonNegativeInt32(id, `options.${key}`);
   }
   const stdio = node.stdio as unknown;
   if (stdio === undefined || (typeof stdio === 'string' && STDIO_MODES.includes(stdio))) return;

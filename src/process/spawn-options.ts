@@ -2,7 +2,7 @@
 import type { SpawnOptions as NodeSpawnOptions } from 'node:child_process';
 import { constants } from 'node:os';
 import type { ExitMonitor } from '../core/monitor.js';
-import { assertDuration, assertOptionalString, MAX_INT32, typeError, valueError } from '../core/validate.js';
+import { assertDuration, assertNonNegativeInt32, assertOptionalString, typeError } from '../core/validate.js';
 import { DEFAULT_GRACE_MS, DEFAULT_KILL_SIGNAL } from './stop.js';
 import { killSignalNumber } from './kill-signal.js';
 import { signalNumber } from '../core/signals.js';
@@ -163,10 +163,8 @@ export function resolveSpawnOptions(options: ManagedSpawnOptions | undefined): R
   for (const [k, signo] of ignored.entries()) {
     if (UNIGNORABLE.has(signo)) throw new RangeError(`Expected \`options.ignoredSignals\` to hold signals that can be ignored, got ${String(ignoredSignals![k])} (SIGKILL and SIGSTOP cannot be)`);
   }
-  if (openFileLimit !== undefined && (typeof openFileLimit !== 'number' || !Number.isInteger(openFileLimit) || openFileLimit < 0 || openFileLimit > MAX_INT32)) {
-    // An int32 for the addon; the kernel's own ceiling (fs.nr_open) is far below.
-    throw valueError('options.openFileLimit', `an integer from 0 to ${MAX_INT32}`, openFileLimit);
-  }
+  // An int32 for the addon; the kernel's own ceiling (fs.nr_open) is far below.
+  if (openFileLimit !== undefined) assertNonNegativeInt32(openFileLimit, 'options.openFileLimit');
   if (timeout !== undefined) assertDuration(timeout, 'options.timeout');
   if (signal !== undefined && !(signal instanceof AbortSignal)) throw typeError('options.signal', 'an AbortSignal', signal);
   if (graceMs !== undefined) assertDuration(graceMs, 'options.graceMs');
