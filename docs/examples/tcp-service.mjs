@@ -4,7 +4,13 @@
 import { createServer } from 'node:net';
 
 const [name = 'service', port = '0', delayMs = '0'] = process.argv.slice(2);
-const server = createServer((socket) => socket.end(`hello from ${name}\n`));
+// A client may close before reading the greeting (a readiness probe connects
+// and closes at once, like `nc -z`): the reset that follows is the client's
+// business, not a reason for the server to crash.
+const server = createServer((socket) => {
+  socket.on('error', () => {});
+  socket.end(`hello from ${name}\n`);
+});
 setTimeout(() => {
   server.listen(Number(port), '127.0.0.1', () => console.log(`${name}: listening on 127.0.0.1:${server.address().port}`));
 }, Number(delayMs));

@@ -124,7 +124,9 @@ export function startCli(
         };
         const timer = setTimeout(() => {
           child[stream]!.off('data', check);
-          reject(new Error(`Timed out after ${timeoutMs} ms waiting for ${pattern} on ${stream}; got:\n${run[stream]}`));
+          // The other stream too: why a service or the command failed is often there.
+          const other = stream === 'stdout' ? 'stderr' : 'stdout';
+          reject(new Error(`Timed out after ${timeoutMs} ms waiting for ${pattern} on ${stream}; got:\n${run[stream]}\n${other}:\n${run[other].slice(-4000)}`));
         }, timeoutMs);
         // Our own 'data' listeners below run first (registered earlier), so
         // run[stream] already holds the chunk when check runs.
