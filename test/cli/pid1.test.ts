@@ -102,9 +102,9 @@ describe.skipIf(refusal !== undefined)('exitmon run as PID 1 (unshare --pid)', (
     }
     process.kill(init!, 'SIGTERM');
     const { status, stdout } = await cli.done;
-    // Held, then forwarded once the command ran: its trap (7), or before its trap was set (143).
+    // Held, then forwarded once the command ran: its trap (7), or before its
+    // trap was set (143). A lost signal lets the command's 5 s run out: 0.
     expect([7, 143], stdout).toContain(status);
-    expect(performance.now() - started).toBeLessThan(4500); // before: lost, so the command's 5 s ran out (status 0)
   });
 
   it('stops what is left of the group, escalating for a member that ignores SIGTERM', async () => {
