@@ -40,7 +40,7 @@ export interface ServiceConfig {
   maxRestartDelay?: Duration;
   /** More restarts than this within `restartWindow` and the service is `failed`. @default 5 */
   maxRestarts?: number;
-  /** @default '60s' */
+  /** The window of the crash-loop limit and the backoff doubling; 0 turns both off. @default '60s' */
   restartWindow?: Duration;
   /** Merged over exitmon's own environment. */
   env?: Readonly<Record<string, string | number | boolean>>;

@@ -38,6 +38,12 @@ describe('RestartPolicy', () => {
     expect(policy({ restart: 'on-failure', oneshot: true, maxRestarts: 0 }).decide(3)).toMatchObject({ restart: false, failed: true });
   });
 
+  it('restartWindow 0 turns the crash-loop limit off and keeps the first delay (systemd StartLimitIntervalSec=0)', () => {
+    const p = policy({ restart: 'always', restartDelay: 10, maxRestarts: 2, restartWindow: 0 });
+    const decisions = [0, 0, 1, 2, 3].map((t) => p.decide(1, t));
+    expect(decisions).toEqual(decisions.map(() => ({ restart: true, delayMs: 10 })));
+  });
+
   it('reset() forgets the history', () => {
     const p = policy({ restart: 'always', restartDelay: 10, maxRestarts: 1, restartWindow: 1000 });
     expect(p.decide(1, 0).restart).toBe(true);
