@@ -86,7 +86,6 @@ export class Service {
     if (this.#stopping || this.#alive) return;
     const env = { ...process.env, ...this.config.env }; // its env over exitmon's, for the process and its readiness probe
     const { monitor } = this.#context;
-    const startedAt = Date.now();
     let child: ManagedProcess;
     try {
       child = spawnService(this.config, monitor, env, this.#context.stdio);
@@ -95,6 +94,10 @@ export class Service {
       this.#fail(`cannot start: ${(error as Error).message}`, {});
       return;
     }
+    // Once spawn returned, as the 'starting' event's `at`: `ready: { delay }`
+    // counts from here, never from before a slow spawn (a fork of a big
+    // process takes ms), so ready comes at least `delay` after 'starting'.
+    const startedAt = Date.now();
     this.#process = child;
     this.#alive = !Number.isNaN(child.pid);
     child.exited.then(
@@ -153,17 +156,26 @@ export class Service {
   // its exit, 'stopped', once per process: a stop() during a restart's stop
   // joins it (and may escalate it). In 'stopping', #onExit records the exit
   // without taking it for a crash.
+  // The event comes before the signal, so what the service prints in
+  // reaction (its stdout is exitmon's in pretty mode) follows its 'stopping'
+  // line; #running is in place before the event, so a listener that stops or
+  // restarts the service joins this stop instead of announcing a second one.
   #stopRunning(child: ManagedProcess, escalate: AbortSignal): Promise<StopResult> {
-    const stopping = this.#stops.join(child, escalate);
-    if (this.#running?.child === child) return this.#running.done;
+    if (this.#running?.child === child) {
+      void this.#stops.join(child, escalate); // escalates the stop in progress if asked: its result is `done`'s
+      return this.#running.done;
+    }
+    let settle!: (result: Promise<StopResult>) => void;
+    const done = new Promise<StopResult>((resolve) => (settle = resolve));
+    this.#running = { child, done };
     this.#set('stopping', 'stopping', { pid: child.pid });
-    const done = (async () => {
+    const stopping = this.#stops.join(child, escalate);
+    settle((async () => {
       const result = await stopping;
       const exit = await child.exited.catch(() => undefined);
       this.#set('stopped', 'stopped', { pid: child.pid, ...(exit !== undefined ? { status: exit.status } : {}) });
       return result;
-    })();
-    this.#running = { child, done };
+    })());
     return done;
   }
 

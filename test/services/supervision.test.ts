@@ -35,6 +35,13 @@ async function expectProbesGone(dir: string): Promise<void> {
   expect(probes.filter(isRunning)).toEqual([]);
 }
 
+const SIGTERM_BIT = 1n << 14n;
+// One signal mask of /proc/<pid>/status (proc(5): bit n-1 for signal n).
+function statusMask(pid: number, field: 'SigBlk' | 'SigPnd' | 'ShdPnd'): bigint {
+  const hex = new RegExp(`^${field}:\\s*([0-9a-f]+)$`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+  return BigInt(`0x${hex ?? '0'}`);
+}
+
 describe('ServiceManager supervision', () => {
   it('restarts on failure with a doubling backoff, then fails after maxRestarts in the window', async () => {
     const { manager, events } = managerFor({
@@ -290,6 +297,24 @@ describe('ServiceManager supervision', () => {
     const result = await crashing.manager.stop();
     expect(result.survivors).toEqual([]);
     expect(pids.filter((pid) => isRunning(pid))).toEqual([]);
+  });
+
+  // The service's output is exitmon's own stdout in pretty mode: a reaction
+  // to the stop signal must not be printed before the service's 'stopping'
+  // line. The service blocks SIGTERM, so a signal sent already is pending.
+  it("announces 'stopping' before it signals the service", async () => {
+    const block = 'import signal, time; signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM}); print("up", flush=True); time.sleep(30)';
+    const { manager } = managerFor({ services: { a: { command: ['python3', '-c', block], stopGrace: '200ms' } } });
+    await manager.start();
+    const pid = manager.status().a!.pid!;
+    // The mask is in place once python runs its script.
+    while ((statusMask(pid, 'SigBlk') & SIGTERM_BIT) === 0n) await new Promise((r) => setTimeout(r, 10));
+    let pendingAtEvent: bigint | undefined;
+    manager.events.subscribe((e) => {
+      if (e.event === 'stopping') pendingAtEvent = statusMask(pid, 'ShdPnd') | statusMask(pid, 'SigPnd');
+    });
+    await manager.stop();
+    expect(pendingAtEvent).toBe(0n);
   });
 
   it('restart(name) waits while a dependency is in its backoff, and resolves once the service is ready', async () => {
