@@ -155,11 +155,10 @@ export class Service {
   // Stops the running process as a stop (not an exit): 'stopping', the stop,
   // its exit, 'stopped', once per process: a stop() during a restart's stop
   // joins it (and may escalate it). In 'stopping', #onExit records the exit
-  // without taking it for a crash.
-  // The event comes before the signal, so what the service prints in
-  // reaction (its stdout is exitmon's in pretty mode) follows its 'stopping'
-  // line; #running is in place before the event, so a listener that stops or
-  // restarts the service joins this stop instead of announcing a second one.
+  // without taking it for a crash. The event comes before the signal, so
+  // what the service prints in reaction (its stdout is exitmon's in pretty
+  // mode) follows its 'stopping' line; #running is in place before the
+  // event, so a stop from a listener joins this one.
   #stopRunning(child: ManagedProcess, escalate: AbortSignal): Promise<StopResult> {
     if (this.#running?.child === child) {
       void this.#stops.join(child, escalate); // escalates the stop in progress if asked: its result is `done`'s
