@@ -79,7 +79,7 @@ async function main(argv: readonly string[]): Promise<number> {
 
 // The logger, the shared reaper and the printer for one subcommand.
 async function createContext(common: CommonOptions): Promise<CliContext> {
-  const [{ Reaper, START_SIGIGN_ENV }, { createCliLogger }, { ExitPrinter }] = await Promise.all([
+  const [{ isRunning, Reaper, START_SIGIGN_ENV }, { createCliLogger }, { ExitPrinter }] = await Promise.all([
     import('../index.js'),
     import('./logger.js'),
     import('./format.js'),
@@ -95,6 +95,9 @@ async function createContext(common: CommonOptions): Promise<CliContext> {
   const startNofile = parseStartNofile(process.env[START_NOFILE_ENV]);
   delete process.env[START_NOFILE_ENV];
   restoreNodeOptions();
+  // Before anything starts: a runtime that refuses /proc (Deno without -A)
+  // throws NativeUnavailableError here, not after the command ran unsupervised.
+  isRunning(process.pid);
   const reaper = Reaper.shared({ logger });
   const color = common.format === 'pretty' && isTerminal(1) && !noColor();
   const printer = common.quiet ? null : new ExitPrinter(common.format, { color });
@@ -109,6 +112,9 @@ function exit(status: number): never {
 }
 
 main(process.argv.slice(2)).then(exit, (error: unknown) => {
-  writeErr(`exitmon: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  // What this process lacks (the runtime's permission, say) is no bug of exitmon's: its message says it all.
+  const lacking = (error as { code?: unknown } | null)?.code === 'ERR_NATIVE_UNAVAILABLE';
+  const why = error instanceof Error ? (lacking ? error.message : (error.stack ?? error.message)) : String(error);
+  writeErr(`exitmon: ${lacking ? '' : 'internal error: '}${why}\n`);
   exit(INTERNAL_ERROR_STATUS);
 });

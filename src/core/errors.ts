@@ -78,7 +78,8 @@ export class NoSuchProcessError extends ExitMonitorError {
 
 /**
  * A feature needs what this process does not have: the native (pidfd)
- * backend, a native spawn the options allow, a writable cgroup v2. The
+ * backend, a native spawn the options allow, a writable cgroup v2, or the
+ * runtime's permission to read /proc or to signal (Deno without `-A`). The
  * message names why when the cause says (`cause`: a reason or an error).
  */
 export class NativeUnavailableError extends ExitMonitorError {
@@ -122,4 +123,16 @@ export class SyscallError extends ExitMonitorError {
     this.errno = errno;
     this.syscall = syscall;
   }
+}
+
+/**
+ * Whether `error` is the runtime's permission model refusing an operation
+ * (Deno's `NotCapable`, `PermissionDenied` before Deno 2; Node's
+ * `ERR_ACCESS_DENIED` under `--permission`), not an errno from the kernel.
+ * Such a refusal says nothing about the process asked about: reading it as
+ * "no such process" would report live processes gone and leave them running.
+ */
+export function isRuntimeRefusal(error: unknown): boolean {
+  const { name, code } = (error ?? {}) as { name?: unknown; code?: unknown };
+  return name === 'NotCapable' || name === 'PermissionDenied' || code === 'ERR_ACCESS_DENIED';
 }

@@ -12,6 +12,7 @@ import { createRequire } from 'node:module';
 import { constants } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { isRuntimeRefusal } from '../core/errors.js';
 
 /** What waitid(2) reported for one process; pid 0 means "has not exited yet". */
 export interface NativeWaitResult {
@@ -171,9 +172,8 @@ export function nativeHint(root: string): string {
  */
 export function runtimeRefusalHint(error: unknown): string | undefined {
   if (typeof (globalThis as { Deno?: unknown }).Deno !== 'object') return undefined;
-  const name = (error as { name?: unknown } | null)?.name;
   const message = String((error as { message?: unknown } | null)?.message ?? '');
-  if (name !== 'NotCapable' && name !== 'PermissionDenied' && !message.includes('--allow-ffi')) return undefined;
+  if (!isRuntimeRefusal(error) && !message.includes('--allow-ffi')) return undefined;
   return 'Deno loads native addons only with the ffi permission: run deno with --allow-ffi (or -A)';
 }
 

@@ -4,6 +4,7 @@
 // piece of /proc knowledge of exitmon lives in src/proc/, and the one rule for
 // "has this process exited?" is hasExited() below.
 import { readdirSync, readFileSync } from 'node:fs';
+import { isRuntimeRefusal, NativeUnavailableError } from '../core/errors.js';
 import { typeError, MAX_PID } from '../core/validate.js';
 
 /** What /proc says a process is doing (proc(5), the `state` field). */
@@ -72,6 +73,14 @@ export const PROC_ROOT = '/proc';
 
 let procAvailable: boolean | undefined;
 
+// A runtime that refuses /proc or kill(2) (Deno without -A: /proc needs
+// --allow-all, signals --allow-run) must fail loudly, with the runtime's
+// error (which names the flag) as the cause: read as "gone", live processes
+// would be reported exited and stops would leave them running. Never cached.
+function rethrowRefusal(error: unknown, feature = 'Reading /proc'): void {
+  if (isRuntimeRefusal(error)) throw new NativeUnavailableError(feature, { cause: error });
+}
+
 // Whether /proc is mounted with per-process entries; probed once, like
 // containerd's capability checks, because it does not change while we run.
 export function hasProcFs(): boolean {
@@ -79,7 +88,8 @@ export function hasProcFs(): boolean {
     try {
       readFileSync(`${PROC_ROOT}/self/stat`, 'latin1');
       procAvailable = true;
-    } catch {
+    } catch (error) {
+      rethrowRefusal(error);
       procAvailable = false;
     }
   }
@@ -121,7 +131,8 @@ function readStatFile(path: string): ProcStat | null {
   let text: string;
   try {
     text = readFileSync(path, 'latin1');
-  } catch {
+  } catch (error) {
+    rethrowRefusal(error);
     // ENOENT: gone; ESRCH: exited between open and read. Either way, no process.
     return null;
   }
@@ -136,6 +147,7 @@ export function readStartTime(pid: number): number | null | undefined {
   try {
     text = readFileSync(`${PROC_ROOT}/${pid}/stat`, 'latin1');
   } catch (error) {
+    rethrowRefusal(error);
     const code = (error as NodeJS.ErrnoException).code;
     return code === 'ENOENT' || code === 'ESRCH' ? null : undefined;
   }
@@ -150,13 +162,18 @@ function isPidLike(pid: unknown, name: string): boolean {
 }
 
 // Whether kill(pid, 0) finds the process; EPERM means it exists but is not ours.
-// Signal 0 only checks: it neither reaps nor disturbs the process.
+// Signal 0 only checks: it neither reaps nor disturbs the process. Only
+// ESRCH is "no such process"; anything else (a runtime's refusal) is thrown.
 export function probeKill(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
   } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ESRCH') return false;
+    if (code === 'EPERM') return true;
+    rethrowRefusal(error, 'Signalling processes');
+    throw error;
   }
 }
 
@@ -248,7 +265,8 @@ export function listProcesses(): ProcStat[] {
   let names: string[];
   try {
     names = readdirSync(PROC_ROOT);
-  } catch {
+  } catch (error) {
+    rethrowRefusal(error);
     return [];
   }
   const out: ProcStat[] = [];

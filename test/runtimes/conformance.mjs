@@ -250,6 +250,29 @@ if (runtime === 'deno') {
     assert(/--allow-ffi \(or -A\)/.test(result.stderr), `no --allow-ffi advice: ${result.stderr}`);
     assert(!result.stderr.includes('node-gyp'), `advises a build: ${result.stderr}`);
   });
+
+  // Deno grants /proc only with --allow-all and kill(2) only with --allow-run.
+  // Before, the refusals were read as "no such process": a live child was
+  // not running, stop() answered alreadyExited and left it running.
+  await check('without -A, asking about a live process fails (NativeUnavailableError, Deno\'s refusal as cause) instead of answering "gone"', async () => {
+    const sleeper = spawnChild('sleep', ['30'], { stdio: 'ignore' });
+    try {
+      const dir = mkdtempSync(join(tmpdir(), 'exitmon-rt-'));
+      const file = join(dir, 'script.mjs');
+      writeFileSync(file, `
+        import { createRequire } from 'node:module';
+        const { isRunning, stopProcessTree } = createRequire(import.meta.url)(${JSON.stringify(join(ROOT, 'dist', 'index.cjs'))});
+        for (const ask of [() => isRunning(${sleeper.pid}), () => stopProcessTree(${sleeper.pid}, { graceMs: 100 })]) {
+          try { console.log('answered', JSON.stringify(await ask())); } catch (error) { console.log('refused', error.code, error.cause?.name); }
+        }
+      `);
+      const result = spawnSync(process.execPath, ['run', '--allow-ffi', '--allow-read', '--allow-env', file], { encoding: 'utf8', timeout: TIMEOUT_MS });
+      assert(result.stdout.trim() === 'refused ERR_NATIVE_UNAVAILABLE NotCapable\nrefused ERR_NATIVE_UNAVAILABLE NotCapable', `status ${result.status}: ${result.stdout} ${result.stderr}`);
+      assert(sleeper.exitCode === null && sleeper.signalCode === null, 'the sleeper was stopped although the script was refused');
+    } finally {
+      sleeper.kill('SIGKILL');
+    }
+  });
 }
 
 await check('a process that loaded the addon and armed a watch keeps its exit status (3) and does not crash at exit', async () => {
