@@ -1,7 +1,7 @@
 // Command-line parsing: node:util parseArgs per subcommand, strict, so an
 // unknown flag is a usage error (exit 2) rather than something silently ignored.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { parseDuration } from './duration.js';
+import { MAX_DURATION_HOURS, parseDuration } from './duration.js';
 import { parseListenAddress, type ListenAddress } from './listen-address.js';
 
 /** How many ms `run` waits for the rest of the group after the command exits. */
@@ -104,7 +104,7 @@ function parseRun(argv: readonly string[], tty: boolean): Invocation {
   let graceMs = DEFAULT_GRACE_MS;
   if (values.grace !== undefined) {
     const parsed = parseDuration(String(values.grace));
-    if (parsed === undefined) throw new UsageError(`invalid duration '${values.grace}' for --grace (examples: 300ms, 2s, 5)`, 'run');
+    if (parsed === undefined) throw new UsageError(`invalid duration '${values.grace}' for --grace (examples: 300ms, 2s, 1m30s, 5 for seconds; at most ${MAX_DURATION_HOURS}h)`, 'run');
     graceMs = parsed;
   }
   const execId = values['exec-id'];

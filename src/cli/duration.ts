@@ -1,27 +1,28 @@
-// Durations on the command line: `300ms`, `2s`, `1.5s`, `1m`, or a plain
-// number of seconds (`5`), the unit of `docker stop -t`, `timeout 5` and
+// Durations on the command line: the grammar of a services file (`300ms`,
+// `2s`, `1.5s`, `1m`, `1h`, summed as `1m30s`), plus one difference: a plain
+// number is seconds (`5`), the unit of `docker stop -t`, `timeout 5` and
 // systemd's TimeoutStopSec=, so `--grace 5` means what people expect.
+import { MAX_DURATION_MS } from '../core/validate.js';
+import { parseServiceDuration } from '../services/duration.js';
 
-/** Milliseconds per accepted unit; a bare number is in seconds. */
-const UNIT_MS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000 };
+/** The longest duration accepted, in whole hours, for messages: setTimeout's limit (2^31 - 1 ms). */
+export const MAX_DURATION_HOURS = Math.floor(MAX_DURATION_MS / 3_600_000);
 
-/** The longest duration accepted: setTimeout's limit (about 24.8 days). */
-export const MAX_DURATION_MS = 2 ** 31 - 1;
-
-const DURATION = /^(\d+(?:\.\d+)?|\.\d+)(ms|s|m)?$/;
+const SECONDS = /^(\d+(?:\.\d+)?|\.\d+)$/;
 
 /**
  * Parses a command-line duration into milliseconds; undefined when the text is
  * not one (negative, empty, unknown unit, too long).
  * @example parseDuration('300ms') // 300
  * @example parseDuration('2')     // 2000
+ * @example parseDuration('1m30s') // 90000
  */
 export function parseDuration(text: string): number | undefined {
-  const match = DURATION.exec(text.trim());
-  if (match === null) return undefined;
-  const ms = Number(match[1]) * UNIT_MS[match[2] ?? 's']!;
-  if (!Number.isFinite(ms) || ms > MAX_DURATION_MS) return undefined;
-  return Math.round(ms);
+  const trimmed = text.trim();
+  const seconds = SECONDS.exec(trimmed);
+  if (seconds === null) return parseServiceDuration(trimmed);
+  const ms = Number(seconds[1]) * 1000;
+  return Number.isFinite(ms) && ms <= MAX_DURATION_MS ? Math.round(ms) : undefined;
 }
 
 // Renders milliseconds for people: `850ms`, `1.20s`, `2m03s`.

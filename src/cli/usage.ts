@@ -63,8 +63,8 @@ service failed; 1 otherwise; 2 for a bad services file or bad usage.`,
 
   --grace DURATION       once COMMAND has exited, what is left of its process
                          group and every orphan still running get SIGTERM, then
-                         SIGKILL after DURATION (300ms, 2s, 1m; a plain number
-                         is seconds; default 5s)
+                         SIGKILL after DURATION (300ms, 2s, 1m30s, 1h; a plain
+                         number is seconds; default 5s)
   --no-subreaper         do not adopt orphans: only COMMAND itself is reaped
                          (ignored when exitmon is PID 1: init must reap)
   --exec-id ID           tag COMMAND's exit event with this exec id

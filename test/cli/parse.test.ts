@@ -16,9 +16,14 @@ describe('parseDuration', () => {
     ['5', 5000], // a plain number is seconds, like docker stop -t
     ['0', 0],
     ['0ms', 0],
+    // The grammar of a services file, so a stopGrace can move to --grace as it is.
+    ['1h', 3_600_000],
+    ['1m30s', 90_000],
+    ['1h 30m', 5_400_000],
+    ['596h', 596 * 3_600_000],
   ])('%s is %d ms', (text, ms) => expect(parseDuration(text)).toBe(ms));
 
-  it.each(['', 'soon', '-1s', '1h', '1 s', '1e3', 'ms', '25d', '999999999s'])('rejects %j', (text) => {
+  it.each(['', 'soon', '-1s', '1 x', '1e3', 'ms', '25d', '999999999s', '597h', '2147484s', '2147484'])('rejects %j', (text) => {
     expect(parseDuration(text)).toBeUndefined();
   });
 

@@ -16,7 +16,7 @@ const BAD_USAGE: readonly (readonly string[])[] = [
   ['run', '--bogus', '--', 'true'],
   ['run', '--grace', 'soon', '--', 'true'],
   ['run', '--grace', '-1s', '--', 'true'],
-  ['run', '--grace=5h', '--', 'true'],
+  ['run', '--grace=5d', '--', 'true'],
   ['run', '--metrics', '99999', '--', 'true'],
   ['run', '--metrics', 'localhost:http', '--', 'true'],
   ['run', '--metrics', '::1:9100', '--', 'true'],
