@@ -161,12 +161,14 @@ describe('services config', () => {
     await expect(ServiceManager.load(yaml)).rejects.toThrow(/cannot parse/);
   });
 
-  it('load(): a duplicate key is an error in JSON as in YAML, naming its line; a BOM is no content; <<: merges an x- extension field', async () => {
+  it('load(): a duplicate key is an error in JSON as in YAML, naming the lines of both; a BOM is no content; <<: merges an x- extension field', async () => {
     const dir = tempDir();
     const json = join(dir, 'exitmon.json');
     // Before: JSON.parse kept the last `command` without a word and ran it.
     writeFileSync(json, '{"services": {"web": {"command": "echo FIRST",\n "command": "echo SECOND"}}}');
-    await expect(ServiceManager.load(json)).rejects.toThrow(/cannot parse: Map keys must be unique at line 2, column 2: `"command": "echo SECOND"}}}`/);
+    await expect(ServiceManager.load(json)).rejects.toThrow('cannot parse: key `command` given twice in one map, at lines 1 and 2');
+    writeFileSync(json.replace('.json', '.yaml'), 'services:\n  a:\n    command: "true"\n  b:\n    command: "true"\n  a:\n    command: "false"\n');
+    await expect(ServiceManager.load(json.replace('.json', '.yaml'))).rejects.toThrow('cannot parse: key `a` given twice in one map, at lines 2 and 6');
     writeFileSync(json, `\uFEFF${JSON.stringify({ services: { web: { command: 'true' } } })}`);
     expect(Object.keys((await ServiceManager.load(json)).status())).toEqual(['web']);
     const yaml = join(dir, 'exitmon.yaml');
