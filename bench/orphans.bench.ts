@@ -76,8 +76,9 @@ function notes(job: OrphansJob, report: OrphansReport, metrics: Metric[]): strin
   return [
     `**Method.** A worker process (bench/orphans/worker.ts, its own process because subreaper status is per process) calls ` +
       `\`Reaper.shared().becomeSubreaper()\` and starts bench/native/orphans.c, which forks ${job.count.toLocaleString('en-US')} ` +
-      `children and exits at once; the orphans are re-parented to the worker. Orphan i exits ${job.offsetMs} ms + i × ` +
-      `${perExitMs.toFixed(2)} ms after the start (one exit every ${perExitMs.toFixed(2)} ms, nothing else on the loop), storing ` +
+      `children and exits once they are all forked; the orphans are re-parented to the worker. Orphan i exits ${job.offsetMs} ms + i × ` +
+      `${perExitMs.toFixed(2)} ms after that exit (one exit every ${perExitMs.toFixed(2)} ms, nothing else on the loop; counted from the maker's exit, ` +
+      `not its start, since forking them all takes up to a second on some machines, and an orphan that exited before then was its maker's zombie), storing ` +
       `CLOCK_MONOTONIC right before _exit; the latency runs to the worker's 'all' listener. Zombies are counted at the end by ` +
       `an independent /proc scan (state Z, ppid = worker).${report.timedOut ? ' **Timed out:** not every orphan was reported.' : ''}`,
     `**Reference.** boxlite's scoped reaper polls every ${BOXLITE_POLL_MS} ms: an exit waits half a period on average ` +
