@@ -47,6 +47,12 @@ export interface StopReport {
   aliveAfter: number;
   /** Zombies whose parent is the worker at the end (orphaned members are adopted and reaped). */
   zombies: number;
+  /**
+   * The kernel's share, without exitmon: a fresh batch of the SIGTERM-ignoring
+   * groups, SIGKILL to all of them at once, and for each group the ms until
+   * /proc shows none of its members alive (zombies have exited).
+   */
+  floorMs: number[];
 }
 
 // Turns a job into worker arguments.

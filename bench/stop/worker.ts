@@ -4,6 +4,7 @@
 // bench/native/group.c, stops them with stopProcessGroup and prints a StopReport.
 import { readdirSync, readFileSync } from 'node:fs';
 import { Reaper, spawn, stopProcessGroup, type ManagedProcess } from '../../src/index.js';
+import { hasExited } from '../../src/proc/stat.js';
 import { listProcesses, readProcStat, type ProcStat } from '../../src/process/proc-stat.js';
 import { SeenProcess, usesPidfds } from '../../src/process/seen-process.js';
 import { zombiesOf } from '../lib/zombies.js';
@@ -74,7 +75,35 @@ function measureSignalCost(pgids: Set<number>): SignalCost {
   return { processes: members.length, pidfds: usesPidfds(), pinUs, pinnedSignalUs, plainKillUs, identityCheckKillUs };
 }
 
-// Runs the job: the concurrent batch, then the sequential one.
+// The kernel's share of a concurrent stop: the SIGTERM-ignoring half of a
+// batch, SIGKILL to every group at once, then each member's /proc stat read
+// in a busy loop until it shows exited (a zombie has). Per group: the ms from
+// the kills to its last member's exit, what any stopper waits for after its
+// SIGKILL. The loop is held meanwhile: exits are reaped right after.
+async function kernelFloor(job: StopJob): Promise<number[]> {
+  const all = await Promise.all(Array.from({ length: job.groups }, (_, i) => startGroup(job, i)));
+  // As at the end of a grace: the half that obeys SIGTERM is gone, only the ignoring half is killed.
+  const others = all.filter((g) => !g.ignoresTerm);
+  for (const g of others) process.kill(-g.pgid, 'SIGKILL');
+  await Promise.all(others.map((g) => g.process.exited.catch(() => undefined)));
+  const batch = all.filter((g) => g.ignoresTerm);
+  const pgids = new Set(batch.map((g) => g.pgid));
+  const members = new Map<number, number[]>(batch.map((g) => [g.pgid, []]));
+  for (const p of listProcesses()) if (pgids.has(p.pgrp) && !hasExited(p)) members.get(p.pgrp)!.push(p.pid);
+  const start = performance.now();
+  for (const pgid of pgids) process.kill(-pgid, 'SIGKILL');
+  const doneAt: number[] = [];
+  for (let open = [...members.values()]; open.length > 0; ) {
+    open = open.map((pids) => pids.filter((pid) => { const stat = readProcStat(pid); return stat !== null && !hasExited(stat); }));
+    const now = performance.now() - start;
+    for (const pids of open) if (pids.length === 0) doneAt.push(now);
+    open = open.filter((pids) => pids.length > 0);
+  }
+  await Promise.all(batch.map((g) => g.process.exited.catch(() => undefined)));
+  return doneAt;
+}
+
+// Runs the job: the concurrent batch, then the sequential one, then the kernel floor.
 async function main(): Promise<StopReport> {
   const job = parseJob(process.argv.slice(2));
   const reaper = Reaper.shared();
@@ -90,8 +119,9 @@ async function main(): Promise<StopReport> {
     all.add(group.pgid);
     outcomes.push(await stopGroup(group, job, false));
   }
+  const floorMs = await kernelFloor(job);
   await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
-  const report = { outcomes, signalCost, aliveAfter: aliveIn(all), zombies: zombiesOf(process.pid).length };
+  const report = { outcomes, signalCost, aliveAfter: aliveIn(all), zombies: zombiesOf(process.pid).length, floorMs };
   reaper.close();
   return report;
 }
