@@ -12,6 +12,8 @@ import { parseJob, type GroupOutcome, type SignalCost, type StopJob, type StopRe
 
 /** Time for stray exits to be reaped before the final count. */
 const SETTLE_MS = 200;
+/** The kernel floor's busy loop gives up after this long (a member that cannot die: no floor for its group). */
+const FLOOR_LIMIT_MS = 10_000;
 /** Rounds of signal 0 per member when measuring the signalling cost. */
 const COST_ROUNDS = 20;
 
@@ -93,7 +95,7 @@ async function kernelFloor(job: StopJob): Promise<number[]> {
   const start = performance.now();
   for (const pgid of pgids) process.kill(-pgid, 'SIGKILL');
   const doneAt: number[] = [];
-  for (let open = [...members.values()]; open.length > 0; ) {
+  for (let open = [...members.values()]; open.length > 0 && performance.now() - start < FLOOR_LIMIT_MS; ) {
     open = open.map((pids) => pids.filter((pid) => { const stat = readProcStat(pid); return stat !== null && !hasExited(stat); }));
     const now = performance.now() - start;
     for (const pids of open) if (pids.length === 0) doneAt.push(now);
