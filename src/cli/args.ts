@@ -1,7 +1,8 @@
 // Command-line parsing: node:util parseArgs per subcommand, strict, so an
 // unknown flag is a usage error (exit 2) rather than something silently ignored.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { MAX_DURATION_HOURS, parseDuration } from './duration.js';
+import { MAX_DURATION_HOURS } from '../services/duration.js';
+import { parseDuration } from './duration.js';
 import { parseListenAddress, type ListenAddress } from './listen-address.js';
 
 /** How many ms `run` waits for the rest of the group after the command exits. */

@@ -2,13 +2,9 @@
 // `2s`, `1.5s`, `1m`, `1h`, summed as `1m30s`), plus one difference: a plain
 // number is seconds (`5`), the unit of `docker stop -t`, `timeout 5` and
 // systemd's TimeoutStopSec=, so `--grace 5` means what people expect.
-import { MAX_DURATION_MS } from '../core/validate.js';
 import { parseServiceDuration } from '../services/duration.js';
 
-/** The longest duration accepted, in whole hours, for messages: setTimeout's limit (2^31 - 1 ms). */
-export const MAX_DURATION_HOURS = Math.floor(MAX_DURATION_MS / 3_600_000);
-
-const SECONDS = /^(\d+(?:\.\d+)?|\.\d+)$/;
+const SECONDS = /^(?:\d+(?:\.\d+)?|\.\d+)$/;
 
 /**
  * Parses a command-line duration into milliseconds; undefined when the text is
@@ -19,10 +15,8 @@ const SECONDS = /^(\d+(?:\.\d+)?|\.\d+)$/;
  */
 export function parseDuration(text: string): number | undefined {
   const trimmed = text.trim();
-  const seconds = SECONDS.exec(trimmed);
-  if (seconds === null) return parseServiceDuration(trimmed);
-  const ms = Number(seconds[1]) * 1000;
-  return Number.isFinite(ms) && ms <= MAX_DURATION_MS ? Math.round(ms) : undefined;
+  // A number of ms is a duration there: its range check and rounding apply to seconds too.
+  return parseServiceDuration(SECONDS.test(trimmed) ? Number(trimmed) * 1000 : trimmed);
 }
 
 // Renders milliseconds for people: `850ms`, `1.20s`, `2m03s`.

@@ -4,8 +4,11 @@
 // "5" would be ms here and seconds on the command line, so it must say which.
 import { MAX_DURATION_MS } from '../core/validate.js';
 
-/** What a config duration must be, for messages: timers take at most 2^31 - 1 ms (596 h, about 24.8 days). */
-export const DURATION_EXPECTED = `a duration up to ${Math.floor(MAX_DURATION_MS / 3_600_000)}h (milliseconds, or a string such as 300ms, 5s, 1m)`;
+/** The longest duration, in whole hours, for messages: timers take at most 2^31 - 1 ms (596 h, about 24.8 days). */
+export const MAX_DURATION_HOURS = Math.floor(MAX_DURATION_MS / 3_600_000);
+
+/** What a config duration must be, for messages. */
+export const DURATION_EXPECTED = `a duration up to ${MAX_DURATION_HOURS}h (milliseconds, or a string such as 300ms, 5s, 1m)`;
 
 /** Milliseconds per accepted unit. */
 const UNIT_MS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
