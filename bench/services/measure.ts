@@ -5,7 +5,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { isRunning } from '../../src/proc/stat.js';
+import { isRunning } from '../../src/proc/liveness.js';
 import { descendantsOf } from '../../src/proc/tree.js';
 
 /** What one manager run measured. */

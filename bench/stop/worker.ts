@@ -4,7 +4,7 @@
 // bench/native/group.c, stops them with stopProcessGroup and prints a StopReport.
 import { readdirSync, readFileSync } from 'node:fs';
 import { Reaper, spawn, stopProcessGroup, type ManagedProcess } from '../../src/index.js';
-import { hasExited } from '../../src/proc/stat.js';
+import { hasExited } from '../../src/proc/liveness.js';
 import { listProcesses, readProcStat, type ProcStat } from '../../src/process/proc-stat.js';
 import { SeenProcess, usesPidfds } from '../../src/process/seen-process.js';
 import { zombiesOf } from '../lib/zombies.js';

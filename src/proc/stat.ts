@@ -1,11 +1,10 @@
 // Process state from /proc/<pid>/stat: read-only, so checking a process never
 // reaps it (unlike waitpid(WNOHANG), which collects a zombie as a side effect;
 // lemonade #2298 lost exit codes that way). The lowest layer above core: every
-// piece of /proc knowledge of exitmon lives in src/proc/, and the one rule for
-// "has this process exited?" is hasExited() below.
+// piece of /proc knowledge of exitmon lives in src/proc/; this module reads
+// and parses, liveness.ts holds the one rule for "has this process exited?".
 import { readdirSync, readFileSync } from 'node:fs';
 import { isRuntimeRefusal, NativeUnavailableError } from '../core/errors.js';
-import { typeError, MAX_PID } from '../core/validate.js';
 
 /** What /proc says a process is doing (proc(5), the `state` field). */
 export type ProcessState =
@@ -77,7 +76,7 @@ let procAvailable: boolean | undefined;
 // --allow-all, signals --allow-run) must fail loudly, with the runtime's
 // error (which names the flag) as the cause: read as "gone", live processes
 // would be reported exited and stops would leave them running. Never cached.
-function rethrowRefusal(error: unknown, feature = 'Reading /proc'): void {
+export function rethrowRefusal(error: unknown, feature = 'Reading /proc'): void {
   if (isRuntimeRefusal(error)) throw new NativeUnavailableError(feature, { cause: error });
 }
 
@@ -126,6 +125,11 @@ export function readProcStat(pid: number | 'self'): ProcStat | null {
   return readStatFile(`${PROC_ROOT}/${pid}/stat`);
 }
 
+// The stat of one thread of pid (under /proc/<pid>/task/); null when that thread is gone.
+export function readThreadStat(pid: number, tid: string): ProcStat | null {
+  return readStatFile(`${PROC_ROOT}/${pid}/task/${tid}/stat`);
+}
+
 // Reads and parses one stat file (a process's, or a thread's under task/).
 function readStatFile(path: string): ProcStat | null {
   let text: string;
@@ -152,104 +156,6 @@ export function readStartTime(pid: number): number | null | undefined {
     return code === 'ENOENT' || code === 'ESRCH' ? null : undefined;
   }
   return parseProcStat(text)?.startTime ?? null;
-}
-
-// Numbers that cannot name a process are "no such process", not an error:
-// callers probing a pid they got from elsewhere should not need a try/catch.
-function isPidLike(pid: unknown, name: string): boolean {
-  if (typeof pid !== 'number') throw typeError(name, 'a number', pid);
-  return Number.isInteger(pid) && pid > 0 && pid <= MAX_PID;
-}
-
-// Whether kill(pid, 0) finds the process; EPERM means it exists but is not ours.
-// Signal 0 only checks: it neither reaps nor disturbs the process. Only
-// ESRCH is "no such process"; anything else (a runtime's refusal) is thrown.
-export function probeKill(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ESRCH') return false;
-    if (code === 'EPERM') return true;
-    rethrowRefusal(error, 'Signalling processes');
-    throw error;
-  }
-}
-
-/** True when pid names a process right now (a zombie counts): /proc, or kill(pid, 0) without it. */
-export function processExists(pid: number): boolean {
-  return hasProcFs() ? readProcStat(pid) !== null : probeKill(pid);
-}
-
-/**
- * THE liveness rule: whether a process has exited (it may await reaping).
- * 'X' is dead; 'Z' is exited unless it is a thread-group leader that only
- * called pthread_exit() while its other threads run: /proc shows the leader
- * as 'Z' then, but the process runs (pidfd_open(2): its pidfd becomes
- * readable only once the whole thread group exited). The leader still counts
- * in num_threads until it is reaped, so more than one thread means running.
- * A bare state (no thread count) is judged by the state alone.
- */
-export function hasExited(stat: ProcStat | ProcessState): boolean {
-  if (typeof stat === 'string') return stat === 'zombie' || stat === 'dead';
-  return stat.state === 'dead' || (stat.state === 'zombie' && !(stat.threads > 1));
-}
-
-/**
- * The state of a process, or `null` when there is no such process. Never
- * reaps: it reads `/proc/<pid>/stat`, so a zombie stays a zombie for its
- * owner to collect. Without /proc it falls back to `kill(pid, 0)` and answers
- * `'unknown'` for any process that exists (zombies included). A process whose
- * thread-group leader called pthread_exit() while other threads run is not a
- * zombie (see hasExited): its state is that of its first live thread.
- *
- * Returns `null` for 0, negative, fractional and out-of-range numbers; throws
- * a TypeError for a non-number.
- *
- * @example
- * readProcessState(process.pid); // 'running'
- * readProcessState(123456);      // null
- */
-export function readProcessState(pid: number): ProcessState | null {
-  if (!isPidLike(pid, 'pid')) return null;
-  if (!hasProcFs()) return probeKill(pid) ? 'unknown' : null;
-  const stat = readProcStat(pid);
-  if (stat === null || stat.state !== 'zombie' || hasExited(stat)) return stat?.state ?? null;
-  return liveThreadState(pid) ?? stat.state;
-}
-
-// The state of the first thread of pid that has not exited (tasks of a
-// running process whose leader already exited), if any.
-function liveThreadState(pid: number): ProcessState | undefined {
-  let tids: string[];
-  try {
-    tids = readdirSync(`${PROC_ROOT}/${pid}/task`);
-  } catch {
-    return undefined;
-  }
-  for (const tid of tids) {
-    if (tid === String(pid)) continue;
-    const state = readStatFile(`${PROC_ROOT}/${pid}/task/${tid}/stat`)?.state; // null: that thread ended meanwhile
-    if (state !== undefined && !hasExited(state)) return state;
-  }
-  return undefined;
-}
-
-/**
- * Whether a process exists and has not exited: false for zombies (exited,
- * awaiting their parent's wait) and dead processes, and for anything
- * `readProcessState` returns null for. A 'Z' thread-group leader whose other
- * threads still run is running (see hasExited). Never reaps.
- *
- * @example
- * if (!isRunning(pid)) console.log('gone or a zombie');
- */
-export function isRunning(pid: number): boolean {
-  if (!isPidLike(pid, 'pid')) return false;
-  if (!hasProcFs()) return probeKill(pid);
-  const stat = readProcStat(pid);
-  return stat !== null && !hasExited(stat);
 }
 
 /**

@@ -2,7 +2,8 @@
 // zombie children, descendants, group members. /proc/<pid>/task/<tid>/children
 // needs CONFIG_PROC_CHILDREN, which common kernels (this one included) lack,
 // so every question here is answered from listProcesses().
-import { hasExited, listProcesses, type ProcStat } from './stat.js';
+import { hasExited } from './liveness.js';
+import { listProcesses, type ProcStat } from './stat.js';
 
 /** The children of `parent`, whatever their state. */
 export function childrenOf(parent: number, procs: readonly ProcStat[] = listProcesses()): ProcStat[] {

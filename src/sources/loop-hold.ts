@@ -18,7 +18,8 @@
 // /proc scanned, and scans are spaced like the orphan sweep's (at least
 // MIN_SCAN_GAP_MS and ten times their own duration), holding meanwhile.
 import { clearTimeout, setTimeout } from 'node:timers';
-import { hasExited, readProcStat, type ProcStat } from '../proc/stat.js';
+import { readProcStat, type ProcStat } from '../proc/stat.js';
+import { hasExited } from '../proc/liveness.js';
 
 /** How often a holding reaper looks again by itself (exits and sweeps make it look sooner), in ms. */
 export const HOLD_RECHECK_MS = 1000;

@@ -20,7 +20,8 @@
 // process adopted (see adoptedOrphans below and docs/linux.md, "Which
 // children are adopted orphans").
 import { loadNative } from '../native/load.js';
-import { hasExited, listProcesses, readProcStat, type ProcStat } from '../proc/stat.js';
+import { listProcesses, readProcStat, type ProcStat } from '../proc/stat.js';
+import { hasExited } from '../proc/liveness.js';
 import { childrenOf } from '../proc/tree.js';
 import { ticksSinceBoot } from '../proc/uptime.js';
 import { ERRNO } from './native-errors.js';

@@ -3,7 +3,8 @@
 // pid when the addon is unavailable, and for single pids when pidfd_open ran
 // out of file descriptors.
 import { silentLogger, type Logger } from '../core/logger.js';
-import { hasExited, hasProcFs, probeKill, readProcStat, readStartTime, type ProcStat } from '../proc/stat.js';
+import { hasProcFs, readProcStat, readStartTime, type ProcStat } from '../proc/stat.js';
+import { hasExited, probeKill } from '../proc/liveness.js';
 
 /** How often polled pids are checked, in milliseconds. */
 export const DEFAULT_POLL_INTERVAL_MS = 100;

@@ -6,7 +6,8 @@
 // collected exactly once, every handle released.
 import { NativeUnavailableError, NoSuchProcessError } from '../core/errors.js';
 import { runMicrotask } from '../core/microtask.js';
-import { processExists, readProcStat } from '../proc/stat.js';
+import { readProcStat } from '../proc/stat.js';
+import { processExists } from '../proc/liveness.js';
 import { notAThread } from '../proc/thread-group.js';
 import { fromChildExit, fromWaitResult, type ExitStatus } from './exit-status.js';
 import { ERRNO, syscallError } from './native-errors.js';
