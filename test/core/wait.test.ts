@@ -44,6 +44,50 @@ describe('waitPid / waitExec', () => {
     expect(monitor.lastExit(4)?.pid).toBe(4);
   });
 
+  it('forget({ pid }) hides the exits remembered so far from lastExit/waitPid only; later exits show', async () => {
+    const monitor = new ExitMonitor({ recentExits: 8 });
+    monitor.publish({ pid: 10, code: 1, execId: 'e' });
+    monitor.publish({ pid: 10, code: 2 });
+    monitor.forget({ pid: 10 });
+    expect(monitor.lastExit(10)).toBeUndefined();
+    expect((await monitor.waitExec('e')).pid).toBe(10); // hidden from its own lookup only
+    const later = monitor.publish({ pid: 10, code: 3 });
+    expect(monitor.lastExit(10)).toBe(later);
+    await expect(monitor.waitPid(10)).resolves.toBe(later);
+    monitor.forget({ pid: 99 }); // nothing of it remembered: harmless
+    expect(monitor.lastExit(10)).toBe(later);
+  });
+
+  it('forget({ execId, containerId }) hides only that container\'s runs; forget({ execId }) hides them all', async () => {
+    const monitor = new ExitMonitor({ recentExits: 8 });
+    const inC1 = monitor.publish({ pid: 5, execId: 'e1', containerId: 'c1', code: 1 });
+    const inC2 = monitor.publish({ pid: 6, execId: 'e1', containerId: 'c2', code: 2 });
+    monitor.forget({ execId: 'e1', containerId: 'c2' });
+    await expect(monitor.waitExec('e1')).resolves.toBe(inC1);
+    await expect(monitor.waitExec('e1', { containerId: 'c1' })).resolves.toBe(inC1);
+    await expect(monitor.waitExec('e1', { containerId: 'c2', timeout: 5 })).rejects.toBeInstanceOf(WaitTimeoutError);
+    expect(monitor.lastExit(6)).toBe(inC2); // the pid lookup is untouched
+    monitor.forget({ execId: 'e1' });
+    await expect(monitor.waitExec('e1', { containerId: 'c1', timeout: 5 })).rejects.toBeInstanceOf(WaitTimeoutError);
+    // No two (container, exec) pairs share a mark, not even those that read alike run together.
+    const odd = monitor.publish({ pid: 7, execId: 'c', containerId: 'ab' });
+    monitor.forget({ execId: 'bc', containerId: 'a' });
+    await expect(monitor.waitExec('c', { containerId: 'ab' })).resolves.toBe(odd);
+  });
+
+  it('forgets stay right through many more forgets than remembered exits (marks are pruned, not lost)', () => {
+    const monitor = new ExitMonitor({ recentExits: 4 });
+    for (let round = 0; round < 50; round++) {
+      const pid = 1000 + round;
+      monitor.publish({ pid, code: round % 256 });
+      for (let other = 0; other < 100; other++) monitor.forget({ pid: 5000 + round * 100 + other });
+      expect(monitor.lastExit(pid)?.code).toBe(round % 256);
+      monitor.forget({ pid });
+      expect(monitor.lastExit(pid)).toBeUndefined();
+      if (round > 0) expect(monitor.lastExit(pid - 1)).toBeUndefined(); // forgotten a round ago, and stays so
+    }
+  });
+
   it('waitExec matches execId and, when given, containerId; cached too', async () => {
     const monitor = new ExitMonitor();
     const inC2 = monitor.waitExec('e1', { containerId: 'c2' });
