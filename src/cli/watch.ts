@@ -2,6 +2,7 @@
 // Non-children cannot be waited for, only seen to go (pidfd readiness, or
 // /proc polling without the addon): their outcome is 'unknown', status -1.
 import { NoSuchProcessError } from '../index.js';
+import { threadOfError } from '../proc/thread-group.js';
 import type { CliContext } from './context.js';
 import { keepIgnored } from './start-ignored.js';
 import { Supervisor } from './supervisor.js';
@@ -37,7 +38,11 @@ export async function watchPids(pids: readonly number[], context: CliContext): P
         exits.push(reaper.monitor.waitPid(pid));
       } catch (error) {
         failed++;
-        const reason = error instanceof NoSuchProcessError ? 'no such process' : (error as Error).message;
+        const process = threadOfError(error);
+        const reason =
+          error instanceof NoSuchProcessError ? 'no such process'
+          : process !== undefined ? `it is a thread of process ${process} (watch ${process} instead)`
+          : (error as Error).message;
         logger.error({ watchedPid: pid }, `cannot watch ${pid}: ${reason}`);
       }
     }

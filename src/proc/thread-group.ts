@@ -18,8 +18,17 @@ function threadOfProcess(tid: number): number | undefined {
   return Number.isInteger(tgid) && tgid > 0 && tgid !== tid ? tgid : undefined;
 }
 
+/** The RangeError of a pid that names a thread; `threadOf` is its process, for callers that word it their own way (the CLI). */
+export type ThreadPidError = RangeError & { readonly threadOf: number };
+
 /** A RangeError naming the process when `pid` is one of its threads (watch the process instead); else undefined. */
-export function notAThread(pid: number): RangeError | undefined {
+export function notAThread(pid: number): ThreadPidError | undefined {
   const process = threadOfProcess(pid);
-  return process === undefined ? undefined : new RangeError(`Expected \`pid\` to name a process, got ${pid}, a thread of process ${process}`);
+  if (process === undefined) return undefined;
+  return Object.assign(new RangeError(`Expected \`pid\` to name a process, got ${pid}, a thread of process ${process}`), { threadOf: process });
+}
+
+/** The process whose thread `error` says a pid was (a ThreadPidError), else undefined. */
+export function threadOfError(error: unknown): number | undefined {
+  return error instanceof RangeError && typeof (error as Partial<ThreadPidError>).threadOf === 'number' ? (error as ThreadPidError).threadOf : undefined;
 }

@@ -1,6 +1,6 @@
 // `exitmon watch PID…` on processes it did not start.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt, exitLines, runCli, startCli, stopAllClis } from './cli-process.js';
 
@@ -86,6 +86,15 @@ describe('exitmon watch', () => {
     expect(status).toBe(1);
     expect(stderr).toContain(`cannot watch ${missing}: no such process`);
     expect(exitLines(stdout).map((l) => l.pid)).toEqual([sleeper.pid]);
+  });
+
+  it('names the process when given one of its threads, and exits 1', async () => {
+    // A thread of this test process (node always runs a few): /proc/<tid> exists, pidfd_open refuses it.
+    const tid = Number(readdirSync('/proc/self/task').find((t) => Number(t) !== process.pid));
+    const { status, stdout, stderr } = await runCli(['watch', String(tid)]);
+    expect(status).toBe(1);
+    expect(stdout).toBe('');
+    expect(stderr).toContain(`cannot watch ${tid}: it is a thread of process ${process.pid} (watch ${process.pid} instead)`);
   });
 
   it('ends only when every pid is gone', async () => {
