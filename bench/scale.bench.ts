@@ -5,7 +5,7 @@
 import { spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { ExitMonitor, Reaper } from '../src/index.js';
-import { exitBatches } from '../src/sources/reaper.js';
+import { exitBatches } from '../src/sources/reaper-counters.js';
 import { nanosecondHistogram, percentileOf, toSeries } from './lib/latency.js';
 import { collectGarbage } from './lib/timing.js';
 import type { Metric, Profile, Scenario } from './lib/types.js';

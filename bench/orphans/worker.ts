@@ -4,7 +4,7 @@
 // each adopted orphan's exit event arrives. Prints an OrphansReport.
 import { spawn } from 'node:child_process';
 import { Reaper } from '../../src/index.js';
-import { orphanScans } from '../../src/sources/reaper.js';
+import { orphanScans } from '../../src/sources/reaper-counters.js';
 import { zombiesOf } from '../lib/zombies.js';
 import { parseJob, type OrphansReport } from './protocol.js';
 

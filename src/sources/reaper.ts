@@ -20,7 +20,6 @@ import { DEFAULT_SWEEP_INTERVAL_MS } from './sweep-scheduler.js';
 import { treeStopper, type StopOptions, type StopResult } from './tree-stopper.js';
 import { checkWatchOptions, type WatchOptions } from './watch-types.js';
 
-export { exitBatches, orphanScans } from './reaper-counters.js';
 export { DEFAULT_POLL_INTERVAL_MS, DEFAULT_SWEEP_INTERVAL_MS, type ReaperBackend, type ReaperOptions, type ReaperStats, type StopOptions, type StopResult, type WatchOptions };
 
 const shared = new SharedReaperSlot<Reaper>();

@@ -202,6 +202,13 @@ describe('the packed tarball', () => {
     }
   });
 
+  it('publishes no type tagged @internal (the monitor\'s hooks for the reaper, test counters)', () => {
+    const types = readFileSync(installed('dist/index.d.cts'), 'utf8');
+    expect(types).toContain('declare class ExitMonitor');
+    expect(types).not.toContain('@internal');
+    expect(types).not.toMatch(/\bforget\(subject/);
+  });
+
   it('README links work on the registry page: absolute URLs (docs/ is not in the package)', () => {
     const targets = [...readFileSync(installed('README.md'), 'utf8').matchAll(/\]\(([^)\s]+)\)/g)].map((m) => m[1]!);
     expect(targets.length).toBeGreaterThan(0);

@@ -5,7 +5,8 @@ import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { ExitMonitor } from '../../src/core/monitor.js';
 import { loadNative } from '../../src/native/load.js';
-import { exitBatches, Reaper } from '../../src/sources/reaper.js';
+import { Reaper } from '../../src/sources/reaper.js';
+import { exitBatches } from '../../src/sources/reaper-counters.js';
 import { stateOf } from './helpers.js';
 
 const native = process.platform === 'linux' && loadNative() !== null;

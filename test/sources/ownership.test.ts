@@ -11,7 +11,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ExitMonitor } from '../../src/core/monitor.js';
 import { loadNative } from '../../src/native/load.js';
 import { spawn as spawnManaged } from '../../src/process/spawn.js';
-import { orphanScans, Reaper } from '../../src/sources/reaper.js';
+import { Reaper } from '../../src/sources/reaper.js';
+import { orphanScans } from '../../src/sources/reaper-counters.js';
 import { FIXTURES, ourChildren, ourZombies, recordExits, runFixture, stateOf, waitFor } from './helpers.js';
 
 const linux = process.platform === 'linux' && loadNative() !== null;
