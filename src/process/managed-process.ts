@@ -70,7 +70,8 @@ export interface ManagedProcess extends AsyncDisposable {
   /**
    * Sends `signal` (a name, or a number as `ChildProcess.kill` takes it) to
    * the process only (not its group), PID-reuse safe (a pidfd from birth).
-   * Returns false when it is already gone.
+   * Returns false when it is already gone. `0` sends nothing: it answers
+   * whether the process still runs, as `ChildProcess.kill(0)` does.
    * @throws RangeError/TypeError for an unknown signal.
    */
   kill(signal?: NodeJS.Signals | number): boolean;
@@ -145,7 +146,8 @@ export class ManagedChild implements ManagedProcess {
   }
 
   kill(signal: NodeJS.Signals | number = 'SIGTERM'): boolean {
-    const signo = signalNumberOf(signal, 'signal');
+    // Signal 0 is kill(2)'s existence check: the engines ask the same way (an exited zombie is gone).
+    const signo = signal === 0 ? 0 : signalNumberOf(signal, 'signal');
     if (Number.isNaN(this.pid)) return false;
     return this.#parts.signal(signo);
   }

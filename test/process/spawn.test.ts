@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { MonitorClosedError } from '../../src/core/errors.js';
 import { ExitMonitor } from '../../src/core/monitor.js';
-import { readProcStat } from '../../src/process/proc-stat.js';
+import { readProcessState, readProcStat } from '../../src/process/proc-stat.js';
 import { spawn, type ManagedProcess, type ManagedSpawnOptions } from '../../src/process/spawn.js';
 import { Reaper } from '../../src/sources/reaper.js';
 import { fixture, isGone, isLinux, killAll, track, waitFor } from './helpers.js';
@@ -47,6 +47,16 @@ describe.skipIf(!isLinux)('spawn', () => {
         const exit = await p.exited;
         expect(exit).toMatchObject({ pid: p.pid, code: 42, signal: null, status: 42, execId: 'exec-42', containerId: 'ctr-1' });
         expect(exit.outcome).toBe(outcome);
+      });
+
+      it('kill(0) sends nothing and answers whether the process still runs, as ChildProcess.kill(0)', async () => {
+        const p = start('sleep', ['30'], { monitor: monitor(), stdio: 'ignore' });
+        expect(p.kill(0)).toBe(true);
+        expect(p.kill(0)).toBe(true); // a real signal 0 would have done nothing either: it still runs
+        expect(readProcessState(p.pid)).not.toBe('zombie');
+        expect(p.kill('SIGKILL')).toBe(true);
+        expect((await p.exited).signal).toBe('SIGKILL');
+        expect(p.kill(0)).toBe(false);
       });
 
       it('300 instant exits (`true`) all resolve exited', async () => {
