@@ -12,7 +12,7 @@ import { createRequire } from 'node:module';
 import { constants } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { isRuntimeRefusal } from '../core/errors.js';
+import { isRuntimeRefusal, NativeUnavailableError } from '../core/errors.js';
 
 /** What waitid(2) reported for one process; pid 0 means "has not exited yet". */
 export interface NativeWaitResult {
@@ -189,7 +189,9 @@ export function findPackageRoot(start: string = dirname(fileURLToPath(import.met
     if (existsSync(manifest)) {
       try {
         if ((JSON.parse(readFileSync(manifest, 'utf8')) as { name?: unknown }).name === PACKAGE_NAME) return dir;
-      } catch {
+      } catch (error) {
+        // A runtime's refusal (Deno without --allow-read) is no answer: probeNative reports it.
+        if (isRuntimeRefusal(error)) throw error;
         // An unreadable manifest is not ours; keep walking.
       }
     }
@@ -199,8 +201,21 @@ export function findPackageRoot(start: string = dirname(fileURLToPath(import.met
   }
 }
 
-// Runs the probe: environment switch, platform, package root, then the load.
+// Runs the probe. A runtime that refuses what it reads (Deno without
+// --allow-env or --allow-read) gets NativeUnavailableError with the
+// runtime's error, which names the flag, as its cause: no probe result, so
+// the next call asks again.
 function probeNative(): NativeProbe {
+  try {
+    return probeOnce();
+  } catch (error) {
+    if (isRuntimeRefusal(error)) throw new NativeUnavailableError('Loading the native addon', { cause: error });
+    throw error;
+  }
+}
+
+// Environment switch, platform, package root, then the load.
+function probeOnce(): NativeProbe {
   if (process.env[NO_NATIVE_ENV] === '1') return { binding: null, reason: `${NO_NATIVE_ENV}=1 is set` };
   if (process.platform !== 'linux') return { binding: null, reason: `unsupported platform ${process.platform}: the native backend is Linux-only` };
   const root = findPackageRoot();

@@ -25,7 +25,9 @@ export type ThreadPidError = RangeError & { readonly threadOf: number };
 export function notAThread(pid: number): ThreadPidError | undefined {
   const process = threadOfProcess(pid);
   if (process === undefined) return undefined;
-  return Object.assign(new RangeError(`Expected \`pid\` to name a process, got ${pid}, a thread of process ${process}`), { threadOf: process });
+  const error = new RangeError(`Expected \`pid\` to name a process, got ${pid}, a thread of process ${process}`);
+  // Not enumerable: the error still equals (and prints as) a plain RangeError.
+  return Object.defineProperty(error, 'threadOf', { value: process }) as ThreadPidError;
 }
 
 /** The process whose thread `error` says a pid was (a ThreadPidError), else undefined. */

@@ -5,6 +5,7 @@ import { MonitorClosedError, NativeUnavailableError } from '../core/errors.js';
 import { ExitMonitor } from '../core/monitor.js';
 import { assertNonEmptyString, assertOptions, typeError } from '../core/validate.js';
 import { Reaper } from '../sources/reaper.js';
+import { hasProcFs } from './proc-stat.js';
 import { startWithChildProcess } from './child-process-engine.js';
 import { ManagedChild, type ManagedProcess } from './managed-process.js';
 import { CLONE_REFUSED, startNativeProcess } from './native-process.js';
@@ -51,6 +52,9 @@ export function spawn(
   if (args.some((a) => typeof a !== 'string')) throw typeError('args', 'an array of strings', args);
   assertOptions(options);
   const resolved = resolveSpawnOptions(options);
+  // Before anything starts, not from an exit handler later: a runtime that
+  // refuses /proc (Deno without -A) throws NativeUnavailableError here.
+  hasProcFs();
   const given = resolved.monitor;
   if (given !== undefined && !(given instanceof ExitMonitor)) throw typeError('options.monitor', 'an ExitMonitor', given);
   const monitor = given ?? Reaper.shared().monitor;

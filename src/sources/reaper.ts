@@ -8,6 +8,7 @@ import { runMicrotask } from '../core/microtask.js';
 import { runTeardown } from '../core/teardown.js';
 import { ExitMonitor } from '../core/monitor.js';
 import { assertOptions, typeError } from '../core/validate.js';
+import { hasProcFs } from '../proc/stat.js';
 import { zombieChildren } from '../proc/tree.js';
 import { adoptedOrphans } from './ownership.js';
 import { DEFAULT_POLL_INTERVAL_MS } from './poll-backend.js';
@@ -74,6 +75,8 @@ export class Reaper implements Disposable {
   constructor(monitor: ExitMonitor, options?: ReaperOptions) {
     if (!(monitor instanceof ExitMonitor)) throw typeError('monitor', 'an ExitMonitor', monitor);
     if (monitor.closed) throw new MonitorClosedError('Cannot create a reaper: the exit monitor is closed');
+    // Now, not from a sweep later: a runtime that refuses /proc (Deno without -A) throws NativeUnavailableError here.
+    hasProcFs();
     this.monitor = monitor;
     this.#parts = assembleReaper(monitor, checkOptions(options));
     const { pidfd, orphans } = this.#parts;

@@ -237,18 +237,26 @@ await check('a refed reaper holds the loop until its adopted orphans exited; ado
 });
 
 if (runtime === 'deno') {
-  await check('without --allow-ffi the fallback warning says to allow ffi, not to build the addon', async () => {
+  // Deno 2.9 grants /proc only with --allow-all: short of -A, exitmon cannot
+  // follow any process. Before, Reaper.shared() and spawn() threw Deno's raw
+  // NotCapable (env, read) or handed out a backend that failed later, from
+  // an exit handler, as an uncaught error.
+  await check('without -A, Reaper.shared() and spawn() refuse at once with NativeUnavailableError naming --allow-all, Deno\'s refusal as cause', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'exitmon-rt-'));
     const file = join(dir, 'script.mjs');
     writeFileSync(file, `
       import { createRequire } from 'node:module';
-      const { Reaper } = createRequire(import.meta.url)(${JSON.stringify(join(ROOT, 'dist', 'index.cjs'))});
-      console.log(Reaper.shared().backend);
+      const { Reaper, spawn } = createRequire(import.meta.url)(${JSON.stringify(join(ROOT, 'dist', 'index.cjs'))});
+      for (const ask of [() => Reaper.shared().backend, () => spawn('true').pid]) {
+        try { console.log('answered', ask()); } catch (error) { console.log('refused', error.code, error.cause?.name, /--allow-all/.test(error.message)); }
+      }
     `);
-    const result = spawnSync(process.execPath, ['run', '--allow-read', '--allow-env', '--allow-sys', file], { encoding: 'utf8', timeout: TIMEOUT_MS });
-    assert(result.status === 0 && result.stdout.trim() === 'poll', `status ${result.status}: ${result.stdout} ${result.stderr}`);
-    assert(/--allow-ffi \(or -A\)/.test(result.stderr), `no --allow-ffi advice: ${result.stderr}`);
-    assert(!result.stderr.includes('node-gyp'), `advises a build: ${result.stderr}`);
+    for (const flags of [['--allow-read', '--allow-env'], ['--allow-env', '--allow-read', '--allow-ffi', '--allow-sys']]) {
+      const result = spawnSync(process.execPath, ['run', ...flags, file], { encoding: 'utf8', timeout: TIMEOUT_MS });
+      const lines = result.stdout.trim().split('\n');
+      assert(lines.length === 2 && lines.every((line) => line === 'refused ERR_NATIVE_UNAVAILABLE NotCapable true'), `${flags.join(' ')}: status ${result.status}: ${result.stdout} ${result.stderr}`);
+      assert(result.status === 0, `${flags.join(' ')}: the script did not finish (status ${result.status}): ${result.stderr}`);
+    }
   });
 
   // Deno grants /proc only with --allow-all and kill(2) only with --allow-run.
