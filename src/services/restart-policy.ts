@@ -31,7 +31,10 @@ export class RestartPolicy {
     if (s.restart === 'no' || (s.restart === 'on-failure' && status === 0)) return this.judge(status, unready);
     this.#recent = this.#recent.filter((t) => now - t < s.restartWindowMs);
     if (this.#recent.length >= s.maxRestarts) {
-      return { restart: false, failed: true, reason: `crash loop: ${s.maxRestarts} restart(s) within ${s.restartWindowMs}ms` };
+      // `restart: always` counts clean exits too (as systemd's start limit
+      // does): no crash then, but the same limit ("start request repeated too quickly").
+      const what = status === 0 ? 'restarted too often' : 'crash loop';
+      return { restart: false, failed: true, reason: `${what}: ${s.maxRestarts} restart(s) within ${s.restartWindowMs}ms` };
     }
     const delayMs = Math.min(s.restartDelayMs * 2 ** this.#recent.length, s.maxRestartDelayMs);
     this.#recent.push(now);

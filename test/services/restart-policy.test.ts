@@ -31,6 +31,12 @@ describe('RestartPolicy', () => {
     expect(p.decide(1, 200)).toEqual({ restart: false, failed: true, reason: 'crash loop: 2 restart(s) within 1000ms' });
   });
 
+  it('restart: always fails a service that exits 0 too often, without calling it a crash', () => {
+    const p = policy({ restart: 'always', restartDelay: 10, maxRestarts: 1, restartWindow: 1000 });
+    expect(p.decide(0, 0).restart).toBe(true);
+    expect(p.decide(0, 100)).toEqual({ restart: false, failed: true, reason: 'restarted too often: 1 restart(s) within 1000ms' });
+  });
+
   it('on-failure ends a clean exit, always restarts it, no never restarts', () => {
     expect(policy({ restart: 'on-failure' }).decide(0)).toEqual({ restart: false, failed: false, reason: 'exited' });
     expect(policy({ restart: 'always' }).decide(0).restart).toBe(true);
