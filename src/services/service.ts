@@ -290,7 +290,9 @@ export class Service {
     this.#context.changed();
   }
 
+  // The contract's fields in its order (service, event, pid, status, restarts, at), then the event's own (delayMs, reason).
   #event(event: ServiceEventName, fields: Partial<ServiceEvent>, restarts = this.#restarts): ServiceEvent {
-    return { service: this.name, event, ...fields, restarts, at: Date.now() };
+    const { pid, status, ...own } = fields;
+    return { service: this.name, event, ...(pid === undefined ? {} : { pid }), ...(status === undefined ? {} : { status }), restarts, at: Date.now(), ...own };
   }
 }

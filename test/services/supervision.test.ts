@@ -69,6 +69,11 @@ describe('ServiceManager supervision', () => {
       expect(next.at - exited.at).toBeGreaterThanOrEqual(events[i]!.delayMs! - 5);
     }
     expect(events.at(-1)).toMatchObject({ event: 'failed', reason: expect.stringMatching(/crash loop/) });
+    // The contract's fields first, in its order (one JSON line each from `exitmon up`), then the event's own.
+    const keys = (name: string): string[] => Object.keys(events.find((e) => e.event === name)!);
+    expect(keys('exited')).toEqual(['service', 'event', 'pid', 'status', 'restarts', 'at']);
+    expect(keys('restarting')).toEqual(['service', 'event', 'restarts', 'at', 'delayMs']);
+    expect(keys('failed')).toEqual(['service', 'event', 'restarts', 'at', 'reason']);
     expect(manager.status().crashy).toMatchObject({ state: 'failed', restarts: 3, pid: undefined, lastExit: expect.objectContaining({ code: 3 }) });
   });
 
