@@ -49,7 +49,10 @@ async function main(argv: readonly string[]): Promise<number> {
       context.logger[address.port === 0 ? 'warn' : 'info']({ url }, `metrics at ${url}`);
       return undefined;
     } catch (error) {
-      context.logger.error({ err: error }, `cannot serve metrics: ${(error as Error).message}`);
+      // A system error (EADDRINUSE, EACCES, a host that does not resolve)
+      // says everything in its message: no stack trace for it.
+      const { code } = error as NodeJS.ErrnoException;
+      context.logger.error(typeof code === 'string' ? { code } : { err: error }, `cannot serve metrics: ${(error as Error).message}`);
       return INTERNAL_ERROR_STATUS;
     }
   };

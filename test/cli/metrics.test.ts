@@ -1,7 +1,8 @@
 // `--metrics`: Prometheus text over HTTP, on loopback unless told otherwise.
+import { createServer, type AddressInfo } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ensureBuilt, startCli, stopAllClis } from './cli-process.js';
+import { ensureBuilt, runCli, startCli, stopAllClis } from './cli-process.js';
 
 beforeAll(ensureBuilt, 120_000);
 afterEach(stopAllClis);
@@ -56,6 +57,24 @@ describe('exitmon run --metrics', () => {
 
     cli.child.kill('SIGTERM');
     expect((await cli.done).status).toBe(143);
+  });
+
+  it('a port in use or a host that does not resolve: exit 1 before the command starts, one line with the code, no stack', async () => {
+    const busy = createServer();
+    await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (busy.address() as AddressInfo).port;
+      // Offline, a resolver may answer "try again" instead of "no such name".
+      for (const [where, code] of [[`127.0.0.1:${port}`, 'EADDRINUSE'], ['nosuchhost.invalid:0', '(?:ENOTFOUND|EAI_AGAIN)']] as const) {
+        const { status, stdout, stderr } = await runCli(['run', '--metrics', where, '--', 'sh', '-c', 'echo started']);
+        expect(status).toBe(1);
+        expect(stdout).not.toContain('started');
+        expect(stderr).toMatch(new RegExp(`"code":"${code}".*cannot serve metrics: .*${code}`));
+        expect(stderr).not.toMatch(/"stack"/);
+      }
+    } finally {
+      busy.close();
+    }
   });
 
   it('binds the host given as HOST:PORT', async () => {
