@@ -61,15 +61,3 @@ export type { ReadyCheckConfig } from './services/readiness.js';
 export { ServiceConfigError } from './services/errors.js';
 export type { ServiceConfigIssue } from './services/errors.js';
 export { DEFAULT_SERVICE_FILES, findServicesFile } from './services/load.js';
-// Supervision support (@internal: what `exitmon run` uses; not part of the contract)
-export {
-  SignalForwarder,
-  signalsToLeaveAlone,
-  forwardableSignals,
-  FORWARDED_SIGNAL_NAMES,
-  STOP_SIGNALS,
-  START_SIGIGN_ENV,
-} from './process/signal-forwarder.js';
-export type { ForwardableSignal, SignalForwarderOptions } from './process/signal-forwarder.js';
-export { terminalForegroundGroup, inTerminalForeground, isControllingTerminal, setTerminalForegroundGroup } from './process/terminal.js';
-export { ownProcessGroup } from './process/proc-stat.js';

@@ -5,19 +5,10 @@
 // (Ctrl-Z) stopping exitmon too, so the shell above sees the job stop.
 import { constants } from 'node:os';
 import type { Logger as PinoLogger } from 'pino';
-import {
-  inTerminalForeground,
-  isControllingTerminal,
-  listProcesses,
-  ownProcessGroup,
-  readProcessState,
-  setTerminalForegroundGroup,
-  SignalForwarder,
-  signalsToLeaveAlone,
-  START_SIGIGN_ENV,
-  terminalForegroundGroup,
-  type ManagedProcess,
-} from '../index.js';
+import { listProcesses, readProcessState, type ManagedProcess } from '../index.js';
+import { ownProcessGroup } from '../process/proc-stat.js';
+import { SignalForwarder, signalsToLeaveAlone, START_SIGIGN_ENV } from '../process/signal-forwarder.js';
+import { inTerminalForeground, isControllingTerminal, setTerminalForegroundGroup, terminalForegroundGroup } from '../process/terminal.js';
 
 /** The terminal exitmon hands over: its stdin. */
 export const TERMINAL_FD = 0;

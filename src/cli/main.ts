@@ -82,8 +82,9 @@ async function main(argv: readonly string[]): Promise<number> {
 
 // The logger, the shared reaper and the printer for one subcommand.
 async function createContext(common: CommonOptions): Promise<CliContext> {
-  const [{ isRunning, Reaper, START_SIGIGN_ENV }, { createCliLogger }, { ExitPrinter }] = await Promise.all([
+  const [{ isRunning, Reaper }, { START_SIGIGN_ENV }, { createCliLogger }, { ExitPrinter }] = await Promise.all([
     import('../index.js'),
+    import('../process/signal-forwarder.js'),
     import('./logger.js'),
     import('./format.js'),
   ]);

@@ -7,7 +7,7 @@
 // what was ignored, and the addon sets SIG_IGN again (without the addon, a
 // listener that does nothing takes the signal). `run` does the same through
 // its JobControl, which forwards the rest.
-import { SignalForwarder, forwardableSignals, signalsToLeaveAlone, START_SIGIGN_ENV } from '../index.js';
+import { SignalForwarder, forwardableSignals, signalsToLeaveAlone, START_SIGIGN_ENV } from '../process/signal-forwarder.js';
 
 /** The signals kept ignored, until close() restores their dispositions. */
 export interface IgnoredSignals {

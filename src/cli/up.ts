@@ -5,7 +5,8 @@
 // verify nothing is left.
 import { setMaxListeners } from 'node:events';
 import type { Registry } from 'prom-client';
-import { ServiceConfigError, ServiceManager, forwardableSignals, DEFAULT_SERVICE_FILES, FORWARDED_SIGNAL_NAMES, type StopResult } from '../index.js';
+import { ServiceConfigError, ServiceManager, DEFAULT_SERVICE_FILES, type StopResult } from '../index.js';
+import { forwardableSignals, FORWARDED_SIGNAL_NAMES } from '../process/signal-forwarder.js';
 import { servicesFilesIn } from '../services/load.js';
 import type { CliContext } from './context.js';
 import { HELD_SIGNALS, handOverEarlySignals } from './early-signals.js';
