@@ -1,5 +1,6 @@
 // exitmon's command-line entry: parse, set up logging, output and metrics,
-// run one subcommand, exit with its status. Uses only the public API.
+// run one subcommand, exit with its status. Built on the public API, plus the
+// internal signal and terminal helpers an init needs (docs/architecture.md).
 // Start-up time matters (exitmon run is an init): each subcommand, the
 // library and the metrics server are loaded only when the command line asks
 // for them, so `--help` loads no library code and `run` no metrics code.

@@ -36,7 +36,7 @@ export interface ServiceConfig {
   restart?: RestartPolicy;
   /** The first backoff before a restart; it doubles with every restart in `restartWindow`. @default '100ms' */
   restartDelay?: Duration;
-  /** The backoff never grows past this. @default '30s' */
+  /** The backoff never grows past this. @default '30s', or `restartDelay` when that is longer */
   maxRestartDelay?: Duration;
   /** More restarts than this within `restartWindow` and the service is `failed`. @default 5 */
   maxRestarts?: number;

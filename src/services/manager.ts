@@ -36,6 +36,9 @@ export class ServiceManager implements AsyncDisposable {
   readonly #services: ReadonlyMap<string, Service>;
   readonly #dependents: ReadonlyMap<string, readonly string[]>;
   readonly #subject = new Subject<ServiceEvent>();
+  /** Events raised while observers still receive an earlier one (see #emit). */
+  readonly #queued: ServiceEvent[] = [];
+  #emitting = false;
   // Every service's stop listens to it: no "possible leak" warning past 10 services.
   readonly #escalation = unlimitedListeners(new AbortController());
   #started = false;
@@ -73,11 +76,26 @@ export class ServiceManager implements AsyncDisposable {
       monitor: monitor ?? Reaper.shared().monitor,
       logger,
       stdio,
-      emit: (event: ServiceEvent) => this.#subject.next(event),
+      emit: (event: ServiceEvent) => this.#emit(event),
       changed: () => this.#schedule(),
     };
     this.#services = new Map(resolved.map((s) => [s.name, new Service(s, context)]));
     this.#dependents = dependentsOf(resolved);
+  }
+
+  // A Subject hands an event to every observer before the next one, unless
+  // an observer raises one itself (restart(name) from an 'exited' listener):
+  // then later observers would see the new event first. Queued instead, so
+  // that every observer sees every event in the order it happened.
+  #emit(event: ServiceEvent): void {
+    this.#queued.push(event);
+    if (this.#emitting) return;
+    this.#emitting = true;
+    try {
+      for (let next = this.#queued.shift(); next !== undefined; next = this.#queued.shift()) this.#subject.next(next);
+    } finally {
+      this.#emitting = false;
+    }
   }
 
   /**

@@ -281,6 +281,21 @@ describe('ServiceManager supervision', () => {
     await expect(manager.restart('nope')).rejects.toThrow(RangeError);
   });
 
+  it('every events observer sees the events in the order they happened, also when an earlier observer raises one', async () => {
+    const { manager, events } = managerFor({ services: { a: { command: 'exec sleep 30' } } });
+    // Subscribed after managerFor's: a restart from here raises 'restarting' while 'ready' is still being handed out.
+    let restarted: Promise<void> | undefined;
+    manager.events.subscribe((e) => {
+      if (e.event === 'ready' && restarted === undefined) restarted = manager.restart('a');
+    });
+    const late: string[] = [];
+    manager.events.subscribe((e) => late.push(e.event));
+    await manager.start();
+    await restarted;
+    expect(late).toEqual(eventsOf(events, 'a'));
+    expect(late.slice(0, 3)).toEqual(['starting', 'ready', 'restarting']);
+  });
+
   it('restart(name) twice at once, or from an event listener, is one restart: never two processes of one service', async () => {
     const { manager, events } = managerFor({ services: { a: { command: 'exec sleep 30' } } });
     await manager.start();
