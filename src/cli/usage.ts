@@ -75,7 +75,8 @@ Exit status: COMMAND's exit code, or 128+N when it died of signal N;
   watch: `Usage: exitmon watch [options] PID…
 
 Prints one line per exit and ends when every PID is gone. Exits 0, or 1 when
-some PID did not exist (reported on stderr; the others are still watched).
+some PID could not be watched (no such process, exitmon itself, a thread:
+reported on stderr; the others are still watched).
 ${commonHelp()}`,
   demo: `Usage: exitmon demo [options]
 
