@@ -83,7 +83,7 @@ async function main(argv: readonly string[]): Promise<number> {
 
 // The logger, the shared reaper and the printer for one subcommand.
 async function createContext(common: CommonOptions): Promise<CliContext> {
-  const [{ isRunning, Reaper }, { START_SIGIGN_ENV }, { createCliLogger }, { ExitPrinter }] = await Promise.all([
+  const [{ Reaper }, { START_SIGIGN_ENV }, { createCliLogger }, { ExitPrinter }] = await Promise.all([
     import('../index.js'),
     import('../process/signal-forwarder.js'),
     import('./logger.js'),
@@ -101,8 +101,7 @@ async function createContext(common: CommonOptions): Promise<CliContext> {
   delete process.env[START_NOFILE_ENV];
   restoreNodeOptions();
   // Before anything starts: a runtime that refuses /proc (Deno without -A)
-  // throws NativeUnavailableError here, not after the command ran unsupervised.
-  isRunning(process.pid);
+  // makes the reaper throw NativeUnavailableError here, not after the command ran unsupervised.
   const reaper = Reaper.shared({ logger });
   const color = common.format === 'pretty' && isTerminal(1) && !noColor();
   const printer = common.quiet ? null : new ExitPrinter(common.format, { color });

@@ -1,9 +1,8 @@
 // The one liveness rule of exitmon, hasExited(), and the questions built on
 // it: does pid exist, is it running, what is it doing. Read-only (/proc, or
 // kill(pid, 0) without it), so asking never reaps a zombie from its owner.
-import { readdirSync } from 'node:fs';
 import { typeError, MAX_PID } from '../core/validate.js';
-import { hasProcFs, PROC_ROOT, readProcStat, readThreadStat, rethrowRefusal, type ProcessState, type ProcStat } from './stat.js';
+import { hasProcFs, otherThreadStats, readProcStat, rethrowRefusal, type ProcessState, type ProcStat } from './stat.js';
 
 // Numbers that cannot name a process are "no such process", not an error:
 // callers probing a pid they got from elsewhere should not need a try/catch.
@@ -73,17 +72,7 @@ export function readProcessState(pid: number): ProcessState | null {
 // The state of the first thread of pid that has not exited (tasks of a
 // running process whose leader already exited), if any.
 function liveThreadState(pid: number): ProcessState | undefined {
-  let tids: string[];
-  try {
-    tids = readdirSync(`${PROC_ROOT}/${pid}/task`);
-  } catch {
-    return undefined;
-  }
-  for (const tid of tids) {
-    if (tid === String(pid)) continue;
-    const state = readThreadStat(pid, tid)?.state; // null: that thread ended meanwhile
-    if (state !== undefined && !hasExited(state)) return state;
-  }
+  for (const { state } of otherThreadStats(pid)) if (!hasExited(state)) return state;
   return undefined;
 }
 

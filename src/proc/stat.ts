@@ -125,9 +125,21 @@ export function readProcStat(pid: number | 'self'): ProcStat | null {
   return readStatFile(`${PROC_ROOT}/${pid}/stat`);
 }
 
-// The stat of one thread of pid (under /proc/<pid>/task/); null when that thread is gone.
-export function readThreadStat(pid: number, tid: string): ProcStat | null {
-  return readStatFile(`${PROC_ROOT}/${pid}/task/${tid}/stat`);
+// The stats of pid's threads other than its leader (under /proc/<pid>/task/),
+// read one at a time as the caller asks; a thread that ended meanwhile is
+// skipped, and nothing comes when the task list cannot be read.
+export function* otherThreadStats(pid: number): Generator<ProcStat> {
+  let tids: string[];
+  try {
+    tids = readdirSync(`${PROC_ROOT}/${pid}/task`);
+  } catch {
+    return;
+  }
+  for (const tid of tids) {
+    if (tid === String(pid)) continue;
+    const stat = readStatFile(`${PROC_ROOT}/${pid}/task/${tid}/stat`);
+    if (stat !== null) yield stat;
+  }
 }
 
 // Reads and parses one stat file (a process's, or a thread's under task/).
