@@ -5,6 +5,7 @@ import { spawn as nodeSpawn, spawnSync, type ChildProcess } from 'node:child_pro
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { listProcesses, readProcessState } from '../../src/process/proc-stat.js';
+import { otherThreadStats, readProcStat } from '../../src/proc/stat.js';
 import { spawn } from '../../src/process/spawn.js';
 import { until } from '../helpers.js';
 import { CLI, ensureBuilt, FIXTURES, ROOT } from './cli-process.js';
@@ -94,6 +95,14 @@ function descendants(pid: number): number[] {
   };
   walk(pid);
   return found;
+}
+
+// Whether every thread of pid is stopped: the group stop is complete, and the
+// kernel has told the parent (a job-control shell) so.
+function allThreadsStopped(pid: number): boolean {
+  if (readProcStat(pid)?.state !== 'stopped') return false;
+  for (const thread of otherThreadStats(pid)) if (thread.state !== 'stopped') return false;
+  return true;
 }
 
 function tryKill(pid: number): void {
@@ -211,22 +220,15 @@ describe('exitmon run on a terminal', () => {
     const exitmon = Number((await run.waitFor(/\[1\] (\d+)/))[1]);
     await run.waitFor(/42-reading/);
     // Its read stops the command (SIGTTIN), and exitmon with it, so the shell
-    // sees the job stop (bash says so at its next prompt).
-    await until(() => readProcessState(exitmon) === 'stopped', 10_000);
+    // sees the job stop (bash says so at its next prompt). The shell learns
+    // of the stop only when every thread of exitmon has stopped (the kernel
+    // notifies the parent when the group stop completes); an `fg` typed before
+    // that finds the job still running, sends no SIGCONT, and then reports it
+    // stopped: the main thread alone showing 'T' is not enough to go on.
+    await until(() => allThreadsStopped(exitmon), 10_000, 'every thread of exitmon stopped');
     run.type('fg\n');
     await run.waitFor(/fg\r?\n.*run --quiet/);
     await new Promise((r) => setTimeout(r, 300));
-    // Known race, open: now and then (3 runs in 20 with both cores busy, none
-    // in 55 on an idle machine) the job shows stopped again right after `fg`.
-    // A user types `fg` once more, and so does this test; the command must
-    // then read the terminal. Any other outcome still fails.
-    const fgEcho = /fg\r?\n.*run --quiet[^\n]*\n/.exec(run.output)!;
-    if (/Stopped/.test(run.output.slice(fgEcho.index + fgEcho[0].length))) {
-      const before = run.output.length;
-      run.type('fg\n');
-      await until(() => /fg\r?\n.*run --quiet/.test(run.output.slice(before)), 10_000, 'the second fg');
-      await new Promise((r) => setTimeout(r, 300));
-    }
     run.type('hello\n');
     await run.waitFor(/got-hello/);
     run.type('echo status=$?; exit 0\n');
