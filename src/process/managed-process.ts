@@ -11,7 +11,7 @@ import { probeKill } from './proc-stat.js';
 import { killAtExit } from './exit-cleanup.js';
 import { currentGuard, signalGroup } from './signal-safety.js';
 import type { ResolvedSpawnOptions } from './spawn-options.js';
-import { checkStopOptions, stopProcessGroup, stopProcessTree, type StopOptions, type StopResult } from './stop.js';
+import { checkStopOptions, stopGroupRemains, stopProcessTree, type StopOptions, type StopResult } from './stop.js';
 
 // How long the exit cleanup waits for a cgroup to empty after cgroup.kill, in ms.
 const EXIT_CGROUP_WAIT_MS = 100;
@@ -89,7 +89,8 @@ export interface ManagedProcess extends AsyncDisposable {
    * Stops the child with its group and every descendant (including setsid
    * escapees): see `stopProcessTree`; in a cgroup, everything in the cgroup,
    * ending with `cgroup.kill`. After the child exited it stops what is left of
-   * its group; resolves `alreadyExited: true` when nothing is.
+   * its group, with the members' descendants (setsid ones included); resolves
+   * `alreadyExited: true` when nothing is.
    */
   stop(options?: StopOptions): Promise<StopResult>;
   /** `stop()` with spawn()'s `graceMs` and `killSignal`, then waits for `exited` (if the stop left no survivors). */
@@ -167,9 +168,10 @@ export class ManagedChild implements ManagedProcess {
     }
     // Once the exit was collected the pid may be reused by a stranger: signal
     // the pid (stopProcessTree) only while the child is known uncollected;
-    // after that only what is left of its group, while that is still ours.
+    // after that only what is left of its group (with the members'
+    // descendants, as the tree had them), while that group is still ours.
     if (this.#parts.collected()) {
-      return this.#groupStillOurs() ? stopProcessGroup(this.pgid!, options) : Promise.resolve(nothingToStop());
+      return this.#groupStillOurs() ? stopGroupRemains(this.pgid!, options) : Promise.resolve(nothingToStop());
     }
     return stopProcessTree(this.pid, options);
   }

@@ -5,6 +5,13 @@ import { descendantsOf } from './proc-tree.js';
 import { isProtectedGroup, type SignalGuard } from './signal-safety.js';
 import { StopTarget, type AfterKnownGone } from './stop-target.js';
 
+/**
+ * The `rootStartTime` of a root that was reaped already: any process with its
+ * pid is then a stranger, and the tree is what is left of the root's group,
+ * with the members' descendants and the groups they lead.
+ */
+export const REAPED_ROOT = Number.NaN;
+
 // A process tree: the root, its descendants through ppid links (including
 // those that left the root's group with setsid), and the groups that the
 // root or a descendant leads. Never the root's ancestors or siblings, even
@@ -35,6 +42,12 @@ export class TreeTarget extends StopTarget {
       if (this.#mixed.has(g) || isProtectedGroup(g, this.#guard)) continue;
       if (!hasProcFs() || this.groupIsSafe(g)) yield g;
     }
+  }
+
+  // A reaped root's tree is what is left of its group: when the kernel says
+  // the group is empty, no member is left to have descendants.
+  override emptyNow(): boolean {
+    return Number.isNaN(this.#rootStartTime) && !probeKill(-this.#root);
   }
 
   override runningNow(): boolean {

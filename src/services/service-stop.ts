@@ -31,9 +31,10 @@ async function stopProcess(child: ManagedProcess, config: StopConfig, escalate: 
 
 /**
  * The stop of a service's current process, one per process whoever asks: a
- * stop or restart of the service, its readiness timeout, or its exit (what it
- * left in its process group is stopped too, systemd's KillMode=control-group,
- * so a restart never runs next to the remains of the previous instance). A
+ * stop or restart of the service, its readiness timeout, or its exit: what it
+ * left in its process group, with the members' descendants, is stopped too,
+ * like systemd's KillMode=control-group, so a restart never runs next to the
+ * remains of the previous instance. A
  * second caller joins the stop in progress (and may escalate it) instead of
  * signalling again: once a stop verified the group empty, its pgid may be
  * reused by a stranger. A failed stop is forgotten, so the next caller tries again.

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { MonitorClosedError } from '../../src/core/errors.js';
 import { ExitMonitor } from '../../src/core/monitor.js';
-import { readProcessState, readProcStat } from '../../src/process/proc-stat.js';
+import { listProcesses, readProcessState, readProcStat } from '../../src/process/proc-stat.js';
 import { spawn, type ManagedProcess, type ManagedSpawnOptions } from '../../src/process/spawn.js';
 import { Reaper } from '../../src/sources/reaper.js';
 import { fixture, isGone, isLinux, killAll, track, waitFor } from './helpers.js';
@@ -121,6 +121,24 @@ describe.skipIf(!isLinux)('spawn', () => {
     const result = await p.stop({ graceMs: LIVENESS_MS });
     expect(result).toMatchObject({ forced: false, alreadyExited: false, survivors: [] });
     expect((await p.exited).signal).toBe('SIGTERM');
+    expect(await p.stop()).toMatchObject({ alreadyExited: true });
+  });
+
+  // It stopped only the group: a member's child that had left it (setsid)
+  // lived on, so a service restarted next to its previous instance's remains.
+  it('stop() after the exit also stops what a member of its group started in a new session', async () => {
+    const p = start('sh', ['-c', 'sh -c "setsid sleep 100 & wait" & exit 3'], { monitor: plainMonitor() });
+    expect((await p.exited).code).toBe(3);
+    let escapee: number | undefined;
+    await waitFor(() => {
+      const procs = listProcesses();
+      const member = procs.find((x) => x.pgrp === p.pgid && x.state !== 'zombie');
+      escapee = member === undefined ? undefined : procs.find((x) => x.ppid === member.pid && x.pgrp !== p.pgid && x.state !== 'zombie')?.pid;
+      return escapee !== undefined;
+    }, LIVENESS_MS, 'the setsid child of the group member');
+    track([escapee!]);
+    expect(await p.stop({ graceMs: LIVENESS_MS })).toMatchObject({ alreadyExited: false, survivors: [] });
+    expect(isGone(escapee!)).toBe(true);
     expect(await p.stop()).toMatchObject({ alreadyExited: true });
   });
 
