@@ -91,3 +91,22 @@ export function isRunning(pid: number): boolean {
   const stat = readProcStat(pid);
   return stat !== null && !hasExited(stat);
 }
+
+// A thread that can run no code: stopped (T, t) or exited.
+function isStill(state: ProcessState): boolean {
+  return state === 'stopped' || state === 'tracing-stop' || hasExited(state);
+}
+
+/**
+ * Whether the process `stat` was read from is held still: every thread
+ * stopped or exited, so none runs or is inside a system call such as
+ * fork(2). A leader that shows 'T' is not enough: the other threads of a
+ * group stop one by one, and the group stop (which the parent is told of)
+ * completes with the last.
+ */
+export function isHeldStill(stat: ProcStat): boolean {
+  if (!isStill(stat.state)) return false;
+  if (!(stat.threads > 1)) return true;
+  for (const thread of otherThreadStats(stat.pid)) if (!isStill(thread.state)) return false;
+  return true;
+}

@@ -8,6 +8,8 @@ import type { StopResult } from '../sources/tree-stopper.js';
 import { signalGroup, type SignalGuard } from './signal-safety.js';
 import { KILL_VERIFY_MS, type ResolvedStopOptions } from './stop-options.js';
 import { freshListing, type Member, type StopTarget } from './stop-target.js';
+import { isHeldStill } from '../proc/liveness.js';
+import { readProcStat } from '../proc/stat.js';
 
 // Polling starts fast (most processes exit within milliseconds of SIGTERM)
 // and backs off, so a long grace over many groups does not burn a core.
@@ -23,6 +25,10 @@ const SIGKILL = 9;
 // Listings while freezing a tree before its kill: each round stops what the
 // last listing found (a descendant forked just before its parent stopped).
 const FREEZE_ROUNDS = 4;
+// Looks, 1 ms apart after the first, for the members a freeze round stopped
+// to be held still before its listing (a member in D state, or the parent of
+// a vfork child, stops only later: the freeze goes on without it).
+const HOLD_LOOKS = 10;
 
 // The escalation itself, shared by groups and trees. Every pin is released
 // at the end, however the stop ends.
@@ -106,6 +112,13 @@ async function escalate(target: StopTarget, o: ResolvedStopOptions, guard: Signa
 // fork nothing, and the children they made before are found through their
 // ppid links. The caller continues what was stopped after a signal that needs
 // it running.
+//
+// Each listing is taken once the members just stopped are held still: a
+// SIGSTOP that reaches a member inside fork(2) lets the fork finish (only
+// fatal and group-wide signals restart it), so its child can be born after
+// the signal, and after a listing taken too soon (measured: 2 of 30 stops of
+// `sh -c 'sleep 1 & sleep 2 & wait'` in exitmon's group left a sleep
+// running, under Bun). Once the member is stopped, every child it made exists.
 async function freeze(target: StopTarget, guard: SignalGuard): Promise<void> {
   const stopped = new Set<number>();
   for (let round = 0; round < FREEZE_ROUNDS; round++) {
@@ -113,8 +126,24 @@ async function freeze(target: StopTarget, guard: SignalGuard): Promise<void> {
     if (round > 0 && fresh.length === 0) break;
     signalAll(target, fresh, SIGSTOP, guard, true);
     for (const m of fresh) stopped.add(m.process.pid);
+    await heldStill(fresh);
     target.update(await freshListing());
   }
+}
+
+// Waits, HOLD_LOOKS looks at most, until each member is held still or gone.
+async function heldStill(members: readonly Member[]): Promise<void> {
+  for (let look = 0; look < HOLD_LOOKS; look++) {
+    if (members.every(isHeld)) return;
+    await (look === 0 ? new Promise((resolve) => setImmediate(resolve)) : sleep(1, undefined));
+  }
+}
+
+// Without /proc (no stat to compare) nothing can be told: as held.
+function isHeld(member: Member): boolean {
+  if (member.stat === undefined || member.process.exited()) return true;
+  const now = readProcStat(member.process.pid);
+  return now === null || now.startTime !== member.stat.startTime || isHeldStill(now);
 }
 
 // Sends a signal to every group the target signals as a whole and to members

@@ -7,7 +7,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { hasExited, isRunning, readProcessState } from '../../src/proc/liveness.js';
+import { hasExited, isHeldStill, isRunning, readProcessState } from '../../src/proc/liveness.js';
 import { readProcStat } from '../../src/proc/stat.js';
 import { zombieChildren } from '../../src/proc/tree.js';
 import { stopProcessGroup } from '../../src/process/stop.js';
@@ -38,6 +38,23 @@ describe.skipIf(!hasCc)('liveness of a zombie thread-group leader with live thre
       // 'zombie' (that thread sleeps in nanosleep, or runs at the instant of the read).
       expect(['sleeping', 'running']).toContain(readProcessState(pid));
       expect(zombieChildren(process.pid).map((p) => p.pid)).not.toContain(pid);
+    } finally {
+      process.kill(pid, 'SIGKILL');
+      await exited;
+    }
+  });
+
+  // The freeze of a tree stop lists the tree only once its members are held
+  // still: a thread left running could be inside fork(2).
+  it('is not held still while a thread runs, and is once SIGSTOP stopped every thread', async () => {
+    const { pid, exited } = startLeaderExits(30);
+    try {
+      await waitFor(() => stateOf(pid)?.state === 'Z', 'the main thread to exit', 5_000);
+      expect(isHeldStill(readProcStat(pid)!)).toBe(false);
+      process.kill(pid, 'SIGSTOP');
+      await waitFor(() => isHeldStill(readProcStat(pid)!), 'every thread stopped', 5_000);
+      process.kill(pid, 'SIGCONT');
+      await waitFor(() => !isHeldStill(readProcStat(pid)!), 'a thread running again', 5_000);
     } finally {
       process.kill(pid, 'SIGKILL');
       await exited;
