@@ -5,7 +5,8 @@ import { spawn as nodeSpawn, spawnSync, type ChildProcess } from 'node:child_pro
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { listProcesses, readProcessState } from '../../src/process/proc-stat.js';
-import { otherThreadStats, readProcStat } from '../../src/proc/stat.js';
+import { isHeldStill } from '../../src/proc/liveness.js';
+import { readProcStat } from '../../src/proc/stat.js';
 import { spawn } from '../../src/process/spawn.js';
 import { until } from '../helpers.js';
 import { CLI, ensureBuilt, FIXTURES, ROOT } from './cli-process.js';
@@ -95,14 +96,6 @@ function descendants(pid: number): number[] {
   };
   walk(pid);
   return found;
-}
-
-// Whether every thread of pid is stopped: the group stop is complete, and the
-// kernel has told the parent (a job-control shell) so.
-function allThreadsStopped(pid: number): boolean {
-  if (readProcStat(pid)?.state !== 'stopped') return false;
-  for (const thread of otherThreadStats(pid)) if (thread.state !== 'stopped') return false;
-  return true;
 }
 
 function tryKill(pid: number): void {
@@ -225,7 +218,7 @@ describe('exitmon run on a terminal', () => {
     // notifies the parent when the group stop completes); an `fg` typed before
     // that finds the job still running, sends no SIGCONT, and then reports it
     // stopped: the main thread alone showing 'T' is not enough to go on.
-    await until(() => allThreadsStopped(exitmon), 10_000, 'every thread of exitmon stopped');
+    await until(() => readProcStat(exitmon)?.state === 'stopped' && isHeldStill(readProcStat(exitmon)!), 10_000, 'every thread of exitmon stopped');
     run.type('fg\n');
     await run.waitFor(/fg\r?\n.*run --quiet/);
     await new Promise((r) => setTimeout(r, 300));
