@@ -110,10 +110,12 @@ export async function runUp(options: UpOptions, context: CliContext, registry?: 
   try {
     void manager.start().catch(() => undefined); // rejects only when a stop came first
     await Promise.race([stopping, manager.whenIdle()]);
+    // Read before the stop, which turns every pending service 'stopped'.
+    const neverStarted = manager.unstartable();
     const result = await manager.stop();
     const orphans = await supervisor.stopOrphans(ORPHAN_GRACE_MS, escalate.signal);
     const zombies = await supervisor.settle();
-    const status = exitStatus(manager, result, orphans, context);
+    const status = exitStatus(manager, result, orphans, neverStarted, context);
     logger.info({ survivors: result.survivors.length + orphans.length, zombies, status }, `done: ${result.survivors.length + orphans.length} survivor(s), ${zombies} zombie(s) left, exit status ${status}`);
     return status;
   } finally {
@@ -126,13 +128,19 @@ export async function runUp(options: UpOptions, context: CliContext, registry?: 
   }
 }
 
-// 0 when every service ended or stopped with nothing left and none failed.
-function exitStatus(manager: ServiceManager, result: StopResult, orphans: readonly number[], context: CliContext): number {
+// 0 when every service ended or stopped with nothing left, none failed, and
+// none was left unable to start (a service the file asks for that never ran
+// because its dependency ended is not a success, whatever that exit was).
+function exitStatus(manager: ServiceManager, result: StopResult, orphans: readonly number[], neverStarted: readonly { service: string; why: string }[], context: CliContext): number {
   const failed = Object.entries(manager.status()).filter(([, s]) => s.state === 'failed').map(([name]) => name);
   const survivors = [...result.survivors, ...orphans];
   if (survivors.length > 0) context.logger.error({ survivors }, `${survivors.length} process(es) survived the stop`);
   if (failed.length > 0) context.logger.warn({ failed }, `failed: ${failed.join(', ')}`);
-  return survivors.length === 0 && failed.length === 0 ? 0 : 1;
+  if (neverStarted.length > 0) {
+    const names = neverStarted.map((s) => s.service);
+    context.logger.warn({ neverStarted: names }, `never started: ${neverStarted.map((s) => `${s.service} (${s.why})`).join(', ')}`);
+  }
+  return survivors.length === 0 && failed.length === 0 && neverStarted.length === 0 ? 0 : 1;
 }
 
 // The real-time signals (with the addon): no runtime lets JavaScript listen

@@ -20,7 +20,7 @@ import { dependentsOf, inReverseOrder } from './graph.js';
 import { checkManagerOptions, type ServiceManagerOptions } from './manager-options.js';
 import { readServicesFile } from './load.js';
 import { Service } from './service.js';
-import { blockedBy, mayStart, startable } from './start-gate.js';
+import { mayStart, startable, unstartable, type Unstartable } from './start-gate.js';
 import type { ServiceEvent, ServiceStatus } from './types.js';
 
 export type { ServiceManagerOptions };
@@ -163,6 +163,15 @@ export class ServiceManager implements AsyncDisposable {
     return out;
   }
 
+  /**
+   * The pending services that can no longer start (a dependency failed,
+   * stopped, or exited without satisfying them), each with why.
+   * @internal `exitmon up` counts them against its exit status.
+   */
+  unstartable(): Unstartable[] {
+    return unstartable(this.#services);
+  }
+
   /** Resolves once no service runs or waits to restart (everything ended, failed, or was stopped). */
   whenIdle(): Promise<void> {
     return this.#until(() => this.#idle());
@@ -198,14 +207,12 @@ export class ServiceManager implements AsyncDisposable {
   // Says once (per time it happens) that a pending service will never start,
   // so that a dependency's end never blocks its dependents silently.
   #reportBlocked(): void {
-    for (const service of this.#services.values()) {
-      const blocked = service.state === 'pending' && !mayStart(service, this.#services);
-      if (!blocked) this.#blocked.delete(service.name);
-      else if (!this.#blocked.has(service.name)) {
-        this.#blocked.add(service.name);
-        const reasons = blockedBy(service, this.#services);
-        this.#logger.warn({ service: service.name, after: reasons.map(([name]) => name) }, `service ${service.name} will not start: ${reasons.map(([, why]) => why).join(', ')}`);
-      }
+    const blocked = this.unstartable();
+    for (const name of this.#blocked) if (!blocked.some((b) => b.service === name)) this.#blocked.delete(name);
+    for (const { service, after, why } of blocked) {
+      if (this.#blocked.has(service)) continue;
+      this.#blocked.add(service);
+      this.#logger.warn({ service, after }, `service ${service} will not start: ${why}`);
     }
   }
 

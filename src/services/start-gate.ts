@@ -33,10 +33,27 @@ function ended(dep: Service): boolean {
  * Why a service will not start: each dependency that ended, or that will not
  * start in turn (as mayStart sees them), as [name, reason] pairs.
  */
-export function blockedBy(service: Service, services: Services): [string, string][] {
+function blockedBy(service: Service, services: Services): [string, string][] {
   return service.config.after.flatMap((name): [string, string][] => {
     const dep = services.get(name)!;
     if (ended(dep)) return [[name, `${name} is ${dep.state}`]];
     return dep.state === 'pending' && !dep.restarting && !mayStart(dep, services) ? [[name, `${name} will not start`]] : [];
   });
+}
+
+/** A pending service that can no longer start: the dependencies that block it, and why in words. */
+export interface Unstartable {
+  service: string;
+  after: string[];
+  why: string;
+}
+
+/** Every pending service that can no longer start, with what blocks it. */
+export function unstartable(services: Services): Unstartable[] {
+  return [...services.values()]
+    .filter((s) => s.state === 'pending' && !mayStart(s, services))
+    .map((s) => {
+      const reasons = blockedBy(s, services);
+      return { service: s.name, after: reasons.map(([name]) => name), why: reasons.map(([, why]) => why).join(', ') };
+    });
 }

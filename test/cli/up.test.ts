@@ -148,6 +148,17 @@ describe('exitmon up', () => {
     expect(existsSync(join(dir, 'started'))).toBe(false);
   });
 
+  // It exited 0: the dependency had not failed, so nothing counted the
+  // service the file asks for that never ran.
+  it('exits 1, naming it, when a service never started because its dependency ended before it could', async () => {
+    const file = servicesFile('services:\n  quick: { command: "exit 0" }\n  slow: { command: "sleep 0.5", ready: { delay: 300ms } }\n  app: { command: "touch $DIR/started", after: [quick, slow] }\n');
+    const { status, stdout, stderr } = await runCli(['up', '-f', file, '--format', 'json']);
+    expect(status, stderr).toBe(1);
+    expect(lines(stdout).filter((e) => e.service === 'app')).toEqual([]);
+    expect(stderr).toMatch(/never started: app \(quick is exited/);
+    expect(existsSync(join(dir, 'started'))).toBe(false);
+  });
+
   it.each([
     ['a cycle', 'services:\n  a: { command: "touch $DIR/a", after: [c] }\n  b: { command: "touch $DIR/b", after: [a] }\n  c: { command: "touch $DIR/c", after: [b] }\n', /services\.a\.after: dependency cycle: a -> c -> b -> a/],
     ['an unknown dependency', 'services:\n  a: { command: "touch $DIR/a" }\n  b: { command: "touch $DIR/b", after: [ghost] }\n', /services\.b\.after: unknown service "ghost"/],
