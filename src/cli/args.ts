@@ -143,12 +143,17 @@ function parseDemo(argv: readonly string[], tty: boolean): Invocation {
 }
 
 // `up [-f FILE]`.
-const UP_OPTIONS: Options = { ...COMMON_OPTIONS, file: { type: 'string', short: 'f' } };
+// -f is collected, not overwritten: a second file is refused rather than
+// silently replacing the first (docker compose would merge them; exitmon
+// reads one file).
+const UP_OPTIONS: Options = { ...COMMON_OPTIONS, file: { type: 'string', short: 'f', multiple: true } };
 function parseUp(argv: readonly string[], tty: boolean): Invocation {
   const { values, positionals } = strictParse(argv, UP_OPTIONS, true, 'up');
   if (values.help === true) return { kind: 'help', subcommand: 'up' };
   if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}' (give the file with -f FILE)`, 'up');
-  const file = values.file === undefined ? undefined : String(values.file);
+  const files = (values.file ?? []) as string[];
+  if (files.length > 1) throw new UsageError(`-f given ${files.length} times: exitmon up reads one services file (it does not merge them)`, 'up');
+  const file = files[0];
   if (file === '') throw new UsageError('-f needs a file name', 'up');
   return { kind: 'up', common: commonOptions(values, tty, 'up'), ...(file !== undefined ? { file } : {}) };
 }

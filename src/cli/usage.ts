@@ -47,7 +47,8 @@ services file), 2 for bad usage.`,
   up: `Usage: exitmon up [-f FILE] [options]
 
   -f, --file FILE        the services file (YAML or JSON; default: exitmon.yaml,
-                         exitmon.yml or exitmon.json in the working directory)
+                         exitmon.yml or exitmon.json in the working directory);
+                         one only
 ${commonHelp('service event lines')}
 
 Prints one line per service event (starting ready exited restarting failed
@@ -57,8 +58,9 @@ service; a second signal kills at once. Other signals that would end it
 (SIGUSR1, SIGUSR2, SIGALRM, …) are logged and ignored, the real-time ones
 ignored; signals ignored at start (nohup) stay ignored. Under Deno, SIGUSR1
 also opens Deno's inspector.
-Exit status: 0 when everything ended or stopped with nothing left and no
-service failed; 1 otherwise; 2 for a bad services file or bad usage.`,
+Exit status: 0 when everything ended or stopped with nothing left, no
+service failed and none was left unable to start; 1 otherwise; 2 for a bad
+services file or bad usage.`,
   run: `Usage: exitmon run [options] -- COMMAND [ARGS…]
 
   --grace DURATION       once COMMAND has exited, what is left of its process

@@ -72,6 +72,12 @@ describe('parseInvocation', () => {
     expect(() => parseInvocation(['up', '-f'], false)).toThrow(/^missing value for --file /);
   });
 
+  // The last -f won silently, leaving out the services of the first file.
+  it('up takes one -f: a second is a usage error, not a silent replacement', () => {
+    expect(parseInvocation(['up', '-f', 'a.yaml'], false)).toMatchObject({ kind: 'up', file: 'a.yaml' });
+    expect(() => parseInvocation(['up', '-f', 'a.yaml', '-f', 'b.yaml'], false)).toThrow(/^-f given 2 times: exitmon up reads one services file/);
+  });
+
   it('throws UsageError for bad usage', () => {
     expect(() => parseInvocation(['run'], false)).toThrow(UsageError);
     expect(() => parseInvocation(['watch', '1.5'], false)).toThrow(/invalid pid/);
