@@ -6,7 +6,7 @@ import { ExitMonitorError } from '../core/errors.js';
 export interface ServiceConfigIssue {
   /** The service it concerns; undefined for top-level keys. */
   readonly service: string | undefined;
-  /** The key path inside the service (or the top level), e.g. `ready.tcp`. */
+  /** The key inside the service (or at the top level), e.g. `restartDelay` or `ready` (the message then names the part of `ready` at fault, as in `tcp: …`). */
   readonly key: string;
   /** What is wrong, e.g. ``expected a duration up to 596h (milliseconds, or a string such as 300ms, 5s, 1m), got `"soon"` (string)``. */
   readonly message: string;
@@ -18,7 +18,7 @@ export interface ServiceConfigIssue {
  * `issues` lists every problem; the message has one line per issue.
  */
 export class ServiceConfigError extends ExitMonitorError {
-  /** Every problem found, in file order. */
+  /** Every problem found: the top level's, then each service's (services in the file's order), then dependency cycles. */
   readonly issues: readonly ServiceConfigIssue[];
   /** The file the config came from, when it came from one. */
   readonly file: string | undefined;

@@ -33,9 +33,12 @@ export const READY_POLL_MS = 50;
  */
 export function parseReadyCheck(value: unknown): ReadyCheck {
   const expected = 'expected { tcp: "HOST:PORT" }, { command: … } or { delay: DURATION }';
-  if (typeof value !== 'object' || value === null || Array.isArray(value) || Object.keys(value).length !== 1) {
-    throw new TypeError(`${expected}, got ${describe(value)}`);
-  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new TypeError(`${expected}, got ${describe(value)}`);
+  const keys = Object.keys(value);
+  // Name a key that is no check at all next to one that is (`interval`, say: there is no such option).
+  const unknown = keys.filter((key) => key !== 'tcp' && key !== 'command' && key !== 'delay');
+  if (keys.length > 1 && unknown.length > 0) throw new TypeError(`unknown key ${unknown.map((key) => `\`${key}\``).join(', ')}: ${expected}`);
+  if (keys.length !== 1) throw new TypeError(`${expected} (one check), got ${describe(value)}`);
   const [[kind, arg]] = Object.entries(value) as [[string, unknown]];
   if (kind === 'tcp') {
     const [host, port] = tcpAddress(arg);

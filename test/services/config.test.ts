@@ -82,6 +82,14 @@ describe('services config', () => {
     ]);
   });
 
+  // Two keys under ready gave only "expected { tcp … }, got {…}", naming neither.
+  it('names an unknown key given next to a ready check, and refuses two checks at once', () => {
+    expect(problems({ services: { a: { command: 'x', ready: { tcp: 80, interval: '1s' } }, b: { command: 'x', ready: { tcp: 80, delay: '1s' } } } })).toEqual([
+      expect.stringMatching(/^services\.a\.ready: unknown key `interval`: expected \{ tcp/),
+      expect.stringMatching(/^services\.b\.ready: expected \{ tcp: "HOST:PORT" \}, \{ command: … \} or \{ delay: DURATION \} \(one check\), got/),
+    ]);
+  });
+
   it('rejects a NUL byte in a command or a ready command before anything starts (spawn would refuse it only at start)', () => {
     expect(problems({ services: { a: { command: ['echo', 'a\0b'] }, b: { command: 'echo a\0b' }, c: { command: 'true', ready: { command: ['test', '-e', 'x\0'] } } } })).toEqual([
       expect.stringMatching(/^services\.a\.command: expected no NUL byte in the command/),
