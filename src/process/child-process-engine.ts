@@ -9,6 +9,7 @@ import { childProcessReaped } from '../sources/ownership.js';
 import { reaperFor } from '../sources/reaper.js';
 import { waitForExit, withExec } from './exit-wait.js';
 import { notStarted, type ProcessParts } from './managed-process.js';
+import { unstartedStdio } from './native-engine.js';
 import { readProcessState } from './proc-stat.js';
 import type { ResolvedSpawnOptions } from './spawn-options.js';
 
@@ -24,13 +25,15 @@ export function startWithChildProcess(command: string, args: readonly string[], 
     // engine (and execa), a process that could not start rejects `exited`,
     // whichever engine was chosen. Bad arguments still throw.
     if (!isStartFailure(error)) throw error;
-    return notStarted(Promise.reject(error));
+    return notStarted(Promise.reject(error), undefined, unstartedStdio(o.node.stdio));
   }
   const pid = child.pid;
   if (pid === undefined) {
     // node emits the error on the next tick, after spawn() returned. No
-    // subscription was made, so none can leak.
-    return notStarted(new Promise<ExitEvent>((_resolve, reject) => child.once('error', reject)), child);
+    // subscription was made, so none can leak. The streams are ended ones of
+    // our own: Bun and Deno destroy theirs without an end (a reader got
+    // ERR_STREAM_PREMATURE_CLOSE where node's ended).
+    return notStarted(new Promise<ExitEvent>((_resolve, reject) => child.once('error', reject)), child, unstartedStdio(o.node.stdio));
   }
   // A pidfd while libuv cannot have reaped the child yet (no loop turn since
   // the fork): kill() then never hits a recycled pid.

@@ -36,11 +36,10 @@ export interface ProcessParts {
 /**
  * The parts of a process that never started: pid NaN, nothing to signal,
  * `exited` rejecting with why (node:child_process's error shape). `child` is
- * the ChildProcess when node made one (its streams are used), `streams` the
- * ended ones the native engine hands out instead.
+ * the ChildProcess when node made one, `streams` the ended ones handed out
+ * where pipes were asked for.
  */
-export function notStarted(exited: Promise<ExitEvent>, child?: ChildProcess, streams?: (Readable | Writable | null)[]): ProcessParts {
-  const stdio = child?.stdio.map((s) => s ?? null) ?? streams ?? [null, null, null];
+export function notStarted(exited: Promise<ExitEvent>, child: ChildProcess | undefined, stdio: (Readable | Writable | null)[]): ProcessParts {
   return { pid: Number.NaN, pgid: undefined, child, stdio, exited, cgroup: undefined, signal: () => false, collected: () => true, setRefed: () => undefined };
 }
 

@@ -411,6 +411,18 @@ await check('stop() of a process outside its own group (processGroup: false) lea
   assert(leaks === 0, `${leaks} of 30 stops left a child running`);
 });
 
+// Bun and Deno destroy a ChildProcess's streams without an end when the
+// spawn fails: a reader got ERR_STREAM_PREMATURE_CLOSE where node's ended.
+await check('a command that cannot start hands out ended streams on both engines: stdout reads as empty, exited rejects with ENOENT', async () => {
+  for (const engine of ['child_process', 'native']) {
+    const p = spawn('exitmon-no-such-command', [], { engine });
+    const code = await p.exited.then(() => 'resolved', (error) => error.code);
+    const chunks = [];
+    for await (const chunk of p.stdout) chunks.push(chunk);
+    assert(code === 'ENOENT' && chunks.length === 0 && Number.isNaN(p.pid), `${engine}: exited ${code}, ${chunks.length} chunks, pid ${p.pid}`);
+  }
+});
+
 // Bun's fs read stream kept a read pending in its thread pool: destroy() did
 // not end it, so the process waited for the child's exit anyway.
 await check('unref() and destroying the stdout that was read let the process end while the child runs', async () => {
