@@ -197,6 +197,9 @@ describe.skipIf(!isLinux)('spawn', () => {
     expect(() => spawn('true', [], { containerId: 'c' })).toThrow(TypeError);
     expect(() => spawn('true', [], { processGroup: 'yes' as unknown as boolean })).toThrow(TypeError);
     expect(() => spawn('true', [], { monitor: {} as ExitMonitor })).toThrow(TypeError);
+    // They were accepted: the first made a session (a group) anyway, the second dropped `detached`.
+    expect(() => spawn('true', [], { session: true, processGroup: false })).toThrow(/Expected `options.processGroup` not to be false with `session: true`/);
+    expect(() => spawn('true', [], { detached: true, processGroup: false })).toThrow(/not to be false with `detached: true`/);
   });
 
   // uid: -1 is "unchanged" to setuid(2): the native engine ran the command as
