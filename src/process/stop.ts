@@ -5,6 +5,7 @@
 // then a check that nothing is left. This file says what each entry point
 // stops; stop-engine.ts runs the stop. See docs/stopping.md.
 import { GroupTarget } from './group-target.js';
+import { hasProcFs } from './proc-stat.js';
 import { runStop } from './stop-engine.js';
 import { REAPED_ROOT, TreeTarget } from './tree-target.js';
 import { resolveStopOptions } from './stop-options.js';
@@ -84,7 +85,10 @@ export async function stopGroupRemains(pgid: number, options?: StopOptions): Pro
   const guard = currentGuard();
   assertStoppableGroup(pgid, guard);
   const resolved = resolveStopOptions(options);
-  return runStop(new TreeTarget(pgid, guard, REAPED_ROOT), resolved, guard, start);
+  // Without /proc no descendant can be found, and the reaped leader's pid
+  // proves nothing: the group alone, through kill(-pgid), as before.
+  const target = hasProcFs() ? new TreeTarget(pgid, guard, REAPED_ROOT) : new GroupTarget(pgid);
+  return runStop(target, resolved, guard, start);
 }
 
 /**
