@@ -5,6 +5,7 @@
 import type { Subscriber } from 'rxjs';
 import { ExitMonitorError, SubscriptionClosedError } from './errors.js';
 import type { ExitEvent } from './exit-event.js';
+import { PullWaiters, type PullWaiter } from './pull-waiters.js';
 import { Queue } from './queue.js';
 import type { NormalizedTopic, Topic } from './topic.js';
 
@@ -27,15 +28,6 @@ export class SubscriptionConsumedError extends ExitMonitorError {
       'ERR_SUBSCRIPTION_CONSUMED',
     );
   }
-}
-
-// A pending pull (next() or one step of async iteration).
-export interface PullWaiter {
-  resolve(event: ExitEvent | undefined): void; // undefined: the subscription ended
-  reject(reason: unknown): void;
-  /** Iteration steps end with done instead of rejecting when the subscription closes. */
-  readonly iteration: boolean;
-  cancelled: boolean;
 }
 
 /** What a subscription needs from its monitor. */
@@ -67,8 +59,7 @@ export class SubscriptionState {
   consumer: ConsumerKind | undefined;
   listener: ExitListener | undefined;
   observer: Subscriber<ExitEvent> | undefined;
-  waiters: Queue<PullWaiter> | undefined;
-  activeWaiters = 0;
+  readonly waiters = new PullWaiters();
   awaiting = false; // an async listener has not settled yet
   queued = false; // sits in the dispatcher's ready queue
   closed = false;
@@ -93,7 +84,7 @@ export class SubscriptionState {
   canDeliver(): boolean {
     if (this.closed || this.queue.length === 0) return false;
     if (this.listener !== undefined) return !this.awaiting;
-    return this.observer !== undefined || this.activeWaiters > 0;
+    return this.observer !== undefined || this.waiters.active > 0;
   }
 
   // Hands the oldest buffered event to the consumer. Called by the dispatcher
@@ -145,7 +136,7 @@ export class SubscriptionState {
   // The other way round is refused: a loop between two pulls is still reading.
   claim(kind: ConsumerKind): void {
     const has = this.consumer;
-    if (has === undefined || (has === 'pull' && (kind === 'pull' || (kind === 'iterator' && this.activeWaiters === 0)))) {
+    if (has === undefined || (has === 'pull' && (kind === 'pull' || (kind === 'iterator' && this.waiters.active === 0)))) {
       this.consumer = kind;
       return;
     }
@@ -154,17 +145,14 @@ export class SubscriptionState {
 
   // Registers a pending pull; the dispatcher resolves it in FIFO order.
   addWaiter(waiter: PullWaiter, owner: object): void {
-    (this.waiters ??= new Queue<PullWaiter>()).push(waiter);
-    this.activeWaiters++;
+    this.waiters.add(waiter);
     this.owner = owner;
     if (!this.queued && this.canDeliver()) this.hub.markReady(this);
   }
 
-  // A timed-out or aborted pull gives up its place without an O(n) removal.
+  // A timed-out or aborted pull gives up its place (see PullWaiters).
   cancelWaiter(waiter: PullWaiter): void {
-    if (waiter.cancelled) return;
-    waiter.cancelled = true;
-    if (--this.activeWaiters === 0 && this.observer === undefined) this.owner = undefined;
+    if (this.waiters.cancel(waiter) && this.waiters.active === 0 && this.observer === undefined) this.owner = undefined;
   }
 
   // Ends the subscription: drops the backlog, releases the consumer, completes
@@ -197,12 +185,10 @@ export class SubscriptionState {
     }
   }
 
+  // The oldest waiting pull, taken out; the consumer is released with the last.
   #nextWaiter(): PullWaiter | undefined {
-    const waiters = this.waiters;
-    if (waiters === undefined) return undefined;
-    let waiter: PullWaiter | undefined;
-    while ((waiter = waiters.shift()) !== undefined && waiter.cancelled);
-    if (waiter !== undefined) this.cancelWaiter(waiter);
+    const waiter = this.waiters.next();
+    if (waiter !== undefined && this.waiters.active === 0 && this.observer === undefined) this.owner = undefined;
     return waiter;
   }
 
@@ -215,7 +201,16 @@ export class SubscriptionState {
       this.#complete();
       return;
     }
-    if (result === null || (typeof result !== 'object' && typeof result !== 'function') || typeof (result as PromiseLike<unknown>).then !== 'function') {
+    let then: unknown;
+    try {
+      // Inside the try: a `then` getter that throws is the listener's fault too.
+      then = result !== null && (typeof result === 'object' || typeof result === 'function') ? (result as PromiseLike<unknown>).then : undefined;
+    } catch (error) {
+      this.hub.reportConsumerError(this, error);
+      this.#complete();
+      return;
+    }
+    if (typeof then !== 'function') {
       this.#complete();
       return;
     }
@@ -231,7 +226,7 @@ export class SubscriptionState {
       if (!this.queued && this.canDeliver()) this.hub.markReady(this);
     };
     try {
-      (result as PromiseLike<unknown>).then(settle, (error: unknown) => {
+      (then as PromiseLike<unknown>['then']).call(result, settle, (error: unknown) => {
         this.hub.reportConsumerError(this, error);
         settle();
       });

@@ -5,7 +5,8 @@ import type { Observable, Subscriber } from 'rxjs';
 import { SubscriptionClosedError } from './errors.js';
 import type { ExitEvent } from './exit-event.js';
 import { GuardedObservable } from './guarded-observable.js';
-import type { PullWaiter, SubscriptionState } from './subscription-state.js';
+import type { PullWaiter } from './pull-waiters.js';
+import type { SubscriptionState } from './subscription-state.js';
 import type { Topic } from './topic.js';
 import { checkWaitOptions, pendingWait, type WaitOptions } from './wait.js';
 

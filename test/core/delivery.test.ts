@@ -73,6 +73,22 @@ describe('delivery', () => {
     await until(() => seen.length === 2 && monitor.stats().listenerErrors === 2);
   });
 
+  // `then` was read outside the try: the getter's error escaped the delivery
+  // slice as an unhandled rejection and the rest of that backlog waited.
+  it('a listener result whose `then` getter throws is counted like a throwing listener; its next event still comes', async () => {
+    const monitor = new ExitMonitor();
+    const seen: number[] = [];
+    monitor.subscribe('all', (e) => {
+      seen.push(e.pid);
+      return e.pid === 1 ? { get then(): never { throw new Error('then getter') } } : undefined;
+    });
+    monitor.publish({ pid: 1 });
+    monitor.publish({ pid: 2 });
+    await monitor.drain({ timeout: 5_000 });
+    expect(seen).toEqual([1, 2]);
+    expect(monitor.stats().listenerErrors).toBe(1);
+  });
+
   it('re-entrant publish and subscribe inside listeners keep FIFO order', async () => {
     const monitor = new ExitMonitor();
     const first: number[] = [];

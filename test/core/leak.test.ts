@@ -60,3 +60,30 @@ describe('abandoned subscriptions', () => {
     expect(monitor.stats().leaked).toBe(0);
   });
 });
+
+// A timed-out or aborted next() stayed queued (with its closures and signal)
+// until an event came: a loop of timed-out pulls on a quiet topic grew for good.
+describe('cancelled pulls', () => {
+  it('aborted next() calls on a quiet subscription are released without any event', async () => {
+    const monitor = new ExitMonitor();
+    const subscription = monitor.subscribe({ pid: 5 });
+    const signals = new FinalizationRegistry<void>(() => void released++);
+    let released = 0;
+    for (let i = 0; i < 200; i++) {
+      const controller = new AbortController();
+      signals.register(controller.signal, undefined);
+      const pull = subscription.next({ signal: controller.signal });
+      controller.abort();
+      await pull.catch(() => undefined);
+    }
+    await until(() => {
+      gc();
+      return released >= 190;
+    }, 10_000, 'the aborted pulls to be collected');
+    // The subscription still serves the next pull in order.
+    const pull = subscription.next();
+    monitor.publish({ pid: 5, code: 3 });
+    expect((await pull).code).toBe(3);
+    monitor.close();
+  });
+});
