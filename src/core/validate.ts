@@ -95,3 +95,16 @@ export function assertOptions(value: unknown, name = 'options'): asserts value i
     throw typeError(name, 'an object', value);
   }
 }
+
+/**
+ * Throws a TypeError unless value is an AbortSignal. Checked by shape (what
+ * a wait uses of it), not instanceof: a signal from another realm or copy of
+ * the runtime's classes serves as well, and an object that merely has an
+ * `aborted` flag is refused before any wait is registered.
+ */
+export function assertAbortSignal(value: unknown, name: string): asserts value is AbortSignal {
+  const s = value as AbortSignal | null;
+  if (typeof s !== 'object' || s === null || typeof s.aborted !== 'boolean' || typeof s.addEventListener !== 'function' || typeof s.removeEventListener !== 'function') {
+    throw typeError(name, 'an AbortSignal', value);
+  }
+}

@@ -4,7 +4,7 @@
 // either way, and an unref'd timer would let a script end with the wait
 // still pending. A wait without a timeout holds no handle at all.
 import { WaitTimeoutError } from './errors.js';
-import { assertDuration, assertOptions, typeError } from './validate.js';
+import { assertAbortSignal, assertDuration, assertOptions, typeError } from './validate.js';
 
 /** Options of every wait. */
 export interface WaitOptions {
@@ -22,9 +22,7 @@ export function checkWaitOptions(options: unknown): WaitOptions {
   assertOptions(options);
   const o = (options ?? {}) as WaitOptions;
   if (o.timeout !== undefined) assertDuration(o.timeout, 'options.timeout');
-  if (o.signal !== undefined && (typeof o.signal !== 'object' || o.signal === null || typeof o.signal.aborted !== 'boolean')) {
-    throw typeError('options.signal', 'an AbortSignal', o.signal);
-  }
+  if (o.signal !== undefined) assertAbortSignal(o.signal, 'options.signal');
   return o;
 }
 

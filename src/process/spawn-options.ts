@@ -2,7 +2,7 @@
 import type { SpawnOptions as NodeSpawnOptions } from 'node:child_process';
 import { constants } from 'node:os';
 import type { ExitMonitor } from '../core/monitor.js';
-import { assertDuration, assertNonNegativeInt32, assertOptionalString, typeError } from '../core/validate.js';
+import { assertAbortSignal, assertDuration, assertNonNegativeInt32, assertOptionalString, typeError } from '../core/validate.js';
 import { DEFAULT_GRACE_MS, DEFAULT_KILL_SIGNAL } from './stop.js';
 import { killSignalNumber } from './kill-signal.js';
 import { signalNumber } from '../core/signals.js';
@@ -166,7 +166,7 @@ export function resolveSpawnOptions(options: ManagedSpawnOptions | undefined): R
   // An int32 for the addon; the kernel's own ceiling (fs.nr_open) is far below.
   if (openFileLimit !== undefined) assertNonNegativeInt32(openFileLimit, 'options.openFileLimit');
   if (timeout !== undefined) assertDuration(timeout, 'options.timeout');
-  if (signal !== undefined && !(signal instanceof AbortSignal)) throw typeError('options.signal', 'an AbortSignal', signal);
+  if (signal !== undefined) assertAbortSignal(signal, 'options.signal');
   if (graceMs !== undefined) assertDuration(graceMs, 'options.graceMs');
   if (killSignal !== undefined) killSignalNumber(killSignal, 'options.killSignal');
   if (cgroup !== undefined && cgroup !== true && cgroup !== false && cgroup !== 'auto') {

@@ -1,6 +1,6 @@
 // The options every stop takes (stopProcessGroup, stopProcessTree, a
 // contained process's cgroup stop): their defaults and their validation.
-import { assertDuration, assertOptions, typeError } from '../core/validate.js';
+import { assertAbortSignal, assertDuration, assertOptions, typeError } from '../core/validate.js';
 import { signalNumber } from '../core/signals.js';
 import { killSignalNumber } from './kill-signal.js';
 import type { StopOptions } from '../sources/tree-stopper.js';
@@ -35,9 +35,7 @@ export function resolveStopOptions(options: StopOptions | undefined): ResolvedSt
   const graceMs = o.graceMs ?? DEFAULT_GRACE_MS;
   assertDuration(graceMs, 'options.graceMs');
   const abort = o.signalAbort;
-  if (abort !== undefined && !(abort instanceof AbortSignal)) {
-    throw typeError('options.signalAbort', 'an AbortSignal', abort);
-  }
+  if (abort !== undefined) assertAbortSignal(abort, 'options.signalAbort');
   return {
     signal: signalNumber(o.signal ?? DEFAULT_STOP_SIGNAL, 'options.signal'),
     graceMs,

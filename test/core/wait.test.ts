@@ -12,6 +12,21 @@ describe('waitPid / waitExec', () => {
     expect(monitor.stats().waiters).toBe(0);
   });
 
+  // An object with only an `aborted` flag passed validation: the wait was
+  // registered, then failed on addEventListener, and a next() left behind
+  // took the following event from its subscription.
+  it('refuses a signal that is no AbortSignal before registering anything: no wait left, no event taken', async () => {
+    const monitor = new ExitMonitor();
+    const subscription = monitor.subscribe();
+    const fake = { aborted: false } as unknown as AbortSignal;
+    await expect(subscription.next({ signal: fake })).rejects.toThrow(/^Expected `options.signal` to be an AbortSignal, got/);
+    await expect(monitor.waitPid(5, { signal: fake })).rejects.toThrow(TypeError);
+    expect(monitor.stats().waiters).toBe(0);
+    monitor.publish({ pid: 1 });
+    expect((await subscription.next()).pid).toBe(1);
+    monitor.close();
+  });
+
   it('answers at once from the recent-exits cache when the exit already happened (subscribe-too-late race)', async () => {
     const monitor = new ExitMonitor();
     const published = monitor.publish({ pid: 90, code: 9 });
