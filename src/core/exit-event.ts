@@ -45,7 +45,7 @@ export interface ExitEvent {
    * `'unknown'`: the process is gone but its status is not ours to read.
    */
   readonly outcome: ExitOutcome;
-  /** `Date.now()` when the exit was collected (read at most once per 32 publishes of one burst). */
+  /** `Date.now()` when the exit was published (read by each publish(), unless given). */
   readonly timestamp: number;
   /** What the process used, when it ran in a cgroup of its own (see ExitResources). */
   readonly resources?: ExitResources;

@@ -26,13 +26,14 @@ export class GuardedObservable<T> extends Observable<T> {
     this.#claim = claim;
   }
 
-  override subscribe(observerOrNext?: ObserverArg<T>): Subscription {
+  // The three-callback form (next, error, complete) is deprecated in RxJS 7 but still served.
+  override subscribe(observerOrNext?: ObserverArg<T>, error?: ((error: unknown) => void) | null, complete?: (() => void) | null): Subscription {
     this.#claim(); // throws SubscriptionConsumedError at the call
-    if (observerOrNext instanceof Subscriber || observerOrNext === null || observerOrNext === undefined) {
+    if (isSubscriber(observerOrNext) || observerOrNext === null || observerOrNext === undefined) {
       return super.subscribe(observerOrNext ?? undefined);
     }
     const observer: Partial<Observer<T>> =
-      typeof observerOrNext === 'function' ? { next: observerOrNext } : observerOrNext;
+      typeof observerOrNext === 'function' ? { next: observerOrNext, error: error ?? undefined, complete: complete ?? undefined } : observerOrNext;
     return super.subscribe({
       next: this.#guard(observer, 'next'),
       error: observer.error ? (error: unknown) => observer.error?.(error) : undefined,
@@ -52,4 +53,15 @@ export class GuardedObservable<T> extends Observable<T> {
       }
     }) as Observer<T>[K];
   }
+}
+
+// An operator's Subscriber, recognised by its shape as RxJS itself does
+// (isSubscriber): one from another copy of RxJS (an app's own, next to the
+// one exitmon installs) is no instance of ours, and wrapping it would cut
+// its unsubscribe off from the subscription.
+function isSubscriber<T>(value: ObserverArg<T>): value is Subscriber<T> {
+  if (value instanceof Subscriber) return true;
+  const v = value as Partial<Subscriber<T>> | null | undefined;
+  return typeof v === 'object' && v !== null && typeof v.next === 'function' && typeof v.error === 'function' && typeof v.complete === 'function' &&
+    typeof v.unsubscribe === 'function' && typeof v.add === 'function' && typeof v.remove === 'function' && typeof v.closed === 'boolean';
 }

@@ -152,8 +152,10 @@ export class ExitMonitor implements Disposable {
    * @internal The first exit of `pid` (or of `execId`, in `containerId` when
    * given) published after the call, never a remembered one: spawn()'s
    * `exited`. A wait, not a subscription: publish() settles it synchronously,
-   * so its promise reactions run in the same microtask checkpoint as the
-   * delivery slice, after it, with no dispatcher turn of its own.
+   * before it routes the event, so its promise reactions run in the same
+   * microtask checkpoint as the delivery slice, ahead of it, with no
+   * dispatcher turn of its own (`await p.exited` may resume before a `{ pid }`
+   * listener got the same event).
    */
   nextExit(subject: WaitSubject): Promise<ExitEvent> {
     return this.#waits.wait(subject, {}, false);

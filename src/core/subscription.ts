@@ -12,6 +12,8 @@ import { checkWaitOptions, pendingWait, type WaitOptions } from './wait.js';
 
 /** One subscription to a topic of an ExitMonitor. */
 export interface ExitSubscription extends Disposable, AsyncIterable<ExitEvent> {
+  /** An async iterator over the events, itself iterable; `break` (its `return()`) unsubscribes. */
+  [Symbol.asyncIterator](): AsyncIterableIterator<ExitEvent>;
   /** Monitor-wide unique id, in subscribe order. */
   readonly id: number;
   readonly topic: Topic;
@@ -87,26 +89,34 @@ export class Subscription implements ExitSubscription {
     return this.#pull(false, checked) as Promise<ExitEvent>;
   }
 
-  [Symbol.asyncIterator](): AsyncIterator<ExitEvent> {
+  [Symbol.asyncIterator](): AsyncIterableIterator<ExitEvent> {
     // Closed wins over consumed here too: a loop over a closed subscription just ends.
     if (!this.#state.closed) this.#state.claim('iterator');
     const done: IteratorReturnResult<undefined> = { done: true, value: undefined };
-    return {
+    const iterator: AsyncIterableIterator<ExitEvent> = {
       next: async () => {
         const event = await this.#pull(true, {});
         return event === undefined ? done : { done: false, value: event };
       },
       // `break` out of a for-await loop ends the subscription.
-      return: async () => {
+      return: async (value?: unknown) => {
         this.unsubscribe();
-        return done;
+        return { done: true, value };
       },
+      // Iterable itself, as async generators and events.on() are: `for await (const e of it)`.
+      [Symbol.asyncIterator]: () => iterator,
     };
+    return iterator;
   }
 
-  unsubscribe(): void {
+  /**
+   * Stops delivery at once. An own, bound function: it may be handed on as a
+   * callback (`signal.addEventListener('abort', sub.unsubscribe)`, an exit
+   * handler).
+   */
+  readonly unsubscribe = (): void => {
     this.#state.close();
-  }
+  };
 
   [Symbol.dispose](): void {
     this.#state.close();

@@ -1,3 +1,7 @@
+import { cpSync, mkdtempSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { map, take, toArray, firstValueFrom } from 'rxjs';
 import {
@@ -42,6 +46,19 @@ describe('unsubscribe()', () => {
     expect(unsubscribed).toBe(true);
     expect(deliveredAfter).toBe(0);
     expect(victim.backlog).toBe(0);
+  });
+
+  // A method: handed on unbound it threw "Cannot read private member".
+  it('may be handed on as a callback, unbound (an AbortSignal listener, process.on)', () => {
+    const monitor = new ExitMonitor();
+    const sub = monitor.subscribe('all');
+    const controller = new AbortController();
+    controller.signal.addEventListener('abort', sub.unsubscribe);
+    controller.abort();
+    expect(sub.closed).toBe(true);
+    const { unsubscribe } = monitor.subscribe('all');
+    unsubscribe();
+    expect(monitor.stats().subscriptions).toBe(0);
   });
 
   it('is idempotent and [Symbol.dispose] is the same', () => {
@@ -145,6 +162,46 @@ describe('consumers', () => {
     other.events.subscribe({ complete: () => (completed = true) });
     other.unsubscribe();
     expect(completed).toBe(true);
+  });
+
+  // Subscribers were recognised with instanceof: an operator from another
+  // copy of rxjs got wrapped, and its unsubscribe never reached exitmon.
+  it("an operator from another copy of rxjs (the app's own) still ends the subscription when it unsubscribes", async () => {
+    const copy = join(mkdtempSync(join(tmpdir(), 'exitmon-rx-')), 'node_modules', 'rxjs');
+    const rxjs = createRequire(import.meta.url).resolve('rxjs/package.json');
+    cpSync(join(rxjs, '..', 'package.json'), join(copy, 'package.json'));
+    cpSync(join(rxjs, '..', 'dist', 'cjs'), join(copy, 'dist', 'cjs'), { recursive: true });
+    const other = createRequire(join(copy, '..', 'x.js'))('rxjs') as typeof import('rxjs');
+    expect(other.take).not.toBe(take);
+    const monitor = new ExitMonitor();
+    const sub = monitor.subscribe('all');
+    const first = other.firstValueFrom(sub.events.pipe(other.take(1)));
+    monitor.publish({ pid: 1 });
+    expect((await first).pid).toBe(1);
+    expect(sub.closed).toBe(true);
+    expect(monitor.stats().subscriptions).toBe(0);
+  });
+
+  it('events takes the three-callback form of subscribe (next, error, complete)', () => {
+    const monitor = new ExitMonitor();
+    const sub = monitor.subscribe('all');
+    let completed = false;
+    // eslint-disable-next-line @typescript-eslint/no-deprecated
+    sub.events.subscribe(() => undefined, undefined, () => (completed = true));
+    sub.unsubscribe();
+    expect(completed).toBe(true);
+  });
+
+  it('the iterator of a subscription is itself async-iterable, as async generators are', async () => {
+    const monitor = new ExitMonitor();
+    const iterator = monitor.subscribe('all')[Symbol.asyncIterator]();
+    expect(iterator[Symbol.asyncIterator]!()).toBe(iterator);
+    monitor.publish({ pid: 3 });
+    for await (const event of iterator) {
+      expect(event.pid).toBe(3);
+      break;
+    }
+    expect(monitor.stats().subscriptions).toBe(0);
   });
 
   it('a second consumer is a clear error, not silent sharing', async () => {
