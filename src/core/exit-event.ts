@@ -73,35 +73,35 @@ export interface ExitInit {
 export function createExitEvent(init: ExitInit, seq: number): ExitEvent {
   if (typeof init !== 'object' || init === null) throw typeError('exit', 'an object with a `pid`', init);
   assertOptions(init, 'exit');
-  assertPid(init.pid, 'exit.pid');
+  assertPid(init.pid, 'pid');
   const code = init.code ?? null;
   if (code !== null && (typeof code !== 'number' || !Number.isInteger(code) || code < 0 || code > 255)) {
-    throw valueError('exit.code', 'null or an integer from 0 to 255', code);
+    throw valueError('code', 'null or an integer from 0 to 255', code);
   }
   const signal = init.signal ?? null;
-  const signalNo = signal === null ? 0 : signalNumber(signal, 'exit.signal');
+  const signalNo = signal === null ? 0 : signalNumber(signal, 'signal');
   if (code !== null && signal !== null) {
-    throw new TypeError('Expected only one of `exit.code` and `exit.signal` to be set, got both');
+    throw new TypeError('Expected only one of `code` and `signal` to be set, got both');
   }
   const coreDumped = init.coreDumped ?? false;
-  if (typeof coreDumped !== 'boolean') throw typeError('exit.coreDumped', 'a boolean', coreDumped);
+  if (typeof coreDumped !== 'boolean') throw typeError('coreDumped', 'a boolean', coreDumped);
   let status = init.status;
   if (status === undefined) status = code !== null ? code : signal !== null ? 128 + signalNo : -1;
   else if (typeof status !== 'number' || !Number.isInteger(status) || status < -1) {
-    throw valueError('exit.status', 'an integer ≥ -1', status);
+    throw valueError('status', 'an integer ≥ -1', status);
   }
   // Only an absent outcome defaults (null is no outcome); a string that names
   // none is out of range, anything else the wrong type.
   const outcome = init.outcome === undefined ? 'reaped' : init.outcome;
-  if (!OUTCOMES.has(outcome)) throw valueError('exit.outcome', "'reaped', 'observed' or 'unknown'", outcome, 'string');
-  assertOptionalString(init.execId, 'exit.execId');
-  assertOptionalString(init.containerId, 'exit.containerId');
+  if (!OUTCOMES.has(outcome)) throw valueError('outcome', "'reaped', 'observed' or 'unknown'", outcome, 'string');
+  assertOptionalString(init.execId, 'execId');
+  assertOptionalString(init.containerId, 'containerId');
   if (init.containerId !== undefined && init.execId === undefined) {
-    throw new TypeError('Expected `exit.execId` to be set when `exit.containerId` is, got only `containerId`');
+    throw new TypeError('Expected `execId` to be set when `containerId` is, got only `containerId`');
   }
   const timestamp = init.timestamp ?? Date.now();
   if (typeof timestamp !== 'number' || !Number.isFinite(timestamp)) {
-    throw valueError('exit.timestamp', 'a finite number (ms since the epoch)', timestamp);
+    throw valueError('timestamp', 'a finite number (ms since the epoch)', timestamp);
   }
   const event: { -readonly [K in keyof ExitEvent]: ExitEvent[K] } = {
     seq,
@@ -121,13 +121,13 @@ export function createExitEvent(init: ExitInit, seq: number): ExitEvent {
 
 // Validates ExitInit.resources and returns a frozen copy.
 function checkResources(resources: ExitResources): ExitResources {
-  if (typeof resources !== 'object' || resources === null) throw typeError('exit.resources', 'an object', resources);
+  if (typeof resources !== 'object' || resources === null) throw typeError('resources', 'an object', resources);
   const { cpuUserUs, cpuSystemUs, memoryPeakBytes, oomKilled } = resources;
   for (const [name, value] of [['cpuUserUs', cpuUserUs], ['cpuSystemUs', cpuSystemUs], ['memoryPeakBytes', memoryPeakBytes]] as const) {
     if (value === undefined && name === 'memoryPeakBytes') continue;
-    if (typeof value !== 'number' || !(value >= 0)) throw valueError(`exit.resources.${name}`, 'a number ≥ 0', value);
+    if (typeof value !== 'number' || !(value >= 0)) throw valueError(`resources.${name}`, 'a number ≥ 0', value);
   }
-  if (oomKilled !== undefined && typeof oomKilled !== 'boolean') throw typeError('exit.resources.oomKilled', 'a boolean', oomKilled);
+  if (oomKilled !== undefined && typeof oomKilled !== 'boolean') throw typeError('resources.oomKilled', 'a boolean', oomKilled);
   const copy: { -readonly [K in keyof ExitResources]: ExitResources[K] } = { cpuUserUs, cpuSystemUs };
   if (memoryPeakBytes !== undefined) copy.memoryPeakBytes = memoryPeakBytes;
   if (oomKilled !== undefined) copy.oomKilled = oomKilled;

@@ -32,12 +32,12 @@ export function normalizeTopic(topic: unknown): NormalizedTopic {
     const hasExec = given('execId') || ('execId' in t && !given('pid'));
     const hasPid = given('pid') || ('pid' in t && !hasExec);
     if (hasPid && !hasExec && !given('containerId')) {
-      assertPid(t.pid, 'topic.pid');
+      assertPid(t.pid, 'pid');
       return { kind: 'onePid', pid: t.pid };
     }
     if (hasExec && !hasPid) {
-      assertNonEmptyString(t.execId, 'topic.execId');
-      assertOptionalString(t.containerId, 'topic.containerId');
+      assertNonEmptyString(t.execId, 'execId');
+      assertOptionalString(t.containerId, 'containerId');
       return { kind: 'oneExec', execId: t.execId, containerId: t.containerId };
     }
   }

@@ -103,8 +103,8 @@ describe('ExitMonitor routing', () => {
     // Before: rejected, with a message that showed `{"pid":1}` (JSON drops undefined).
     expect(monitor.subscribe({ pid: 1, execId: undefined } as unknown as Topic).topic).toEqual({ pid: 1 });
     expect(monitor.subscribe({ execId: 'x', pid: undefined } as unknown as Topic).topic).toEqual({ execId: 'x' });
-    expect(() => monitor.subscribe({ pid: undefined } as unknown as Topic)).toThrow(/Expected `topic.pid`/);
-    expect(() => monitor.subscribe({ execId: undefined } as unknown as Topic)).toThrow(/Expected `topic.execId`/);
+    expect(() => monitor.subscribe({ pid: undefined } as unknown as Topic)).toThrow(/Expected `pid`/);
+    expect(() => monitor.subscribe({ execId: undefined } as unknown as Topic)).toThrow(/Expected `execId`/);
   });
 
   it('rejects a listener that is not a function', () => {
