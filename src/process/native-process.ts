@@ -132,7 +132,7 @@ export function startNativeProcess(binding: SpawnBinding, command: string, args:
   let unclaim = (): void => undefined;
   let exited: Promise<ExitEvent>;
   try {
-    reaper.watch(pid, { ...withExec({ reap: true }, o.execId, o.containerId), ...(resources ? { resources } : {}) });
+    reaper.watch(pid, { ...withExec({ reap: true, spawned: true }, o.execId, o.containerId), ...(resources ? { resources } : {}) });
     // After the watch (which may reap it): from now on no other reaper may
     // take it or count it as an adopted orphan, even once ours is closed.
     unclaim = claimSpawned(pid);

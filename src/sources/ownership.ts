@@ -120,14 +120,22 @@ export function adoptedOrphans(procs?: readonly ProcStat[]): ProcStat[] {
   // an init's exit asked for it every time).
   if (procs === undefined && hasNoChildren()) return [];
   const self = process.pid;
-  const { loadedAt, claims } = adoptionRealm;
   return (procs ?? listProcesses()).filter((p) => {
     if (p.ppid !== self || hasExited(p) || isOwnedByRuntime(p.pid)) return false;
-    if (loadedAt !== undefined && p.startTime <= loadedAt && adoptionRealm.inheritedAdoptable !== true) return false;
-    if (startedInSpawnWindow(p.startTime)) return false;
-    for (const claim of claims) if (claim.watched(p.pid) || claim.preexisting(p)) return false;
+    if (startedUnrecorded(p) || startedInSpawnWindow(p.startTime)) return false;
+    for (const claim of adoptionRealm.claims) if (claim.watched(p.pid)) return false;
     return !spawnedHere(p.pid);
   });
+}
+
+// Rule 3 above: a child that started before exitmon could record who spawned
+// it (no later than the load tick, unless an init declared its inherited
+// children adoptable), or that was a child when a reaper became subreaper.
+function startedUnrecorded(p: ProcStat): boolean {
+  const { loadedAt } = adoptionRealm;
+  if (loadedAt !== undefined && p.startTime <= loadedAt && adoptionRealm.inheritedAdoptable !== true) return true;
+  for (const claim of adoptionRealm.claims) if (claim.preexisting(p)) return true;
+  return false;
 }
 
 /** Per-reaper ownership bookkeeping (pid -> start time). */
@@ -152,10 +160,16 @@ export class Ownership {
   // its spawner (which claims after its own watch). The first watch decides:
   // exitmon's native spawn watches its child from birth, so a second
   // reaper's watch (reap: true by default) would take the spawner's status.
-  mayReapNewWatch(pid: number, reapAsked: boolean): boolean {
+  // Nor a child whose owner is unknown (rule 3 of adoptedOrphans): a
+  // node:child_process child spawned before exitmon was loaded is libuv's,
+  // and reaping it took its 'exit' event. `spawned`: the native spawner's own
+  // watch, whose child may have started in the load tick and is its own.
+  mayReapNewWatch(pid: number, reapAsked: boolean, spawned = false): boolean {
     if (!this.mayReap(pid, reapAsked) || spawnedHere(pid)) return false;
     for (const claim of adoptionRealm.claims) if (claim !== this.#claims && claim.watched(pid)) return false;
-    return true;
+    if (spawned) return true;
+    const stat = readProcStat(pid);
+    return stat === null || stat.ppid !== process.pid || !startedUnrecorded(stat);
   }
 
   // Records that the zombie pid was observed and left to its owner.

@@ -73,7 +73,7 @@ export class WatchSet {
     const runtimeExit = child === undefined ? runtimeChildExit(pid) : undefined;
     const runtimeHandle = child ?? runtimeExit;
     if (runtimeHandle !== undefined && this.#observed.has(runtimeHandle)) return false;
-    const watched: Watched = { pid, reap: ownership.mayReapNewWatch(pid, options.reap), execId: options.execId, containerId: options.containerId, resources: options.resources, child, runtimeExit, fd: -1 };
+    const watched: Watched = { pid, reap: ownership.mayReapNewWatch(pid, options.reap, options.spawned === true), execId: options.execId, containerId: options.containerId, resources: options.resources, child, runtimeExit, fd: -1 };
     if (pidfd !== null) {
       const opened = pidfd.open(pid);
       if ('fd' in opened) watched.fd = opened.fd;

@@ -19,6 +19,8 @@ export interface WatchOptions {
   containerId?: string;
   /** @internal Read right before the exit is published (spawn's cgroup containment). */
   resources?: () => ExitResources | undefined;
+  /** @internal The watch of exitmon's native spawn, from the child's birth: its own child, whenever it started. */
+  spawned?: boolean;
 }
 
 /**
@@ -30,14 +32,14 @@ export function checkWatchOptions(pid: unknown, options: WatchOptions | undefine
   assertPid(pid);
   if (pid === process.pid) throw rangeError('pid', 'another process than this one', pid);
   assertOptions(options);
-  const { reap = true, execId, containerId, resources } = options ?? {};
+  const { reap = true, execId, containerId, resources, spawned } = options ?? {};
   if (typeof reap !== 'boolean') throw typeError('options.reap', 'a boolean', reap);
   assertOptionalString(execId, 'options.execId');
   assertOptionalString(containerId, 'options.containerId');
   if (containerId !== undefined && execId === undefined) {
     throw new TypeError('Expected `options.execId` to be set when `options.containerId` is, got only `containerId`');
   }
-  return { reap, execId, containerId, resources };
+  return { reap, execId, containerId, resources, ...(spawned === true ? { spawned } : {}) };
 }
 
 /** One watched pid. */

@@ -171,4 +171,12 @@ describe.skipIf(!linux)('reaper.adopted() and stopAdopted() as child subreaper (
     expect(adopted).toContain(orphan);
     expect(adopted).not.toContain(early);
   });
+
+  // watch() reaped it (reap: true by default): libuv got ECHILD, and 'exit' never fired.
+  it("watching a node:child_process child spawned before exitmon was loaded leaves its reap to libuv: 'exit' comes with the code", async () => {
+    const out = await new Promise<string>((resolve, reject) => {
+      execFile(process.execPath, ['--import', 'tsx', FIXTURES + 'sources-early-watch.mjs'], (error, stdout) => (error ? reject(error) : resolve(stdout)));
+    });
+    expect(JSON.parse(out.trim().split('\n').pop()!)).toEqual({ exit: { code: 8, signal: null }, outcome: 'observed', status: 8 });
+  });
 });
