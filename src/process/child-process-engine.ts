@@ -67,7 +67,11 @@ export function startWithChildProcess(command: string, args: readonly string[], 
     stdio: child.stdio.map((s) => s ?? null),
     exited,
     cgroup: undefined,
-    collected: () => exitSeen || childProcessReaped(child),
+    // Reaped by libuv, not merely seen: a reaper's WNOWAIT peek settles
+    // `exited` first, and until libuv's wait the zombie pins the pid and its
+    // group, so stop() still stops what is left as the child's tree (it took
+    // the pinned id for a stranger's and stopped nothing).
+    collected: () => childProcessReaped(child),
     setRefed: (refed) => (refed ? child.ref() : child.unref()),
     signal(signo) {
       if (exitSeen || childProcessReaped(child)) return false;

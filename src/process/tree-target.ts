@@ -104,6 +104,10 @@ export class TreeTarget extends StopTarget {
       return;
     }
     this.#tracked.set(root.pid, root.startTime);
+    // A root that leads its group: the group's members are the tree's from
+    // this first look on (a root already exited, an unreaped zombie, is no
+    // member itself, and its group would otherwise only count from the next).
+    if (root.pgrp === root.pid) this.#groups.add(root.pid);
     for (let p = byPid.get(root.ppid); p !== undefined && p.pid > 1 && !this.#outsiders.has(p.pid); p = byPid.get(p.ppid)) {
       this.#outsiders.set(p.pid, p.startTime);
     }
