@@ -104,7 +104,7 @@ export function assertOptions(value: unknown, name = 'options'): asserts value i
  */
 export function assertAbortSignal(value: unknown, name: string): asserts value is AbortSignal {
   const s = value as AbortSignal | null;
-  if (typeof s !== 'object' || s === null || typeof s.aborted !== 'boolean' || typeof s.addEventListener !== 'function' || typeof s.removeEventListener !== 'function') {
+  if (typeof s !== 'object' || s === null || typeof s.aborted !== 'boolean' || typeof s.addEventListener !== 'function' || typeof s.removeEventListener !== 'function' || typeof s.throwIfAborted !== 'function') {
     throw typeError(name, 'an AbortSignal', value);
   }
 }

@@ -181,7 +181,7 @@ export function resolveSpawnOptions(options: ManagedSpawnOptions | undefined): R
   // child still leads its own group, so stop() reaches what it starts.
   const detached = node.detached;
   // A new session is a new group (setsid): asking for one and for no group contradicts itself.
-  if (processGroup === false && (session === true || (session === undefined && detached === true))) {
+  if (processGroup === false && (session === true || detached === true)) {
     const asked = session === true ? '`session: true`' : '`detached: true` (node: a new session)';
     throw new TypeError(`Expected \`options.processGroup\` not to be false with ${asked}: a new session is a new process group`);
   }

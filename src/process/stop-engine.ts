@@ -133,9 +133,8 @@ async function freeze(target: StopTarget, guard: SignalGuard): Promise<void> {
 
 // Waits, HOLD_LOOKS looks at most, until each member is held still or gone.
 async function heldStill(members: readonly Member[]): Promise<void> {
-  for (let look = 0; look < HOLD_LOOKS; look++) {
-    if (members.every(isHeld)) return;
-    await (look === 0 ? new Promise((resolve) => setImmediate(resolve)) : sleep(1, undefined));
+  for (let look = 1; !members.every(isHeld) && look < HOLD_LOOKS; look++) {
+    await (look === 1 ? new Promise((resolve) => setImmediate(resolve)) : sleep(1, undefined));
   }
 }
 

@@ -18,7 +18,7 @@ export interface ServiceConfigIssue {
  * `issues` lists every problem; the message has one line per issue.
  */
 export class ServiceConfigError extends ExitMonitorError {
-  /** Every problem found: the top level's, then each service's (services in the file's order), then dependency cycles. */
+  /** Every problem found: the top level's, then each service's own (in the order of the `services` object's keys), then those between services (unknown dependencies, cycles). */
   readonly issues: readonly ServiceConfigIssue[];
   /** The file the config came from, when it came from one. */
   readonly file: string | undefined;

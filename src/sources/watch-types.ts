@@ -11,7 +11,7 @@ import type { PidPoller } from './poll-backend.js';
 
 /** Options of `Reaper.watch`. */
 export interface WatchOptions {
-  /** Collect the zombie when it is this process's child (never a runtime's child, e.g. node:child_process). @default true */
+  /** Collect the zombie when it is this process's child; never a runtime's child (e.g. node:child_process), nor one that started before exitmon could record who spawned it (docs/linux.md, rule 3): those are only observed. @default true */
   reap?: boolean;
   /** Publish the exit as the exit of this exec. */
   execId?: string;

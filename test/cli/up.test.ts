@@ -151,7 +151,7 @@ describe('exitmon up', () => {
   // It exited 0: the dependency had not failed, so nothing counted the
   // service the file asks for that never ran.
   it('exits 1, naming it, when a service never started because its dependency ended before it could', async () => {
-    const file = servicesFile('services:\n  quick: { command: "exit 0" }\n  slow: { command: "sleep 0.5", ready: { delay: 300ms } }\n  app: { command: "touch $DIR/started", after: [quick, slow] }\n');
+    const file = servicesFile('services:\n  quick: { command: "exit 0" }\n  slow: { command: "sleep 1.2", ready: { delay: 800ms } }\n  app: { command: "touch $DIR/started", after: [quick, slow] }\n');
     const { status, stdout, stderr } = await runCli(['up', '-f', file, '--format', 'json']);
     expect(status, stderr).toBe(1);
     expect(lines(stdout).filter((e) => e.service === 'app')).toEqual([]);

@@ -1,8 +1,8 @@
-import { cpSync, mkdtempSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { map, take, toArray, firstValueFrom } from 'rxjs';
 import {
   ExitMonitor,
@@ -171,6 +171,7 @@ describe('consumers', () => {
     const rxjs = createRequire(import.meta.url).resolve('rxjs/package.json');
     cpSync(join(rxjs, '..', 'package.json'), join(copy, 'package.json'));
     cpSync(join(rxjs, '..', 'dist', 'cjs'), join(copy, 'dist', 'cjs'), { recursive: true });
+    onTestFinished(() => rmSync(join(copy, '..', '..'), { recursive: true, force: true }));
     const other = createRequire(join(copy, '..', 'x.js'))('rxjs') as typeof import('rxjs');
     expect(other.take).not.toBe(take);
     const monitor = new ExitMonitor();
@@ -190,6 +191,15 @@ describe('consumers', () => {
     sub.events.subscribe(() => undefined, undefined, () => (completed = true));
     sub.unsubscribe();
     expect(completed).toBe(true);
+    // With no next callback at all, as RxJS allows.
+    for (const first of [undefined, null]) {
+      const other = monitor.subscribe('all');
+      let done = false;
+      // eslint-disable-next-line @typescript-eslint/no-deprecated
+      other.events.subscribe(first, null, () => (done = true));
+      other.unsubscribe();
+      expect(done).toBe(true);
+    }
   });
 
   it('the iterator of a subscription is itself async-iterable, as async generators are', async () => {

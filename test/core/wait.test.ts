@@ -21,6 +21,9 @@ describe('waitPid / waitExec', () => {
     const fake = { aborted: false } as unknown as AbortSignal;
     await expect(subscription.next({ signal: fake })).rejects.toThrow(/^Expected `options.signal` to be an AbortSignal, got/);
     await expect(monitor.waitPid(5, { signal: fake })).rejects.toThrow(TypeError);
+    // Listeners alone are not enough either: a stop calls throwIfAborted().
+    const listenersOnly = { aborted: false, addEventListener() {}, removeEventListener() {} } as unknown as AbortSignal;
+    await expect(monitor.waitPid(5, { signal: listenersOnly })).rejects.toThrow(/Expected `options.signal` to be an AbortSignal/);
     expect(monitor.stats().waiters).toBe(0);
     monitor.publish({ pid: 1 });
     expect((await subscription.next()).pid).toBe(1);
