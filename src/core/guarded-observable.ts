@@ -29,13 +29,11 @@ export class GuardedObservable<T> extends Observable<T> {
   // The three-callback form (next, error, complete) is deprecated in RxJS 7 but still served.
   override subscribe(observerOrNext?: ObserverArg<T>, error?: ((error: unknown) => void) | null, complete?: (() => void) | null): Subscription {
     this.#claim(); // throws SubscriptionConsumedError at the call
-    const callbacks = typeof observerOrNext === 'function' || ((observerOrNext === null || observerOrNext === undefined) && (typeof error === 'function' || typeof complete === 'function'));
-    if (!callbacks && (isSubscriber(observerOrNext) || observerOrNext === null || observerOrNext === undefined)) {
-      return super.subscribe(observerOrNext ?? undefined);
-    }
-    const observer: Partial<Observer<T>> = callbacks
-      ? { next: (observerOrNext as ((value: T) => void) | null | undefined) ?? undefined, error: error ?? undefined, complete: complete ?? undefined }
-      : (observerOrNext as Partial<Observer<T>>);
+    if (isSubscriber(observerOrNext)) return super.subscribe(observerOrNext);
+    if ([observerOrNext, error, complete].every((v) => v === null || v === undefined)) return super.subscribe();
+    const observer: Partial<Observer<T>> = typeof observerOrNext === 'object' && observerOrNext !== null
+      ? observerOrNext
+      : { next: observerOrNext ?? undefined, error: error ?? undefined, complete: complete ?? undefined };
     return super.subscribe({
       next: this.#guard(observer, 'next'),
       error: observer.error ? (error: unknown) => observer.error?.(error) : undefined,

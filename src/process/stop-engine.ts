@@ -131,9 +131,11 @@ async function freeze(target: StopTarget, guard: SignalGuard): Promise<void> {
   }
 }
 
-// Waits, HOLD_LOOKS looks at most, until each member is held still or gone.
+// Waits, HOLD_LOOKS looks at most, until each member is held still or gone;
+// each look reads only the members not seen held yet (a stopped member stays so).
 async function heldStill(members: readonly Member[]): Promise<void> {
-  for (let look = 1; !members.every(isHeld) && look < HOLD_LOOKS; look++) {
+  let waiting = members;
+  for (let look = 1; (waiting = waiting.filter((m) => !isHeld(m))).length > 0 && look < HOLD_LOOKS; look++) {
     await (look === 1 ? new Promise((resolve) => setImmediate(resolve)) : sleep(1, undefined));
   }
 }

@@ -218,7 +218,10 @@ describe('exitmon run on a terminal', () => {
     // notifies the parent when the group stop completes); an `fg` typed before
     // that finds the job still running, sends no SIGCONT, and then reports it
     // stopped: the main thread alone showing 'T' is not enough to go on.
-    await until(() => readProcStat(exitmon)?.state === 'stopped' && isHeldStill(readProcStat(exitmon)!), 10_000, 'every thread of exitmon stopped');
+    await until(() => {
+      const stat = readProcStat(exitmon);
+      return stat?.state === 'stopped' && isHeldStill(stat);
+    }, 10_000, 'every thread of exitmon stopped');
     run.type('fg\n');
     await run.waitFor(/fg\r?\n.*run --quiet/);
     await new Promise((r) => setTimeout(r, 300));
