@@ -94,8 +94,19 @@ enum { MODE_NONE = 0, MODE_PEEK = 1, MODE_REAP = 2 };
 /* One collected exit as JS receives it: 5 int32 per exit in one Int32Array. */
 enum { EXIT_FD, EXIT_PID, EXIT_CODE, EXIT_STATUS, EXIT_REAPED, EXIT_INTS };
 
-/* Events read per epoll_wait; a larger wakeup loops. */
+/* Exits the reusable Int32Array carries, and the batch's first capacity. */
 #define MAX_EVENTS 256
+/* Events read per epoll_wait; a larger wakeup loops. Small, as the arrays
+ * live on the stack of the exit path: after a fork (node:child_process
+ * forks for every child) each stack page deeper than the loop usually
+ * reaches costs a copy-on-write fault there (tens of µs on a VM). */
+#define WAIT_EVENTS 64
+
+/* The exits of one wakeup, grown as needed, so that a burst is ONE call into JS. */
+struct batch {
+  int32_t *ints;
+  int count, capacity; /* in exits */
+};
 
 /* What this environment knows about one fd number. */
 struct slot {
@@ -117,8 +128,13 @@ struct state {
   int source;
   int epfd;
   napi_ref dispatch;
-  napi_ref batch_ref;   /* a reusable Int32Array of MAX_EVENTS exits, made on first use */
+  napi_ref batch_ref;   /* a reusable Int32Array of MAX_EVENTS exits, made by start() */
   int32_t *batch_data;  /* its backing store, which V8 never moves */
+  /* The exits of the current wakeup, collected straight into batch_data (on
+   * the heap only while a burst outgrows it): a malloc and free per wakeup
+   * wrote up to five fresh heap pages, each a copy-on-write fault on the
+   * exit path after a fork. */
+  struct batch batch;
   struct slot *slots;
   int capacity;
   int spawning; /* ownBegin() calls of this environment not yet ended */
@@ -469,39 +485,39 @@ static int collect_keys(struct state *state, const uint64_t *keys, int n, int32_
 }
 
 /*
- * The Int32Array that carries a batch of count exits, and its store in *data:
- * the environment's reusable one when the batch fits, else a fresh one. Reuse
- * keeps an ArrayBuffer allocation (about 8 µs cold, measured in
- * bench/exit-latency's setting) off the exit path; JS reads the array during
- * the call only. NULL when out of memory.
+ * The Int32Array that carries the batch to JS: the environment's reusable
+ * one (made by start(), MAX_EVENTS exits) when the batch was collected into
+ * its store, else a fresh one with the batch copied in. Collecting straight
+ * into the reused store keeps an ArrayBuffer allocation (about 8 µs cold,
+ * measured in bench/exit-latency's setting) and a copy off the exit path;
+ * JS reads the array during the call only. NULL when out of memory.
  */
-static napi_value batch_array(struct state *state, int count, void **data) {
+static napi_value batch_array(struct state *state) {
   napi_env env = state->env;
+  const struct batch *b = &state->batch;
   napi_value buffer, array = NULL;
-  if (count <= MAX_EVENTS && state->batch_ref) {
-    if (napi_get_reference_value(env, state->batch_ref, &array) != napi_ok || array == NULL) return NULL;
-    *data = state->batch_data;
-  } else {
-    int ints = (count <= MAX_EVENTS ? MAX_EVENTS : count) * EXIT_INTS;
-    if (napi_create_arraybuffer(env, (size_t)ints * sizeof(int32_t), data, &buffer) != napi_ok ||
-        napi_create_typedarray(env, napi_int32_array, (size_t)ints, buffer, 0, &array) != napi_ok) return NULL;
-    if (count <= MAX_EVENTS && napi_create_reference(env, array, 1, &state->batch_ref) == napi_ok) state->batch_data = *data;
+  void *data = NULL;
+  if (b->ints == state->batch_data) {
+    if (napi_get_reference_value(env, state->batch_ref, &array) != napi_ok) return NULL;
+    return array;
   }
+  size_t bytes = (size_t)b->count * EXIT_INTS * sizeof(int32_t);
+  if (napi_create_arraybuffer(env, bytes, &data, &buffer) != napi_ok ||
+      napi_create_typedarray(env, napi_int32_array, (size_t)b->count * EXIT_INTS, buffer, 0, &array) != napi_ok) return NULL;
+  memcpy(data, b->ints, bytes);
   return array;
 }
 
-/* Calls the JS dispatcher with one batch; an exception escapes as uncaught. */
-static void deliver(struct state *state, const int32_t *exits, int count, bool make_callback) {
+/* Calls the JS dispatcher with the batch; an exception escapes as uncaught. */
+static void deliver(struct state *state, bool make_callback) {
   napi_env env = state->env;
   napi_handle_scope scope;
-  if (count == 0 || !state->dispatch || napi_open_handle_scope(env, &scope) != napi_ok) return;
+  if (state->batch.count == 0 || !state->dispatch || napi_open_handle_scope(env, &scope) != napi_ok) return;
   napi_value fn, recv, argv[2], ignored;
-  void *data = NULL;
   if (napi_get_reference_value(env, state->dispatch, &fn) == napi_ok && fn != NULL &&
       napi_get_global(env, &recv) == napi_ok &&
-      (argv[0] = batch_array(state, count, &data)) != NULL &&
-      napi_create_int32(env, count, &argv[1]) == napi_ok) {
-    memcpy(data, exits, (size_t)count * EXIT_INTS * sizeof(int32_t));
+      (argv[0] = batch_array(state)) != NULL &&
+      napi_create_int32(env, state->batch.count, &argv[1]) == napi_ok) {
     state->batches++;
     /* make_callback also drains nextTick and microtasks (from a libuv callback only). */
     if (make_callback) napi_make_callback(env, NULL, recv, fn, 2, argv, &ignored);
@@ -518,51 +534,65 @@ static void deliver(struct state *state, const int32_t *exits, int count, bool m
   napi_close_handle_scope(env, scope);
 }
 
-/* The exits of one wakeup, grown as needed, so that a burst is ONE call into JS. */
-struct batch {
-  int32_t *ints;
-  int count, capacity; /* in exits */
-};
-
-/* Makes room for n more exits. 0, or -ENOMEM (then the caller delivers what it has first). */
-static int batch_reserve(struct batch *b, int n) {
+/*
+ * Makes room for n more exits in the batch. A batch outgrowing the reused
+ * store moves to the heap until it is delivered. 0, or -ENOMEM (then the
+ * caller delivers what it has first).
+ */
+static int batch_reserve(struct state *state, int n) {
+  struct batch *b = &state->batch;
   if (b->count + n <= b->capacity) return 0;
-  int capacity = b->capacity ? b->capacity * 2 : MAX_EVENTS;
+  int capacity = b->capacity * 2;
   while (capacity < b->count + n) capacity *= 2;
-  int32_t *grown = realloc(b->ints, sizeof *grown * EXIT_INTS * (size_t)capacity);
+  bool in_store = b->ints == state->batch_data;
+  int32_t *grown = realloc(in_store ? NULL : b->ints, sizeof *grown * EXIT_INTS * (size_t)capacity);
   if (!grown) return -ENOMEM;
+  if (in_store) memcpy(grown, b->ints, sizeof *grown * EXIT_INTS * (size_t)b->count);
   b->ints = grown;
   b->capacity = capacity;
   return 0;
 }
 
-/* Collects the exits named by n keys into the batch; on ENOMEM delivers the batch so far first. */
-static void batch_collect(struct state *state, struct batch *b, const uint64_t *keys, int n, bool make_callback) {
-  int32_t fallback[MAX_EVENTS * EXIT_INTS];
-  if (batch_reserve(b, n) < 0) {
-    deliver(state, b->ints, b->count, make_callback);
-    b->count = 0;
-    deliver(state, fallback, collect_keys(state, keys, n, fallback), make_callback);
-    return;
+/* Empties the batch, back in the reused store. */
+static void batch_reset(struct state *state) {
+  struct batch *b = &state->batch;
+  if (b->ints != state->batch_data) free(b->ints);
+  *b = (struct batch){.ints = state->batch_data, .count = 0, .capacity = state->batch_data ? MAX_EVENTS : 0};
+}
+
+/*
+ * Collects the exits named by n (≤ WAIT_EVENTS) keys into the batch. When it
+ * cannot grow, the batch so far is delivered first: the reused store then
+ * holds the n.
+ */
+static void batch_collect(struct state *state, const uint64_t *keys, int n, bool make_callback) {
+  if (batch_reserve(state, n) < 0) {
+    deliver(state, make_callback);
+    batch_reset(state);
   }
+  struct batch *b = &state->batch;
   b->count += collect_keys(state, keys, n, b->ints + (size_t)b->count * EXIT_INTS);
+}
+
+/* Delivers the batch and empties it. */
+static void batch_deliver(struct state *state, bool make_callback) {
+  deliver(state, make_callback);
+  batch_reset(state);
 }
 
 /* Drains the epoll set without blocking and delivers every exit of this wakeup in one call. */
 static void drain_epoll(struct state *state, bool make_callback) {
-  struct epoll_event events[MAX_EVENTS];
-  uint64_t keys[MAX_EVENTS];
-  struct batch b = {0};
+  struct epoll_event events[WAIT_EVENTS];
+  uint64_t keys[WAIT_EVENTS];
   for (;;) {
     int n;
-    do n = epoll_wait(state->epfd, events, MAX_EVENTS, 0); while (n < 0 && errno == EINTR);
+    do n = epoll_wait(state->epfd, events, WAIT_EVENTS, 0); while (n < 0 && errno == EINTR);
     if (n <= 0) break;
     for (int i = 0; i < n; i++) keys[i] = events[i].data.u64;
-    batch_collect(state, &b, keys, n, make_callback);
-    if (n < MAX_EVENTS) break;
+    batch_collect(state, keys, n, make_callback);
+    if (n < WAIT_EVENTS) break;
   }
-  deliver(state, b.ints, b.count, make_callback);
-  free(b.ints);
+  batch_deliver(state, make_callback);
 }
 
 /* libuv: the epoll fd is readable. */
@@ -579,22 +609,20 @@ static void on_thread_ready(napi_env env, napi_value js_callback, void *context,
   (void)data;
   struct state *state = context;
   if (env == NULL || state == NULL || state->tearing_down) return;
-  struct batch b = {0};
   for (;;) {
-    uint64_t keys[MAX_EVENTS];
+    uint64_t keys[WAIT_EVENTS];
     int n = 0;
     pthread_mutex_lock(&state->pending_lock);
-    n = state->pending_count < MAX_EVENTS ? state->pending_count : MAX_EVENTS;
+    n = state->pending_count < WAIT_EVENTS ? state->pending_count : WAIT_EVENTS;
     memcpy(keys, state->pending, sizeof *keys * (size_t)n);
     memmove(state->pending, state->pending + n, sizeof *keys * (size_t)(state->pending_count - n));
     state->pending_count -= n;
     if (state->pending_count == 0) state->signalled = false;
     pthread_mutex_unlock(&state->pending_lock);
     if (n == 0) break;
-    batch_collect(state, &b, keys, n, false);
+    batch_collect(state, keys, n, false);
   }
-  deliver(state, b.ints, b.count, false);
-  free(b.ints);
+  batch_deliver(state, false);
 }
 
 /* The watcher thread: blocks in epoll_wait until the stop eventfd is written. */
@@ -713,6 +741,8 @@ static void teardown(void *arg) {
   spawning_total -= state->spawning;
   pthread_mutex_unlock(&registry_lock);
   if (state->dispatch) napi_delete_reference(state->env, state->dispatch);
+  if (state->batch.ints != state->batch_data) free(state->batch.ints);
+  state->batch = (struct batch){0};
   if (state->batch_ref) napi_delete_reference(state->env, state->batch_ref);
   pthread_mutex_destroy(&state->pending_lock);
   free(state->pending);
@@ -748,7 +778,16 @@ static napi_value js_start(napi_env env, napi_callback_info info) {
   }
   if (state->tearing_down) return make_int(env, -ESHUTDOWN);
   if (state->source != SOURCE_NONE) return make_int(env, 0);
-  /* The reference first: once the source runs, nothing may fail any more. */
+  /* The batch's array and the reference first: once the source runs, nothing may fail any more. */
+  if (!state->batch_ref) {
+    napi_value buffer, array;
+    void *store = NULL;
+    CHECK(env, napi_create_arraybuffer(env, sizeof(int32_t) * EXIT_INTS * MAX_EVENTS, &store, &buffer));
+    CHECK(env, napi_create_typedarray(env, napi_int32_array, EXIT_INTS * MAX_EVENTS, buffer, 0, &array));
+    CHECK(env, napi_create_reference(env, array, 1, &state->batch_ref));
+    state->batch_data = store;
+    batch_reset(state);
+  }
   CHECK(env, napi_create_reference(env, argv[1], 1, &state->dispatch));
   int epfd = epoll_create1(EPOLL_CLOEXEC);
   if (epfd < 0) {
@@ -856,6 +895,12 @@ static napi_value js_watch(napi_env env, napi_callback_info info) {
     if (epoll_ctl(state->epfd, EPOLL_CTL_MOD, fd, &ev) < 0) return make_int(env, -errno); /* fired before: re-arm */
   }
   slot->mode = a[2] ? MODE_REAP : MODE_PEEK;
+  /* Rewrites the batch's first word as it is: a fork since the page was last
+   * written (node:child_process forks for every child, usually right before
+   * the watch) costs its copy-on-write fault here, not on the exit path.
+   * Harmless mid-batch: the same value, on the only thread that uses it. */
+  volatile int32_t *first = state->batch.ints;
+  *first = *first;
   return make_int(env, 0);
 }
 
