@@ -96,7 +96,8 @@ enum { EXIT_FD, EXIT_PID, EXIT_CODE, EXIT_STATUS, EXIT_REAPED, EXIT_INTS };
 
 /* Exits the reusable Int32Array carries, and the batch's first capacity. */
 #define MAX_EVENTS 256
-/* Events read per epoll_wait; a larger wakeup loops. Small, as the arrays
+/* Events collected per step on the JS thread (one epoll_wait on the libuv
+ * source, one take from the watcher thread's queue); a larger wakeup loops. Small, as the arrays
  * live on the stack of the exit path: after a fork (node:child_process
  * forks for every child) each stack page deeper than the loop usually
  * reaches costs a copy-on-write fault there (tens of µs on a VM). */
@@ -129,7 +130,7 @@ struct state {
   int epfd;
   napi_ref dispatch;
   napi_ref batch_ref;   /* a reusable Int32Array of MAX_EVENTS exits, made by start() */
-  int32_t *batch_data;  /* its backing store, which V8 never moves */
+  int32_t *batch_data;  /* its backing store, which neither V8 nor JSC moves */
   /* The exits of the current wakeup, collected straight into batch_data (on
    * the heap only while a burst outgrows it): a malloc and free per wakeup
    * wrote up to five fresh heap pages, each a copy-on-write fault on the
@@ -542,7 +543,7 @@ static void deliver(struct state *state, bool make_callback) {
 static int batch_reserve(struct state *state, int n) {
   struct batch *b = &state->batch;
   if (b->count + n <= b->capacity) return 0;
-  int capacity = b->capacity * 2;
+  int capacity = b->capacity ? b->capacity * 2 : MAX_EVENTS;
   while (capacity < b->count + n) capacity *= 2;
   bool in_store = b->ints == state->batch_data;
   int32_t *grown = realloc(in_store ? NULL : b->ints, sizeof *grown * EXIT_INTS * (size_t)capacity);
@@ -569,6 +570,7 @@ static void batch_collect(struct state *state, const uint64_t *keys, int n, bool
   if (batch_reserve(state, n) < 0) {
     deliver(state, make_callback);
     batch_reset(state);
+    if (state->tearing_down) return; /* the JS it called ended the environment */
   }
   struct batch *b = &state->batch;
   b->count += collect_keys(state, keys, n, b->ints + (size_t)b->count * EXIT_INTS);
@@ -580,17 +582,23 @@ static void batch_deliver(struct state *state, bool make_callback) {
   batch_reset(state);
 }
 
-/* Drains the epoll set without blocking and delivers every exit of this wakeup in one call. */
+/*
+ * Drains the epoll set without blocking and delivers every exit of this
+ * wakeup in one call. Never nested in a delivery (libuv does not nest its
+ * callbacks; if a host did, the batch in flight would be delivered twice):
+ * then it returns, and the level-triggered epoll fd reports again.
+ */
 static void drain_epoll(struct state *state, bool make_callback) {
   struct epoll_event events[WAIT_EVENTS];
   uint64_t keys[WAIT_EVENTS];
+  if (state->batch.count != 0) return;
   for (;;) {
     int n;
     do n = epoll_wait(state->epfd, events, WAIT_EVENTS, 0); while (n < 0 && errno == EINTR);
     if (n <= 0) break;
     for (int i = 0; i < n; i++) keys[i] = events[i].data.u64;
     batch_collect(state, keys, n, make_callback);
-    if (n < WAIT_EVENTS) break;
+    if (n < WAIT_EVENTS || state->tearing_down) break;
   }
   batch_deliver(state, make_callback);
 }
@@ -621,6 +629,7 @@ static void on_thread_ready(napi_env env, napi_value js_callback, void *context,
     pthread_mutex_unlock(&state->pending_lock);
     if (n == 0) break;
     batch_collect(state, keys, n, false);
+    if (state->tearing_down) return;
   }
   batch_deliver(state, false);
 }
@@ -743,7 +752,9 @@ static void teardown(void *arg) {
   if (state->dispatch) napi_delete_reference(state->env, state->dispatch);
   if (state->batch.ints != state->batch_data) free(state->batch.ints);
   state->batch = (struct batch){0};
+  state->batch_data = NULL;
   if (state->batch_ref) napi_delete_reference(state->env, state->batch_ref);
+  state->batch_ref = NULL;
   pthread_mutex_destroy(&state->pending_lock);
   free(state->pending);
   state->pending = NULL;
@@ -760,7 +771,8 @@ static void teardown(void *arg) {
  * start(source, dispatch) -> 0 or -errno: creates the epoll set and joins it
  * to the host loop (SOURCE_*). dispatch(exits: Int32Array, count) receives
  * each batch: count exits of EXIT_INTS each (fd, pid or -errno, si_code,
- * si_status, reaped) at the start of a reused array, valid during the call.
+ * si_status, reaped) at the start of the array (a reused one unless a burst
+ * outgrew it), valid during the call.
  * Idempotent per environment; the first call's source wins.
  */
 static napi_value js_start(napi_env env, napi_callback_info info) {
@@ -897,7 +909,8 @@ static napi_value js_watch(napi_env env, napi_callback_info info) {
   slot->mode = a[2] ? MODE_REAP : MODE_PEEK;
   /* Rewrites the batch's first word as it is: a fork since the page was last
    * written (node:child_process forks for every child, usually right before
-   * the watch) costs its copy-on-write fault here, not on the exit path.
+   * the watch) costs its copy-on-write fault here, not on the exit path
+   * (mid-burst the batch is on the heap: then that page, harmlessly).
    * Harmless mid-batch: the same value, on the only thread that uses it. */
   volatile int32_t *first = state->batch.ints;
   *first = *first;
