@@ -46,6 +46,13 @@ export function faultMetrics(counts: FaultCounts, cost: FaultCost): Metric[] {
   ];
 }
 
+/** One row per released subject: p50 faults from the go signal to the event. */
+export function releaseFaultMetrics(counts: FaultCounts): Metric[] {
+  return [...counts].map(([subject, values]) => ({
+    name: 'minor page faults of this process, release → event, p50', subject, value: median(values), unit: 'faults', size: values.length,
+  }));
+}
+
 /** The paragraph on faults, from this run's rows. */
 export function faultNote(counts: FaultCounts, cost: FaultCost, nodeSubject: string): string {
   const us = cost.firstWriteNs / 1000;

@@ -1,7 +1,8 @@
 // The contenders of the exit-latency scenario. Each runs `count` probes one
 // after another, probe k writing its exit stamp into slot first + k, and
 // returns the CLOCK_MONOTONIC time (ns) at which it learned of each exit.
-import { execFile, spawn as spawnChild } from 'node:child_process';
+import { execFile, spawn as spawnChild, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { spawn, type Reaper } from '../../src/index.js';
 
@@ -21,6 +22,8 @@ export interface LatencyContext {
   sameExitNode: Map<number, bigint>;
   /** Minor page faults this process took from just before each probe's spawn to its event, by slot. */
   faults: Map<number, number>;
+  /** Released probes: minor page faults from just before the go signal to the event, by slot. */
+  releaseFaults: Map<number, number>;
 }
 
 /** When one exit entered and left the monitor's publish(), ns. */
@@ -108,6 +111,64 @@ function sameExit(ctx: LatencyContext, slot: number): Promise<bigint> {
   });
 }
 
+/** How long a released probe waits for its go signal: the parent is idle by then. */
+const RELEASE_MS = 2;
+
+// A node:child_process probe that waits for SIGUSR1, sent RELEASE_MS after
+// `listen` set up the waiting side: the exit path alone, with the parent
+// idle, instead of racing the work that follows the spawn. Notes the page
+// faults from the signal to the event.
+function released(ctx: LatencyContext, slot: number, listen: (child: ChildProcess, woke: () => void) => void): Promise<bigint> {
+  return new Promise((resolve, reject) => {
+    const child = spawnChild(ctx.probe, [ctx.slotFile, String(slot), 'wait'], { stdio: 'ignore' });
+    child.once('error', reject);
+    let before = 0;
+    listen(child, () => {
+      const woke = process.hrtime.bigint();
+      ctx.releaseFaults.set(slot, minorFaults() - before);
+      resolve(woke);
+    });
+    // The go signal once the probe blocks it: earlier, it would kill the probe.
+    const release = (): void => {
+      if (!blocksUsr1(child.pid as number)) return void setTimeout(release, 1);
+      before = minorFaults();
+      child.kill('SIGUSR1');
+    };
+    setTimeout(release, RELEASE_MS);
+  });
+}
+
+// Whether the probe is ready for its go signal: SIGUSR1 blocked (bit 9 of
+// SigBlk in /proc/pid/status), or the probe waiting in sigwait(2), which
+// unblocks it while it waits (the kernel shows the wait in wchan). True once
+// it is gone: nothing is left to wait for.
+function blocksUsr1(pid: number): boolean {
+  try {
+    const mask = /^SigBlk:\s*([0-9a-f]+)$/m.exec(readFileSync(`/proc/${pid}/status`, 'latin1'))?.[1];
+    if (mask !== undefined && ((BigInt(`0x${mask}`) >> 9n) & 1n) === 1n) return true;
+    return readFileSync(`/proc/${pid}/wchan`, 'latin1').includes('sigtimedwait');
+  } catch {
+    return true;
+  }
+}
+
+// exitmon observing a released probe (as exitmonObserved).
+function observedReleased(ctx: LatencyContext, slot: number): Promise<bigint> {
+  return released(ctx, slot, (child, woke) => {
+    const pid = child.pid as number;
+    const subscription = ctx.reaper.monitor.subscribe({ pid }, () => {
+      woke();
+      subscription.unsubscribe();
+    });
+    ctx.reaper.watch(pid);
+  });
+}
+
+// node's 'exit' of a released probe.
+function nodeReleased(ctx: LatencyContext, slot: number): Promise<bigint> {
+  return released(ctx, slot, (child, woke) => void child.once('exit', woke));
+}
+
 // An orphan of this subreaper: `launch` starts the probe and exits, the probe
 // is re-parented here and waits for its go signal (SIGUSR1). With `watch`,
 // the reaper watches it first (pidfd readiness, waitid reap, publish,
@@ -160,6 +221,8 @@ export const C_SUBJECT = 'C pidfd + poll loop';
 export const SPAWNED_SUBJECT = 'exitmon native spawn, exited';
 export const SAME_EXIT_SUBJECT = "exitmon watch, observed, same exit as node 'exit'";
 export const SAME_EXIT_NODE = "node:child_process 'exit', same exit";
+export const OBSERVED_RELEASED = 'exitmon watch, observed, probe released';
+export const NODE_RELEASED = "node:child_process 'exit', probe released";
 
 /** Every contender, in the order of the table. */
 export const LATENCY_SUBJECTS: readonly LatencySubject[] = [
@@ -169,5 +232,7 @@ export const LATENCY_SUBJECTS: readonly LatencySubject[] = [
   { subject: SPAWNED_SUBJECT, run: (ctx, first, count) => sequential(ctx, first, count, (slot) => exitmonSpawned(ctx, slot)) },
   { subject: NODE_SUBJECT, run: (ctx, first, count) => sequential(ctx, first, count, (slot) => nodeExit(ctx, slot)) },
   { subject: SAME_EXIT_SUBJECT, run: (ctx, first, count) => sequential(ctx, first, count, (slot) => sameExit(ctx, slot)) },
+  { subject: OBSERVED_RELEASED, run: (ctx, first, count) => sequential(ctx, first, count, (slot) => observedReleased(ctx, slot)) },
+  { subject: NODE_RELEASED, run: (ctx, first, count) => sequential(ctx, first, count, (slot) => nodeReleased(ctx, slot)) },
   { subject: C_SUBJECT, run: cLoop },
 ];

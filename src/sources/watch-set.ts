@@ -31,11 +31,14 @@ function isRuntimeChild(watched: Watched): boolean {
 export class WatchSet {
   readonly #host: WatchHost;
   readonly #byPid = new Map<number, Watched>();
-  // Runtime children (a ChildProcess, a Bun/Deno exit report) whose exit was
-  // published 'observed' here: their zombie waits for the runtime's reap, and
-  // watching one again must not publish the same exit twice. Weakly held,
-  // so the set never outlives the children.
-  readonly #observed = new WeakSet<object>();
+  // The last watch of each runtime child (a ChildProcess, a Bun/Deno exit
+  // report). One whose exit was published 'observed' leaves a zombie that
+  // waits for the runtime's reap: watching it again must not publish the same
+  // exit twice. Weakly held, so the map never outlives the children. Entered
+  // at watch time, not at the exit: a WeakMap entry for a young key costs a
+  // page fault after a fork (its write barrier), which the exit path then
+  // does not pay.
+  readonly #lastWatch = new WeakMap<object, Watched>();
 
   constructor(host: WatchHost) {
     this.#host = host;
@@ -72,7 +75,7 @@ export class WatchSet {
     const child = ownedChildProcess(pid);
     const runtimeExit = child === undefined ? runtimeChildExit(pid) : undefined;
     const runtimeHandle = child ?? runtimeExit;
-    if (runtimeHandle !== undefined && this.#observed.has(runtimeHandle)) return false;
+    if (runtimeHandle !== undefined && this.#lastWatch.get(runtimeHandle)?.observedExit === true) return false;
     const watched: Watched = { pid, reap: ownership.mayReapNewWatch(pid, options.reap, options.spawned === true), execId: options.execId, containerId: options.containerId, resources: options.resources, child, runtimeExit, fd: -1 };
     if (pidfd !== null) {
       const opened = pidfd.open(pid);
@@ -91,6 +94,7 @@ export class WatchSet {
       }
     }
     this.#byPid.set(pid, watched);
+    if (runtimeHandle !== undefined) this.#lastWatch.set(runtimeHandle, watched);
     if (child !== undefined) {
       watched.onChildExit = (code, signal) => this.#finish(watched, { publish: true, status: fromChildExit(code, signal), outcome: 'observed', leftToOwner: false });
       child.once('exit', watched.onChildExit);
@@ -231,10 +235,7 @@ export class WatchSet {
         this.#host.fault();
         this.#host.logger.error({ childPid: watched.pid, err: syscallError('waitid', -verdict.fault) }, 'exitmon: waitid failed');
       }
-      if (verdict.outcome === 'observed') {
-        const runtimeHandle = watched.child ?? watched.runtimeExit;
-        if (runtimeHandle !== undefined) this.#observed.add(runtimeHandle);
-      }
+      if (verdict.outcome === 'observed' && isRuntimeChild(watched)) watched.observedExit = true;
       this.#host.collected(watched, verdict.status, verdict.outcome);
     } finally {
       // Synchronously, before any consumer runs (publish() only queues the
