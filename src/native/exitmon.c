@@ -97,10 +97,10 @@ enum { EXIT_FD, EXIT_PID, EXIT_CODE, EXIT_STATUS, EXIT_REAPED, EXIT_INTS };
 /* Exits the reusable Int32Array carries, and the batch's first capacity. */
 #define MAX_EVENTS 256
 /* Events collected per step on the JS thread (one epoll_wait on the libuv
- * source, one take from the watcher thread's queue); a larger wakeup loops. Small, as the arrays
- * live on the stack of the exit path: after a fork (node:child_process
- * forks for every child) each stack page deeper than the loop usually
- * reaches costs a copy-on-write fault there (tens of µs on a VM). */
+ * source, one take from the watcher thread's queue); a larger wakeup loops.
+ * Small, as the arrays live on the stack of the exit path: after a fork
+ * (node:child_process forks for every child) each stack page deeper than
+ * the loop usually reaches costs a copy-on-write fault (tens of µs on a VM). */
 #define WAIT_EVENTS 64
 
 /* The exits of one wakeup, grown as needed, so that a burst is ONE call into JS. */
@@ -909,9 +909,9 @@ static napi_value js_watch(napi_env env, napi_callback_info info) {
   slot->mode = a[2] ? MODE_REAP : MODE_PEEK;
   /* Rewrites the batch's first word as it is: a fork since the page was last
    * written (node:child_process forks for every child, usually right before
-   * the watch) costs its copy-on-write fault here, not on the exit path
-   * (mid-burst the batch is on the heap: then that page, harmlessly).
-   * Harmless mid-batch: the same value, on the only thread that uses it. */
+   * the watch) costs its copy-on-write fault here, not on the exit path.
+   * Harmless while JS reads a batch (a watch from a listener): the same
+   * value, on the only thread that uses the batch. */
   volatile int32_t *first = state->batch.ints;
   *first = *first;
   return make_int(env, 0);
