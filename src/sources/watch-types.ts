@@ -57,8 +57,6 @@ export interface Watched {
   /** The delay before the next try of a reap the addon refused for a spawn in flight, in ms. */
   retryMs?: number;
   onChildExit?: (code: number | null, signal: NodeJS.Signals | null) => void;
-  /** A runtime child's exit was published 'observed' by this watch. */
-  observedExit?: boolean;
 }
 
 /** What a WatchSet needs from its reaper. */
