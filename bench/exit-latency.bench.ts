@@ -241,32 +241,31 @@ function missedNote(missed: Metric[], metrics: Metric[]): string {
     `the C loop's ${us(cP50)} in this run, before exitmon adds anything (the libuv wake-up, the entry into JavaScript and ` +
     `node's own bookkeeping cost that much more than poll(2) + waitid(2) in a C loop); ${C_GOAL}× the C loop would ask ` +
     `exitmon to beat node's 'exit' by ${us(nodeP50 - C_GOAL * cP50)}. Where exitmon's time goes: ${split.join('; ')}. ` +
-    `Delivery is no longer a loop phase: the dispatcher's first slice of a loop turn runs in a microtask right after the ` +
-    `pidfd callback (src/core/dispatcher.ts), so the delivery part is a few µs. The gap to node's 'exit' is in collection ` +
-    `and publish(). Collection: the addon's epoll wakeup (src/native/exitmon.c) makes one waitid per ready pidfd before it ` +
-    `enters JS once with the batch (collected straight into an Int32Array the addon keeps and reuses, so the wakeup allocates ` +
-    `and copies nothing and writes no page but that array's, which a watch rewrites so that node's fork faults it there), as node makes one waitpid before its 'exit' (the reaped path reaps at once and peeks only when the reap is ` +
-    `refused; the observed path peeks with WNOWAIT), and the watch is released (its pidfd closed) ` +
-    `after publish() returned; the Reaper publishes before its debug log. Both were the suggestions of an earlier run of ` +
-    `this report. What remains is the cost of cold JavaScript (and, after a fork, the page faults of its first writes: see Faults): one exit per loop turn, with process spawns in between, runs ` +
-    `publish() and the delivery with cold caches, so a publish() that costs ~0.1 µs in a burst costs the ${us(value('publish() call, p50', OBSERVED_SUBJECT))} ` +
-    `measured here (createExitEvent, routing, the dispatcher's first-slice promise job and setImmediate re-arm; the Reaper passes ` +
-    `its own Date.now() timestamp, so the core's burst clock and its microtask stay out of this path), and the delivery ${us(value('publish return → listener (delivery), p50', OBSERVED_SUBJECT))}. ` +
+    `The path: the addon's epoll wakeup (src/native/exitmon.c) makes one waitid per ready pidfd (the reaped path reaps ` +
+    `at once and peeks only when the reap is refused; the observed path peeks with WNOWAIT) and enters JS once with the ` +
+    `batch, collected straight into an Int32Array the addon keeps and reuses; the Reaper publishes before its debug log, ` +
+    `the dispatcher's first slice of a loop turn runs in a microtask right after the callback (src/core/dispatcher.ts), ` +
+    `and the watch is released after publish() returned. Cold, one exit per loop turn with spawns in between, ` +
+    `publish() costs ${us(value('publish() call, p50', OBSERVED_SUBJECT))} and the delivery ` +
+    `${us(value('publish return → listener (delivery), p50', OBSERVED_SUBJECT))} (about 0.1 µs each in a burst). ` +
     (missed.some((m) => m.subject === SPAWNED_SUBJECT)
       ? `An instrumented run (clock stamps in the addon and along the path, then removed) on a machine where this goal ` +
         `was missed put the addon's wakeup at about 0.7× node's whole 'exit' p50 and its entry into JavaScript at about ` +
         `0.8×: there, the native goal of 0.8× is out of reach for any path that enters JavaScript through N-API. `
       : '') +
-    `With the parent idle at the exit (*${OBSERVED_RELEASED}* against *${NODE_RELEASED}*: ` +
+    `With the parent idle at the exit (*${OBSERVED_RELEASED}* against *${NODE_RELEASED}*) the paths took ` +
     `${us(value('exit → event, p50', OBSERVED_RELEASED))} against ${us(value('exit → event, p50', NODE_RELEASED))}, with ` +
     `${value('minor page faults of this process, release → event, p50', OBSERVED_RELEASED)} and ` +
-    `${value('minor page faults of this process, release → event, p50', NODE_RELEASED)} page faults) the exit paths are close; ` +
-    `what separates *${OBSERVED_SUBJECT}* from node's 'exit' is mostly the work the parent does between node's fork and ` +
-    `the exit: \`subscribe()\` and \`watch()\` right after a fork took about 110 and 180 µs in a probe of this machine ` +
-    `(cold code and first writes; two Map operations take about 4 µs there). Found with perf's page-fault tracepoint ` +
-    `(exceptions:page_fault_user) over the exit window: before the addon collected into the reused array, a malloc'd batch and 10 KB ` +
-    `of stack arrays cost up to eight copy-on-write faults per exit (18 faults from a released probe's exit to the listener, node's path 2); ` +
-    `this report showed 1.9× node's 'exit' then. Suggested next step: fewer distinct pages written by publish() and the ` +
-    `delivery (the dispatcher's microtask, the watch set's bookkeeping), which perf shows as the faults left.`
+    `${value('minor page faults of this process, release → event, p50', NODE_RELEASED)} page faults. In *${OBSERVED_SUBJECT}* ` +
+    `the probe exits while the parent still works through node's fork (its own copy-on-write faults, see Faults) and ` +
+    `exitmon's \`subscribe()\` and \`watch()\`, so every page they write after the fork counts. What perf's page-fault ` +
+    `tracepoint (exceptions:page_fault_user) found on these paths, and what was done: a malloc'd batch and 10 KB of stack ` +
+    `arrays in the addon cost up to eight faults per exit (18 from a released probe's exit to its listener, node's path 2; ` +
+    `this report showed 1.9× node's 'exit' then), now none; a Set of subscriptions and a WeakMap of watched children ` +
+    `each made V8 draw an identity hash from its random number generator, whose state page faulted right after the fork, ` +
+    `now Maps keyed by number and a property on the child. Left, about one fault each: the microtask queue's ring ` +
+    `buffer and a write barrier when publish() queues the event. The p50 ratio of *${OBSERVED_SUBJECT}* rides on node's ` +
+    `own fault storm after each fork and moves by about a fifth between runs of the quick profile; the full profile ` +
+    `(\`npm run bench -- --full exit-latency\`, 2,000 probes per subject) steadies it.`
   );
 }
