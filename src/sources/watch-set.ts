@@ -41,6 +41,8 @@ export class WatchSet {
   // copy-on-write fault right after node:child_process's fork, measured as
   // 0.85–0.93× against 1.17–1.45× node's 'exit' in bench/exit-latency).
   readonly #observedMark = Symbol('exitmon.observedExit');
+  // The few handles that take no property (frozen, sealed): remembered here.
+  readonly #observedUnmarkable = new WeakSet<object>();
 
   constructor(host: WatchHost) {
     this.#host = host;
@@ -77,7 +79,7 @@ export class WatchSet {
     const child = ownedChildProcess(pid);
     const runtimeExit = child === undefined ? runtimeChildExit(pid) : undefined;
     const runtimeHandle = child ?? runtimeExit;
-    if (runtimeHandle !== undefined && (runtimeHandle as unknown as Record<symbol, unknown>)[this.#observedMark] === true) return false;
+    if (runtimeHandle !== undefined && this.#wasObserved(runtimeHandle)) return false;
     const watched: Watched = { pid, reap: ownership.mayReapNewWatch(pid, options.reap, options.spawned === true), execId: options.execId, containerId: options.containerId, resources: options.resources, child, runtimeExit, fd: -1 };
     if (pidfd !== null) {
       const opened = pidfd.open(pid);
@@ -237,7 +239,7 @@ export class WatchSet {
         this.#host.logger.error({ childPid: watched.pid, err: syscallError('waitid', -verdict.fault) }, 'exitmon: waitid failed');
       }
       const runtimeHandle = watched.child ?? watched.runtimeExit;
-      if (verdict.outcome === 'observed' && runtimeHandle !== undefined) Object.defineProperty(runtimeHandle, this.#observedMark, { value: true });
+      if (verdict.outcome === 'observed' && runtimeHandle !== undefined) this.#markObserved(runtimeHandle);
       this.#host.collected(watched, verdict.status, verdict.outcome);
     } finally {
       // Synchronously, before any consumer runs (publish() only queues the
@@ -246,6 +248,15 @@ export class WatchSet {
       if (verdict.leftToOwner) this.#host.ownership.leaveToOwner(watched.pid);
       runMicrotask(() => this.#releaseHandles(watched));
     }
+  }
+
+  // Whether this set published a runtime child's exit 'observed' (see #observedMark).
+  #wasObserved(handle: object): boolean {
+    return (handle as Record<symbol, unknown>)[this.#observedMark] === true || this.#observedUnmarkable.has(handle);
+  }
+
+  #markObserved(handle: object): void {
+    if (!Reflect.defineProperty(handle, this.#observedMark, { value: true })) this.#observedUnmarkable.add(handle);
   }
 
   // Releases everything a watch holds. Called exactly once per watch.

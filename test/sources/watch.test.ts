@@ -135,6 +135,20 @@ describe.skipIf(!native)('Reaper.watch (Linux, pidfd backend)', () => {
     expect(reaper.stats().watched).toBe(0);
   });
 
+  // The observed mark is a property on the ChildProcess; one that takes no
+  // new property (the host called Object.preventExtensions on it) lost its
+  // exit to a TypeError in the exit handler before the fallback set.
+  it('a non-extensible ChildProcess still gets its exit published once, also when its zombie is watched again', async () => {
+    monitor.subscribe('all', (event) => expect(() => reaper.watch(event.pid)).not.toThrow());
+    const child = spawn('sh', ['-c', 'sleep 0.05; exit 7'], { stdio: 'ignore' });
+    Object.preventExtensions(child);
+    reaper.watch(child.pid!);
+    await new Promise((resolve) => child.once('exit', resolve));
+    await monitor.drain({ timeout: 10_000 });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(record.byPid.get(child.pid!)?.map((e) => [e.outcome, e.code])).toEqual([['observed', 7]]);
+  });
+
   it('watch(pid, { execId }) forgets the remembered exit of an earlier run of that exec: waitExec waits for the new run', async () => {
     for (const code of [1, 2]) {
       const child = spawn('sh', ['-c', `sleep 0.05; exit ${code}`], { stdio: 'ignore' });
