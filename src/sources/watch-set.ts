@@ -38,8 +38,9 @@ export class WatchSet {
   // true: it lives and dies with the child, and unlike a WeakSet/WeakMap
   // entry it needs no identity hash (V8 draws one from a random number
   // generator whose state page, like the entry's write barrier, costs a
-  // copy-on-write fault right after node:child_process's fork, measured as
-  // 0.85–0.93× against 1.17–1.45× node's 'exit' in bench/exit-latency).
+  // copy-on-write fault right after node:child_process's fork: a WeakMap
+  // entry per watch put bench/exit-latency's observed subject at 1.17–1.45×
+  // node's 'exit' in five quick runs, the mark at 0.88–1.35×, median 1.08×).
   readonly #observedMark = Symbol('exitmon.observedExit');
   // The few handles that take no property (frozen, sealed): remembered here.
   readonly #observedUnmarkable = new WeakSet<object>();
