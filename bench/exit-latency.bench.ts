@@ -100,17 +100,13 @@ async function measure(s: LatencySizes): Promise<{ series: LatencySeries[]; toPu
       inPublish: toSeries(subject, inPublish.get(subject)!),
       toListener: toSeries(subject, toListener.get(subject)!),
     }));
+    // Per probe, in run order: a subject's counts from one of the slot maps.
+    const countsOf = (subjects: readonly string[], bySlot: Map<number, number>): FaultCounts =>
+      new Map(subjects.map((subject) => [subject, woke.get(subject)!.flatMap(({ first, times }) => times.map((_t, k) => bySlot.get(first + k)!))]));
     // Faults per probe, of the subjects this process spawns (the C loop spawns in its own process).
-    const faults: FaultCounts = new Map(
-      LATENCY_SUBJECTS.filter((x) => x.subject !== C_SUBJECT).map(({ subject }) => [
-        subject,
-        woke.get(subject)!.flatMap(({ first, times }) => times.map((_t, k) => ctx.faults.get(first + k)!)),
-      ]),
-    );
-    const releaseFaults: FaultCounts = new Map(RELEASED_SUBJECTS.map((subject) => [
-      subject,
-      woke.get(subject)!.flatMap(({ first, times }) => times.map((_t, k) => ctx.releaseFaults.get(first + k)!)),
-    ]));
+    const faults = countsOf(LATENCY_SUBJECTS.map((x) => x.subject).filter((x) => x !== C_SUBJECT), ctx.faults);
+    const releaseFaults = countsOf(RELEASED_SUBJECTS, ctx.releaseFaults);
+
     return { series, toPublish: [...toPublish].map(([subject, h]) => toSeries(subject, h)), split, faults, releaseFaults };
   } finally {
     clearInterval(keepAlive);

@@ -561,6 +561,12 @@ static void batch_reset(struct state *state) {
   *b = (struct batch){.ints = state->batch_data, .count = 0, .capacity = state->batch_data ? MAX_EVENTS : 0};
 }
 
+/* Delivers the batch and empties it. */
+static void batch_deliver(struct state *state, bool make_callback) {
+  deliver(state, make_callback);
+  batch_reset(state);
+}
+
 /*
  * Collects the exits named by n (≤ WAIT_EVENTS) keys into the batch. When it
  * cannot grow, the batch so far is delivered first: the reused store then
@@ -568,18 +574,11 @@ static void batch_reset(struct state *state) {
  */
 static void batch_collect(struct state *state, const uint64_t *keys, int n, bool make_callback) {
   if (batch_reserve(state, n) < 0) {
-    deliver(state, make_callback);
-    batch_reset(state);
+    batch_deliver(state, make_callback);
     if (state->tearing_down) return; /* the JS it called ended the environment */
   }
   struct batch *b = &state->batch;
   b->count += collect_keys(state, keys, n, b->ints + (size_t)b->count * EXIT_INTS);
-}
-
-/* Delivers the batch and empties it. */
-static void batch_deliver(struct state *state, bool make_callback) {
-  deliver(state, make_callback);
-  batch_reset(state);
 }
 
 /*
